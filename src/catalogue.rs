@@ -1,0 +1,279 @@
+//! The mirror catalogue: the built-in, dated list plus whatever the user adds, and dockerd's URL rules.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// The catalogue shipped inside the binary, so that `probe` works on a fresh machine with no files.
+pub const BUILTIN: &str = include_str!("../catalogue/mirrors.toml");
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Active,
+    Restricted,
+    Closed,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "path")]
+pub enum Origin {
+    BuiltIn,
+    File(PathBuf),
+    CommandLine,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Mirror {
+    pub name: String,
+    /// As written in the catalogue; `normalized` is what dockerd would store and `docker info` would print.
+    pub url: String,
+    pub provider: String,
+    pub status: Status,
+    pub notes: String,
+    pub sources: Vec<String>,
+    pub checked: Option<String>,
+    pub template: bool,
+    pub origin: Origin,
+}
+
+impl Mirror {
+    /// dockerd's form of the URL (`https://host/`); templates have none until the user fills them in.
+    pub fn normalized(&self) -> Option<String> {
+        (!self.template).then(|| validate_mirror(&self.url).ok()).flatten()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    pub updated: String,
+    pub mirrors: Vec<Mirror>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileFormat {
+    catalogue: Header,
+    #[serde(default, rename = "mirror")]
+    mirrors: Vec<Entry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    updated: String,
+    #[serde(default)]
+    #[allow(dead_code)] // reserved for mirrors of registries other than Docker Hub
+    registry: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Entry {
+    name: String,
+    url: String,
+    #[serde(default)]
+    provider: String,
+    status: Status,
+    #[serde(default)]
+    notes: String,
+    #[serde(default)]
+    sources: Vec<String>,
+    #[serde(default)]
+    checked: Option<String>,
+    #[serde(default)]
+    template: bool,
+}
+
+impl Catalogue {
+    pub fn builtin() -> Self {
+        Self::parse(BUILTIN, Origin::BuiltIn).expect("the built-in catalogue is checked by a unit test")
+    }
+
+    pub fn load(path: &Path) -> Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the catalogue file {}", path.display()))?;
+        Self::parse(&text, Origin::File(path.to_owned()))
+            .with_context(|| format!("the catalogue file {} is not valid", path.display()))
+    }
+
+    fn parse(text: &str, origin: Origin) -> Result<Self> {
+        // toml's error already says line and column and quotes the offending line.
+        let file: FileFormat = toml::from_str(text)?;
+        let mut mirrors: Vec<Mirror> = Vec::with_capacity(file.mirrors.len());
+        for e in file.mirrors {
+            if !e.template {
+                validate_mirror(&e.url).map_err(|err| {
+                    anyhow::anyhow!("mirror {:?}: {err}", e.name)
+                })?;
+            }
+            if mirrors.iter().any(|m| m.name == e.name) {
+                bail!("mirror name {:?} appears twice; names must be unique", e.name);
+            }
+            mirrors.push(Mirror {
+                name: e.name,
+                url: e.url,
+                provider: e.provider,
+                status: e.status,
+                notes: e.notes,
+                sources: e.sources,
+                checked: e.checked,
+                template: e.template,
+                origin: origin.clone(),
+            });
+        }
+        Ok(Self { updated: file.catalogue.updated, mirrors })
+    }
+
+    /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
+    pub fn add_url(&mut self, url: &str) -> Result<()> {
+        let normalized = validate_mirror(url).with_context(|| format!("--mirror {url:?} is not usable"))?;
+        if self.mirrors.iter().any(|m| m.normalized().as_deref() == Some(normalized.as_str())) {
+            // Still probe it even when the catalogue calls it closed: the user asked for it by name.
+            for m in self.mirrors.iter_mut().filter(|m| m.normalized().as_deref() == Some(&normalized)) {
+                m.origin = Origin::CommandLine;
+            }
+            return Ok(());
+        }
+        let host = reqwest::Url::parse(&normalized)
+            .ok()
+            .and_then(|u| u.host_str().map(|h| match u.port() {
+                Some(p) => format!("{h}:{p}"),
+                None => h.to_owned(),
+            }))
+            .unwrap_or_else(|| normalized.clone());
+        self.mirrors.push(Mirror {
+            name: host,
+            url: url.to_owned(),
+            provider: String::new(),
+            status: Status::Active,
+            notes: "given with --mirror".into(),
+            sources: vec![],
+            checked: None,
+            template: false,
+            origin: Origin::CommandLine,
+        });
+        Ok(())
+    }
+
+    /// What `probe` tests: usable entries, closed ones only with `--all`, and every mirror the user named.
+    pub fn selection(&self, include_closed: bool) -> Vec<&Mirror> {
+        self.mirrors
+            .iter()
+            .filter(|m| !m.template)
+            .filter(|m| include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine)
+            .collect()
+    }
+
+    #[allow(dead_code)] // used by `show` and `doctor`
+    /// Finds the entry for an address as dockerd stores it, to annotate configs and old reports.
+    pub fn find_by_url(&self, url: &str) -> Option<&Mirror> {
+        let wanted = validate_mirror(url).ok()?;
+        self.mirrors.iter().find(|m| m.normalized().as_deref() == Some(wanted.as_str()))
+    }
+}
+
+/// Identifies a set of probed mirrors, so `apply` can tell whether a cached report measured the same list.
+pub fn fingerprint<'a>(mirrors: impl IntoIterator<Item = &'a Mirror>) -> String {
+    let mut urls: Vec<String> = mirrors.into_iter().filter_map(Mirror::normalized).collect();
+    urls.sort();
+    let digest = Sha256::digest(urls.join("\n").as_bytes());
+    hex::encode(&digest[..8])
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum MirrorUrlError {
+    #[error("invalid mirror: {0:?} is not a valid URL (dockerd needs a scheme, e.g. https://{0})")]
+    NotAUrl(String),
+    #[error("invalid mirror: unsupported scheme {scheme:?} in {url:?} (use http:// or https://)")]
+    Scheme { scheme: String, url: String },
+    #[error("invalid mirror: username/password not allowed in URI {0:?}")]
+    Credentials(String),
+    #[error("invalid mirror: query or fragment at end of the URI {0:?}")]
+    QueryOrFragment(String),
+}
+
+/// dockerd's `ValidateMirror`: http(s) only, no credentials, no query or fragment; the result has exactly one
+/// trailing slash added, as dockerd stores it. (A path is accepted: Engine 25+ allows one; `doctor` warns for older.)
+pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
+    let url = reqwest::Url::parse(raw).map_err(|_| MirrorUrlError::NotAUrl(raw.to_owned()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(MirrorUrlError::Scheme { scheme: url.scheme().to_owned(), url: raw.to_owned() });
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(MirrorUrlError::NotAUrl(raw.to_owned()));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        let mut shown = url.clone();
+        let _ = shown.set_password(Some("xxxxx"));
+        return Err(MirrorUrlError::Credentials(shown.to_string()));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(MirrorUrlError::QueryOrFragment(raw.to_owned()));
+    }
+    Ok(format!("{}/", raw.strip_suffix('/').unwrap_or(raw)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_catalogue_parses_and_names_the_common_guides_mirrors() {
+        let c = Catalogue::builtin();
+        for host in [
+            "docker.1ms.run", "docker.m.daocloud.io", "dockerproxy.net", "docker.1panel.live",
+            "docker.xuanyuan.me", "docker.rainbond.cc", "docker.imgdb.de", "docker-0.unsee.tech",
+            "mirror.ccs.tencentyun.com", "mirror.aliyuncs.com", "swr.cn-north-4.myhuaweicloud.com",
+            "docker.mirrors.ustc.edu.cn", "docker.mirrors.sjtug.sjtu.edu.cn", "docker.nju.edu.cn",
+            "hub-mirror.c.163.com", "mirror.baidubce.com", "reg-mirror.qiniu.com", "registry.docker-cn.com",
+            "dockerhub.azk8s.cn", "mirror.iscas.ac.cn", "mirrors.tuna.tsinghua.edu.cn", "dockerproxy.com",
+            "dockerpull.org", "atomhub.openatom.cn",
+        ] {
+            assert!(c.mirrors.iter().any(|m| m.url.contains(host)), "{host} missing from the catalogue");
+        }
+        assert!(c.mirrors.iter().all(|m| m.checked.is_some() && !m.sources.is_empty()));
+        let closed = c.mirrors.iter().find(|m| m.url.contains("ustc")).unwrap();
+        assert_eq!(closed.status, Status::Closed);
+        assert!(c.selection(false).iter().all(|m| m.status != Status::Closed && !m.template));
+        assert!(c.selection(true).len() > c.selection(false).len());
+    }
+
+    #[test]
+    fn dockerd_url_rules() {
+        assert_eq!(validate_mirror("https://m.example.com").unwrap(), "https://m.example.com/");
+        assert_eq!(validate_mirror("https://m.example.com/").unwrap(), "https://m.example.com/");
+        assert_eq!(validate_mirror("http://127.0.0.1:5000").unwrap(), "http://127.0.0.1:5000/");
+        assert_eq!(validate_mirror("https://m.example.com/prefix").unwrap(), "https://m.example.com/prefix/");
+        assert!(matches!(validate_mirror("m.example.com"), Err(MirrorUrlError::NotAUrl(_))));
+        assert!(matches!(validate_mirror("ftp://m.example.com"), Err(MirrorUrlError::Scheme { .. })));
+        let e = validate_mirror("https://u:secret@m.example.com").unwrap_err();
+        assert!(matches!(e, MirrorUrlError::Credentials(_)));
+        assert!(!e.to_string().contains("secret"), "the password must never be printed: {e}");
+        assert!(matches!(validate_mirror("https://m.example.com/?a=b"), Err(MirrorUrlError::QueryOrFragment(_))));
+        assert!(matches!(validate_mirror("https://m.example.com/#x"), Err(MirrorUrlError::QueryOrFragment(_))));
+    }
+
+    #[test]
+    fn a_bad_entry_is_named_and_located() {
+        let text = "[catalogue]\nupdated = \"2026-01-01\"\n[[mirror]]\nname = \"bad\"\nurl = \"docker.example.com\"\nstatus = \"active\"\n";
+        let e = Catalogue::parse(text, Origin::BuiltIn).unwrap_err().to_string();
+        assert!(e.contains("\"bad\"") && e.contains("docker.example.com"), "{e}");
+        let e = Catalogue::parse("[catalogue]\nupdated = 1\n", Origin::BuiltIn).unwrap_err().to_string();
+        assert!(e.contains("line 2"), "{e}");
+    }
+
+    #[test]
+    fn command_line_mirrors_join_without_duplicates() {
+        let mut c = Catalogue::builtin();
+        let before = c.mirrors.len();
+        c.add_url("https://docker.mirrors.ustc.edu.cn/").unwrap();
+        assert_eq!(c.mirrors.len(), before, "same address as a catalogue entry");
+        assert!(c.selection(false).iter().any(|m| m.url.contains("ustc")), "named by the user, so probed");
+        c.add_url("https://abc.mirror.aliyuncs.com").unwrap();
+        assert_eq!(c.mirrors.last().unwrap().name, "abc.mirror.aliyuncs.com");
+        assert!(c.add_url("abc.mirror.aliyuncs.com").is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! mirrorctl: parse, run, map the result to an exit code — nothing else.
+
+mod cache;
+mod catalogue;
+mod cli;
+mod http;
+mod output;
+mod probe;
+mod registry;
+mod render;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Exit codes scripts can branch on (also listed in `--help`).
+pub mod exit {
+    pub const ERROR: u8 = 1;
+    pub const NO_MIRROR_PASSED: u8 = 3;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => output::fail(&e),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Probe(args) => {
+            let report = probe::command::probe(&args).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&(render::probe_table(&report, output::terminal_width()) + "\n"));
+                output::stderr(&(render::probe_summary(&report) + "\n"));
+            }
+            Ok(if report.passed().next().is_some() { ExitCode::SUCCESS } else { ExitCode::from(exit::NO_MIRROR_PASSED) })
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! Every byte for people goes through here: a closed pipe (`mirrorctl probe | head`) ends quietly, errors have one
+//! shape (`error:` / `caused by:` / `hint:`).
+
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+pub fn stdout(s: &str) {
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+    }
+}
+
+pub fn stderr(s: &str) {
+    let _ = std::io::stderr().write_all(s.as_bytes());
+}
+
+pub fn terminal_width() -> Option<u16> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
+}
+
+/// Prints an error chain and returns the generic error exit code.
+pub fn fail(e: &anyhow::Error) -> ExitCode {
+    let mut msg = format!("error: {e}\n");
+    for cause in e.chain().skip(1) {
+        msg.push_str(&format!("  caused by: {cause}\n"));
+    }
+    stderr(&msg);
+    ExitCode::from(crate::exit::ERROR)
+}

@@ -1,0 +1,85 @@
+//! `mirrorctl probe`: settings from flags, the progress display, the report and where it goes.
+
+use std::io::IsTerminal;
+use std::time::{Duration, SystemTime};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::{rank, Report, Settings};
+use crate::catalogue::{self, Catalogue};
+use crate::cli::{ProbeArgs, Source};
+use crate::http::Clients;
+use crate::registry::manifest::Platform;
+use crate::registry::ImageRef;
+
+/// The catalogue the user asked for: built-in or a file, plus `--mirror` entries.
+pub fn load_catalogue(source: &Source) -> Result<Catalogue> {
+    let mut c = match &source.catalogue {
+        Some(path) => Catalogue::load(path)?,
+        None => Catalogue::builtin(),
+    };
+    for url in &source.mirrors {
+        c.add_url(url)?;
+    }
+    Ok(c)
+}
+
+pub fn settings(args: &ProbeArgs) -> Result<Settings> {
+    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
+        bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
+    }
+    Ok(Settings {
+        image: ImageRef::parse(&args.image).context("--image")?,
+        platform: match &args.platform {
+            Some(p) => Platform::parse(p).context("--platform")?,
+            None => Platform::host(),
+        },
+        timeout: Duration::from_secs_f64(args.timeout),
+        jobs: args.jobs,
+        max_blob: args.max_blob_mib.saturating_mul(1024 * 1024),
+    })
+}
+
+/// Probes, ranks, caches; returns the report for the caller to print.
+pub async fn probe(args: &ProbeArgs) -> Result<Report> {
+    let settings = settings(args)?;
+    let catalogue = load_catalogue(&args.source)?;
+    let selection = catalogue.selection(args.source.all);
+    if selection.is_empty() {
+        bail!("nothing to probe: the catalogue has no usable mirror (add --all for closed ones, or --mirror URL)");
+    }
+    let clients = Clients::new(&args.certs_dir)?;
+
+    let bar = ProgressBar::with_draw_target(
+        Some(selection.len() as u64),
+        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+    );
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} probing {pos}/{len} mirrors {wide_bar} {elapsed} {msg}")
+            .expect("a valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let mut results = super::run(&selection, &settings, &clients, |r| {
+        bar.set_message(format!("{} {}", r.name, r.status));
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+
+    rank::rank(&mut results);
+    let report = Report {
+        image: settings.image.to_string(),
+        platform: settings.platform.to_string(),
+        probed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        catalogue_updated: catalogue.updated.clone(),
+        fingerprint: catalogue::fingerprint(selection.iter().copied()),
+        timeout_s: args.timeout,
+        results,
+    };
+    if let Err(e) = crate::cache::save(&report) {
+        // The measurement is still good; only its reuse by `apply` is lost.
+        eprintln!("warning: could not cache the report: {e:#}");
+    }
+    Ok(report)
+}

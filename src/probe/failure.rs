@@ -1,0 +1,190 @@
+//! Why a mirror failed, in classes a user can act on, and how raw errors map onto them.
+
+use std::error::Error as _;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome class of one probe. `Ok` is a class too, so reports carry a single `status` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    Ok,
+    /// The host name does not resolve.
+    Dns,
+    /// Nothing listens, or the connection was refused or reset before any answer.
+    Refused,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// No answer within the deadline.
+    Timeout,
+    /// A login is required, or the token service is unreachable or refused an anonymous token.
+    Auth,
+    /// 403: the image is not on the mirror's allowlist, or the client is not allowed.
+    Denied,
+    /// 404 for the image, or no manifest for this platform.
+    NotFound,
+    /// 429.
+    RateLimited,
+    /// 5xx.
+    ServerError,
+    /// Something answered, but not a registry: an HTML page (captive portal, parked domain), no `/v2/`.
+    NotARegistry,
+    /// Bytes whose sha256 is not what was asked for: a broken cache, a truncated or endless body.
+    DigestMismatch,
+    /// The blob was still arriving when the deadline passed.
+    TooSlow,
+    /// The connection broke mid-answer.
+    Network,
+    /// An answer that fits none of the above (odd status, malformed manifest).
+    BadResponse,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Ok => "ok",
+            Status::Dns => "dns",
+            Status::Refused => "refused",
+            Status::Tls => "tls",
+            Status::Timeout => "timeout",
+            Status::Auth => "auth",
+            Status::Denied => "denied",
+            Status::NotFound => "not-found",
+            Status::RateLimited => "rate-limited",
+            Status::ServerError => "server-error",
+            Status::NotARegistry => "not-a-registry",
+            Status::DigestMismatch => "digest-mismatch",
+            Status::TooSlow => "too-slow",
+            Status::Network => "network",
+            Status::BadResponse => "bad-response",
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A failed probe: the class and one line a person can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: Status,
+    pub reason: String,
+}
+
+impl Failure {
+    pub fn new(status: Status, reason: impl Into<String>) -> Self {
+        Self { status, reason: reason.into() }
+    }
+}
+
+/// The step of the pull a request belongs to; it changes how a status code reads (403 at the blob = allowlist).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Step {
+    #[default]
+    Ping,
+    Token,
+    Manifest,
+    Blob,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Ping => "/v2/ ping",
+            Step::Token => "token request",
+            Step::Manifest => "manifest",
+            Step::Blob => "blob",
+        }
+    }
+}
+
+/// Reads an HTTP status that is not success at a given step.
+pub fn from_status(step: Step, code: u16, retry_after: Option<&str>) -> Failure {
+    let at = step.as_str();
+    match code {
+        401 => Failure::new(Status::Auth, format!("401 Unauthorized at the {at}: anonymous pulls are refused")),
+        403 if step == Step::Blob => Failure::new(
+            Status::Denied,
+            "403 Forbidden at the blob: the image is probably not on this mirror's allowlist",
+        ),
+        403 => Failure::new(Status::Denied, format!("403 Forbidden at the {at}: this client or image is not allowed")),
+        404 if step == Step::Ping => Failure::new(Status::NotARegistry, "404 at /v2/: no registry API here"),
+        404 => Failure::new(Status::NotFound, format!("404 Not Found at the {at}: the mirror does not have the image")),
+        429 => Failure::new(
+            Status::RateLimited,
+            match retry_after {
+                Some(s) => format!("429 Too Many Requests at the {at} (retry after {s})"),
+                None => format!("429 Too Many Requests at the {at}"),
+            },
+        ),
+        500..=599 => Failure::new(Status::ServerError, format!("{code} server error at the {at}")),
+        _ => Failure::new(Status::BadResponse, format!("unexpected HTTP {code} at the {at}")),
+    }
+}
+
+/// Reads a transport error from reqwest by walking its causes for the real one.
+pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
+    let at = step.as_str();
+    if e.is_timeout() {
+        return Failure::new(Status::Timeout, format!("timed out at the {at}"));
+    }
+    if e.is_redirect() {
+        return Failure::new(Status::BadResponse, format!("too many redirects at the {at}"));
+    }
+    let mut source = e.source();
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+                return Failure::new(Status::Tls, format!("TLS failed at the {at}: {tls}"));
+            }
+            if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                return Failure::new(Status::Refused, format!("connection refused at the {at}"));
+            }
+        }
+        if let Some(tls) = s.downcast_ref::<rustls::Error>() {
+            return Failure::new(Status::Tls, format!("TLS failed at the {at}: {tls}"));
+        }
+        if s.to_string().contains("dns error") {
+            return Failure::new(Status::Dns, format!("cannot resolve the host at the {at}: {s}"));
+        }
+        source = s.source();
+    }
+    let mut detail = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        detail = s.to_string();
+        source = s.source();
+    }
+    if e.is_connect() {
+        Failure::new(Status::Refused, format!("cannot connect at the {at}: {detail}"))
+    } else {
+        Failure::new(Status::Network, format!("connection broke at the {at}: {detail}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_codes_read_by_step() {
+        assert_eq!(from_status(Step::Blob, 403, None).status, Status::Denied);
+        assert!(from_status(Step::Blob, 403, None).reason.contains("allowlist"));
+        assert_eq!(from_status(Step::Ping, 404, None).status, Status::NotARegistry);
+        assert_eq!(from_status(Step::Manifest, 404, None).status, Status::NotFound);
+        assert!(from_status(Step::Manifest, 429, Some("60")).reason.contains("retry after 60"));
+        assert_eq!(from_status(Step::Token, 503, None).status, Status::ServerError);
+        assert_eq!(from_status(Step::Manifest, 418, None).status, Status::BadResponse);
+    }
+
+    #[test]
+    fn serialized_names_match_as_str() {
+        for s in [Status::Ok, Status::NotARegistry, Status::DigestMismatch, Status::TooSlow, Status::RateLimited] {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+    }
+}

@@ -1,0 +1,391 @@
+//! Probing: one honest pull per mirror (ping → token → manifest → blob, sha256 verified), all mirrors at once,
+//! each under one deadline.
+
+pub mod command;
+mod failure;
+mod ping;
+pub mod rank;
+pub mod report;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::Url;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+pub use failure::{Failure, Status, Step};
+use ping::ms;
+pub use report::{MirrorResult, Report};
+
+use crate::catalogue::Mirror;
+use crate::http::Clients;
+use crate::registry::auth::{parse_challenge, Challenge, TokenResponse};
+use crate::registry::manifest::{self, Document, Platform};
+use crate::registry::{Digest, ImageRef};
+
+/// How long each step took, in milliseconds; absent when the step did not run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    /// Time to first byte of `/v2/` on an open connection: the round trip a pull pays per request.
+    pub ttfb_ms: Option<f64>,
+    pub token_ms: Option<f64>,
+    pub manifest_ms: Option<f64>,
+    pub blob_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub image: ImageRef,
+    pub platform: Platform,
+    pub timeout: Duration,
+    /// Mirrors probed at once. Steps within one mirror always run in sequence: some mirrors allow ~20 req/min.
+    pub jobs: usize,
+    /// The largest layer we agree to download; a bigger smallest layer means the image is a poor probe.
+    pub max_blob: u64,
+}
+
+const MANIFEST_LIMIT: usize = 4 * 1024 * 1024; // containerd's limit for a manifest
+const TOKEN_LIMIT: usize = 1024 * 1024;
+
+/// Probes every mirror concurrently; `on_done` is called as each finishes (for a progress display).
+pub async fn run(
+    mirrors: &[&Mirror],
+    settings: &Settings,
+    clients: &Clients,
+    on_done: impl Fn(&MirrorResult),
+) -> Vec<MirrorResult> {
+    let gate = Arc::new(Semaphore::new(settings.jobs.max(1)));
+    let mut set = JoinSet::new();
+    for (i, m) in mirrors.iter().enumerate() {
+        let (gate, settings, clients) = (gate.clone(), settings.clone(), clients.clone());
+        let (name, url) = (m.name.clone(), m.normalized().unwrap_or_else(|| m.url.clone()));
+        set.spawn(async move {
+            let _permit = gate.acquire_owned().await.expect("the semaphore is never closed");
+            (i, probe_one(&name, &url, &settings, &clients).await)
+        });
+    }
+    let mut results = Vec::with_capacity(mirrors.len());
+    while let Some(joined) = set.join_next().await {
+        let (i, r) = joined.expect("a probe task never panics");
+        on_done(&r);
+        results.push((i, r));
+    }
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// What a probe has done so far; read after the deadline to say how far it got.
+#[derive(Default)]
+struct Progress {
+    step: Step,
+    phases: Phases,
+    address: Option<SocketAddr>,
+    blob_size: u64,
+    blob_bytes: u64,
+    blob_started: Option<Instant>,
+    throughput_bps: Option<f64>,
+}
+
+pub async fn probe_one(name: &str, url: &str, settings: &Settings, clients: &Clients) -> MirrorResult {
+    let mut p = Progress::default();
+    let started = Instant::now();
+    let outcome = match Url::parse(url) {
+        Ok(base) => match tokio::time::timeout(settings.timeout, pull(&base, settings, clients, &mut p)).await {
+            Ok(r) => r,
+            Err(_) => Err(deadline_failure(&p, settings.timeout)),
+        },
+        Err(e) => Err(Failure::new(Status::BadResponse, format!("invalid URL: {e}"))),
+    };
+    let (status, error) = match outcome {
+        Ok(()) => (Status::Ok, None),
+        Err(f) => (f.status, Some(f.reason)),
+    };
+    MirrorResult {
+        rank: 0,
+        name: name.to_owned(),
+        url: url.to_owned(),
+        ok: status == Status::Ok,
+        status,
+        error,
+        latency_ms: p.phases.ttfb_ms,
+        throughput_bps: p.throughput_bps,
+        score_s: None,
+        blob_bytes: p.blob_bytes,
+        total_ms: ms(started),
+        address: p.address.map(|a| a.to_string()),
+        phases: p.phases,
+    }
+}
+
+fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
+    let secs = timeout.as_secs_f64();
+    match (p.step, p.blob_started) {
+        (Step::Blob, Some(t)) if p.blob_bytes > 0 => {
+            let rate = p.blob_bytes as f64 / t.elapsed().as_secs_f64().max(1e-3);
+            Failure::new(
+                Status::TooSlow,
+                format!(
+                    "only {} of {} of the blob arrived within {secs}s ({}/s)",
+                    crate::render::bytes(p.blob_bytes as f64),
+                    crate::render::bytes(p.blob_size as f64),
+                    crate::render::bytes(rate)
+                ),
+            )
+        }
+        (step, _) => Failure::new(Status::Timeout, format!("no complete answer to the {} within {secs}s", step.as_str())),
+    }
+}
+
+/// The pull itself. Every body read is bounded; every digest is checked.
+async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> Result<(), Failure> {
+    let v2 = base.join("v2/").map_err(|e| Failure::new(Status::BadResponse, e.to_string()))?;
+
+    p.step = Step::Ping;
+    let pong = ping::ping(clients.ping_tls.clone(), &v2, &mut p.phases, &mut p.address).await?;
+    let token = match pong.status {
+        200 => {
+            if !looks_like_registry(&pong.headers, &pong.body) {
+                return Err(not_a_registry(&pong.headers, &pong.body));
+            }
+            None
+        }
+        401 => match pong.headers.get("www-authenticate").and_then(|v| v.to_str().ok()).map(parse_challenge) {
+            Some(Challenge::Bearer { realm, service }) => {
+                p.step = Step::Token;
+                let t = Instant::now();
+                let token = fetch_token(clients, &realm, service.as_deref(), &s.image).await?;
+                p.phases.token_ms = Some(ms(t));
+                Some(token)
+            }
+            Some(Challenge::Basic { .. }) => {
+                return Err(Failure::new(Status::Auth, "the mirror wants a username and password (Basic auth)"))
+            }
+            Some(Challenge::Other(c)) => {
+                return Err(Failure::new(Status::Auth, format!("unsupported auth challenge: {c}")))
+            }
+            None => return Err(Failure::new(Status::Auth, "401 at /v2/ without a WWW-Authenticate challenge")),
+        },
+        code => return Err(failure::from_status(Step::Ping, code, retry_after(&pong.headers).as_deref())),
+    };
+
+    p.step = Step::Manifest;
+    let t = Instant::now();
+    let repo = &s.image.repository;
+    let wanted = Digest::parse(&s.image.reference).ok();
+    let (ct, body) = get_manifest(clients, &v2, repo, &s.image.reference, wanted.as_ref(), token.as_deref()).await?;
+    let layers = match parse_manifest(ct.as_deref(), &body)? {
+        Document::Image { layers } => layers,
+        Document::Index(entries) => {
+            let Some(d) = manifest::select_platform(&entries, &s.platform) else {
+                return Err(Failure::new(Status::NotFound, format!("the image has no {} variant", s.platform)));
+            };
+            let (ct, body) =
+                get_manifest(clients, &v2, repo, d.digest.as_str(), Some(&d.digest), token.as_deref()).await?;
+            match parse_manifest(ct.as_deref(), &body)? {
+                Document::Image { layers } => layers,
+                Document::Index(_) => {
+                    return Err(Failure::new(Status::BadResponse, "an index points at another index"))
+                }
+            }
+        }
+    };
+    p.phases.manifest_ms = Some(ms(t));
+
+    let Some(layer) = manifest::smallest_layer(&layers) else {
+        return Err(Failure::new(Status::BadResponse, "the image manifest lists no layers"));
+    };
+    if layer.size > s.max_blob {
+        return Err(Failure::new(
+            Status::BadResponse,
+            format!(
+                "the image's smallest layer is {}; probe with a smaller --image",
+                crate::render::bytes(layer.size as f64)
+            ),
+        ));
+    }
+    p.step = Step::Blob;
+    p.blob_size = layer.size;
+    let t = Instant::now();
+    fetch_blob(clients, &v2, repo, &layer.digest, layer.size, token.as_deref(), p).await?;
+    p.phases.blob_ms = Some(ms(t));
+    Ok(())
+}
+
+/// `/v2/` with 200 must be a registry's `{}` (or carry its API header); a captive portal answers 200 with HTML.
+fn looks_like_registry(headers: &HeaderMap, body: &[u8]) -> bool {
+    let api = headers
+        .get("docker-distribution-api-version")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("registry/2"));
+    let json = serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object());
+    (api || json) && !is_html(headers, body)
+}
+
+fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
+    let ct_html = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("html"));
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).map_or(&[][..], |i| &body[i..]);
+    ct_html || start.starts_with(b"<")
+}
+
+fn not_a_registry(headers: &HeaderMap, body: &[u8]) -> Failure {
+    if is_html(headers, body) {
+        Failure::new(Status::NotARegistry, "answered with an HTML page, not a registry (captive portal or web site?)")
+    } else {
+        Failure::new(Status::NotARegistry, "answered /v2/ without the registry API (no JSON, no API version header)")
+    }
+}
+
+fn retry_after(h: &HeaderMap) -> Option<String> {
+    h.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(|s| format!("{s}s"))
+}
+
+fn check(step: Step, r: &reqwest::Response) -> Result<(), Failure> {
+    if r.status().is_success() {
+        return Ok(());
+    }
+    Err(failure::from_status(step, r.status().as_u16(), retry_after(r.headers()).as_deref()))
+}
+
+async fn fetch_token(clients: &Clients, realm: &str, service: Option<&str>, image: &ImageRef) -> Result<String, Failure> {
+    let mut url = Url::parse(realm)
+        .map_err(|_| Failure::new(Status::Auth, format!("the auth realm {realm:?} is not a URL")))?;
+    {
+        let mut q = url.query_pairs_mut();
+        if let Some(s) = service {
+            q.append_pair("service", s);
+        }
+        q.append_pair("scope", &format!("repository:{}:pull", image.repository));
+    }
+    let r = clients.http.get(url).send().await.map_err(|e| {
+        let f = failure::from_reqwest(Step::Token, &e);
+        match f.status {
+            Status::Timeout => f,
+            _ => Failure::new(Status::Auth, format!("auth realm {realm} unreachable: {}", f.reason)),
+        }
+    })?;
+    match r.status().as_u16() {
+        200 => {}
+        429 => return Err(failure::from_status(Step::Token, 429, retry_after(r.headers()).as_deref())),
+        code => {
+            return Err(Failure::new(Status::Auth, format!("the token service {realm} refused an anonymous token ({code})")))
+        }
+    }
+    let body = read_bounded(Step::Token, r, TOKEN_LIMIT).await?;
+    serde_json::from_slice::<TokenResponse>(&body)
+        .ok()
+        .and_then(TokenResponse::into_token)
+        .ok_or_else(|| Failure::new(Status::Auth, format!("the token service {realm} answered without a token")))
+}
+
+fn authorized(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
+    match token {
+        Some(t) => req.header(AUTHORIZATION, format!("Bearer {t}")),
+        None => req,
+    }
+}
+
+/// Fetches a manifest and verifies it: against the digest we asked for, else against `Docker-Content-Digest`.
+async fn get_manifest(
+    clients: &Clients,
+    v2: &Url,
+    repo: &str,
+    reference: &str,
+    expected: Option<&Digest>,
+    token: Option<&str>,
+) -> Result<(Option<String>, Vec<u8>), Failure> {
+    let url = v2.join(&format!("{repo}/manifests/{reference}")).expect("a relative path joins");
+    let req = authorized(clients.http.get(url).header(ACCEPT, manifest::ACCEPT), token);
+    let r = req.send().await.map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
+    check(Step::Manifest, &r)?;
+    let ct = r.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let claimed = r.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let headers = r.headers().clone();
+    let body = read_bounded(Step::Manifest, r, MANIFEST_LIMIT).await?;
+    if is_html(&headers, &body) {
+        return Err(not_a_registry(&headers, &body));
+    }
+    let actual = Digest::of(&body);
+    let promised = expected.map(|d| d.as_str().to_owned()).or(claimed);
+    if let Some(want) = promised.filter(|d| d.starts_with("sha256:")) {
+        if want != actual.as_str() {
+            return Err(Failure::new(
+                Status::DigestMismatch,
+                format!("manifest {reference} should be {want} but its bytes hash to {actual}"),
+            ));
+        }
+    }
+    Ok((ct, body))
+}
+
+fn parse_manifest(ct: Option<&str>, body: &[u8]) -> Result<Document, Failure> {
+    manifest::parse(ct, body).map_err(|e| Failure::new(Status::BadResponse, format!("{e:#}")))
+}
+
+/// Downloads one whole blob, hashing as it streams, never holding more than one chunk, and stopping at the first
+/// byte past the size the manifest promised (an endless body costs nothing).
+async fn fetch_blob(
+    clients: &Clients,
+    v2: &Url,
+    repo: &str,
+    digest: &Digest,
+    size: u64,
+    token: Option<&str>,
+    p: &mut Progress,
+) -> Result<(), Failure> {
+    let url = v2.join(&format!("{repo}/blobs/{digest}")).expect("a relative path joins");
+    let mut r = authorized(clients.http.get(url), token)
+        .send()
+        .await
+        .map_err(|e| failure::from_reqwest(Step::Blob, &e))?;
+    check(Step::Blob, &r)?;
+    if is_html(r.headers(), b"") {
+        return Err(not_a_registry(r.headers(), b""));
+    }
+    let start = Instant::now();
+    p.blob_started = Some(start);
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| failure::from_reqwest(Step::Blob, &e))? {
+        p.blob_bytes += chunk.len() as u64;
+        if p.blob_bytes > size {
+            return Err(Failure::new(
+                Status::DigestMismatch,
+                format!("the blob kept coming past the {size} bytes its manifest promises"),
+            ));
+        }
+        hasher.update(&chunk);
+    }
+    if p.blob_bytes < size {
+        return Err(Failure::new(
+            Status::DigestMismatch,
+            format!("the blob ended after {} of {size} bytes", p.blob_bytes),
+        ));
+    }
+    let actual = Digest::from_hasher(hasher);
+    if &actual != digest {
+        return Err(Failure::new(Status::DigestMismatch, format!("blob {digest} arrived with sha256 {actual}")));
+    }
+    p.throughput_bps = Some(size as f64 / start.elapsed().as_secs_f64().max(1e-6));
+    Ok(())
+}
+
+async fn read_bounded(step: Step, mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, Failure> {
+    let mut buf = Vec::new();
+    while let Some(chunk) = r.chunk().await.map_err(|e| failure::from_reqwest(step, &e))? {
+        if buf.len() + chunk.len() > limit {
+            return Err(Failure::new(
+                Status::BadResponse,
+                format!("the {} answer is larger than {}", step.as_str(), crate::render::bytes(limit as f64)),
+            ));
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}

@@ -1,0 +1,46 @@
+//! The probe report: one type for the table, `--json` and the cache that `apply` reads back.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Phases, Status};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MirrorResult {
+    pub rank: usize,
+    pub name: String,
+    /// dockerd's normalised form, the string that goes into daemon.json.
+    pub url: String,
+    pub ok: bool,
+    pub status: Status,
+    pub error: Option<String>,
+    /// Time to first byte of `/v2/`.
+    pub latency_ms: Option<f64>,
+    /// Blob bytes per second, measured over the whole verified blob.
+    pub throughput_bps: Option<f64>,
+    /// Estimated seconds to pull a 32 MiB image (see `rank::score`); only for working mirrors.
+    pub score_s: Option<f64>,
+    pub blob_bytes: u64,
+    pub total_ms: f64,
+    /// The address the probe connected to, so a user can see which IP answered.
+    pub address: Option<String>,
+    pub phases: Phases,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Report {
+    pub image: String,
+    pub platform: String,
+    /// RFC 3339, UTC.
+    pub probed_at: String,
+    pub catalogue_updated: String,
+    /// Identifies the probed set of mirrors (see `catalogue::fingerprint`).
+    pub fingerprint: String,
+    pub timeout_s: f64,
+    pub results: Vec<MirrorResult>,
+}
+
+impl Report {
+    pub fn passed(&self) -> impl Iterator<Item = &MirrorResult> {
+        self.results.iter().filter(|r| r.ok)
+    }
+}

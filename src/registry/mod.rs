@@ -1,0 +1,134 @@
+//! A small registry v2 client: what a probe needs to pull one image the way dockerd does.
+
+pub mod auth;
+pub mod manifest;
+
+use std::fmt;
+
+use anyhow::{bail, Result};
+use sha2::{Digest as _, Sha256};
+
+/// The User-Agent dockerd sends (mirrors and CDNs treat Docker clients differently from scripts).
+pub const USER_AGENT: &str = concat!(
+    "docker/28.2.2 go/go1.24.3 git-commit/e6534b4 kernel/6.1.0 os/linux arch/amd64 UpstreamClient(mirrorctl/",
+    env!("CARGO_PKG_VERSION"),
+    ")"
+);
+
+/// A Docker Hub image as a registry path: `alpine` → `library/alpine:latest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef {
+    pub repository: String,
+    /// A tag or a `sha256:` digest.
+    pub reference: String,
+}
+
+impl ImageRef {
+    pub fn parse(s: &str) -> Result<Self> {
+        let s = s.strip_prefix("docker.io/").unwrap_or(s);
+        let (name, reference) = if let Some((n, d)) = s.split_once('@') {
+            Digest::parse(d)?;
+            (n, d.to_owned())
+        } else {
+            match s.rsplit_once(':') {
+                Some((n, t)) if !t.contains('/') => (n, t.to_owned()),
+                _ => (s, "latest".to_owned()),
+            }
+        };
+        if name.is_empty()
+            || !name.split('/').all(|part| {
+                !part.is_empty()
+                    && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+            })
+        {
+            bail!("{s:?} is not a Docker Hub image name (expected e.g. alpine, library/alpine:3.20 or user/app:tag)");
+        }
+        if name.split('/').next().is_some_and(|first| first.contains('.') && name.contains('/')) {
+            bail!("{s:?} names another registry; mirrors in daemon.json only serve Docker Hub images");
+        }
+        let repository = if name.contains('/') { name.to_owned() } else { format!("library/{name}") };
+        Ok(Self { repository, reference })
+    }
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sep = if self.reference.starts_with("sha256:") { '@' } else { ':' };
+        write!(f, "{}{sep}{}", self.repository, self.reference)
+    }
+}
+
+/// A `sha256:<64 hex>` content digest; other algorithms are refused because we could not verify them.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Digest(String);
+
+impl Digest {
+    pub fn parse(s: &str) -> Result<Self> {
+        match s.strip_prefix("sha256:") {
+            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+                Ok(Self(s.to_owned()))
+            }
+            _ => bail!("{s:?} is not a sha256 digest"),
+        }
+    }
+
+    pub fn of(bytes: &[u8]) -> Self {
+        Self(format!("sha256:{}", hex::encode(Sha256::digest(bytes))))
+    }
+
+    pub fn from_hasher(h: Sha256) -> Self {
+        Self(format!("sha256:{}", hex::encode(h.finalize())))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Digest {
+    type Error = anyhow::Error;
+    fn try_from(s: String) -> Result<Self> {
+        Self::parse(&s)
+    }
+}
+
+impl From<Digest> for String {
+    fn from(d: Digest) -> String {
+        d.0
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn image_names_as_docker_writes_them() {
+        let r = ImageRef::parse("alpine").unwrap();
+        assert_eq!((r.repository.as_str(), r.reference.as_str()), ("library/alpine", "latest"));
+        assert_eq!(ImageRef::parse("docker.io/library/alpine:3.20").unwrap().to_string(), "library/alpine:3.20");
+        assert_eq!(ImageRef::parse("user/app:v1").unwrap().to_string(), "user/app:v1");
+        let d = format!("sha256:{}", "a".repeat(64));
+        assert_eq!(ImageRef::parse(&format!("alpine@{d}")).unwrap().reference, d);
+        assert!(ImageRef::parse("ghcr.io/x/y").is_err());
+        assert!(ImageRef::parse("Alpine").is_err());
+        assert!(ImageRef::parse("alpine@sha256:zz").is_err());
+    }
+
+    #[test]
+    fn digests() {
+        assert_eq!(
+            Digest::of(b"").as_str(),
+            "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert!(Digest::parse("sha512:abc").is_err());
+        assert!(Digest::parse(&format!("sha256:{}", "A".repeat(64))).is_err());
+    }
+}

@@ -1,0 +1,90 @@
+//! Text for people: tables and units. Pure: strings in, strings out.
+
+use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, CellAlignment, ContentArrangement, Table};
+
+use crate::probe::Report;
+
+/// `1.5 MiB` style sizes; rates append `/s` at the call site.
+pub fn bytes(n: f64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n;
+    let mut i = 0;
+    while v >= 1024.0 && i < UNITS.len() - 1 {
+        v /= 1024.0;
+        i += 1;
+    }
+    if i == 0 {
+        format!("{v:.0} {}", UNITS[0])
+    } else {
+        format!("{v:.1} {}", UNITS[i])
+    }
+}
+
+pub fn millis(ms: f64) -> String {
+    if ms >= 10_000.0 {
+        format!("{:.1} s", ms / 1000.0)
+    } else {
+        format!("{ms:.0} ms")
+    }
+}
+
+/// The probe table, best first. `width` is the terminal's, if stdout is one.
+pub fn probe_table(report: &Report, width: Option<u16>) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY);
+    match width {
+        Some(w) => {
+            t.set_content_arrangement(ContentArrangement::Dynamic).set_width(w);
+        }
+        None => {
+            t.set_content_arrangement(ContentArrangement::Disabled);
+        }
+    }
+    t.set_header(["#", "mirror", "url", "status", "latency", "speed", "est. pull", "why"]);
+    for r in &report.results {
+        let dash = || "-".to_string();
+        t.add_row(vec![
+            Cell::new(r.rank).set_alignment(CellAlignment::Right),
+            Cell::new(&r.name),
+            Cell::new(&r.url),
+            Cell::new(r.status.as_str()),
+            Cell::new(r.latency_ms.map_or_else(dash, millis)).set_alignment(CellAlignment::Right),
+            Cell::new(r.throughput_bps.map_or_else(dash, |b| format!("{}/s", bytes(b)))).set_alignment(CellAlignment::Right),
+            Cell::new(r.score_s.map_or_else(dash, |s| format!("{s:.1} s"))).set_alignment(CellAlignment::Right),
+            Cell::new(r.error.as_deref().unwrap_or("")),
+        ]);
+    }
+    t.to_string()
+}
+
+/// The line under the table: what was probed and how it went.
+pub fn probe_summary(report: &Report) -> String {
+    let ok = report.passed().count();
+    let mut s = format!(
+        "{ok} of {} mirrors pulled {} ({}) with verified digests; catalogue of {}.",
+        report.results.len(),
+        report.image,
+        report.platform,
+        report.catalogue_updated
+    );
+    if ok == 0 {
+        s.push_str("\nNo mirror works from here. Check the reasons above; add a mirror you know with --mirror URL.");
+    } else {
+        s.push_str("\nWrite the best ones into daemon.json with: mirrorctl apply --top 3");
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(bytes(512.0), "512 B");
+        assert_eq!(bytes(1536.0), "1.5 KiB");
+        assert_eq!(bytes(3.0 * 1024.0 * 1024.0), "3.0 MiB");
+        assert_eq!(millis(12.4), "12 ms");
+        assert_eq!(millis(12_400.0), "12.4 s");
+    }
+}
