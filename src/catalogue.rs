@@ -129,7 +129,8 @@ impl Catalogue {
 
     /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
     pub fn add_url(&mut self, url: &str) -> Result<()> {
-        let normalized = validate_mirror(url).with_context(|| format!("--mirror {url:?} is not usable"))?;
+        // The error itself shows the URL with any password masked; never echo the raw argument.
+        let normalized = validate_mirror(url).context("a --mirror URL is not usable")?;
         if self.mirrors.iter().any(|m| m.normalized().as_deref() == Some(normalized.as_str())) {
             // Still probe it even when the catalogue calls it closed: the user asked for it by name.
             for m in self.mirrors.iter_mut().filter(|m| m.normalized().as_deref() == Some(&normalized)) {

@@ -1,0 +1,80 @@
+pub mod fake_registry;
+pub mod image;
+pub mod registry;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// A directory that holds everything one test writes: cache, config, catalogue.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("a temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The binary, with HOME and the XDG dirs inside the sandbox, so no test reads or writes the real ones.
+    pub fn mirrorctl(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mirrorctl"));
+        c.env("HOME", self.path().join("home"))
+            .env("XDG_CACHE_HOME", self.path().join("cache"))
+            .env("XDG_CONFIG_HOME", self.path().join("config"))
+            .env_remove("DOCKER_HOST")
+            .env("NO_COLOR", "1");
+        for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+            c.env_remove(proxy);
+        }
+        c
+    }
+
+    /// Writes a catalogue whose mirrors are `(name, url)`, all active.
+    pub fn catalogue(&self, mirrors: &[(&str, String)]) -> PathBuf {
+        let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");
+        for (name, url) in mirrors {
+            text.push_str(&format!("\n[[mirror]]\nname = \"{name}\"\nurl = \"{url}\"\nstatus = \"active\"\n"));
+        }
+        let path = self.path().join("catalogue.toml");
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    /// Runs `probe --json` on a catalogue and returns the document and the exit code.
+    pub fn probe(&self, mirrors: &[(&str, String)], extra: &[&str]) -> (Value, i32) {
+        let catalogue = self.catalogue(mirrors);
+        let out = self
+            .mirrorctl()
+            .args(["probe", "--json", "--catalogue"])
+            .arg(&catalogue)
+            .args(extra)
+            .output()
+            .expect("mirrorctl runs");
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!("probe --json printed no JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr))
+        });
+        (doc, out.status.code().expect("exited"))
+    }
+}
+
+/// The result for one mirror in a probe document.
+pub fn result<'a>(doc: &'a Value, name: &str) -> &'a Value {
+    doc["results"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+/// A required system binary, or a failure naming the Debian package that provides it.
+pub fn require(binary: &str, package: &str) -> PathBuf {
+    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin", "/sbin"]) {
+        let p = Path::new(dir).join(binary);
+        if p.is_file() {
+            return p;
+        }
+    }
+    panic!("`{binary}` is not installed: run `apt-get install -y {package}` (or `bash .ci/run`, which does)");
+}
