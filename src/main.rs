@@ -3,6 +3,7 @@
 mod cache;
 mod catalogue;
 mod cli;
+mod daemon_config;
 mod http;
 mod output;
 mod probe;
