@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::service::InitChoice;
+
 #[derive(Parser, Debug)]
 #[command(name = "mirrorctl", version, about = "Measure Docker Hub mirrors with real pulls and apply the best ones to dockerd safely")]
-#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 no mirror passed the probe, 4 apply rolled back.")]
+#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 no mirror passed the probe, 4 apply failed and rolled back.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,6 +19,12 @@ pub enum Command {
     /// Pull-test every mirror of the catalogue with the registry v2 protocol and rank them.
     #[command(after_help = "Examples:\n  mirrorctl probe\n  mirrorctl probe --all --json\n  mirrorctl probe --mirror https://abc123.mirror.aliyuncs.com --image library/busybox")]
     Probe(ProbeArgs),
+    /// Write the best mirrors into daemon.json, restart dockerd, verify, and roll back by itself on failure.
+    #[command(after_help = "Examples:\n  mirrorctl apply --dry-run\n  sudo mirrorctl apply --top 3 --yes\n  sudo mirrorctl apply --mirror https://abc123.mirror.aliyuncs.com --reload")]
+    Apply(ApplyArgs),
+    /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
+    #[command(after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes")]
+    Restore(RestoreArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -24,7 +32,8 @@ pub struct Source {
     /// Use this catalogue file (same TOML format as the built-in one) instead of the built-in catalogue.
     #[arg(long, value_name = "FILE")]
     pub catalogue: Option<PathBuf>,
-    /// Add a mirror by URL, e.g. your personal Aliyun address; repeatable.
+    /// A mirror by URL, e.g. your personal Aliyun address; repeatable. probe: added to the catalogue.
+    /// apply: use exactly these, in this order.
     #[arg(long = "mirror", value_name = "URL")]
     pub mirrors: Vec<String>,
     /// Include mirrors the catalogue lists as closed.
@@ -33,7 +42,7 @@ pub struct Source {
 }
 
 #[derive(Args, Debug, Clone)]
-pub struct ProbeArgs {
+pub struct ProbeOptions {
     #[command(flatten)]
     pub source: Source,
     /// The Docker Hub image each mirror must serve.
@@ -54,7 +63,56 @@ pub struct ProbeArgs {
     /// dockerd's per-registry CA directory; its certificates are trusted as dockerd trusts them.
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
     pub certs_dir: PathBuf,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub opts: ProbeOptions,
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Where the config lives and how dockerd picks it up; shared by apply and restore.
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// daemon.json to edit (default: /etc/docker/daemon.json; rootless: ~/.config/docker/daemon.json).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print the plan and the diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when not on a terminal).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Apply with `systemctl reload docker` (SIGHUP): mirrors change without stopping containers.
+    #[arg(long, conflicts_with = "no_restart")]
+    pub reload: bool,
+    /// Only write the file; restart dockerd yourself.
+    #[arg(long)]
+    pub no_restart: bool,
+    /// How to restart dockerd.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+    #[command(flatten)]
+    pub target: Target,
+    /// How many of the best passing mirrors to write.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: u16,
+    /// With --mirror: write them without probing first.
+    #[arg(long, requires = "mirrors")]
+    pub no_probe: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct RestoreArgs {
+    #[command(flatten)]
+    pub target: Target,
 }

@@ -18,8 +18,7 @@ pub struct Clients {
 impl Clients {
     /// `certs_dir` is dockerd's `/etc/docker/certs.d`: a mirror with a private CA is trusted when dockerd trusts it.
     pub fn new(certs_dir: &Path) -> Result<Self> {
-        // reqwest panics if no provider is installed; installing twice is harmless (the first one stays).
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let roots = Arc::new(root_store(certs_dir));
         let config = |alpn: &[&[u8]]| {
             let mut c = rustls::ClientConfig::builder().with_root_certificates(roots.clone()).with_no_client_auth();
@@ -37,6 +36,12 @@ impl Clients {
             .context("cannot build the HTTP client")?;
         Ok(Self { ping_tls: Arc::new(config(&[b"http/1.1"])), http })
     }
+}
+
+/// reqwest panics when a client is built before a rustls provider is installed; main calls this first thing.
+/// Installing twice is harmless (the first one stays).
+pub fn install_crypto() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// System roots first (what dockerd trusts, and what works behind a TLS-inspecting proxy), plus dockerd's

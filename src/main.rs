@@ -1,14 +1,17 @@
 //! mirrorctl: parse, run, map the result to an exit code — nothing else.
 
+mod apply;
 mod cache;
 mod catalogue;
 mod cli;
 mod daemon_config;
+mod engine;
 mod http;
 mod output;
 mod probe;
 mod registry;
 mod render;
+mod service;
 
 use std::process::ExitCode;
 
@@ -20,10 +23,12 @@ use cli::{Cli, Command};
 pub mod exit {
     pub const ERROR: u8 = 1;
     pub const NO_MIRROR_PASSED: u8 = 3;
+    pub const ROLLED_BACK: u8 = 4;
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    http::install_crypto();
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
@@ -37,7 +42,8 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => {
-            let report = probe::command::probe(&args).await?;
+            let catalogue = probe::command::load_catalogue(&args.opts.source)?;
+            let report = probe::command::probe(&args.opts, &catalogue).await?;
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
@@ -46,5 +52,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(if report.passed().next().is_some() { ExitCode::SUCCESS } else { ExitCode::from(exit::NO_MIRROR_PASSED) })
         }
+        Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
+        Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),
     }
 }

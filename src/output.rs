@@ -24,12 +24,22 @@ pub fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
 }
 
-/// Prints an error chain and returns the generic error exit code.
+/// Prints an error chain (`error:` / `caused by:` / `hint:`) and returns the exit code its kind calls for.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
     let mut msg = format!("error: {e}\n");
     for cause in e.chain().skip(1) {
         msg.push_str(&format!("  caused by: {cause}\n"));
     }
+    if let Some(h) = e.chain().find_map(|c| c.downcast_ref::<crate::apply::Hinted>()) {
+        msg.push_str(&format!("hint: {}\n", h.hint));
+    }
     stderr(&msg);
-    ExitCode::from(crate::exit::ERROR)
+    let code = if e.chain().any(|c| c.is::<crate::apply::RolledBack>()) {
+        crate::exit::ROLLED_BACK
+    } else if e.chain().any(|c| c.is::<crate::apply::NoMirrorPassed>()) {
+        crate::exit::NO_MIRROR_PASSED
+    } else {
+        crate::exit::ERROR
+    };
+    ExitCode::from(code)
 }

@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{rank, Report, Settings};
 use crate::catalogue::{self, Catalogue};
-use crate::cli::{ProbeArgs, Source};
+use crate::cli::{ProbeOptions, Source};
 use crate::http::Clients;
 use crate::registry::manifest::Platform;
 use crate::registry::ImageRef;
@@ -25,7 +25,7 @@ pub fn load_catalogue(source: &Source) -> Result<Catalogue> {
     Ok(c)
 }
 
-pub fn settings(args: &ProbeArgs) -> Result<Settings> {
+pub fn settings(args: &ProbeOptions) -> Result<Settings> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
         bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
     }
@@ -41,10 +41,9 @@ pub fn settings(args: &ProbeArgs) -> Result<Settings> {
     })
 }
 
-/// Probes, ranks, caches; returns the report for the caller to print.
-pub async fn probe(args: &ProbeArgs) -> Result<Report> {
+/// Probes the selection of `catalogue`, ranks, caches; returns the report for the caller to print.
+pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report> {
     let settings = settings(args)?;
-    let catalogue = load_catalogue(&args.source)?;
     let selection = catalogue.selection(args.source.all);
     if selection.is_empty() {
         bail!("nothing to probe: the catalogue has no usable mirror (add --all for closed ones, or --mirror URL)");

@@ -1,0 +1,95 @@
+//! The live daemon, through the Engine API: only `GET /_ping` and `GET /info` are needed, so reqwest over the unix
+//! socket does it without an Engine API client crate.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// Where the daemon listens: `DOCKER_HOST` (`unix://` or `tcp://`), else the default socket.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    client: reqwest::Client,
+    base: String,
+    /// As the user would write it, for messages.
+    pub host: String,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Info {
+    #[serde(default)]
+    pub registry_config: RegistryConfig,
+    #[serde(default)]
+    pub containers_running: u64,
+    #[serde(default)]
+    pub live_restore_enabled: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RegistryConfig {
+    #[serde(default)]
+    pub mirrors: Vec<String>,
+}
+
+impl Engine {
+    pub fn from_env() -> Result<Self> {
+        let host = std::env::var("DOCKER_HOST")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "unix:///var/run/docker.sock".into());
+        Self::new(&host)
+    }
+
+    pub fn new(host: &str) -> Result<Self> {
+        let builder = reqwest::Client::builder().timeout(Duration::from_secs(30)).no_proxy();
+        let (client, base) = if let Some(path) = host.strip_prefix("unix://") {
+            (builder.unix_socket(PathBuf::from(path)).build()?, "http://docker".to_owned())
+        } else if let Some(addr) = host.strip_prefix("tcp://") {
+            (builder.build()?, format!("http://{addr}"))
+        } else {
+            bail!("DOCKER_HOST={host:?} is not supported; use unix:///path/to/docker.sock or tcp://host:port");
+        };
+        Ok(Self { client, base, host: host.to_owned() })
+    }
+
+    pub async fn info(&self) -> Result<Info> {
+        let r = self.client.get(format!("{}/info", self.base)).send().await.map_err(|e| self.unreachable(e))?;
+        if !r.status().is_success() {
+            bail!("the Docker daemon at {} answered /info with {}", self.host, r.status());
+        }
+        r.json().await.with_context(|| format!("the Docker daemon at {} sent an unreadable /info", self.host))
+    }
+
+    /// Waits until the daemon answers `/_ping`, as a restart returns before the API is up on some inits.
+    pub async fn wait_ready(&self, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let last = match self.client.get(format!("{}/_ping", self.base)).send().await {
+                Ok(r) if r.status().is_success() => return Ok(()),
+                Ok(r) => anyhow::anyhow!("/_ping answered {}", r.status()),
+                Err(e) => self.unreachable(e),
+            };
+            if Instant::now() >= deadline {
+                return Err(last.context(format!("the Docker daemon did not come up within {}s", timeout.as_secs())));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn unreachable(&self, e: reqwest::Error) -> anyhow::Error {
+        let denied = std::iter::successors(Some(&e as &dyn std::error::Error), |s| s.source()).any(|s| {
+            s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+        });
+        if denied {
+            anyhow::anyhow!(
+                "permission denied on {}: run with sudo, or add yourself to the docker group (sudo usermod -aG docker $USER, then log in again)",
+                self.host
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("cannot reach the Docker daemon at {} (is it running?)", self.host))
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Restarting or reloading dockerd through the machine's init system, and reading how it was started.
+
+use std::path::Path;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InitChoice {
+    Auto,
+    Systemd,
+    Sysv,
+    Openrc,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    Systemd { user: bool },
+    Sysv,
+    OpenRc,
+}
+
+#[derive(Debug, Clone)]
+pub struct Service {
+    pub init: Init,
+    pub unit: String,
+}
+
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Service {
+    pub fn detect(choice: InitChoice, rootless: bool) -> Result<Self> {
+        let init = match choice {
+            InitChoice::Systemd => Init::Systemd { user: rootless },
+            InitChoice::Sysv => Init::Sysv,
+            InitChoice::Openrc => Init::OpenRc,
+            InitChoice::Auto if Path::new("/run/systemd/system").is_dir() => Init::Systemd { user: rootless },
+            InitChoice::Auto if which("rc-service") => Init::OpenRc,
+            InitChoice::Auto if which("service") => Init::Sysv,
+            InitChoice::Auto => bail!(
+                "cannot tell how this machine starts dockerd; pass --init systemd|sysv|openrc, or --no-restart and restart it yourself"
+            ),
+        };
+        Ok(Self { init, unit: "docker".into() })
+    }
+
+    pub fn describe_restart(&self, reload: bool) -> String {
+        let verb = if reload { "reload" } else { "restart" };
+        match self.init {
+            Init::Systemd { user } => {
+                let u = if user { " --user" } else { "" };
+                if reload {
+                    format!("systemctl{u} reload {}", self.unit)
+                } else {
+                    format!("systemctl{u} daemon-reload && systemctl{u} restart {}", self.unit)
+                }
+            }
+            Init::Sysv => format!("service {} {verb}", self.unit),
+            Init::OpenRc => format!("rc-service {} {verb}", self.unit),
+        }
+    }
+
+    pub async fn restart(&self) -> Result<()> {
+        match self.init {
+            Init::Systemd { .. } => {
+                self.systemctl(&["daemon-reload"]).await?;
+                self.systemctl(&["restart", &self.unit]).await
+            }
+            Init::Sysv => run("service", &[&self.unit, "restart"]).await,
+            Init::OpenRc => run("rc-service", &[&self.unit, "restart"]).await,
+        }
+    }
+
+    /// SIGHUP through the unit's ExecReload: applies registry-mirrors without stopping containers.
+    pub async fn reload(&self) -> Result<()> {
+        match self.init {
+            Init::Systemd { .. } => self.systemctl(&["reload", &self.unit]).await,
+            Init::Sysv => run("service", &[&self.unit, "reload"]).await,
+            Init::OpenRc => run("rc-service", &[&self.unit, "reload"]).await,
+        }
+    }
+
+    /// After a failed restart: clear systemd's "start request repeated too quickly" and start again.
+    pub async fn recover(&self) -> Result<()> {
+        if let Init::Systemd { .. } = self.init {
+            let _ = self.systemctl(&["reset-failed", &self.unit]).await;
+        }
+        self.restart().await
+    }
+
+    /// The unit's ExecStart command line (systemd only), e.g. `/usr/bin/dockerd -H fd:// --containerd=...`.
+    pub async fn exec_start(&self) -> Option<String> {
+        let out = self.systemctl_output(&["show", &self.unit, "-p", "ExecStart", "--value"]).await?;
+        Some(argv_of_exec_start(&out))
+    }
+
+    pub async fn main_pid(&self) -> Option<u32> {
+        let out = self.systemctl_output(&["show", &self.unit, "-p", "MainPID", "--value"]).await?;
+        out.trim().parse().ok().filter(|p| *p > 0)
+    }
+
+    async fn systemctl(&self, args: &[&str]) -> Result<()> {
+        let mut full = vec![];
+        if let Init::Systemd { user: true } = self.init {
+            full.push("--user");
+        }
+        full.extend_from_slice(args);
+        run("systemctl", &full).await.with_context(|| {
+            format!("see why with: journalctl{} -u {} -n 50", if full[0] == "--user" { " --user" } else { "" }, self.unit)
+        })
+    }
+
+    async fn systemctl_output(&self, args: &[&str]) -> Option<String> {
+        let Init::Systemd { user } = self.init else { return None };
+        let mut c = tokio::process::Command::new("systemctl");
+        if user {
+            c.arg("--user");
+        }
+        let out = tokio::time::timeout(COMMAND_TIMEOUT, c.args(args).stdin(Stdio::null()).output()).await.ok()?.ok()?;
+        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+}
+
+/// `systemctl show -p ExecStart --value` prints `{ path=… ; argv[]=/usr/bin/dockerd -H fd:// ; ignore_errors=no ; … }`.
+pub fn argv_of_exec_start(show: &str) -> String {
+    match show.split_once("argv[]=") {
+        Some((_, rest)) => rest.split(" ;").next().unwrap_or("").trim().to_owned(),
+        None => show.trim().to_owned(),
+    }
+}
+
+async fn run(program: &str, args: &[&str]) -> Result<()> {
+    let shown = format!("{program} {}", args.join(" "));
+    let child = tokio::process::Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(COMMAND_TIMEOUT, child)
+        .await
+        .with_context(|| format!("`{shown}` did not finish within {}s", COMMAND_TIMEOUT.as_secs()))?
+        .with_context(|| format!("cannot run `{shown}`"))?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        bail!("`{shown}` failed ({}): {}", out.status, stderr.trim());
+    }
+    Ok(())
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exec_start_argv() {
+        let show = "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --registry-mirror=https://a ; ignore_errors=no ; start_time=[n/a] }";
+        assert_eq!(argv_of_exec_start(show), "/usr/bin/dockerd -H fd:// --registry-mirror=https://a");
+    }
+}
