@@ -24,7 +24,13 @@ fn farm(image: &Arc<Image>, n: usize) -> Vec<FakeRegistry> {
     (0..n)
         .map(|i| {
             let latency = 20 + (SLOWEST_MS - 20) * (i as u64 + 1) / n as u64;
-            FakeRegistry::start(image.clone(), Behavior { latency: Duration::from_millis(latency), ..Default::default() })
+            FakeRegistry::start(
+                image.clone(),
+                Behavior {
+                    latency: Duration::from_millis(latency),
+                    ..Default::default()
+                },
+            )
         })
         .collect()
 }
@@ -33,20 +39,36 @@ fn farm(image: &Arc<Image>, n: usize) -> Vec<FakeRegistry> {
 fn probe(mirrors: &[&FakeRegistry], jobs: usize, dir: &std::path::Path) -> (Duration, usize) {
     let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");
     for (i, m) in mirrors.iter().enumerate() {
-        text.push_str(&format!("[[mirror]]\nname = \"m{i}\"\nurl = \"{}\"\nstatus = \"active\"\n", m.url()));
+        text.push_str(&format!(
+            "[[mirror]]\nname = \"m{i}\"\nurl = \"{}\"\nstatus = \"active\"\n",
+            m.url()
+        ));
     }
     let catalogue = dir.join("farm.toml");
     std::fs::write(&catalogue, text).unwrap();
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_mirrorctl"))
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .args(["probe", "--json", "--timeout", "30", "--jobs", &jobs.to_string(), "--catalogue"])
+        .args([
+            "probe",
+            "--json",
+            "--timeout",
+            "30",
+            "--jobs",
+            &jobs.to_string(),
+            "--catalogue",
+        ])
         .arg(&catalogue)
         .output()
         .expect("mirrorctl runs");
     let wall = started.elapsed();
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON report");
-    let passed = doc["results"].as_array().unwrap().iter().filter(|r| r["ok"] == true).count();
+    let passed = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ok"] == true)
+        .count();
     (wall, passed)
 }
 
@@ -62,7 +84,10 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let image = Arc::new(Image::new("library/alpine", "latest", 256 * 1024));
     println!("probe farm: each mirror adds 20..{SLOWEST_MS} ms before every response; 256 KiB layer; best of 3");
-    println!("{:>8} {:>6} {:>10} {:>12} {:>8}", "mirrors", "jobs", "wall", "slowest alone", "ratio");
+    println!(
+        "{:>8} {:>6} {:>10} {:>12} {:>8}",
+        "mirrors", "jobs", "wall", "slowest alone", "ratio"
+    );
     for n in [25usize, 100, 400] {
         let mirrors = farm(&image, n);
         let slowest = mirrors.last().unwrap();

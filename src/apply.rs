@@ -66,7 +66,10 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
     let (path, rootless) = config_path(&args.target);
     let before = files::read(&path)?;
     // Parse first: a broken file is the user's to fix, and nothing else should run against it.
-    let before_text = before.as_deref().map(|b| parse_or_explain(&path, b)).transpose()?;
+    let before_text = before
+        .as_deref()
+        .map(|b| parse_or_explain(&path, b))
+        .transpose()?;
     let mirrors = choose_mirrors(&args.opts, args.top.into(), args.no_probe).await?;
     let after = daemon_config::set_mirrors(before_text, &mirrors)?;
     let plan = Plan {
@@ -89,12 +92,16 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
         }
         .into());
     };
-    let after = std::fs::read(&newest).with_context(|| format!("cannot read {}", newest.display()))?;
+    let after =
+        std::fs::read(&newest).with_context(|| format!("cannot read {}", newest.display()))?;
     let map = parse_or_explain(&newest, &after).map(|t| daemon_config::parse(t.as_bytes()))?;
-    let mirrors = match map.ok().and_then(|m| m.get(daemon_config::MIRRORS_KEY).cloned()) {
-        Some(serde_json::Value::Array(a)) => {
-            daemon_config::normalize_mirrors(&a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>())?
-        }
+    let mirrors = match map
+        .ok()
+        .and_then(|m| m.get(daemon_config::MIRRORS_KEY).cloned())
+    {
+        Some(serde_json::Value::Array(a)) => daemon_config::normalize_mirrors(
+            &a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>(),
+        )?,
         _ => vec![],
     };
     output::stderr(&format!("restoring {}\n", newest.display()));
@@ -114,8 +121,12 @@ fn config_path(target: &Target) -> (PathBuf, bool) {
     let rootless = is_rootless();
     let path = match &target.config {
         Some(p) => p.clone(),
-        None if cfg!(target_os = "macos") => dirs::home_dir().unwrap_or_default().join(".docker/daemon.json"),
-        None if rootless => dirs::config_dir().unwrap_or_default().join("docker/daemon.json"),
+        None if cfg!(target_os = "macos") => dirs::home_dir()
+            .unwrap_or_default()
+            .join(".docker/daemon.json"),
+        None if rootless => dirs::config_dir()
+            .unwrap_or_default()
+            .join("docker/daemon.json"),
         None => PathBuf::from("/etc/docker/daemon.json"),
     };
     (files::resolve(&path), rootless)
@@ -124,13 +135,17 @@ fn config_path(target: &Target) -> (PathBuf, bool) {
 /// A non-root user whose own dockerd socket exists runs rootless Docker.
 fn is_rootless() -> bool {
     // SAFETY-free way to ask for the uid: the owner of /proc/self.
-    let uid = std::fs::metadata("/proc/self").map(|m| std::os::unix::fs::MetadataExt::uid(&m)).unwrap_or(0);
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(0);
     uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists())
 }
 
 fn activation(target: &Target, path: &Path, rootless: bool) -> Result<Activation> {
     if path.ends_with(".docker/daemon.json") && target.config.is_none() {
-        return Ok(Activation::Manual("restart Docker Desktop from its menu (Restart) to apply the change".into()));
+        return Ok(Activation::Manual(
+            "restart Docker Desktop from its menu (Restart) to apply the change".into(),
+        ));
     }
     if target.no_restart {
         let service = Service::detect(target.init, rootless).ok();
@@ -138,7 +153,11 @@ fn activation(target: &Target, path: &Path, rootless: bool) -> Result<Activation
         return Ok(Activation::Manual(format!("apply it with: sudo {how}")));
     }
     let service = Service::detect(target.init, rootless)?;
-    Ok(if target.reload { Activation::Reload(service) } else { Activation::Restart(service) })
+    Ok(if target.reload {
+        Activation::Reload(service)
+    } else {
+        Activation::Restart(service)
+    })
 }
 
 fn parse_or_explain<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
@@ -160,42 +179,58 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             output::stderr("using the --mirror list as given (not probed)\n");
             return Ok(given);
         }
-        let mut only = Catalogue { updated: "command line".into(), mirrors: vec![] };
+        let mut only = Catalogue {
+            updated: "command line".into(),
+            mirrors: vec![],
+        };
         for url in &given {
             only.add_url(url)?;
         }
         let report = probe::command::probe(opts, &only).await?;
-        let failed: Vec<String> =
-            report.results.iter().filter(|r| !r.ok).map(|r| format!("{}: {}", r.url, r.error.as_deref().unwrap_or(""))).collect();
+        let failed: Vec<String> = report
+            .results
+            .iter()
+            .filter(|r| !r.ok)
+            .map(|r| format!("{}: {}", r.url, r.error.as_deref().unwrap_or("")))
+            .collect();
         if !failed.is_empty() {
             return Err(Hinted {
-                message: format!("these mirrors failed a probe just now:\n  {}", failed.join("\n  ")),
+                message: format!(
+                    "these mirrors failed a probe just now:\n  {}",
+                    failed.join("\n  ")
+                ),
                 hint: "drop them, or pass --no-probe to write them anyway".into(),
             }
             .into());
         }
-        output::stderr(&format!("all {} --mirror addresses passed a probe just now\n", given.len()));
+        output::stderr(&format!(
+            "all {} --mirror addresses passed a probe just now\n",
+            given.len()
+        ));
         return Ok(given);
     }
     let catalogue = probe::command::load_catalogue(&opts.source)?;
     let fingerprint = crate::catalogue::fingerprint(catalogue.selection(opts.source.all));
     let image = crate::registry::ImageRef::parse(&opts.image)?.to_string();
-    let report = match crate::cache::load().filter(|r| r.fingerprint == fingerprint && r.image == image) {
-        Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
-            output::stderr(&format!(
-                "using the probe from {} ago ({} mirrors, same catalogue)\n",
-                humantime::format_duration(Duration::from_secs(age(&r).unwrap_or_default().as_secs())),
-                r.results.len()
-            ));
-            r
-        }
-        _ => {
-            output::stderr("no probe of this catalogue in the last 10 minutes; probing now\n");
-            let r = probe::command::probe(opts, &catalogue).await?;
-            output::stderr(&(crate::render::probe_table(&r, None) + "\n"));
-            r
-        }
-    };
+    let report =
+        match crate::cache::load().filter(|r| r.fingerprint == fingerprint && r.image == image) {
+            Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
+                output::stderr(&format!(
+                    "using the probe from {} ago ({} mirrors, same catalogue)\n",
+                    humantime::format_duration(Duration::from_secs(
+                        age(&r).unwrap_or_default().as_secs()
+                    )),
+                    r.results.len()
+                ));
+                r
+            }
+            _ => {
+                output::stderr("no probe of this catalogue in the last 10 minutes; probing now\n");
+                let r = probe::command::probe(opts, &catalogue).await?;
+                output::stderr(&(crate::render::probe_table(&r, None) + "\n"));
+                r
+            }
+        };
     let best: Vec<String> = report.passed().take(top).map(|r| r.url.clone()).collect();
     if best.is_empty() {
         return Err(NoMirrorPassed.into());
@@ -211,7 +246,10 @@ fn age(r: &Report) -> Option<Duration> {
 async fn run(plan: Plan, target: &Target) -> Result<()> {
     output::stdout(&describe(&plan));
     if plan.before.as_deref() == Some(plan.after.as_slice()) {
-        output::stdout(&format!("{} already has these mirrors; nothing to write.\n", plan.path.display()));
+        output::stdout(&format!(
+            "{} already has these mirrors; nothing to write.\n",
+            plan.path.display()
+        ));
         return Ok(());
     }
     check_conflicts(&plan).await?;
@@ -227,7 +265,11 @@ fn describe(plan: &Plan) -> String {
     let mut s = format!(
         "config: {} ({})\nmirrors:\n",
         plan.path.display(),
-        if plan.before.is_some() { "exists" } else { "will be created" }
+        if plan.before.is_some() {
+            "exists"
+        } else {
+            "will be created"
+        }
     );
     for (i, m) in plan.mirrors.iter().enumerate() {
         s.push_str(&format!("  {}. {m}\n", i + 1));
@@ -237,11 +279,21 @@ fn describe(plan: &Plan) -> String {
         Activation::Reload(svc) => format!("then: back up, write atomically, {} (containers keep running), verify with docker info\n", svc.describe_restart(true)),
         Activation::Manual(how) => format!("then: back up, write atomically; {how}\n"),
     });
-    let before = plan.before.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
+    let before = plan
+        .before
+        .as_deref()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
     let after = String::from_utf8_lossy(&plan.after);
     let name = plan.path.display().to_string();
     let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
-    s.push_str(&diff.unified_diff().context_radius(2).header(&name, &name).to_string());
+    s.push_str(
+        &diff
+            .unified_diff()
+            .context_radius(2)
+            .header(&name, &name)
+            .to_string(),
+    );
     s
 }
 
@@ -252,8 +304,10 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
         Activation::Manual(_) => None,
     };
     let sources = flag_sources(service).await;
-    let map = daemon_config::parse(&plan.after).context("the new file does not parse (a bug: nothing was written)")?;
-    let conflicts: Vec<Conflict> = daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
+    let map = daemon_config::parse(&plan.after)
+        .context("the new file does not parse (a bug: nothing was written)")?;
+    let conflicts: Vec<Conflict> =
+        daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
     if conflicts.is_empty() {
         return Ok(());
     }
@@ -270,23 +324,36 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
 
 /// Every place dockerd's command line comes from.
 async fn flag_sources(service: Option<&Service>) -> Vec<FlagSource> {
-    let etc = PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()));
+    let etc =
+        PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()));
     let mut sources = Vec::new();
     if let Some(svc) = service {
         if let Some(line) = svc.exec_start().await {
             sources.push(FlagSource {
-                origin: format!("the {} unit's ExecStart (systemctl cat {})", svc.unit, svc.unit),
+                origin: format!(
+                    "the {} unit's ExecStart (systemctl cat {})",
+                    svc.unit, svc.unit
+                ),
                 args: daemon_config::split_words(&line),
             });
         }
         if let Some(pid) = svc.main_pid().await {
             if let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) {
-                let args = raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned());
-                sources.push(FlagSource { origin: format!("the running dockerd's command line (PID {pid})"), args: args.collect() });
+                let args = raw
+                    .split(|b| *b == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned());
+                sources.push(FlagSource {
+                    origin: format!("the running dockerd's command line (PID {pid})"),
+                    args: args.collect(),
+                });
             }
         }
     }
-    for (file, var) in [("default/docker", "DOCKER_OPTS"), ("sysconfig/docker", "OPTIONS")] {
+    for (file, var) in [
+        ("default/docker", "DOCKER_OPTS"),
+        ("sysconfig/docker", "OPTIONS"),
+    ] {
         let path = etc.join(file);
         if let Ok(text) = std::fs::read_to_string(&path) {
             sources.push(FlagSource {
@@ -304,7 +371,8 @@ fn confirm(yes: bool) -> Result<()> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(Hinted {
-            message: "refusing to change daemon.json without confirmation: not on a terminal".into(),
+            message: "refusing to change daemon.json without confirmation: not on a terminal"
+                .into(),
             hint: "pass --yes to apply, or --dry-run to only see the plan".into(),
         }
         .into());
@@ -321,15 +389,24 @@ fn confirm(yes: bool) -> Result<()> {
 
 /// `dockerd --validate --config-file F` (Engine 23+) on the complete candidate, before it replaces anything.
 fn validate_with_dockerd(candidate: &Path) -> Result<()> {
-    let Ok(help) = std::process::Command::new("dockerd").arg("--help").output() else { return Ok(()) };
+    let Ok(help) = std::process::Command::new("dockerd").arg("--help").output() else {
+        return Ok(());
+    };
     if !String::from_utf8_lossy(&help.stdout).contains("--validate") {
         return Ok(()); // older engines cannot validate; our own checks stand alone
     }
-    let out = std::process::Command::new("dockerd").arg("--validate").arg("--config-file").arg(candidate).output()?;
+    let out = std::process::Command::new("dockerd")
+        .arg("--validate")
+        .arg("--config-file")
+        .arg(candidate)
+        .output()?;
     if out.status.success() {
         return Ok(());
     }
-    bail!("dockerd --validate rejected the new file: {}", String::from_utf8_lossy(&out.stderr).trim())
+    bail!(
+        "dockerd --validate rejected the new file: {}",
+        String::from_utf8_lossy(&out.stderr).trim()
+    )
 }
 
 /// The transaction. Before the write nothing needs undoing; after it, every failure path rolls back.
@@ -363,7 +440,11 @@ async fn execute(plan: &Plan) -> Result<()> {
     if let Err(e) = &restored {
         output::stderr(&format!("rollback trouble: {e:#}\n"));
     }
-    Err(RolledBack { what: format!("{why:#}"), restored: restored.is_ok() }.into())
+    Err(RolledBack {
+        what: format!("{why:#}"),
+        restored: restored.is_ok(),
+    }
+    .into())
 }
 
 async fn activate(plan: &Plan) -> Result<()> {
@@ -374,11 +455,15 @@ async fn activate(plan: &Plan) -> Result<()> {
         }
         Activation::Restart(svc) => {
             output::stderr(&format!("restarting: {}\n", svc.describe_restart(false)));
-            svc.restart().await.context("docker did not restart with the new file")?;
+            svc.restart()
+                .await
+                .context("docker did not restart with the new file")?;
         }
         Activation::Reload(svc) => {
             output::stderr(&format!("reloading: {}\n", svc.describe_restart(true)));
-            svc.reload().await.context("docker did not reload the new file")?;
+            svc.reload()
+                .await
+                .context("docker did not reload the new file")?;
         }
     }
     plan.engine.wait_ready(READY).await?;
@@ -390,7 +475,10 @@ async fn activate(plan: &Plan) -> Result<()> {
             plan.mirrors
         );
     }
-    output::stdout(&format!("verified: docker info lists {} mirror(s):\n", live.len()));
+    output::stdout(&format!(
+        "verified: docker info lists {} mirror(s):\n",
+        live.len()
+    ));
     for m in &live {
         output::stdout(&format!("  {m}\n"));
     }
@@ -401,7 +489,13 @@ async fn activate(plan: &Plan) -> Result<()> {
 async fn roll_back(plan: &Plan) -> Result<()> {
     match &plan.before {
         Some(old) => files::write_atomic(&plan.path, old, |_| Ok(()))?,
-        None => std::fs::remove_file(&plan.path).or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) })?,
+        None => std::fs::remove_file(&plan.path).or_else(|e| {
+            if e.kind() == std::io::ErrorKind::NotFound {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        })?,
     }
     output::stderr(&format!("restored {}\n", plan.path.display()));
     match &plan.activation {

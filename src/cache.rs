@@ -17,9 +17,11 @@ pub fn save(report: &Report) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let json = serde_json::to_vec_pretty(report)?;
     // A temp file and a rename, so a reader never sees half a report.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
     std::io::Write::write_all(&mut tmp, &json)?;
-    tmp.persist(&path).with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 

@@ -42,7 +42,9 @@ pub struct Mirror {
 impl Mirror {
     /// dockerd's form of the URL (`https://host/`); templates have none until the user fills them in.
     pub fn normalized(&self) -> Option<String> {
-        (!self.template).then(|| validate_mirror(&self.url).ok()).flatten()
+        (!self.template)
+            .then(|| validate_mirror(&self.url).ok())
+            .flatten()
     }
 }
 
@@ -89,7 +91,8 @@ struct Entry {
 
 impl Catalogue {
     pub fn builtin() -> Self {
-        Self::parse(BUILTIN, Origin::BuiltIn).expect("the built-in catalogue is checked by a unit test")
+        Self::parse(BUILTIN, Origin::BuiltIn)
+            .expect("the built-in catalogue is checked by a unit test")
     }
 
     pub fn load(path: &Path) -> Result<Self> {
@@ -105,12 +108,14 @@ impl Catalogue {
         let mut mirrors: Vec<Mirror> = Vec::with_capacity(file.mirrors.len());
         for e in file.mirrors {
             if !e.template {
-                validate_mirror(&e.url).map_err(|err| {
-                    anyhow::anyhow!("mirror {:?}: {err}", e.name)
-                })?;
+                validate_mirror(&e.url)
+                    .map_err(|err| anyhow::anyhow!("mirror {:?}: {err}", e.name))?;
             }
             if mirrors.iter().any(|m| m.name == e.name) {
-                bail!("mirror name {:?} appears twice; names must be unique", e.name);
+                bail!(
+                    "mirror name {:?} appears twice; names must be unique",
+                    e.name
+                );
             }
             mirrors.push(Mirror {
                 name: e.name,
@@ -124,26 +129,39 @@ impl Catalogue {
                 origin: origin.clone(),
             });
         }
-        Ok(Self { updated: file.catalogue.updated, mirrors })
+        Ok(Self {
+            updated: file.catalogue.updated,
+            mirrors,
+        })
     }
 
     /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
     pub fn add_url(&mut self, url: &str) -> Result<()> {
         // The error itself shows the URL with any password masked; never echo the raw argument.
         let normalized = validate_mirror(url).context("a --mirror URL is not usable")?;
-        if self.mirrors.iter().any(|m| m.normalized().as_deref() == Some(normalized.as_str())) {
+        if self
+            .mirrors
+            .iter()
+            .any(|m| m.normalized().as_deref() == Some(normalized.as_str()))
+        {
             // Still probe it even when the catalogue calls it closed: the user asked for it by name.
-            for m in self.mirrors.iter_mut().filter(|m| m.normalized().as_deref() == Some(&normalized)) {
+            for m in self
+                .mirrors
+                .iter_mut()
+                .filter(|m| m.normalized().as_deref() == Some(&normalized))
+            {
                 m.origin = Origin::CommandLine;
             }
             return Ok(());
         }
         let host = reqwest::Url::parse(&normalized)
             .ok()
-            .and_then(|u| u.host_str().map(|h| match u.port() {
-                Some(p) => format!("{h}:{p}"),
-                None => h.to_owned(),
-            }))
+            .and_then(|u| {
+                u.host_str().map(|h| match u.port() {
+                    Some(p) => format!("{h}:{p}"),
+                    None => h.to_owned(),
+                })
+            })
             .unwrap_or_else(|| normalized.clone());
         self.mirrors.push(Mirror {
             name: host,
@@ -164,7 +182,9 @@ impl Catalogue {
         self.mirrors
             .iter()
             .filter(|m| !m.template)
-            .filter(|m| include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine)
+            .filter(|m| {
+                include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine
+            })
             .collect()
     }
 
@@ -172,7 +192,9 @@ impl Catalogue {
     /// Finds the entry for an address as dockerd stores it, to annotate configs and old reports.
     pub fn find_by_url(&self, url: &str) -> Option<&Mirror> {
         let wanted = validate_mirror(url).ok()?;
-        self.mirrors.iter().find(|m| m.normalized().as_deref() == Some(wanted.as_str()))
+        self.mirrors
+            .iter()
+            .find(|m| m.normalized().as_deref() == Some(wanted.as_str()))
     }
 }
 
@@ -201,7 +223,10 @@ pub enum MirrorUrlError {
 pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
     let url = reqwest::Url::parse(raw).map_err(|_| MirrorUrlError::NotAUrl(raw.to_owned()))?;
     if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(MirrorUrlError::Scheme { scheme: url.scheme().to_owned(), url: raw.to_owned() });
+        return Err(MirrorUrlError::Scheme {
+            scheme: url.scheme().to_owned(),
+            url: raw.to_owned(),
+        });
     }
     if url.host_str().is_none_or(str::is_empty) {
         return Err(MirrorUrlError::NotAUrl(raw.to_owned()));
@@ -225,44 +250,104 @@ mod tests {
     fn builtin_catalogue_parses_and_names_the_common_guides_mirrors() {
         let c = Catalogue::builtin();
         for host in [
-            "docker.1ms.run", "docker.m.daocloud.io", "dockerproxy.net", "docker.1panel.live",
-            "docker.xuanyuan.me", "docker.rainbond.cc", "docker.imgdb.de", "docker-0.unsee.tech",
-            "mirror.ccs.tencentyun.com", "mirror.aliyuncs.com", "swr.cn-north-4.myhuaweicloud.com",
-            "docker.mirrors.ustc.edu.cn", "docker.mirrors.sjtug.sjtu.edu.cn", "docker.nju.edu.cn",
-            "hub-mirror.c.163.com", "mirror.baidubce.com", "reg-mirror.qiniu.com", "registry.docker-cn.com",
-            "dockerhub.azk8s.cn", "mirror.iscas.ac.cn", "mirrors.tuna.tsinghua.edu.cn", "dockerproxy.com",
-            "dockerpull.org", "atomhub.openatom.cn",
+            "docker.1ms.run",
+            "docker.m.daocloud.io",
+            "dockerproxy.net",
+            "docker.1panel.live",
+            "docker.xuanyuan.me",
+            "docker.rainbond.cc",
+            "docker.imgdb.de",
+            "docker-0.unsee.tech",
+            "mirror.ccs.tencentyun.com",
+            "mirror.aliyuncs.com",
+            "swr.cn-north-4.myhuaweicloud.com",
+            "docker.mirrors.ustc.edu.cn",
+            "docker.mirrors.sjtug.sjtu.edu.cn",
+            "docker.nju.edu.cn",
+            "hub-mirror.c.163.com",
+            "mirror.baidubce.com",
+            "reg-mirror.qiniu.com",
+            "registry.docker-cn.com",
+            "dockerhub.azk8s.cn",
+            "mirror.iscas.ac.cn",
+            "mirrors.tuna.tsinghua.edu.cn",
+            "dockerproxy.com",
+            "dockerpull.org",
+            "atomhub.openatom.cn",
         ] {
-            assert!(c.mirrors.iter().any(|m| m.url.contains(host)), "{host} missing from the catalogue");
+            assert!(
+                c.mirrors.iter().any(|m| m.url.contains(host)),
+                "{host} missing from the catalogue"
+            );
         }
-        assert!(c.mirrors.iter().all(|m| m.checked.is_some() && !m.sources.is_empty()));
+        assert!(c
+            .mirrors
+            .iter()
+            .all(|m| m.checked.is_some() && !m.sources.is_empty()));
         let closed = c.mirrors.iter().find(|m| m.url.contains("ustc")).unwrap();
         assert_eq!(closed.status, Status::Closed);
-        assert!(c.selection(false).iter().all(|m| m.status != Status::Closed && !m.template));
+        assert!(c
+            .selection(false)
+            .iter()
+            .all(|m| m.status != Status::Closed && !m.template));
         assert!(c.selection(true).len() > c.selection(false).len());
     }
 
     #[test]
     fn dockerd_url_rules() {
-        assert_eq!(validate_mirror("https://m.example.com").unwrap(), "https://m.example.com/");
-        assert_eq!(validate_mirror("https://m.example.com/").unwrap(), "https://m.example.com/");
-        assert_eq!(validate_mirror("http://127.0.0.1:5000").unwrap(), "http://127.0.0.1:5000/");
-        assert_eq!(validate_mirror("https://m.example.com/prefix").unwrap(), "https://m.example.com/prefix/");
-        assert!(matches!(validate_mirror("m.example.com"), Err(MirrorUrlError::NotAUrl(_))));
-        assert!(matches!(validate_mirror("ftp://m.example.com"), Err(MirrorUrlError::Scheme { .. })));
+        assert_eq!(
+            validate_mirror("https://m.example.com").unwrap(),
+            "https://m.example.com/"
+        );
+        assert_eq!(
+            validate_mirror("https://m.example.com/").unwrap(),
+            "https://m.example.com/"
+        );
+        assert_eq!(
+            validate_mirror("http://127.0.0.1:5000").unwrap(),
+            "http://127.0.0.1:5000/"
+        );
+        assert_eq!(
+            validate_mirror("https://m.example.com/prefix").unwrap(),
+            "https://m.example.com/prefix/"
+        );
+        assert!(matches!(
+            validate_mirror("m.example.com"),
+            Err(MirrorUrlError::NotAUrl(_))
+        ));
+        assert!(matches!(
+            validate_mirror("ftp://m.example.com"),
+            Err(MirrorUrlError::Scheme { .. })
+        ));
         let e = validate_mirror("https://u:secret@m.example.com").unwrap_err();
         assert!(matches!(e, MirrorUrlError::Credentials(_)));
-        assert!(!e.to_string().contains("secret"), "the password must never be printed: {e}");
-        assert!(matches!(validate_mirror("https://m.example.com/?a=b"), Err(MirrorUrlError::QueryOrFragment(_))));
-        assert!(matches!(validate_mirror("https://m.example.com/#x"), Err(MirrorUrlError::QueryOrFragment(_))));
+        assert!(
+            !e.to_string().contains("secret"),
+            "the password must never be printed: {e}"
+        );
+        assert!(matches!(
+            validate_mirror("https://m.example.com/?a=b"),
+            Err(MirrorUrlError::QueryOrFragment(_))
+        ));
+        assert!(matches!(
+            validate_mirror("https://m.example.com/#x"),
+            Err(MirrorUrlError::QueryOrFragment(_))
+        ));
     }
 
     #[test]
     fn a_bad_entry_is_named_and_located() {
         let text = "[catalogue]\nupdated = \"2026-01-01\"\n[[mirror]]\nname = \"bad\"\nurl = \"docker.example.com\"\nstatus = \"active\"\n";
-        let e = Catalogue::parse(text, Origin::BuiltIn).unwrap_err().to_string();
-        assert!(e.contains("\"bad\"") && e.contains("docker.example.com"), "{e}");
-        let e = Catalogue::parse("[catalogue]\nupdated = 1\n", Origin::BuiltIn).unwrap_err().to_string();
+        let e = Catalogue::parse(text, Origin::BuiltIn)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("\"bad\"") && e.contains("docker.example.com"),
+            "{e}"
+        );
+        let e = Catalogue::parse("[catalogue]\nupdated = 1\n", Origin::BuiltIn)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("line 2"), "{e}");
     }
 
@@ -272,7 +357,10 @@ mod tests {
         let before = c.mirrors.len();
         c.add_url("https://docker.mirrors.ustc.edu.cn/").unwrap();
         assert_eq!(c.mirrors.len(), before, "same address as a catalogue entry");
-        assert!(c.selection(false).iter().any(|m| m.url.contains("ustc")), "named by the user, so probed");
+        assert!(
+            c.selection(false).iter().any(|m| m.url.contains("ustc")),
+            "named by the user, so probed"
+        );
         c.add_url("https://abc.mirror.aliyuncs.com").unwrap();
         assert_eq!(c.mirrors.last().unwrap().name, "abc.mirror.aliyuncs.com");
         assert!(c.add_url("abc.mirror.aliyuncs.com").is_err());

@@ -7,8 +7,14 @@ use clap::{Args, Parser, Subcommand};
 use crate::service::InitChoice;
 
 #[derive(Parser, Debug)]
-#[command(name = "mirrorctl", version, about = "Measure Docker Hub mirrors with real pulls and apply the best ones to dockerd safely")]
-#[command(after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 no mirror passed the probe, 4 apply failed and rolled back.")]
+#[command(
+    name = "mirrorctl",
+    version,
+    about = "Measure Docker Hub mirrors with real pulls and apply the best ones to dockerd safely"
+)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 error, 2 usage error, 3 no mirror passed the probe, 4 apply failed and rolled back."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -17,13 +23,19 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Pull-test every mirror of the catalogue with the registry v2 protocol and rank them.
-    #[command(after_help = "Examples:\n  mirrorctl probe\n  mirrorctl probe --all --json\n  mirrorctl probe --mirror https://abc123.mirror.aliyuncs.com --image library/busybox")]
+    #[command(
+        after_help = "Examples:\n  mirrorctl probe\n  mirrorctl probe --all --json\n  mirrorctl probe --mirror https://abc123.mirror.aliyuncs.com --image library/busybox"
+    )]
     Probe(ProbeArgs),
     /// Write the best mirrors into daemon.json, restart dockerd, verify, and roll back by itself on failure.
-    #[command(after_help = "Examples:\n  mirrorctl apply --dry-run\n  sudo mirrorctl apply --top 3 --yes\n  sudo mirrorctl apply --mirror https://abc123.mirror.aliyuncs.com --reload")]
+    #[command(
+        after_help = "Examples:\n  mirrorctl apply --dry-run\n  sudo mirrorctl apply --top 3 --yes\n  sudo mirrorctl apply --mirror https://abc123.mirror.aliyuncs.com --reload"
+    )]
     Apply(ApplyArgs),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
-    #[command(after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes")]
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
+    )]
     Restore(RestoreArgs),
 }
 

@@ -44,23 +44,46 @@ impl Engine {
     }
 
     pub fn new(host: &str) -> Result<Self> {
-        let builder = reqwest::Client::builder().timeout(Duration::from_secs(30)).no_proxy();
+        let builder = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .no_proxy();
         let (client, base) = if let Some(path) = host.strip_prefix("unix://") {
-            (builder.unix_socket(PathBuf::from(path)).build()?, "http://docker".to_owned())
+            (
+                builder.unix_socket(PathBuf::from(path)).build()?,
+                "http://docker".to_owned(),
+            )
         } else if let Some(addr) = host.strip_prefix("tcp://") {
             (builder.build()?, format!("http://{addr}"))
         } else {
             bail!("DOCKER_HOST={host:?} is not supported; use unix:///path/to/docker.sock or tcp://host:port");
         };
-        Ok(Self { client, base, host: host.to_owned() })
+        Ok(Self {
+            client,
+            base,
+            host: host.to_owned(),
+        })
     }
 
     pub async fn info(&self) -> Result<Info> {
-        let r = self.client.get(format!("{}/info", self.base)).send().await.map_err(|e| self.unreachable(e))?;
+        let r = self
+            .client
+            .get(format!("{}/info", self.base))
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
         if !r.status().is_success() {
-            bail!("the Docker daemon at {} answered /info with {}", self.host, r.status());
+            bail!(
+                "the Docker daemon at {} answered /info with {}",
+                self.host,
+                r.status()
+            );
         }
-        r.json().await.with_context(|| format!("the Docker daemon at {} sent an unreadable /info", self.host))
+        r.json().await.with_context(|| {
+            format!(
+                "the Docker daemon at {} sent an unreadable /info",
+                self.host
+            )
+        })
     }
 
     /// Waits until the daemon answers `/_ping`, as a restart returns before the API is up on some inits.
@@ -73,23 +96,31 @@ impl Engine {
                 Err(e) => self.unreachable(e),
             };
             if Instant::now() >= deadline {
-                return Err(last.context(format!("the Docker daemon did not come up within {}s", timeout.as_secs())));
+                return Err(last.context(format!(
+                    "the Docker daemon did not come up within {}s",
+                    timeout.as_secs()
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 
     fn unreachable(&self, e: reqwest::Error) -> anyhow::Error {
-        let denied = std::iter::successors(Some(&e as &dyn std::error::Error), |s| s.source()).any(|s| {
-            s.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
-        });
+        let denied =
+            std::iter::successors(Some(&e as &dyn std::error::Error), |s| s.source()).any(|s| {
+                s.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+            });
         if denied {
             anyhow::anyhow!(
                 "permission denied on {}: run with sudo, or add yourself to the docker group (sudo usermod -aG docker $USER, then log in again)",
                 self.host
             )
         } else {
-            anyhow::Error::new(e).context(format!("cannot reach the Docker daemon at {} (is it running?)", self.host))
+            anyhow::Error::new(e).context(format!(
+                "cannot reach the Docker daemon at {} (is it running?)",
+                self.host
+            ))
         }
     }
 }

@@ -21,7 +21,9 @@ impl Clients {
         install_crypto();
         let roots = Arc::new(root_store(certs_dir));
         let config = |alpn: &[&[u8]]| {
-            let mut c = rustls::ClientConfig::builder().with_root_certificates(roots.clone()).with_no_client_auth();
+            let mut c = rustls::ClientConfig::builder()
+                .with_root_certificates(roots.clone())
+                .with_no_client_auth();
             c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
             c
         };
@@ -34,7 +36,10 @@ impl Clients {
             .pool_idle_timeout(Duration::from_secs(15))
             .build()
             .context("cannot build the HTTP client")?;
-        Ok(Self { ping_tls: Arc::new(config(&[b"http/1.1"])), http })
+        Ok(Self {
+            ping_tls: Arc::new(config(&[b"http/1.1"])),
+            http,
+        })
     }
 }
 
@@ -62,10 +67,14 @@ fn root_store(certs_dir: &Path) -> rustls::RootCertStore {
 }
 
 fn certs_d(dir: &Path) -> Vec<CertificateDer<'static>> {
-    let Ok(hosts) = std::fs::read_dir(dir) else { return vec![] };
+    let Ok(hosts) = std::fs::read_dir(dir) else {
+        return vec![];
+    };
     let mut out = Vec::new();
     for host in hosts.flatten() {
-        let Ok(files) = std::fs::read_dir(host.path()) else { continue };
+        let Ok(files) = std::fs::read_dir(host.path()) else {
+            continue;
+        };
         for f in files.flatten() {
             let p = f.path();
             if p.extension().is_some_and(|e| e == "crt") {

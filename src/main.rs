@@ -29,9 +29,14 @@ pub mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     http::install_crypto();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
-        Err(e) => return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime")),
+        Err(e) => {
+            return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime"))
+        }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => code,
@@ -50,7 +55,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&(render::probe_table(&report, output::terminal_width()) + "\n"));
                 output::stderr(&(render::probe_summary(&report) + "\n"));
             }
-            Ok(if report.passed().next().is_some() { ExitCode::SUCCESS } else { ExitCode::from(exit::NO_MIRROR_PASSED) })
+            Ok(if report.passed().next().is_some() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(exit::NO_MIRROR_PASSED)
+            })
         }
         Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
         Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),

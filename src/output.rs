@@ -21,7 +21,10 @@ pub fn terminal_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {
         return None;
     }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or(Some(120))
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or(Some(120))
 }
 
 /// Prints an error chain (`error:` / `caused by:` / `hint:`) and returns the exit code its kind calls for.
@@ -30,7 +33,10 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
     for cause in e.chain().skip(1) {
         msg.push_str(&format!("  caused by: {cause}\n"));
     }
-    if let Some(h) = e.chain().find_map(|c| c.downcast_ref::<crate::apply::Hinted>()) {
+    if let Some(h) = e
+        .chain()
+        .find_map(|c| c.downcast_ref::<crate::apply::Hinted>())
+    {
         msg.push_str(&format!("hint: {}\n", h.hint));
     }
     stderr(&msg);

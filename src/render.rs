@@ -34,13 +34,23 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
     t.load_preset(UTF8_BORDERS_ONLY);
     match width {
         Some(w) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic).set_width(w);
+            t.set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(w);
         }
         None => {
             t.set_content_arrangement(ContentArrangement::Disabled);
         }
     }
-    t.set_header(["#", "mirror", "url", "status", "latency", "speed", "est. pull", "why"]);
+    t.set_header([
+        "#",
+        "mirror",
+        "url",
+        "status",
+        "latency",
+        "speed",
+        "est. pull",
+        "why",
+    ]);
     for r in &report.results {
         let dash = || "-".to_string();
         t.add_row(vec![
@@ -49,8 +59,13 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
             Cell::new(&r.url),
             Cell::new(r.status.as_str()),
             Cell::new(r.latency_ms.map_or_else(dash, millis)).set_alignment(CellAlignment::Right),
-            Cell::new(r.throughput_bps.map_or_else(dash, |b| format!("{}/s", bytes(b)))).set_alignment(CellAlignment::Right),
-            Cell::new(r.score_s.map_or_else(dash, |s| format!("{s:.1} s"))).set_alignment(CellAlignment::Right),
+            Cell::new(
+                r.throughput_bps
+                    .map_or_else(dash, |b| format!("{}/s", bytes(b))),
+            )
+            .set_alignment(CellAlignment::Right),
+            Cell::new(r.score_s.map_or_else(dash, |s| format!("{s:.1} s")))
+                .set_alignment(CellAlignment::Right),
             Cell::new(r.error.as_deref().unwrap_or("")),
         ]);
     }

@@ -42,7 +42,10 @@ impl Service {
                 "cannot tell how this machine starts dockerd; pass --init systemd|sysv|openrc, or --no-restart and restart it yourself"
             ),
         };
-        Ok(Self { init, unit: "docker".into() })
+        Ok(Self {
+            init,
+            unit: "docker".into(),
+        })
     }
 
     pub fn describe_restart(&self, reload: bool) -> String {
@@ -53,7 +56,10 @@ impl Service {
                 if reload {
                     format!("systemctl{u} reload {}", self.unit)
                 } else {
-                    format!("systemctl{u} daemon-reload && systemctl{u} restart {}", self.unit)
+                    format!(
+                        "systemctl{u} daemon-reload && systemctl{u} restart {}",
+                        self.unit
+                    )
                 }
             }
             Init::Sysv => format!("service {} {verb}", self.unit),
@@ -91,12 +97,16 @@ impl Service {
 
     /// The unit's ExecStart command line (systemd only), e.g. `/usr/bin/dockerd -H fd:// --containerd=...`.
     pub async fn exec_start(&self) -> Option<String> {
-        let out = self.systemctl_output(&["show", &self.unit, "-p", "ExecStart", "--value"]).await?;
+        let out = self
+            .systemctl_output(&["show", &self.unit, "-p", "ExecStart", "--value"])
+            .await?;
         Some(argv_of_exec_start(&out))
     }
 
     pub async fn main_pid(&self) -> Option<u32> {
-        let out = self.systemctl_output(&["show", &self.unit, "-p", "MainPID", "--value"]).await?;
+        let out = self
+            .systemctl_output(&["show", &self.unit, "-p", "MainPID", "--value"])
+            .await?;
         out.trim().parse().ok().filter(|p| *p > 0)
     }
 
@@ -107,18 +117,29 @@ impl Service {
         }
         full.extend_from_slice(args);
         run("systemctl", &full).await.with_context(|| {
-            format!("see why with: journalctl{} -u {} -n 50", if full[0] == "--user" { " --user" } else { "" }, self.unit)
+            format!(
+                "see why with: journalctl{} -u {} -n 50",
+                if full[0] == "--user" { " --user" } else { "" },
+                self.unit
+            )
         })
     }
 
     async fn systemctl_output(&self, args: &[&str]) -> Option<String> {
-        let Init::Systemd { user } = self.init else { return None };
+        let Init::Systemd { user } = self.init else {
+            return None;
+        };
         let mut c = tokio::process::Command::new("systemctl");
         if user {
             c.arg("--user");
         }
-        let out = tokio::time::timeout(COMMAND_TIMEOUT, c.args(args).stdin(Stdio::null()).output()).await.ok()?.ok()?;
-        out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+        let out = tokio::time::timeout(COMMAND_TIMEOUT, c.args(args).stdin(Stdio::null()).output())
+            .await
+            .ok()?
+            .ok()?;
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
     }
 }
 
@@ -141,7 +162,12 @@ async fn run(program: &str, args: &[&str]) -> Result<()> {
         .output();
     let out = tokio::time::timeout(COMMAND_TIMEOUT, child)
         .await
-        .with_context(|| format!("`{shown}` did not finish within {}s", COMMAND_TIMEOUT.as_secs()))?
+        .with_context(|| {
+            format!(
+                "`{shown}` did not finish within {}s",
+                COMMAND_TIMEOUT.as_secs()
+            )
+        })?
         .with_context(|| format!("cannot run `{shown}`"))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
@@ -151,7 +177,8 @@ async fn run(program: &str, args: &[&str]) -> Result<()> {
 }
 
 fn which(program: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 #[cfg(test)]
@@ -161,6 +188,9 @@ mod tests {
     #[test]
     fn exec_start_argv() {
         let show = "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --registry-mirror=https://a ; ignore_errors=no ; start_time=[n/a] }";
-        assert_eq!(argv_of_exec_start(show), "/usr/bin/dockerd -H fd:// --registry-mirror=https://a");
+        assert_eq!(
+            argv_of_exec_start(show),
+            "/usr/bin/dockerd -H fd:// --registry-mirror=https://a"
+        );
     }
 }

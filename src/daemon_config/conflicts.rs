@@ -19,7 +19,11 @@ pub struct Conflict {
 
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "`{}` is set both in the file and as the flag `{}` in {}", self.key, self.flag, self.origin)
+        write!(
+            f,
+            "`{}` is set both in the file and as the flag `{}` in {}",
+            self.key, self.flag, self.origin
+        )
     }
 }
 
@@ -59,8 +63,16 @@ pub fn find<'a>(keys: impl IntoIterator<Item = &'a str>, sources: &[FlagSource])
     for s in sources {
         for arg in s.args.iter().filter(|a| a.starts_with('-')) {
             if let Some(key) = flag_key(arg) {
-                if keys.contains(&key) && !out.iter().any(|c: &Conflict| c.key == key && c.origin == s.origin) {
-                    out.push(Conflict { key: key.to_owned(), flag: arg.clone(), origin: s.origin.clone() });
+                if keys.contains(&key)
+                    && !out
+                        .iter()
+                        .any(|c: &Conflict| c.key == key && c.origin == s.origin)
+                {
+                    out.push(Conflict {
+                        key: key.to_owned(),
+                        flag: arg.clone(),
+                        origin: s.origin.clone(),
+                    });
                 }
             }
         }
@@ -74,7 +86,9 @@ pub fn options_variable(file: &str, var: &str) -> Vec<String> {
     for line in file.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
         let line = line.strip_prefix("export ").unwrap_or(line);
         if let Some(value) = line.strip_prefix(var).and_then(|r| r.strip_prefix('=')) {
-            args.extend(split_words(value.trim().trim_matches(|c| c == '"' || c == '\'')));
+            args.extend(split_words(
+                value.trim().trim_matches(|c| c == '"' || c == '\''),
+            ));
         }
     }
     args
@@ -113,33 +127,55 @@ mod tests {
     use super::*;
 
     fn src(origin: &str, line: &str) -> FlagSource {
-        FlagSource { origin: origin.into(), args: split_words(line) }
+        FlagSource {
+            origin: origin.into(),
+            args: split_words(line),
+        }
     }
 
     #[test]
     fn finds_the_exact_flag_and_where_it_is() {
         let sources = [
-            src("the unit's ExecStart", "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock"),
-            src("/etc/default/docker (DOCKER_OPTS)", "--registry-mirror=https://old.example --dns 8.8.8.8"),
+            src(
+                "the unit's ExecStart",
+                "/usr/bin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock",
+            ),
+            src(
+                "/etc/default/docker (DOCKER_OPTS)",
+                "--registry-mirror=https://old.example --dns 8.8.8.8",
+            ),
         ];
         let c = find(["registry-mirrors", "log-driver", "hosts"], &sources);
         assert_eq!(c.len(), 2, "{c:?}");
         assert_eq!(c[0].key, "hosts");
         assert_eq!(c[0].flag, "-H");
-        assert_eq!(c[1], Conflict {
-            key: "registry-mirrors".into(),
-            flag: "--registry-mirror=https://old.example".into(),
-            origin: "/etc/default/docker (DOCKER_OPTS)".into()
-        });
+        assert_eq!(
+            c[1],
+            Conflict {
+                key: "registry-mirrors".into(),
+                flag: "--registry-mirror=https://old.example".into(),
+                origin: "/etc/default/docker (DOCKER_OPTS)".into()
+            }
+        );
         assert!(find(["data-root"], &sources).is_empty());
-        assert!(find(["config-file"], &[src("x", "dockerd --config-file /x.json")]).is_empty());
+        assert!(find(
+            ["config-file"],
+            &[src("x", "dockerd --config-file /x.json")]
+        )
+        .is_empty());
     }
 
     #[test]
     fn options_files() {
         let debian = "# Use DOCKER_OPTS to modify the daemon startup options.\n#DOCKER_OPTS=\"--dns 8.8.8.8\"\nDOCKER_OPTS=\"--insecure-registry 10.0.0.1:5000 --label 'a=b c'\"\n";
-        assert_eq!(options_variable(debian, "DOCKER_OPTS"), ["--insecure-registry", "10.0.0.1:5000", "--label", "a=b c"]);
-        assert_eq!(options_variable("OPTIONS='--selinux-enabled'", "OPTIONS"), ["--selinux-enabled"]);
+        assert_eq!(
+            options_variable(debian, "DOCKER_OPTS"),
+            ["--insecure-registry", "10.0.0.1:5000", "--label", "a=b c"]
+        );
+        assert_eq!(
+            options_variable("OPTIONS='--selinux-enabled'", "OPTIONS"),
+            ["--selinux-enabled"]
+        );
         assert!(options_variable("#DOCKER_OPTS=\"-D\"", "DOCKER_OPTS").is_empty());
     }
 }

@@ -29,8 +29,15 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
 /// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new one, never a mix:
 /// temp file in the same directory, fsync, the old mode and owner, rename, fsync the directory.
 /// `check` runs on the complete temp file before it replaces anything (`dockerd --validate`).
-pub fn write_atomic(path: &Path, bytes: &[u8], check: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+pub fn write_atomic(
+    path: &Path,
+    bytes: &[u8],
+    check: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let old = fs::metadata(path).ok();
     let mut tmp = tempfile::Builder::new()
@@ -38,26 +45,38 @@ pub fn write_atomic(path: &Path, bytes: &[u8], check: impl FnOnce(&Path) -> Resu
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temp file in {}", dir.display()))?;
     tmp.write_all(bytes)?;
-    let mode = old.as_ref().map_or(0o644, |m| m.permissions().mode() & 0o7777);
-    tmp.as_file().set_permissions(fs::Permissions::from_mode(mode))?;
+    let mode = old
+        .as_ref()
+        .map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))?;
     if let Some(m) = &old {
         // Only root can give a file away; as another user the owner is already ours.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
     }
     tmp.as_file().sync_all()?;
     check(tmp.path())?;
-    tmp.persist(path).with_context(|| format!("cannot replace {}", path.display()))?;
-    fs::File::open(dir).and_then(|d| d.sync_all()).with_context(|| format!("cannot sync {}", dir.display()))?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot replace {}", path.display()))?;
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| format!("cannot sync {}", dir.display()))?;
     Ok(())
 }
 
 /// Copies the current bytes to `daemon.json.mirrorctl-<UTC time>.bak` beside the file; drops the oldest beyond
 /// `KEEP_BACKUPS`. Returns the backup's path.
 pub fn backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let stamp = humantime::format_rfc3339_millis(SystemTime::now()).to_string().replace([':', '-', '.'], "");
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "daemon.json".into());
+    let stamp = humantime::format_rfc3339_millis(SystemTime::now())
+        .to_string()
+        .replace([':', '-', '.'], "");
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "daemon.json".into());
     let dest = path.with_file_name(format!("{name}{BACKUP_TAG}{stamp}.bak"));
-    write_atomic(&dest, bytes, |_| Ok(())).with_context(|| format!("cannot write the backup {}", dest.display()))?;
+    write_atomic(&dest, bytes, |_| Ok(()))
+        .with_context(|| format!("cannot write the backup {}", dest.display()))?;
     let all = backups(path);
     for old in all.iter().skip(KEEP_BACKUPS) {
         let _ = fs::remove_file(old);
@@ -67,17 +86,25 @@ pub fn backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
 
 /// Our backups of `path`, newest first.
 pub fn backups(path: &Path) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else { return vec![] };
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return vec![];
+    };
     let prefix = format!("{}{BACKUP_TAG}", name.to_string_lossy());
-    let mut found: Vec<PathBuf> = fs::read_dir(if dir.as_os_str().is_empty() { Path::new(".") } else { dir })
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| {
-            p.file_name().map(|n| n.to_string_lossy()).is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
-        })
-        .collect();
+    let mut found: Vec<PathBuf> = fs::read_dir(if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    })
+    .into_iter()
+    .flatten()
+    .flatten()
+    .map(|e| e.path())
+    .filter(|p| {
+        p.file_name()
+            .map(|n| n.to_string_lossy())
+            .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
+    })
+    .collect();
     // The timestamp sorts lexically.
     found.sort();
     found.reverse();
@@ -96,7 +123,10 @@ mod tests {
         fs::set_permissions(&f, fs::Permissions::from_mode(0o600)).unwrap();
         write_atomic(&f, b"{\"debug\": true}", |_| Ok(())).unwrap();
         assert_eq!(fs::read(&f).unwrap(), b"{\"debug\": true}");
-        assert_eq!(fs::metadata(&f).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            fs::metadata(&f).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
 
         let mut made = vec![];
         for i in 0..KEEP_BACKUPS + 2 {
@@ -105,7 +135,11 @@ mod tests {
         }
         let kept = backups(&f);
         assert_eq!(kept.len(), KEEP_BACKUPS);
-        assert_eq!(fs::read(&kept[0]).unwrap(), format!("{}", KEEP_BACKUPS + 1).as_bytes(), "newest first");
+        assert_eq!(
+            fs::read(&kept[0]).unwrap(),
+            format!("{}", KEEP_BACKUPS + 1).as_bytes(),
+            "newest first"
+        );
     }
 
     #[test]
@@ -114,12 +148,20 @@ mod tests {
         let f = dir.path().join("daemon.json");
         fs::write(&f, b"{\"old\": 1}").unwrap();
         let r = write_atomic(&f, b"{\"new\": 1}", |p| {
-            assert_eq!(fs::read(p).unwrap(), b"{\"new\": 1}", "the check sees the complete candidate");
+            assert_eq!(
+                fs::read(p).unwrap(),
+                b"{\"new\": 1}",
+                "the check sees the complete candidate"
+            );
             anyhow::bail!("dockerd --validate said no")
         });
         assert!(r.is_err());
         assert_eq!(fs::read(&f).unwrap(), b"{\"old\": 1}");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temp file left behind");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
     }
 
     #[test]
@@ -131,7 +173,10 @@ mod tests {
         std::os::unix::fs::symlink(&target, &link).unwrap();
         let resolved = resolve(&link);
         write_atomic(&resolved, b"{\"a\": 1}", |_| Ok(())).unwrap();
-        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
         assert_eq!(fs::read(&link).unwrap(), b"{\"a\": 1}");
     }
 }

@@ -12,7 +12,12 @@ pub enum ConfigError {
     #[error("the file is not UTF-8 text")]
     NotUtf8,
     #[error("invalid JSON at line {line}, column {column}: {message}")]
-    Syntax { line: usize, column: usize, message: String, comment: bool },
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+        comment: bool,
+    },
     #[error("the file holds a JSON {0}, but dockerd needs an object ({{ ... }})")]
     NotAnObject(&'static str),
 }
@@ -63,8 +68,13 @@ pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, ConfigError> {
 
 /// Whether the error position is the start of a `//` or `/*` comment (serde_json calls it "key must be a string").
 fn starts_comment(text: &str, line: usize, column: usize) -> bool {
-    let Some(l) = text.lines().nth(line.saturating_sub(1)) else { return false };
-    let rest = l.char_indices().nth(column.saturating_sub(1)).map_or("", |(i, _)| &l[i..]);
+    let Some(l) = text.lines().nth(line.saturating_sub(1)) else {
+        return false;
+    };
+    let rest = l
+        .char_indices()
+        .nth(column.saturating_sub(1))
+        .map_or("", |(i, _)| &l[i..]);
     rest.starts_with("//") || rest.starts_with("/*")
 }
 
@@ -87,16 +97,40 @@ mod tests {
     #[test]
     fn located_errors_for_what_dockerd_rejects() {
         let e = err(b"{\n  \"debug\": true,\n}\n");
-        assert!(matches!(e, ConfigError::Syntax { line: 3, column: 1, comment: false, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                ConfigError::Syntax {
+                    line: 3,
+                    column: 1,
+                    comment: false,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         assert!(e.hint().contains("trailing comma"));
         let e = err(b"{\n  // my mirrors\n  \"debug\": true\n}");
-        assert!(matches!(e, ConfigError::Syntax { line: 2, comment: true, .. }), "{e:?}");
+        assert!(
+            matches!(
+                e,
+                ConfigError::Syntax {
+                    line: 2,
+                    comment: true,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
         assert!(e.hint().contains("comment"), "{}", e.hint());
         assert_eq!(err(b"\xEF\xBB\xBF{}"), ConfigError::Bom);
         assert_eq!(err(b"  \n"), ConfigError::Empty);
         assert_eq!(err(b"[]"), ConfigError::NotAnObject("array"));
         assert_eq!(err(b"{\"a\": \"\xff\"}"), ConfigError::NotUtf8);
-        assert!(!e.to_string().contains("at line 2 column"), "position said once: {e}");
+        assert!(
+            !e.to_string().contains("at line 2 column"),
+            "position said once: {e}"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ pub fn load_catalogue(source: &Source) -> Result<Catalogue> {
 
 pub fn settings(args: &ProbeOptions) -> Result<Settings> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!("--timeout must be a positive number of seconds, not {}", args.timeout);
+        bail!(
+            "--timeout must be a positive number of seconds, not {}",
+            args.timeout
+        );
     }
     Ok(Settings {
         image: ImageRef::parse(&args.image).context("--image")?,
@@ -52,11 +55,17 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
 
     let bar = ProgressBar::with_draw_target(
         Some(selection.len() as u64),
-        if std::io::stderr().is_terminal() { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
     );
     bar.set_style(
-        ProgressStyle::with_template("{spinner} probing {pos}/{len} mirrors {wide_bar} {elapsed} {msg}")
-            .expect("a valid template"),
+        ProgressStyle::with_template(
+            "{spinner} probing {pos}/{len} mirrors {wide_bar} {elapsed} {msg}",
+        )
+        .expect("a valid template"),
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut results = super::run(&selection, &settings, &clients, |r| {

@@ -77,7 +77,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn new(status: Status, reason: impl Into<String>) -> Self {
-        Self { status, reason: reason.into() }
+        Self {
+            status,
+            reason: reason.into(),
+        }
     }
 }
 
@@ -106,14 +109,25 @@ impl Step {
 pub fn from_status(step: Step, code: u16, retry_after: Option<&str>) -> Failure {
     let at = step.as_str();
     match code {
-        401 => Failure::new(Status::Auth, format!("401 Unauthorized at the {at}: anonymous pulls are refused")),
+        401 => Failure::new(
+            Status::Auth,
+            format!("401 Unauthorized at the {at}: anonymous pulls are refused"),
+        ),
         403 if step == Step::Blob => Failure::new(
             Status::Denied,
             "403 Forbidden at the blob: the image is probably not on this mirror's allowlist",
         ),
-        403 => Failure::new(Status::Denied, format!("403 Forbidden at the {at}: this client or image is not allowed")),
-        404 if step == Step::Ping => Failure::new(Status::NotARegistry, "404 at /v2/: no registry API here"),
-        404 => Failure::new(Status::NotFound, format!("404 Not Found at the {at}: the mirror does not have the image")),
+        403 => Failure::new(
+            Status::Denied,
+            format!("403 Forbidden at the {at}: this client or image is not allowed"),
+        ),
+        404 if step == Step::Ping => {
+            Failure::new(Status::NotARegistry, "404 at /v2/: no registry API here")
+        }
+        404 => Failure::new(
+            Status::NotFound,
+            format!("404 Not Found at the {at}: the mirror does not have the image"),
+        ),
         429 => Failure::new(
             Status::RateLimited,
             match retry_after {
@@ -121,8 +135,14 @@ pub fn from_status(step: Step, code: u16, retry_after: Option<&str>) -> Failure 
                 None => format!("429 Too Many Requests at the {at}"),
             },
         ),
-        500..=599 => Failure::new(Status::ServerError, format!("{code} server error at the {at}")),
-        _ => Failure::new(Status::BadResponse, format!("unexpected HTTP {code} at the {at}")),
+        500..=599 => Failure::new(
+            Status::ServerError,
+            format!("{code} server error at the {at}"),
+        ),
+        _ => Failure::new(
+            Status::BadResponse,
+            format!("unexpected HTTP {code} at the {at}"),
+        ),
     }
 }
 
@@ -133,7 +153,10 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
         return Failure::new(Status::Timeout, format!("timed out at the {at}"));
     }
     if e.is_redirect() {
-        return Failure::new(Status::BadResponse, format!("too many redirects at the {at}"));
+        return Failure::new(
+            Status::BadResponse,
+            format!("too many redirects at the {at}"),
+        );
     }
     let mut source = e.source();
     while let Some(s) = source {
@@ -149,7 +172,10 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
             return Failure::new(Status::Tls, format!("TLS failed at the {at}: {tls}"));
         }
         if s.to_string().contains("dns error") {
-            return Failure::new(Status::Dns, format!("cannot resolve the host at the {at}: {s}"));
+            return Failure::new(
+                Status::Dns,
+                format!("cannot resolve the host at the {at}: {s}"),
+            );
         }
         source = s.source();
     }
@@ -160,9 +186,15 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
         source = s.source();
     }
     if e.is_connect() {
-        Failure::new(Status::Refused, format!("cannot connect at the {at}: {detail}"))
+        Failure::new(
+            Status::Refused,
+            format!("cannot connect at the {at}: {detail}"),
+        )
     } else {
-        Failure::new(Status::Network, format!("connection broke at the {at}: {detail}"))
+        Failure::new(
+            Status::Network,
+            format!("connection broke at the {at}: {detail}"),
+        )
     }
 }
 
@@ -173,17 +205,39 @@ mod tests {
     #[test]
     fn status_codes_read_by_step() {
         assert_eq!(from_status(Step::Blob, 403, None).status, Status::Denied);
-        assert!(from_status(Step::Blob, 403, None).reason.contains("allowlist"));
-        assert_eq!(from_status(Step::Ping, 404, None).status, Status::NotARegistry);
-        assert_eq!(from_status(Step::Manifest, 404, None).status, Status::NotFound);
-        assert!(from_status(Step::Manifest, 429, Some("60")).reason.contains("retry after 60"));
-        assert_eq!(from_status(Step::Token, 503, None).status, Status::ServerError);
-        assert_eq!(from_status(Step::Manifest, 418, None).status, Status::BadResponse);
+        assert!(from_status(Step::Blob, 403, None)
+            .reason
+            .contains("allowlist"));
+        assert_eq!(
+            from_status(Step::Ping, 404, None).status,
+            Status::NotARegistry
+        );
+        assert_eq!(
+            from_status(Step::Manifest, 404, None).status,
+            Status::NotFound
+        );
+        assert!(from_status(Step::Manifest, 429, Some("60"))
+            .reason
+            .contains("retry after 60"));
+        assert_eq!(
+            from_status(Step::Token, 503, None).status,
+            Status::ServerError
+        );
+        assert_eq!(
+            from_status(Step::Manifest, 418, None).status,
+            Status::BadResponse
+        );
     }
 
     #[test]
     fn serialized_names_match_as_str() {
-        for s in [Status::Ok, Status::NotARegistry, Status::DigestMismatch, Status::TooSlow, Status::RateLimited] {
+        for s in [
+            Status::Ok,
+            Status::NotARegistry,
+            Status::DigestMismatch,
+            Status::TooSlow,
+            Status::RateLimited,
+        ] {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
     }

@@ -66,9 +66,15 @@ pub async fn run(
     let mut set = JoinSet::new();
     for (i, m) in mirrors.iter().enumerate() {
         let (gate, settings, clients) = (gate.clone(), settings.clone(), clients.clone());
-        let (name, url) = (m.name.clone(), m.normalized().unwrap_or_else(|| m.url.clone()));
+        let (name, url) = (
+            m.name.clone(),
+            m.normalized().unwrap_or_else(|| m.url.clone()),
+        );
         set.spawn(async move {
-            let _permit = gate.acquire_owned().await.expect("the semaphore is never closed");
+            let _permit = gate
+                .acquire_owned()
+                .await
+                .expect("the semaphore is never closed");
             (i, probe_one(&name, &url, &settings, &clients).await)
         });
     }
@@ -94,15 +100,27 @@ struct Progress {
     throughput_bps: Option<f64>,
 }
 
-pub async fn probe_one(name: &str, url: &str, settings: &Settings, clients: &Clients) -> MirrorResult {
+pub async fn probe_one(
+    name: &str,
+    url: &str,
+    settings: &Settings,
+    clients: &Clients,
+) -> MirrorResult {
     let mut p = Progress::default();
     let started = Instant::now();
     let outcome = match Url::parse(url) {
-        Ok(base) => match tokio::time::timeout(settings.timeout, pull(&base, settings, clients, &mut p)).await {
-            Ok(r) => r,
-            Err(_) => Err(deadline_failure(&p, settings.timeout)),
-        },
-        Err(e) => Err(Failure::new(Status::BadResponse, format!("invalid URL: {e}"))),
+        Ok(base) => {
+            match tokio::time::timeout(settings.timeout, pull(&base, settings, clients, &mut p))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(deadline_failure(&p, settings.timeout)),
+            }
+        }
+        Err(e) => Err(Failure::new(
+            Status::BadResponse,
+            format!("invalid URL: {e}"),
+        )),
     };
     let (status, error) = match outcome {
         Ok(()) => (Status::Ok, None),
@@ -140,13 +158,23 @@ fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
                 ),
             )
         }
-        (step, _) => Failure::new(Status::Timeout, format!("no complete answer to the {} within {secs}s", step.as_str())),
+        (step, _) => Failure::new(
+            Status::Timeout,
+            format!("no complete answer to the {} within {secs}s", step.as_str()),
+        ),
     }
 }
 
 /// The pull itself. Every body read is bounded; every digest is checked.
-async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> Result<(), Failure> {
-    let v2 = base.join("v2/").map_err(|e| Failure::new(Status::BadResponse, e.to_string()))?;
+async fn pull(
+    base: &Url,
+    s: &Settings,
+    clients: &Clients,
+    p: &mut Progress,
+) -> Result<(), Failure> {
+    let v2 = base
+        .join("v2/")
+        .map_err(|e| Failure::new(Status::BadResponse, e.to_string()))?;
 
     p.step = Step::Ping;
     let pong = ping::ping(clients.ping_tls.clone(), &v2, &mut p.phases, &mut p.address).await?;
@@ -157,7 +185,12 @@ async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> 
             }
             None
         }
-        401 => match pong.headers.get("www-authenticate").and_then(|v| v.to_str().ok()).map(parse_challenge) {
+        401 => match pong
+            .headers
+            .get("www-authenticate")
+            .and_then(|v| v.to_str().ok())
+            .map(parse_challenge)
+        {
             Some(Challenge::Bearer { realm, service }) => {
                 p.step = Step::Token;
                 let t = Instant::now();
@@ -166,33 +199,71 @@ async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> 
                 Some(token)
             }
             Some(Challenge::Basic { .. }) => {
-                return Err(Failure::new(Status::Auth, "the mirror wants a username and password (Basic auth)"))
+                return Err(Failure::new(
+                    Status::Auth,
+                    "the mirror wants a username and password (Basic auth)",
+                ))
             }
             Some(Challenge::Other(c)) => {
-                return Err(Failure::new(Status::Auth, format!("unsupported auth challenge: {c}")))
+                return Err(Failure::new(
+                    Status::Auth,
+                    format!("unsupported auth challenge: {c}"),
+                ))
             }
-            None => return Err(Failure::new(Status::Auth, "401 at /v2/ without a WWW-Authenticate challenge")),
+            None => {
+                return Err(Failure::new(
+                    Status::Auth,
+                    "401 at /v2/ without a WWW-Authenticate challenge",
+                ))
+            }
         },
-        code => return Err(failure::from_status(Step::Ping, code, retry_after(&pong.headers).as_deref())),
+        code => {
+            return Err(failure::from_status(
+                Step::Ping,
+                code,
+                retry_after(&pong.headers).as_deref(),
+            ))
+        }
     };
 
     p.step = Step::Manifest;
     let t = Instant::now();
     let repo = &s.image.repository;
     let wanted = Digest::parse(&s.image.reference).ok();
-    let (ct, body) = get_manifest(clients, &v2, repo, &s.image.reference, wanted.as_ref(), token.as_deref()).await?;
+    let (ct, body) = get_manifest(
+        clients,
+        &v2,
+        repo,
+        &s.image.reference,
+        wanted.as_ref(),
+        token.as_deref(),
+    )
+    .await?;
     let layers = match parse_manifest(ct.as_deref(), &body)? {
         Document::Image { layers } => layers,
         Document::Index(entries) => {
             let Some(d) = manifest::select_platform(&entries, &s.platform) else {
-                return Err(Failure::new(Status::NotFound, format!("the image has no {} variant", s.platform)));
+                return Err(Failure::new(
+                    Status::NotFound,
+                    format!("the image has no {} variant", s.platform),
+                ));
             };
-            let (ct, body) =
-                get_manifest(clients, &v2, repo, d.digest.as_str(), Some(&d.digest), token.as_deref()).await?;
+            let (ct, body) = get_manifest(
+                clients,
+                &v2,
+                repo,
+                d.digest.as_str(),
+                Some(&d.digest),
+                token.as_deref(),
+            )
+            .await?;
             match parse_manifest(ct.as_deref(), &body)? {
                 Document::Image { layers } => layers,
                 Document::Index(_) => {
-                    return Err(Failure::new(Status::BadResponse, "an index points at another index"))
+                    return Err(Failure::new(
+                        Status::BadResponse,
+                        "an index points at another index",
+                    ))
                 }
             }
         }
@@ -200,7 +271,10 @@ async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> 
     p.phases.manifest_ms = Some(ms(t));
 
     let Some(layer) = manifest::smallest_layer(&layers) else {
-        return Err(Failure::new(Status::BadResponse, "the image manifest lists no layers"));
+        return Err(Failure::new(
+            Status::BadResponse,
+            "the image manifest lists no layers",
+        ));
     };
     if layer.size > s.max_blob {
         return Err(Failure::new(
@@ -214,7 +288,16 @@ async fn pull(base: &Url, s: &Settings, clients: &Clients, p: &mut Progress) -> 
     p.step = Step::Blob;
     p.blob_size = layer.size;
     let t = Instant::now();
-    fetch_blob(clients, &v2, repo, &layer.digest, layer.size, token.as_deref(), p).await?;
+    fetch_blob(
+        clients,
+        &v2,
+        repo,
+        &layer.digest,
+        layer.size,
+        token.as_deref(),
+        p,
+    )
+    .await?;
     p.phases.blob_ms = Some(ms(t));
     Ok(())
 }
@@ -230,33 +313,60 @@ fn looks_like_registry(headers: &HeaderMap, body: &[u8]) -> bool {
 }
 
 fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
-    let ct_html = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("html"));
-    let start = body.iter().position(|b| !b.is_ascii_whitespace()).map_or(&[][..], |i| &body[i..]);
+    let ct_html = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("html"));
+    let start = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &body[i..]);
     ct_html || start.starts_with(b"<")
 }
 
 fn not_a_registry(headers: &HeaderMap, body: &[u8]) -> Failure {
     if is_html(headers, body) {
-        Failure::new(Status::NotARegistry, "answered with an HTML page, not a registry (captive portal or web site?)")
+        Failure::new(
+            Status::NotARegistry,
+            "answered with an HTML page, not a registry (captive portal or web site?)",
+        )
     } else {
-        Failure::new(Status::NotARegistry, "answered /v2/ without the registry API (no JSON, no API version header)")
+        Failure::new(
+            Status::NotARegistry,
+            "answered /v2/ without the registry API (no JSON, no API version header)",
+        )
     }
 }
 
 fn retry_after(h: &HeaderMap) -> Option<String> {
-    h.get(RETRY_AFTER).and_then(|v| v.to_str().ok()).map(|s| format!("{s}s"))
+    h.get(RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| format!("{s}s"))
 }
 
 fn check(step: Step, r: &reqwest::Response) -> Result<(), Failure> {
     if r.status().is_success() {
         return Ok(());
     }
-    Err(failure::from_status(step, r.status().as_u16(), retry_after(r.headers()).as_deref()))
+    Err(failure::from_status(
+        step,
+        r.status().as_u16(),
+        retry_after(r.headers()).as_deref(),
+    ))
 }
 
-async fn fetch_token(clients: &Clients, realm: &str, service: Option<&str>, image: &ImageRef) -> Result<String, Failure> {
-    let mut url = Url::parse(realm)
-        .map_err(|_| Failure::new(Status::Auth, format!("the auth realm {realm:?} is not a URL")))?;
+async fn fetch_token(
+    clients: &Clients,
+    realm: &str,
+    service: Option<&str>,
+    image: &ImageRef,
+) -> Result<String, Failure> {
+    let mut url = Url::parse(realm).map_err(|_| {
+        Failure::new(
+            Status::Auth,
+            format!("the auth realm {realm:?} is not a URL"),
+        )
+    })?;
     {
         let mut q = url.query_pairs_mut();
         if let Some(s) = service {
@@ -268,21 +378,38 @@ async fn fetch_token(clients: &Clients, realm: &str, service: Option<&str>, imag
         let f = failure::from_reqwest(Step::Token, &e);
         match f.status {
             Status::Timeout => f,
-            _ => Failure::new(Status::Auth, format!("auth realm {realm} unreachable: {}", f.reason)),
+            _ => Failure::new(
+                Status::Auth,
+                format!("auth realm {realm} unreachable: {}", f.reason),
+            ),
         }
     })?;
     match r.status().as_u16() {
         200 => {}
-        429 => return Err(failure::from_status(Step::Token, 429, retry_after(r.headers()).as_deref())),
+        429 => {
+            return Err(failure::from_status(
+                Step::Token,
+                429,
+                retry_after(r.headers()).as_deref(),
+            ))
+        }
         code => {
-            return Err(Failure::new(Status::Auth, format!("the token service {realm} refused an anonymous token ({code})")))
+            return Err(Failure::new(
+                Status::Auth,
+                format!("the token service {realm} refused an anonymous token ({code})"),
+            ))
         }
     }
     let body = read_bounded(Step::Token, r, TOKEN_LIMIT).await?;
     serde_json::from_slice::<TokenResponse>(&body)
         .ok()
         .and_then(TokenResponse::into_token)
-        .ok_or_else(|| Failure::new(Status::Auth, format!("the token service {realm} answered without a token")))
+        .ok_or_else(|| {
+            Failure::new(
+                Status::Auth,
+                format!("the token service {realm} answered without a token"),
+            )
+        })
 }
 
 fn authorized(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -301,12 +428,28 @@ async fn get_manifest(
     expected: Option<&Digest>,
     token: Option<&str>,
 ) -> Result<(Option<String>, Vec<u8>), Failure> {
-    let url = v2.join(&format!("{repo}/manifests/{reference}")).expect("a relative path joins");
-    let req = authorized(clients.http.get(url).header(ACCEPT, manifest::ACCEPT), token);
-    let r = req.send().await.map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
+    let url = v2
+        .join(&format!("{repo}/manifests/{reference}"))
+        .expect("a relative path joins");
+    let req = authorized(
+        clients.http.get(url).header(ACCEPT, manifest::ACCEPT),
+        token,
+    );
+    let r = req
+        .send()
+        .await
+        .map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
     check(Step::Manifest, &r)?;
-    let ct = r.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let claimed = r.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let ct = r
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let claimed = r
+        .headers()
+        .get("docker-content-digest")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let headers = r.headers().clone();
     let body = read_bounded(Step::Manifest, r, MANIFEST_LIMIT).await?;
     if is_html(&headers, &body) {
@@ -340,7 +483,9 @@ async fn fetch_blob(
     token: Option<&str>,
     p: &mut Progress,
 ) -> Result<(), Failure> {
-    let url = v2.join(&format!("{repo}/blobs/{digest}")).expect("a relative path joins");
+    let url = v2
+        .join(&format!("{repo}/blobs/{digest}"))
+        .expect("a relative path joins");
     let mut r = authorized(clients.http.get(url), token)
         .send()
         .await
@@ -352,7 +497,11 @@ async fn fetch_blob(
     let start = Instant::now();
     p.blob_started = Some(start);
     let mut hasher = Sha256::new();
-    while let Some(chunk) = r.chunk().await.map_err(|e| failure::from_reqwest(Step::Blob, &e))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| failure::from_reqwest(Step::Blob, &e))?
+    {
         p.blob_bytes += chunk.len() as u64;
         if p.blob_bytes > size {
             return Err(Failure::new(
@@ -370,19 +519,34 @@ async fn fetch_blob(
     }
     let actual = Digest::from_hasher(hasher);
     if &actual != digest {
-        return Err(Failure::new(Status::DigestMismatch, format!("blob {digest} arrived with sha256 {actual}")));
+        return Err(Failure::new(
+            Status::DigestMismatch,
+            format!("blob {digest} arrived with sha256 {actual}"),
+        ));
     }
     p.throughput_bps = Some(size as f64 / start.elapsed().as_secs_f64().max(1e-6));
     Ok(())
 }
 
-async fn read_bounded(step: Step, mut r: reqwest::Response, limit: usize) -> Result<Vec<u8>, Failure> {
+async fn read_bounded(
+    step: Step,
+    mut r: reqwest::Response,
+    limit: usize,
+) -> Result<Vec<u8>, Failure> {
     let mut buf = Vec::new();
-    while let Some(chunk) = r.chunk().await.map_err(|e| failure::from_reqwest(step, &e))? {
+    while let Some(chunk) = r
+        .chunk()
+        .await
+        .map_err(|e| failure::from_reqwest(step, &e))?
+    {
         if buf.len() + chunk.len() > limit {
             return Err(Failure::new(
                 Status::BadResponse,
-                format!("the {} answer is larger than {}", step.as_str(), crate::render::bytes(limit as f64)),
+                format!(
+                    "the {} answer is larger than {}",
+                    step.as_str(),
+                    crate::render::bytes(limit as f64)
+                ),
             ));
         }
         buf.extend_from_slice(&chunk);

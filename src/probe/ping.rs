@@ -36,7 +36,11 @@ pub async fn ping(
     phases: &mut Phases,
     address: &mut Option<SocketAddr>,
 ) -> Result<Pong, Failure> {
-    let host = v2.host_str().unwrap_or_default().trim_matches(['[', ']']).to_owned();
+    let host = v2
+        .host_str()
+        .unwrap_or_default()
+        .trim_matches(['[', ']'])
+        .to_owned();
     let port = v2.port_or_known_default().unwrap_or(443);
 
     let t = Instant::now();
@@ -64,28 +68,55 @@ pub async fn ping(
     }
     let Some(tcp) = tcp else {
         let e = last_err.expect("at least one address was tried");
-        let status = if e.kind() == std::io::ErrorKind::ConnectionRefused { Status::Refused } else { Status::Network };
-        return Err(Failure::new(status, format!("cannot connect to {host}:{port}: {e}")));
+        let status = if e.kind() == std::io::ErrorKind::ConnectionRefused {
+            Status::Refused
+        } else {
+            Status::Network
+        };
+        return Err(Failure::new(
+            status,
+            format!("cannot connect to {host}:{port}: {e}"),
+        ));
     };
     let _ = tcp.set_nodelay(true);
     phases.connect_ms = Some(ms(t));
 
     let stream: Box<dyn Io> = if v2.scheme() == "https" {
         let t = Instant::now();
-        let name = ServerName::try_from(host.clone())
-            .map_err(|e| Failure::new(Status::Tls, format!("{host} is not a valid TLS server name: {e}")))?;
-        let s = tokio_rustls::TlsConnector::from(tls).connect(name, tcp).await.map_err(|e| {
-            let detail = e.get_ref().map(ToString::to_string).unwrap_or_else(|| e.to_string());
-            Failure::new(Status::Tls, format!("TLS handshake with {host} failed: {detail}"))
+        let name = ServerName::try_from(host.clone()).map_err(|e| {
+            Failure::new(
+                Status::Tls,
+                format!("{host} is not a valid TLS server name: {e}"),
+            )
         })?;
+        let s = tokio_rustls::TlsConnector::from(tls)
+            .connect(name, tcp)
+            .await
+            .map_err(|e| {
+                let detail = e
+                    .get_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| e.to_string());
+                Failure::new(
+                    Status::Tls,
+                    format!("TLS handshake with {host} failed: {detail}"),
+                )
+            })?;
         phases.tls_ms = Some(ms(t));
         Box::new(s)
     } else {
         Box::new(tcp)
     };
 
-    let broke = |e: hyper::Error| Failure::new(Status::Network, format!("connection to {host} broke at /v2/: {e}"));
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(broke)?;
+    let broke = |e: hyper::Error| {
+        Failure::new(
+            Status::Network,
+            format!("connection to {host} broke at /v2/: {e}"),
+        )
+    };
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(broke)?;
     tokio::spawn(conn);
     let authority = match v2.port() {
         Some(p) => format!("{}:{p}", v2.host_str().unwrap_or_default()),
@@ -113,7 +144,11 @@ pub async fn ping(
             None => break,
         }
     }
-    Ok(Pong { status: parts.status.as_u16(), headers: parts.headers, body: buf })
+    Ok(Pong {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        body: buf,
+    })
 }
 
 pub fn ms(since: Instant) -> f64 {

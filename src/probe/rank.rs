@@ -86,7 +86,10 @@ mod tests {
                         if l1 == l2 && t1 == t2 {
                             continue;
                         }
-                        assert!(score(l1, t1) < score(l2, t2), "({l1},{t1}) must beat ({l2},{t2})");
+                        assert!(
+                            score(l1, t1) < score(l2, t2),
+                            "({l1},{t1}) must beat ({l2},{t2})"
+                        );
                     }
                 }
             }
@@ -96,7 +99,10 @@ mod tests {
     #[test]
     fn tradeoff_is_decided_by_the_estimated_pull_time() {
         // A close mirror with a thin pipe loses to a farther one with a fat pipe for a 32 MiB pull.
-        let mut v = vec![r("near-thin", true, 10.0, 200e3), r("far-fat", true, 200.0, 20e6)];
+        let mut v = vec![
+            r("near-thin", true, 10.0, 200e3),
+            r("far-fat", true, 200.0, 20e6),
+        ];
         rank(&mut v);
         assert_eq!(v[0].name, "far-fat");
     }

@@ -4,9 +4,14 @@
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
     /// Token auth (Docker Hub and most mirrors): fetch a token from `realm`, which may be another host.
-    Bearer { realm: String, service: Option<String> },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+    },
     /// The mirror wants a username and password: anonymous pulls will not work.
-    Basic { realm: Option<String> },
+    Basic {
+        realm: Option<String>,
+    },
     Other(String),
 }
 
@@ -14,15 +19,27 @@ pub enum Challenge {
 /// quoted or not, in any order, scheme case-insensitive).
 pub fn parse_challenge(header: &str) -> Challenge {
     let header = header.trim();
-    let (scheme, rest) = header.split_once(char::is_whitespace).unwrap_or((header, ""));
+    let (scheme, rest) = header
+        .split_once(char::is_whitespace)
+        .unwrap_or((header, ""));
     let params = parse_params(rest);
-    let get = |k: &str| params.iter().find(|(name, _)| name.eq_ignore_ascii_case(k)).map(|(_, v)| v.clone());
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(k))
+            .map(|(_, v)| v.clone())
+    };
     match scheme.to_ascii_lowercase().as_str() {
         "bearer" => match get("realm") {
-            Some(realm) => Challenge::Bearer { realm, service: get("service") },
+            Some(realm) => Challenge::Bearer {
+                realm,
+                service: get("service"),
+            },
             None => Challenge::Other(header.to_owned()),
         },
-        "basic" => Challenge::Basic { realm: get("realm") },
+        "basic" => Challenge::Basic {
+            realm: get("realm"),
+        },
         _ => Challenge::Other(header.to_owned()),
     }
 }
@@ -34,7 +51,8 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
         while chars.peek().is_some_and(|c| c.is_whitespace() || *c == ',') {
             chars.next();
         }
-        let name: String = std::iter::from_fn(|| chars.next_if(|c| *c != '=' && *c != ',')).collect();
+        let name: String =
+            std::iter::from_fn(|| chars.next_if(|c| *c != '=' && *c != ',')).collect();
         if name.is_empty() {
             return out;
         }
@@ -52,7 +70,10 @@ fn parse_params(s: &str) -> Vec<(String, String)> {
                 }
             }
         } else {
-            value = std::iter::from_fn(|| chars.next_if(|c| *c != ',')).collect::<String>().trim().to_owned();
+            value = std::iter::from_fn(|| chars.next_if(|c| *c != ','))
+                .collect::<String>()
+                .trim()
+                .to_owned();
         }
         out.push((name.trim().to_owned(), value));
     }
@@ -78,7 +99,9 @@ mod tests {
     #[test]
     fn docker_hub_challenge() {
         assert_eq!(
-            parse_challenge(r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io""#),
+            parse_challenge(
+                r#"Bearer realm="https://auth.docker.io/token",service="registry.docker.io""#
+            ),
             Challenge::Bearer {
                 realm: "https://auth.docker.io/token".into(),
                 service: Some("registry.docker.io".into())
@@ -89,11 +112,24 @@ mod tests {
     #[test]
     fn odd_but_legal_challenges() {
         assert_eq!(
-            parse_challenge(r#"bearer service="a,b" , realm=https://t.example/token, scope="repository:x:pull""#),
-            Challenge::Bearer { realm: "https://t.example/token".into(), service: Some("a,b".into()) }
+            parse_challenge(
+                r#"bearer service="a,b" , realm=https://t.example/token, scope="repository:x:pull""#
+            ),
+            Challenge::Bearer {
+                realm: "https://t.example/token".into(),
+                service: Some("a,b".into())
+            }
         );
-        assert_eq!(parse_challenge(r#"Basic realm="Registry Realm""#), Challenge::Basic { realm: Some("Registry Realm".into()) });
-        assert!(matches!(parse_challenge("Bearer service=x"), Challenge::Other(_)));
+        assert_eq!(
+            parse_challenge(r#"Basic realm="Registry Realm""#),
+            Challenge::Basic {
+                realm: Some("Registry Realm".into())
+            }
+        );
+        assert!(matches!(
+            parse_challenge("Bearer service=x"),
+            Challenge::Other(_)
+        ));
         assert!(matches!(parse_challenge("Negotiate"), Challenge::Other(_)));
     }
 

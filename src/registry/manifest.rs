@@ -43,18 +43,24 @@ impl Platform {
             "powerpc64" => "ppc64le",
             other => other,
         };
-        Self { os: "linux".into(), architecture: architecture.into(), variant: None }
+        Self {
+            os: "linux".into(),
+            architecture: architecture.into(),
+            variant: None,
+        }
     }
 
     /// `linux/arm64/v8` style, as `--platform` takes it.
     pub fn parse(s: &str) -> Result<Self> {
         let mut parts = s.split('/');
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => Ok(Self {
-                os: os.into(),
-                architecture: arch.into(),
-                variant: variant.map(Into::into),
-            }),
+            (Some(os), Some(arch), variant, None) if !os.is_empty() && !arch.is_empty() => {
+                Ok(Self {
+                    os: os.into(),
+                    architecture: arch.into(),
+                    variant: variant.map(Into::into),
+                })
+            }
             _ => bail!("{s:?} is not a platform; expected OS/ARCH[/VARIANT], e.g. linux/amd64"),
         }
     }
@@ -108,21 +114,34 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Document> {
         .filter(|c| [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].contains(&c.as_str()))
         .or(raw.media_type);
     match (declared.as_deref(), raw.manifests, raw.layers) {
-        (Some(OCI_INDEX | DOCKER_LIST), Some(m), _) | (None, Some(m), None) => Ok(Document::Index(m)),
-        (Some(OCI_MANIFEST | DOCKER_MANIFEST) | None, _, Some(layers)) => Ok(Document::Image { layers }),
-        (t, ..) => bail!("the manifest has an unexpected form (media type {})", t.unwrap_or("none")),
+        (Some(OCI_INDEX | DOCKER_LIST), Some(m), _) | (None, Some(m), None) => {
+            Ok(Document::Index(m))
+        }
+        (Some(OCI_MANIFEST | DOCKER_MANIFEST) | None, _, Some(layers)) => {
+            Ok(Document::Image { layers })
+        }
+        (t, ..) => bail!(
+            "the manifest has an unexpected form (media type {})",
+            t.unwrap_or("none")
+        ),
     }
 }
 
 /// The entry of an index for this platform, as dockerd picks it.
 pub fn select_platform<'a>(entries: &'a [Descriptor], want: &Platform) -> Option<&'a Descriptor> {
-    entries.iter().find(|d| d.platform.as_ref().is_some_and(|p| want.accepts(p)))
+    entries
+        .iter()
+        .find(|d| d.platform.as_ref().is_some_and(|p| want.accepts(p)))
 }
 
 /// The layer to download: the smallest one that is real (non-empty), so a probe moves real bytes quickly.
 pub fn smallest_layer(layers: &[Descriptor]) -> Option<&Descriptor> {
     // 32 bytes is an empty gzip'd tar, which some images carry as a placeholder layer.
-    layers.iter().filter(|d| d.size > 32).min_by_key(|d| d.size).or_else(|| layers.iter().max_by_key(|d| d.size))
+    layers
+        .iter()
+        .filter(|d| d.size > 32)
+        .min_by_key(|d| d.size)
+        .or_else(|| layers.iter().max_by_key(|d| d.size))
 }
 
 #[cfg(test)]
@@ -140,9 +159,13 @@ mod tests {
               {{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":10,"platform":{{"os":"linux","architecture":"arm","variant":"v7"}}}},
               {{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":10,"platform":{{"os":"linux","architecture":"amd64"}}}},
               {{"mediaType":"{OCI_MANIFEST}","digest":"{}","size":10,"platform":{{"os":"unknown","architecture":"unknown"}}}}]}}"#,
-            d('1'), d('2'), d('3')
+            d('1'),
+            d('2'),
+            d('3')
         );
-        let Document::Index(entries) = parse(None, body.as_bytes()).unwrap() else { panic!("not an index") };
+        let Document::Index(entries) = parse(None, body.as_bytes()).unwrap() else {
+            panic!("not an index")
+        };
         let pick = select_platform(&entries, &Platform::parse("linux/amd64").unwrap()).unwrap();
         assert_eq!(pick.digest.as_str(), d('2'));
         assert!(select_platform(&entries, &Platform::parse("linux/arm/v6").unwrap()).is_none());
@@ -154,9 +177,15 @@ mod tests {
         let body = format!(
             r#"{{"schemaVersion":2,"config":{{"digest":"{}","size":5}},"layers":[
               {{"digest":"{}","size":900}},{{"digest":"{}","size":32}},{{"digest":"{}","size":100}}]}}"#,
-            d('0'), d('1'), d('2'), d('3')
+            d('0'),
+            d('1'),
+            d('2'),
+            d('3')
         );
-        let Document::Image { layers } = parse(Some(DOCKER_MANIFEST), body.as_bytes()).unwrap() else { panic!() };
+        let Document::Image { layers } = parse(Some(DOCKER_MANIFEST), body.as_bytes()).unwrap()
+        else {
+            panic!()
+        };
         assert_eq!(smallest_layer(&layers).unwrap().digest.as_str(), d('3'));
     }
 

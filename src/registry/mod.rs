@@ -38,22 +38,41 @@ impl ImageRef {
         if name.is_empty()
             || !name.split('/').all(|part| {
                 !part.is_empty()
-                    && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b))
+                    && part.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
             })
         {
             bail!("{s:?} is not a Docker Hub image name (expected e.g. alpine, library/alpine:3.20 or user/app:tag)");
         }
-        if name.split('/').next().is_some_and(|first| first.contains('.') && name.contains('/')) {
-            bail!("{s:?} names another registry; mirrors in daemon.json only serve Docker Hub images");
+        if name
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains('.') && name.contains('/'))
+        {
+            bail!(
+                "{s:?} names another registry; mirrors in daemon.json only serve Docker Hub images"
+            );
         }
-        let repository = if name.contains('/') { name.to_owned() } else { format!("library/{name}") };
-        Ok(Self { repository, reference })
+        let repository = if name.contains('/') {
+            name.to_owned()
+        } else {
+            format!("library/{name}")
+        };
+        Ok(Self {
+            repository,
+            reference,
+        })
     }
 }
 
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sep = if self.reference.starts_with("sha256:") { '@' } else { ':' };
+        let sep = if self.reference.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
         write!(f, "{}{sep}{}", self.repository, self.reference)
     }
 }
@@ -66,7 +85,11 @@ pub struct Digest(String);
 impl Digest {
     pub fn parse(s: &str) -> Result<Self> {
         match s.strip_prefix("sha256:") {
-            Some(h) if h.len() == 64 && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) => {
+            Some(h)
+                if h.len() == 64
+                    && h.bytes()
+                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) =>
+            {
                 Ok(Self(s.to_owned()))
             }
             _ => bail!("{s:?} is not a sha256 digest"),
@@ -112,11 +135,25 @@ mod tests {
     #[test]
     fn image_names_as_docker_writes_them() {
         let r = ImageRef::parse("alpine").unwrap();
-        assert_eq!((r.repository.as_str(), r.reference.as_str()), ("library/alpine", "latest"));
-        assert_eq!(ImageRef::parse("docker.io/library/alpine:3.20").unwrap().to_string(), "library/alpine:3.20");
-        assert_eq!(ImageRef::parse("user/app:v1").unwrap().to_string(), "user/app:v1");
+        assert_eq!(
+            (r.repository.as_str(), r.reference.as_str()),
+            ("library/alpine", "latest")
+        );
+        assert_eq!(
+            ImageRef::parse("docker.io/library/alpine:3.20")
+                .unwrap()
+                .to_string(),
+            "library/alpine:3.20"
+        );
+        assert_eq!(
+            ImageRef::parse("user/app:v1").unwrap().to_string(),
+            "user/app:v1"
+        );
         let d = format!("sha256:{}", "a".repeat(64));
-        assert_eq!(ImageRef::parse(&format!("alpine@{d}")).unwrap().reference, d);
+        assert_eq!(
+            ImageRef::parse(&format!("alpine@{d}")).unwrap().reference,
+            d
+        );
         assert!(ImageRef::parse("ghcr.io/x/y").is_err());
         assert!(ImageRef::parse("Alpine").is_err());
         assert!(ImageRef::parse("alpine@sha256:zz").is_err());

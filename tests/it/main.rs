@@ -1,4 +1,5 @@
 //! One integration binary; each module drives the real `mirrorctl` binary against servers on loopback.
 
+mod apply;
 mod probe;
 mod support;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::support::fake_registry::{Behavior, Fault, FakeRegistry};
+use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
 use crate::support::image::Image;
 use crate::support::registry::{free_port, Registry};
 use crate::support::{result, Sandbox};
@@ -23,20 +23,36 @@ fn a_real_pull_through_mirror_passes_with_verified_bytes() {
     assert_eq!(r["status"], "ok", "{r}");
     assert_eq!(code, 0);
     assert_eq!(r["rank"], 1);
-    assert_eq!(r["url"], format!("{}/", mirror.url()), "dockerd's normalised form");
+    assert_eq!(
+        r["url"],
+        format!("{}/", mirror.url()),
+        "dockerd's normalised form"
+    );
     // skopeo gzips our uncompressed layer on push, so the mirror's blob is a little larger than the tar.
     let blob = r["blob_bytes"].as_u64().unwrap();
-    assert!(blob > image.layer.len() as u64 && blob < image.layer.len() as u64 + 4096, "{r}");
+    assert!(
+        blob > image.layer.len() as u64 && blob < image.layer.len() as u64 + 4096,
+        "{r}"
+    );
     assert!(r["throughput_bps"].as_f64().unwrap() > 0.0);
     for phase in ["dns_ms", "connect_ms", "ttfb_ms", "manifest_ms", "blob_ms"] {
-        assert!(r["phases"][phase].as_f64().is_some(), "{phase} missing: {r}");
+        assert!(
+            r["phases"][phase].as_f64().is_some(),
+            "{phase} missing: {r}"
+        );
     }
-    assert!(r["phases"]["tls_ms"].is_null(), "plain http has no TLS phase");
+    assert!(
+        r["phases"]["tls_ms"].is_null(),
+        "plain http has no TLS phase"
+    );
     assert_eq!(doc["image"], "library/alpine:latest");
 
     let cached = sb.path().join("cache/mirrorctl/last-probe.json");
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(cached).unwrap()).unwrap();
-    assert_eq!(saved["results"], doc["results"], "the cache holds the same report");
+    assert_eq!(
+        saved["results"], doc["results"],
+        "the cache holds the same report"
+    );
 }
 
 #[test]
@@ -46,30 +62,91 @@ fn every_failure_class_is_named() {
     let token = FakeRegistry::start(image.clone(), Behavior::default());
     let realm = format!("{}/token", token.url());
     let dead_realm = format!("http://127.0.0.1:{}/token", free_port());
-    let with = |fault: Fault| FakeRegistry::start(image.clone(), Behavior { fault, ..Default::default() });
+    let with = |fault: Fault| {
+        FakeRegistry::start(
+            image.clone(),
+            Behavior {
+                fault,
+                ..Default::default()
+            },
+        )
+    };
     let servers = vec![
         ("plain", with(Fault::None), "ok"),
-        ("bearer", FakeRegistry::start(image.clone(), Behavior { token_realm: Some(realm), ..Default::default() }), "ok"),
-        ("realm-down", FakeRegistry::start(image.clone(), Behavior { token_realm: Some(dead_realm), ..Default::default() }), "auth"),
+        (
+            "bearer",
+            FakeRegistry::start(
+                image.clone(),
+                Behavior {
+                    token_realm: Some(realm),
+                    ..Default::default()
+                },
+            ),
+            "ok",
+        ),
+        (
+            "realm-down",
+            FakeRegistry::start(
+                image.clone(),
+                Behavior {
+                    token_realm: Some(dead_realm),
+                    ..Default::default()
+                },
+            ),
+            "auth",
+        ),
         ("basic", with(Fault::BasicAuth), "auth"),
         ("captive", with(Fault::CaptivePortal), "not-a-registry"),
         ("allowlist", with(Fault::Status("/blobs/", 403)), "denied"),
-        ("limited", with(Fault::Status("/manifests/", 429)), "rate-limited"),
-        ("broken", with(Fault::Status("/manifests/", 503)), "server-error"),
-        ("missing", with(Fault::Status("/manifests/", 404)), "not-found"),
+        (
+            "limited",
+            with(Fault::Status("/manifests/", 429)),
+            "rate-limited",
+        ),
+        (
+            "broken",
+            with(Fault::Status("/manifests/", 503)),
+            "server-error",
+        ),
+        (
+            "missing",
+            with(Fault::Status("/manifests/", 404)),
+            "not-found",
+        ),
         ("corrupt", with(Fault::CorruptBlob), "digest-mismatch"),
-        ("lying-manifest", with(Fault::WrongManifestDigest), "digest-mismatch"),
+        (
+            "lying-manifest",
+            with(Fault::WrongManifestDigest),
+            "digest-mismatch",
+        ),
         ("endless-blob", with(Fault::EndlessBlob), "digest-mismatch"),
-        ("endless-manifest", with(Fault::EndlessManifest), "bad-response"),
+        (
+            "endless-manifest",
+            with(Fault::EndlessManifest),
+            "bad-response",
+        ),
         ("truncated", with(Fault::TruncatedBlob), "network"),
         ("hang", with(Fault::Hang("/manifests/")), "timeout"),
-        ("slow", FakeRegistry::start(image.clone(), Behavior { bandwidth: Some(32 * 1024), ..Default::default() }), "too-slow"),
+        (
+            "slow",
+            FakeRegistry::start(
+                image.clone(),
+                Behavior {
+                    bandwidth: Some(32 * 1024),
+                    ..Default::default()
+                },
+            ),
+            "too-slow",
+        ),
     ];
     let plain_http = with(Fault::None);
     let mut mirrors: Vec<(&str, String)> = servers.iter().map(|(n, s, _)| (*n, s.url())).collect();
     mirrors.push(("refused", format!("http://127.0.0.1:{}", free_port())));
     // TLS to a server that speaks plain HTTP: the handshake fails, as with a mirror behind a broken proxy.
-    mirrors.push(("tls", format!("https://localhost:{}", plain_http.addr.port())));
+    mirrors.push((
+        "tls",
+        format!("https://localhost:{}", plain_http.addr.port()),
+    ));
 
     let started = std::time::Instant::now();
     let (doc, code) = sb.probe(&mirrors, &["--timeout", "2"]);
@@ -82,29 +159,52 @@ fn every_failure_class_is_named() {
         assert_eq!(r["status"], status, "{name}: {r}");
         assert_eq!(r["ok"], status == "ok", "{name}");
         if status != "ok" {
-            assert!(r["error"].as_str().is_some_and(|e| !e.is_empty()), "{name} needs a reason: {r}");
+            assert!(
+                r["error"].as_str().is_some_and(|e| !e.is_empty()),
+                "{name} needs a reason: {r}"
+            );
         }
     }
-    assert!(result(&doc, "bearer")["phases"]["token_ms"].as_f64().is_some());
-    assert!(result(&doc, "allowlist")["error"].as_str().unwrap().contains("allowlist"));
-    assert!(result(&doc, "limited")["error"].as_str().unwrap().contains("retry after 30s"));
-    assert!(result(&doc, "slow")["blob_bytes"].as_u64().unwrap() > 0, "too-slow means bytes were moving");
+    assert!(result(&doc, "bearer")["phases"]["token_ms"]
+        .as_f64()
+        .is_some());
+    assert!(result(&doc, "allowlist")["error"]
+        .as_str()
+        .unwrap()
+        .contains("allowlist"));
+    assert!(result(&doc, "limited")["error"]
+        .as_str()
+        .unwrap()
+        .contains("retry after 30s"));
+    assert!(
+        result(&doc, "slow")["blob_bytes"].as_u64().unwrap() > 0,
+        "too-slow means bytes were moving"
+    );
 
     // A hang and an endless body cost at most the deadline, and everything ran at once.
     for name in ["hang", "slow", "endless-blob", "endless-manifest"] {
         let ms = result(&doc, name)["total_ms"].as_f64().unwrap();
         assert!(ms < 2_500.0, "{name} took {ms} ms, past the 2 s deadline");
     }
-    assert!(wall < Duration::from_secs(8), "18 mirrors took {wall:?}: they must be probed concurrently");
+    assert!(
+        wall < Duration::from_secs(8),
+        "18 mirrors took {wall:?}: they must be probed concurrently"
+    );
 
     // Ok before failed, and failed ones carry no score.
     let results = doc["results"].as_array().unwrap();
     let first_failed = results.iter().position(|r| r["ok"] == false).unwrap();
-    assert!(results[first_failed..].iter().all(|r| r["ok"] == false && r["score_s"].is_null()));
+    assert!(results[first_failed..]
+        .iter()
+        .all(|r| r["ok"] == false && r["score_s"].is_null()));
     assert_eq!(first_failed, 2);
 
     // Few requests per host: ping, manifest index, platform manifest, blob.
-    assert!(servers[0].1.requests() <= 4, "plain mirror got {} requests", servers[0].1.requests());
+    assert!(
+        servers[0].1.requests() <= 4,
+        "plain mirror got {} requests",
+        servers[0].1.requests()
+    );
 }
 
 #[test]
@@ -112,17 +212,40 @@ fn ranking_follows_latency_and_bandwidth() {
     let sb = Sandbox::new();
     let image = alpine(256 * 1024);
     let server = |latency_ms: u64, bandwidth: Option<u64>| {
-        FakeRegistry::start(image.clone(), Behavior { latency: Duration::from_millis(latency_ms), bandwidth, ..Default::default() })
+        FakeRegistry::start(
+            image.clone(),
+            Behavior {
+                latency: Duration::from_millis(latency_ms),
+                bandwidth,
+                ..Default::default()
+            },
+        )
     };
     let slow = server(150, Some(256 * 1024));
     let fast = server(0, None);
     let mid = server(40, Some(2 * 1024 * 1024));
-    let (doc, code) = sb.probe(&[("slow", slow.url()), ("fast", fast.url()), ("mid", mid.url())], &[]);
+    let (doc, code) = sb.probe(
+        &[
+            ("slow", slow.url()),
+            ("fast", fast.url()),
+            ("mid", mid.url()),
+        ],
+        &[],
+    );
     assert_eq!(code, 0);
-    let order: Vec<&str> = doc["results"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+    let order: Vec<&str> = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
     assert_eq!(order, ["fast", "mid", "slow"], "{doc}");
     let tput = |n| result(&doc, n)["throughput_bps"].as_f64().unwrap();
-    assert!(tput("slow") < 400.0 * 1024.0, "throttled to 256 KiB/s, measured {}", tput("slow"));
+    assert!(
+        tput("slow") < 400.0 * 1024.0,
+        "throttled to 256 KiB/s, measured {}",
+        tput("slow")
+    );
     let lat = |n| result(&doc, n)["latency_ms"].as_f64().unwrap();
     assert!(lat("slow") >= 150.0 && lat("fast") < 100.0);
 }
@@ -131,15 +254,32 @@ fn ranking_follows_latency_and_bandwidth() {
 fn none_passing_is_its_own_exit_code_and_the_table_says_why() {
     let sb = Sandbox::new();
     let image = alpine(1024);
-    let captive = FakeRegistry::start(image, Behavior { fault: Fault::CaptivePortal, ..Default::default() });
+    let captive = FakeRegistry::start(
+        image,
+        Behavior {
+            fault: Fault::CaptivePortal,
+            ..Default::default()
+        },
+    );
     let catalogue = sb.catalogue(&[("hotel-wifi", captive.url())]);
-    let out = sb.mirrorctl().args(["probe", "--catalogue"]).arg(&catalogue).output().unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["probe", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(3));
     let table = String::from_utf8(out.stdout).unwrap();
-    assert!(table.contains("hotel-wifi") && table.contains("not-a-registry") && table.contains("HTML"), "{table}");
+    assert!(
+        table.contains("hotel-wifi") && table.contains("not-a-registry") && table.contains("HTML"),
+        "{table}"
+    );
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("0 of 1 mirrors"), "{stderr}");
-    assert!(!stderr.contains("probing"), "no progress display when stderr is not a terminal: {stderr}");
+    assert!(
+        !stderr.contains("probing"),
+        "no progress display when stderr is not a terminal: {stderr}"
+    );
 }
 
 #[test]
@@ -147,17 +287,39 @@ fn bad_input_is_a_located_actionable_error() {
     let sb = Sandbox::new();
     let path = sb.path().join("bad.toml");
     std::fs::write(&path, "[catalogue]\nupdated = \"2026-11-24\"\n\n[[mirror]]\nname = \"x\"\nurl = \"https://a\"\nstatus = \"alive\"\n").unwrap();
-    let out = sb.mirrorctl().args(["probe", "--catalogue"]).arg(&path).output().unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["probe", "--catalogue"])
+        .arg(&path)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("bad.toml") && err.contains("line 7") && err.contains("alive"), "{err}");
+    assert!(
+        err.contains("bad.toml") && err.contains("line 7") && err.contains("alive"),
+        "{err}"
+    );
 
-    let out = sb.mirrorctl().args(["probe", "--mirror", "docker.example.com"]).output().unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["probe", "--mirror", "docker.example.com"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("docker.example.com") && err.contains("https://"), "{err}");
+    assert!(
+        err.contains("docker.example.com") && err.contains("https://"),
+        "{err}"
+    );
 
-    let out = sb.mirrorctl().args(["probe", "--mirror", "https://user:hunter2@m.example.com"]).output().unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["probe", "--mirror", "https://user:hunter2@m.example.com"])
+        .output()
+        .unwrap();
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("username/password") && !err.contains("hunter2"), "{err}");
+    assert!(
+        err.contains("username/password") && !err.contains("hunter2"),
+        "{err}"
+    );
 }

@@ -60,7 +60,11 @@ const TOKEN: &str = "mirrorctl-test-token";
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("a runtime")
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a runtime")
     })
 }
 
@@ -86,7 +90,11 @@ impl FakeRegistry {
                 }
             }
         });
-        Self { addr, hits, _stop: stop }
+        Self {
+            addr,
+            hits,
+            _stop: stop,
+        }
     }
 
     pub fn url(&self) -> String {
@@ -114,7 +122,9 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         buf.extend_from_slice(&chunk[..n]);
         if !buf[0].is_ascii_uppercase() {
             // Not HTTP (a TLS ClientHello, say): answer as Go's net/http does, in plain text, and hang up.
-            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n").await;
+            let _ = stream
+                .write_all(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+                .await;
             return None;
         }
     }
@@ -125,11 +135,16 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
         .filter_map(|l| l.split_once(':'))
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
         .map(|(_, v)| v.trim().to_owned());
-    Some(Request { path, authorization })
+    Some(Request {
+        path,
+        authorization,
+    })
 }
 
 async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
-    let Some(req) = read_request(&mut stream).await else { return };
+    let Some(req) = read_request(&mut stream).await else {
+        return;
+    };
     if let Fault::Hang(p) = &b.fault {
         if req.path.contains(p) {
             // Hold the connection open without a byte; the client's deadline must end it.
@@ -139,19 +154,41 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
     tokio::time::sleep(b.latency).await;
     let path = req.path.split('?').next().unwrap_or("").to_owned();
     if path == "/token" {
-        return respond(&mut stream, 200, "application/json", &[], format!(r#"{{"token":"{TOKEN}"}}"#).as_bytes()).await;
+        return respond(
+            &mut stream,
+            200,
+            "application/json",
+            &[],
+            format!(r#"{{"token":"{TOKEN}"}}"#).as_bytes(),
+        )
+        .await;
     }
     match &b.fault {
         Fault::Status(p, code) if req.path.contains(p) => {
-            let extra: &[(&str, String)] = if *code == 429 { &[("Retry-After", "30".into())] } else { &[] };
-            return respond(&mut stream, *code, "application/json", extra, b"{\"errors\":[]}").await;
+            let extra: &[(&str, String)] = if *code == 429 {
+                &[("Retry-After", "30".into())]
+            } else {
+                &[]
+            };
+            return respond(
+                &mut stream,
+                *code,
+                "application/json",
+                extra,
+                b"{\"errors\":[]}",
+            )
+            .await;
         }
         Fault::CaptivePortal => {
-            let page = b"<!DOCTYPE html><html><body><form>Please log in to the Wi-Fi</form></body></html>";
+            let page =
+                b"<!DOCTYPE html><html><body><form>Please log in to the Wi-Fi</form></body></html>";
             return respond(&mut stream, 200, "text/html; charset=utf-8", &[], page).await;
         }
         Fault::BasicAuth if path == "/v2/" => {
-            let h = [("WWW-Authenticate", r#"Basic realm="Registry Realm""#.to_owned())];
+            let h = [(
+                "WWW-Authenticate",
+                r#"Basic realm="Registry Realm""#.to_owned(),
+            )];
             return respond(&mut stream, 401, "application/json", &h, b"{}").await;
         }
         _ => {}
@@ -160,7 +197,14 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
     if let Some(realm) = &b.token_realm {
         if req.authorization.as_deref() != Some(&format!("Bearer {TOKEN}")) {
             let challenge = format!(r#"Bearer realm="{realm}",service="fake-registry""#);
-            return respond(&mut stream, 401, "application/json", &[api, ("WWW-Authenticate", challenge)], b"{}").await;
+            return respond(
+                &mut stream,
+                401,
+                "application/json",
+                &[api, ("WWW-Authenticate", challenge)],
+                b"{}",
+            )
+            .await;
         }
     }
     if path == "/v2/" {
@@ -168,7 +212,14 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
     }
     let prefix = format!("/v2/{}/", image.repository);
     let Some(rest) = path.strip_prefix(&prefix) else {
-        return respond(&mut stream, 404, "application/json", &[], b"{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}").await;
+        return respond(
+            &mut stream,
+            404,
+            "application/json",
+            &[],
+            b"{\"errors\":[{\"code\":\"NAME_UNKNOWN\"}]}",
+        )
+        .await;
     };
     if let Some(reference) = rest.strip_prefix("manifests/") {
         let (body, media_type) = if reference == image.tag || reference == sha(&image.index) {
@@ -176,13 +227,31 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
         } else if reference == sha(&image.manifest) {
             (&image.manifest, OCI_MANIFEST)
         } else {
-            return respond(&mut stream, 404, "application/json", &[], b"{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}").await;
+            return respond(
+                &mut stream,
+                404,
+                "application/json",
+                &[],
+                b"{\"errors\":[{\"code\":\"MANIFEST_UNKNOWN\"}]}",
+            )
+            .await;
         };
         if b.fault == Fault::EndlessManifest {
             return endless(&mut stream, media_type).await;
         }
-        let claimed = if b.fault == Fault::WrongManifestDigest { sha(b"something else") } else { sha(body) };
-        return respond(&mut stream, 200, media_type, &[("Docker-Content-Digest", claimed)], body).await;
+        let claimed = if b.fault == Fault::WrongManifestDigest {
+            sha(b"something else")
+        } else {
+            sha(body)
+        };
+        return respond(
+            &mut stream,
+            200,
+            media_type,
+            &[("Docker-Content-Digest", claimed)],
+            body,
+        )
+        .await;
     }
     if let Some(digest) = rest.strip_prefix("blobs/") {
         let blob = if digest == sha(&image.layer) {
@@ -190,14 +259,27 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
         } else if digest == sha(&image.config) {
             &image.config
         } else {
-            return respond(&mut stream, 404, "application/json", &[], b"{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}").await;
+            return respond(
+                &mut stream,
+                404,
+                "application/json",
+                &[],
+                b"{\"errors\":[{\"code\":\"BLOB_UNKNOWN\"}]}",
+            )
+            .await;
         };
         return send_blob(&mut stream, blob, &b).await;
     }
     respond(&mut stream, 404, "application/json", &[], b"{}").await
 }
 
-async fn respond(stream: &mut TcpStream, code: u16, content_type: &str, headers: &[(&str, String)], body: &[u8]) {
+async fn respond(
+    stream: &mut TcpStream,
+    code: u16,
+    content_type: &str,
+    headers: &[(&str, String)],
+    body: &[u8],
+) {
     let mut head = format!(
         "HTTP/1.1 {code} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
@@ -212,7 +294,8 @@ async fn respond(stream: &mut TcpStream, code: u16, content_type: &str, headers:
 }
 
 async fn endless(stream: &mut TcpStream, content_type: &str) {
-    let head = format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n");
+    let head =
+        format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n");
     let _ = stream.write_all(head.as_bytes()).await;
     let junk = vec![b' '; 64 * 1024];
     // Bounded so a broken client cannot make this loop forever: 4 GiB, far past any limit we set.

@@ -37,7 +37,13 @@ impl Image {
         header.set_mode(0o644);
         header.set_mtime(1_700_000_000);
         header.set_cksum();
-        builder.append_data(&mut header, "mirrorctl-test/payload.bin", content.as_slice()).unwrap();
+        builder
+            .append_data(
+                &mut header,
+                "mirrorctl-test/payload.bin",
+                content.as_slice(),
+            )
+            .unwrap();
         let layer = builder.into_inner().unwrap();
         let config = serde_json::to_vec(&serde_json::json!({
             "architecture": "amd64", "os": "linux",
@@ -59,7 +65,14 @@ impl Image {
             ],
         }))
         .unwrap();
-        Self { repository: repository.into(), tag: tag.into(), index, manifest, config, layer }
+        Self {
+            repository: repository.into(),
+            tag: tag.into(),
+            index,
+            manifest,
+            config,
+            layer,
+        }
     }
 
     /// Writes an OCI image layout, which `skopeo copy oci:DIR:TAG` reads.

@@ -1,3 +1,4 @@
+pub mod dockerd;
 pub mod fake_registry;
 pub mod image;
 pub mod registry;
@@ -14,7 +15,9 @@ pub struct Sandbox {
 
 impl Sandbox {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("a temp dir") }
+        Self {
+            dir: tempfile::tempdir().expect("a temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -29,7 +32,14 @@ impl Sandbox {
             .env("XDG_CONFIG_HOME", self.path().join("config"))
             .env_remove("DOCKER_HOST")
             .env("NO_COLOR", "1");
-        for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+        for proxy in [
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ] {
             c.env_remove(proxy);
         }
         c
@@ -39,7 +49,9 @@ impl Sandbox {
     pub fn catalogue(&self, mirrors: &[(&str, String)]) -> PathBuf {
         let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");
         for (name, url) in mirrors {
-            text.push_str(&format!("\n[[mirror]]\nname = \"{name}\"\nurl = \"{url}\"\nstatus = \"active\"\n"));
+            text.push_str(&format!(
+                "\n[[mirror]]\nname = \"{name}\"\nurl = \"{url}\"\nstatus = \"active\"\n"
+            ));
         }
         let path = self.path().join("catalogue.toml");
         std::fs::write(&path, text).unwrap();
@@ -57,7 +69,10 @@ impl Sandbox {
             .output()
             .expect("mirrorctl runs");
         let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-            panic!("probe --json printed no JSON ({e}); stderr: {}", String::from_utf8_lossy(&out.stderr))
+            panic!(
+                "probe --json printed no JSON ({e}); stderr: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
         });
         (doc, out.status.code().expect("exited"))
     }
@@ -65,12 +80,21 @@ impl Sandbox {
 
 /// The result for one mirror in a probe document.
 pub fn result<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["results"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap_or_else(|| panic!("no {name} in {doc}"))
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {doc}"))
 }
 
 /// A required system binary, or a failure naming the Debian package that provides it.
 pub fn require(binary: &str, package: &str) -> PathBuf {
-    for dir in std::env::var("PATH").unwrap_or_default().split(':').chain(["/usr/sbin", "/sbin"]) {
+    for dir in std::env::var("PATH")
+        .unwrap_or_default()
+        .split(':')
+        .chain(["/usr/sbin", "/sbin"])
+    {
         let p = Path::new(dir).join(binary);
         if p.is_file() {
             return p;

@@ -31,7 +31,9 @@ impl Registry {
         let bin = require("docker-registry", "docker-registry");
         let port = free_port();
         std::fs::create_dir_all(dir.join("data")).unwrap();
-        let proxy = upstream.map(|u| format!("proxy:\n  remoteurl: {u}\n")).unwrap_or_default();
+        let proxy = upstream
+            .map(|u| format!("proxy:\n  remoteurl: {u}\n"))
+            .unwrap_or_default();
         let config = format!(
             "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{proxy}",
             dir.join("data").display()
@@ -67,7 +69,10 @@ impl Registry {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        panic!("docker-registry did not come up; log:\n{}", std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default());
+        panic!(
+            "docker-registry did not come up; log:\n{}",
+            std::fs::read_to_string(dir.join("registry.log")).unwrap_or_default()
+        );
     }
 
     /// Pushes the image with skopeo, a real client, from an OCI layout on disk.
@@ -76,15 +81,31 @@ impl Registry {
         let layout = work.join("oci-layout");
         image.write_oci_layout(&layout);
         let out = Command::new(skopeo)
-            .args(["--insecure-policy", "copy", "--all", "--dest-tls-verify=false"])
+            .args([
+                "--insecure-policy",
+                "copy",
+                "--all",
+                "--dest-tls-verify=false",
+            ])
             .arg(format!("oci:{}:{}", layout.display(), image.tag))
-            .arg(format!("docker://127.0.0.1:{}/{}:{}", self.port, image.repository, image.tag))
+            .arg(format!(
+                "docker://127.0.0.1:{}/{}:{}",
+                self.port, image.repository, image.tag
+            ))
             .output()
             .expect("skopeo runs");
-        assert!(out.status.success(), "skopeo copy failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "skopeo copy failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }

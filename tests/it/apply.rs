@@ -1,0 +1,424 @@
+//! `apply` and `restore` against a real dockerd, real pull-through registries and a private systemctl.
+
+use std::process::Output;
+use std::sync::Arc;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::image::Image;
+use crate::support::registry::Registry;
+use crate::support::Sandbox;
+
+/// The user's file: keys mirrorctl must keep byte for byte, unicode, nesting, 4-space indent.
+const USER_CONFIG: &str = r#"{
+    "log-driver": "json-file",
+    "log-opts": {"max-size": "10m", "max-file": "3"},
+    "labels": ["owner=运维组", "purpose=mirrorctl test"],
+    "max-concurrent-downloads": 4,
+    "debug": false
+}
+"#;
+
+const IMAGE: &str = "library/mirrorctl-only-here:latest";
+
+/// An upstream registry holding an image Docker Hub does not have, and `n` real pull-through mirrors of it.
+struct Farm {
+    _upstream: Registry,
+    mirrors: Vec<Registry>,
+}
+
+fn farm(sb: &Sandbox, n: usize) -> Farm {
+    let image = Arc::new(Image::new(
+        "library/mirrorctl-only-here",
+        "latest",
+        200 * 1024,
+    ));
+    let upstream = Registry::start(&sb.path().join("upstream"), None);
+    upstream.push(&image, sb.path());
+    let mirrors = (0..n)
+        .map(|i| Registry::start(&sb.path().join(format!("mirror{i}")), Some(&upstream.url())))
+        .collect();
+    Farm {
+        _upstream: upstream,
+        mirrors,
+    }
+}
+
+fn apply(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
+    sb.mirrorctl()
+        .env("PATH", d.path_env())
+        .env("DOCKER_HOST", d.host())
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(args)
+        .args(["--init", "systemd", "--yes", "--config"])
+        .arg(&d.config)
+        .output()
+        .unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn backups(d: &Dockerd) -> Vec<std::path::PathBuf> {
+    let mut v: Vec<_> = std::fs::read_dir(&d.dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("daemon.json.mirrorctl-")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn apply_top_3_restarts_dockerd_and_docker_pulls_through_the_mirror() {
+    let sb = Sandbox::new();
+    let farm = farm(&sb, 3);
+    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
+    let pid_before = d.main_pid();
+    let mirrors: Vec<(String, String)> = farm
+        .mirrors
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (format!("m{i}"), m.url()))
+        .collect();
+    let named: Vec<(&str, String)> = mirrors
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.clone()))
+        .collect();
+    let catalogue = sb.catalogue(&named);
+
+    let out = apply(
+        &sb,
+        &d,
+        &[
+            "apply",
+            "--top",
+            "3",
+            "--image",
+            IMAGE,
+            "--catalogue",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "apply failed: {}\n{}\n{}",
+        text(&out.stderr),
+        text(&out.stdout),
+        d.log()
+    );
+
+    // The file: three mirrors, every other line untouched.
+    let after = std::fs::read_to_string(&d.config).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&after).unwrap();
+    let written: Vec<String> = serde_json::from_value(v["registry-mirrors"].clone()).unwrap();
+    let mut expected: Vec<String> = farm
+        .mirrors
+        .iter()
+        .map(|m| format!("{}/", m.url()))
+        .collect();
+    let mut sorted = written.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    let without = |s: &str| {
+        s.lines()
+            .filter(|l| !l.contains("registry-mirrors"))
+            .map(|l| l.trim_end_matches(',').to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(without(&after), without(USER_CONFIG));
+
+    // A byte-exact backup beside it.
+    let b = backups(&d);
+    assert_eq!(b.len(), 1);
+    assert_eq!(std::fs::read(&b[0]).unwrap(), USER_CONFIG.as_bytes());
+
+    // dockerd really restarted and runs with them, as `docker info` prints them.
+    assert_ne!(
+        d.main_pid(),
+        pid_before,
+        "a restart means a new dockerd process"
+    );
+    assert_eq!(
+        d.live_mirrors(),
+        written,
+        "docker info lists the written mirrors in order"
+    );
+    let info = text(&d.docker(&["info"]).stdout);
+    let block: String = written.iter().map(|m| format!("  {m}\n")).collect();
+    assert!(
+        info.contains(&format!(" Registry Mirrors:\n{block}")),
+        "{info}"
+    );
+    assert!(
+        d.systemctl_log().contains("daemon-reload\nrestart docker"),
+        "{}",
+        d.systemctl_log()
+    );
+
+    // And a real pull of an image that only the mirrors have works.
+    let pull = d.docker(&["pull", "mirrorctl-only-here:latest"]);
+    assert!(
+        pull.status.success(),
+        "docker pull failed: {}\n{}",
+        text(&pull.stderr),
+        d.log()
+    );
+}
+
+#[test]
+fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
+    let sb = Sandbox::new();
+    let farm = farm(&sb, 1);
+    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
+    let pid = d.main_pid();
+    let url = farm.mirrors[0].url();
+
+    let out = apply(
+        &sb,
+        &d,
+        &["apply", "--reload", "--mirror", &url, "--image", IMAGE],
+    );
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+    assert_eq!(d.main_pid(), pid, "reload must not restart dockerd");
+    assert_eq!(d.live_mirrors(), [format!("{url}/")]);
+    assert!(d.systemctl_log().contains("reload docker"));
+
+    let out = apply(&sb, &d, &["restore"]);
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+    assert_eq!(
+        std::fs::read_to_string(&d.config).unwrap(),
+        USER_CONFIG,
+        "restore brings back the exact bytes"
+    );
+    assert!(
+        d.live_mirrors().is_empty(),
+        "and dockerd runs with them again"
+    );
+}
+
+#[test]
+fn a_flag_conflict_is_refused_before_anything_is_touched() {
+    let sb = Sandbox::new();
+    let d = Dockerd::start(
+        &sb.path().join("dockerd"),
+        USER_CONFIG,
+        &["--registry-mirror=http://127.0.0.1:9/"],
+    );
+    let out = apply(
+        &sb,
+        &d,
+        &["apply", "--mirror", "https://m.example", "--no-probe"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("registry-mirrors")
+            && err.contains("--registry-mirror=http://127.0.0.1:9/")
+            && err.contains("ExecStart"),
+        "{err}"
+    );
+    assert!(err.contains("hint:"), "{err}");
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), USER_CONFIG);
+    assert!(backups(&d).is_empty());
+    assert!(d.is_active());
+    assert!(
+        !d.systemctl_log().contains("restart"),
+        "{}",
+        d.systemctl_log()
+    );
+}
+
+#[test]
+fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
+    let sb = Sandbox::new();
+    let farm = farm(&sb, 1);
+    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
+    d.fail_next_restart();
+    let out = apply(
+        &sb,
+        &d,
+        &[
+            "apply",
+            "--mirror",
+            &farm.mirrors[0].url(),
+            "--image",
+            IMAGE,
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("rolled back") && err.contains("docker is running"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&d.config).unwrap(),
+        USER_CONFIG,
+        "the old bytes are back"
+    );
+    assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
+    assert!(d.live_mirrors().is_empty());
+    assert!(d.systemctl_log().contains("reset-failed docker"));
+}
+
+#[test]
+fn a_broken_file_is_located_and_left_alone() {
+    let sb = Sandbox::new();
+    let broken = "{\n    \"debug\": true,\n    // added by a blog post\n    \"registry-mirrors\": [\"https://hub-mirror.c.163.com\"],\n}\n";
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, broken).unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("daemon.json")
+            && err.contains("line 3, column 5")
+            && err.contains("hint: remove the comment"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), broken);
+    assert_eq!(
+        std::fs::read_dir(sb.path())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "bak"))
+            .count(),
+        0
+    );
+}
+
+#[test]
+fn dry_run_shows_the_diff_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, USER_CONFIG).unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--dry-run",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("+    \"registry-mirrors\": [\"https://m.example/\"]")
+            && stdout.contains("-    \"debug\": false"),
+        "{stdout}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+
+    // Without --yes and without a terminal, apply refuses rather than guess.
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--yes"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+}
+
+#[test]
+fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    // A large file makes the write window wide enough to land kills inside it.
+    let mut old = String::from("{\n");
+    for i in 0..10_000 {
+        old.push_str(&format!("  \"label-{i}\": \"{}\",\n", "x".repeat(60)));
+    }
+    old.push_str("  \"debug\": false\n}\n");
+    std::fs::write(&path, &old).unwrap();
+    let run = || {
+        sb.mirrorctl()
+            .args([
+                "apply",
+                "--mirror",
+                "https://m.example",
+                "--no-probe",
+                "--yes",
+                "--no-restart",
+                "--config",
+            ])
+            .arg(&path)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    // One run to completion tells how long a whole apply takes on this machine; kill points spread over it.
+    let started = std::time::Instant::now();
+    assert!(run().wait().unwrap().success());
+    let whole = started.elapsed();
+    let new = std::fs::read_to_string(&path).unwrap();
+    let mut outcomes = (0, 0);
+    for step in 0..30u32 {
+        std::fs::write(&path, &old).unwrap();
+        let mut child = run();
+        std::thread::sleep(whole * step / 27);
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read_to_string(&path).unwrap();
+        if now == old {
+            outcomes.0 += 1;
+        } else {
+            assert!(
+                now == new,
+                "kill at step {step} left a file that is neither the old nor the new one"
+            );
+            outcomes.1 += 1;
+        }
+    }
+    let v: serde_json::Value = serde_json::from_str(&new).unwrap();
+    assert_eq!(
+        v["registry-mirrors"],
+        serde_json::json!(["https://m.example/"])
+    );
+    assert!(
+        outcomes.0 > 0,
+        "early kills must leave the old file: {outcomes:?}"
+    );
+    let new_seen = (outcomes.1 > 0).then_some(());
+    assert!(
+        new_seen.is_some(),
+        "late kills must find the new file: {outcomes:?}"
+    );
+}

@@ -1,0 +1,193 @@
+//! A real dockerd for tests, run as root with everything under a temp dir (vfs storage, no iptables, no bridge, its
+//! own data-root, exec-root and unix socket), and a private `systemctl` first on PATH that really stops, starts and
+//! HUPs that dockerd — the way mirrorctl will meet systemd on a server.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::require;
+
+pub struct Dockerd {
+    pub dir: PathBuf,
+    pub socket: PathBuf,
+    /// The daemon.json this dockerd reads (`--config-file`).
+    pub config: PathBuf,
+    bin: PathBuf,
+}
+
+const SYSTEMCTL: &str = r#"#!/bin/bash
+# A private systemctl for one test dockerd. State lives in __STATE__.
+S="__STATE__"
+echo "$*" >> "$S/systemctl.log"
+args=()
+for a in "$@"; do case "$a" in --user|--no-pager|-q|--quiet) ;; *) args+=("$a");; esac; done
+pid() { cat "$S/main.pid" 2>/dev/null; }
+alive() { local p; p=$(pid); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+stop() {
+  if alive; then
+    local p; p=$(pid); kill -TERM "$p"
+    for _ in $(seq 1 600); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  fi
+  rm -f "$S/main.pid"
+}
+start() {
+  mapfile -t dargs < "$S/dockerd.args"
+  # The proxy keeps a fallback to registry-1.docker.io on loopback: no test may reach off this machine.
+  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
+    setsid dockerd "${dargs[@]}" >> "$S/dockerd.log" 2>&1 < /dev/null &
+  echo $! > "$S/main.pid"
+  for _ in $(seq 1 600); do
+    if ! alive; then
+      rm -f "$S/main.pid"
+      echo "Job for docker.service failed because the control process exited with error code." >&2
+      return 1
+    fi
+    docker -H "unix://$S/docker.sock" version >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "dockerd did not answer within 60s" >&2
+  return 1
+}
+case "${args[0]}" in
+  daemon-reload|reset-failed) exit 0 ;;
+  start) alive && exit 0; start ;;
+  stop) stop ;;
+  restart)
+    if [ -e "$S/fail-restart" ]; then
+      rm -f "$S/fail-restart"; stop
+      echo "Job for docker.service failed because the control process exited with error code." >&2
+      exit 1
+    fi
+    stop; start ;;
+  reload) alive || { echo "docker.service is not active, cannot reload." >&2; exit 1; }; kill -HUP "$(pid)" ;;
+  is-active) if alive; then echo active; else echo inactive; exit 3; fi ;;
+  show)
+    case "${args[3]}" in
+      ExecStart) echo "{ path=/usr/sbin/dockerd ; argv[]=/usr/sbin/dockerd $(tr '\n' ' ' < "$S/dockerd.args"); ignore_errors=no ; start_time=[n/a] }" ;;
+      MainPID) if alive; then pid; else echo 0; fi ;;
+    esac ;;
+  *) echo "private systemctl: unsupported: $*" >&2; exit 1 ;;
+esac
+"#;
+
+impl Dockerd {
+    /// Writes `user_config` merged with the keys that keep this dockerd inside `dir`, and starts it through the
+    /// private systemctl. `flags` are extra dockerd command-line flags (to provoke flag/file conflicts).
+    pub fn start(dir: &Path, user_config: &str, flags: &[&str]) -> Self {
+        require("dockerd", "docker.io");
+        require("docker", "docker.io");
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        let socket = dir.join("docker.sock");
+        let config = dir.join("daemon.json");
+        std::fs::write(&config, user_config).unwrap();
+        let mut args = vec!["--config-file".to_owned(), config.display().to_string()];
+        for (flag, value) in [
+            ("--data-root", dir.join("data").display().to_string()),
+            ("--exec-root", dir.join("exec").display().to_string()),
+            ("--pidfile", dir.join("dockerd.pid").display().to_string()),
+            ("--host", format!("unix://{}", socket.display())),
+            ("--storage-driver", "vfs".into()),
+            ("--iptables", "false".into()),
+            ("--bridge", "none".into()),
+        ] {
+            args.push(format!("{flag}={value}"));
+        }
+        args.extend(flags.iter().map(|f| f.to_string()));
+        std::fs::write(dir.join("dockerd.args"), args.join("\n") + "\n").unwrap();
+        let script = dir.join("bin/systemctl");
+        std::fs::write(
+            &script,
+            SYSTEMCTL.replace("__STATE__", &dir.display().to_string()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let d = Self {
+            dir: dir.to_owned(),
+            socket,
+            config,
+            bin: dir.join("bin"),
+        };
+        let out = d.systemctl(&["start", "docker"]);
+        assert!(
+            out.status.success(),
+            "dockerd did not start: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            d.log()
+        );
+        d
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("dockerd.log")).unwrap_or_default()
+    }
+
+    pub fn systemctl_log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("systemctl.log")).unwrap_or_default()
+    }
+
+    /// PATH with the private systemctl first.
+    pub fn path_env(&self) -> OsString {
+        let mut p = OsString::from(&self.bin);
+        p.push(":");
+        p.push(std::env::var_os("PATH").unwrap_or_default());
+        p
+    }
+
+    pub fn host(&self) -> String {
+        format!("unix://{}", self.socket.display())
+    }
+
+    pub fn systemctl(&self, args: &[&str]) -> Output {
+        Command::new(self.bin.join("systemctl"))
+            .args(args)
+            .env("PATH", self.path_env())
+            .output()
+            .unwrap()
+    }
+
+    pub fn docker(&self, args: &[&str]) -> Output {
+        Command::new("docker")
+            .arg("-H")
+            .arg(self.host())
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.systemctl(&["is-active", "docker"]).status.success()
+    }
+
+    /// `docker info`'s mirror list, through the real client.
+    pub fn live_mirrors(&self) -> Vec<String> {
+        let out = self.docker(&["info", "--format", "{{json .RegistryConfig.Mirrors}}"]);
+        assert!(
+            out.status.success(),
+            "docker info failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Option<Vec<String>>>(&out.stdout)
+            .unwrap()
+            .unwrap_or_default()
+    }
+
+    pub fn main_pid(&self) -> String {
+        std::fs::read_to_string(self.dir.join("main.pid"))
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    }
+
+    /// The next `systemctl restart docker` stops dockerd and fails, as when the new config makes it exit.
+    pub fn fail_next_restart(&self) {
+        std::fs::write(self.dir.join("fail-restart"), b"").unwrap();
+    }
+}
+
+impl Drop for Dockerd {
+    fn drop(&mut self) {
+        let _ = self.systemctl(&["stop", "docker"]);
+    }
+}
