@@ -393,7 +393,7 @@ fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
     for step in 0..30u32 {
         std::fs::write(&path, &old).unwrap();
         let mut child = run();
-        std::thread::sleep(whole * step / 27);
+        std::thread::sleep(whole * step / 15);
         let _ = child.kill();
         let _ = child.wait();
         let now = std::fs::read_to_string(&path).unwrap();
