@@ -270,6 +270,64 @@ fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
 }
 
 #[test]
+fn ctrl_c_during_the_restart_rolls_back() {
+    let sb = Sandbox::new();
+    let farm = farm(&sb, 1);
+    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
+    d.hang_next_restart();
+    let child = sb
+        .mirrorctl()
+        .env("PATH", d.path_env())
+        .env("DOCKER_HOST", d.host())
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args([
+            "apply",
+            "--mirror",
+            &farm.mirrors[0].url(),
+            "--image",
+            IMAGE,
+            "--init",
+            "systemd",
+            "--yes",
+            "--config",
+        ])
+        .arg(&d.config)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the condition, not for a time: the restart is under way once the private systemctl logged it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !d.systemctl_log().contains("restart hanging") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "apply never reached the restart:\n{}",
+            d.systemctl_log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_ne!(
+        std::fs::read_to_string(&d.config).unwrap(),
+        USER_CONFIG,
+        "the new file is in place mid-restart"
+    );
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("interrupted"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), USER_CONFIG);
+    assert!(d.is_active(), "{}", d.systemctl_log());
+}
+
+#[test]
 fn a_broken_file_is_located_and_left_alone() {
     let sb = Sandbox::new();
     let broken = "{\n    \"debug\": true,\n    // added by a blog post\n    \"registry-mirrors\": [\"https://hub-mirror.c.163.com\"],\n}\n";

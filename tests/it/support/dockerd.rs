@@ -59,6 +59,11 @@ case "${args[0]}" in
       echo "Job for docker.service failed because the control process exited with error code." >&2
       exit 1
     fi
+    if [ -e "$S/hang-restart" ]; then
+      rm -f "$S/hang-restart"; stop
+      echo "restart hanging" >> "$S/systemctl.log"
+      exec sleep 600
+    fi
     stop; start ;;
   reload) alive || { echo "docker.service is not active, cannot reload." >&2; exit 1; }; kill -HUP "$(pid)" ;;
   is-active) if alive; then echo active; else echo inactive; exit 3; fi ;;
@@ -183,6 +188,13 @@ impl Dockerd {
     /// The next `systemctl restart docker` stops dockerd and fails, as when the new config makes it exit.
     pub fn fail_next_restart(&self) {
         std::fs::write(self.dir.join("fail-restart"), b"").unwrap();
+    }
+}
+
+impl Dockerd {
+    /// The next `systemctl restart docker` stops dockerd and then hangs, as a stuck unit does.
+    pub fn hang_next_restart(&self) {
+        std::fs::write(self.dir.join("hang-restart"), b"").unwrap();
     }
 }
 
