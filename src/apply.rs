@@ -11,7 +11,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use crate::catalogue::Catalogue;
 use crate::cli::{ApplyArgs, ProbeOptions, RestoreArgs, Target};
-use crate::daemon_config::{self, files, Conflict, FlagSource};
+use crate::daemon_config::{self, files, Conflict};
 use crate::engine::Engine;
 use crate::output;
 use crate::probe::{self, Report};
@@ -63,7 +63,7 @@ struct Plan {
 }
 
 pub async fn apply(args: &ApplyArgs) -> Result<()> {
-    let (path, rootless) = config_path(&args.target);
+    let (path, rootless) = files::locate(args.target.config.as_deref());
     let before = files::read(&path)?;
     // Parse first: a broken file is the user's to fix, and nothing else should run against it.
     let before_text = before
@@ -84,7 +84,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
 }
 
 pub async fn restore(args: &RestoreArgs) -> Result<()> {
-    let (path, rootless) = config_path(&args.target);
+    let (path, rootless) = files::locate(args.target.config.as_deref());
     let Some(newest) = files::backups(&path).into_iter().next() else {
         return Err(Hinted {
             message: format!("no mirrorctl backup of {} was found", path.display()),
@@ -114,31 +114,6 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
         mirrors,
     };
     run(plan, &args.target).await
-}
-
-/// `--config`, else where this platform's dockerd reads it. Returns whether it is a rootless daemon's.
-fn config_path(target: &Target) -> (PathBuf, bool) {
-    let rootless = is_rootless();
-    let path = match &target.config {
-        Some(p) => p.clone(),
-        None if cfg!(target_os = "macos") => dirs::home_dir()
-            .unwrap_or_default()
-            .join(".docker/daemon.json"),
-        None if rootless => dirs::config_dir()
-            .unwrap_or_default()
-            .join("docker/daemon.json"),
-        None => PathBuf::from("/etc/docker/daemon.json"),
-    };
-    (files::resolve(&path), rootless)
-}
-
-/// A non-root user whose own dockerd socket exists runs rootless Docker.
-fn is_rootless() -> bool {
-    // SAFETY-free way to ask for the uid: the owner of /proc/self.
-    let uid = std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
-        .unwrap_or(0);
-    uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists())
 }
 
 fn activation(target: &Target, path: &Path, rootless: bool) -> Result<Activation> {
@@ -303,7 +278,7 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
         Activation::Restart(s) | Activation::Reload(s) => Some(s),
         Activation::Manual(_) => None,
     };
-    let sources = flag_sources(service).await;
+    let sources = crate::dockerd_flags::sources(service).await;
     let map = daemon_config::parse(&plan.after)
         .context("the new file does not parse (a bug: nothing was written)")?;
     let conflicts: Vec<Conflict> =
@@ -320,49 +295,6 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
         hint: "remove the flag (systemctl edit docker, or the options file named above) and run apply again".into(),
     }
     .into())
-}
-
-/// Every place dockerd's command line comes from.
-async fn flag_sources(service: Option<&Service>) -> Vec<FlagSource> {
-    let etc =
-        PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()));
-    let mut sources = Vec::new();
-    if let Some(svc) = service {
-        if let Some(line) = svc.exec_start().await {
-            sources.push(FlagSource {
-                origin: format!(
-                    "the {} unit's ExecStart (systemctl cat {})",
-                    svc.unit, svc.unit
-                ),
-                args: daemon_config::split_words(&line),
-            });
-        }
-        if let Some(pid) = svc.main_pid().await {
-            if let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) {
-                let args = raw
-                    .split(|b| *b == 0)
-                    .filter(|a| !a.is_empty())
-                    .map(|a| String::from_utf8_lossy(a).into_owned());
-                sources.push(FlagSource {
-                    origin: format!("the running dockerd's command line (PID {pid})"),
-                    args: args.collect(),
-                });
-            }
-        }
-    }
-    for (file, var) in [
-        ("default/docker", "DOCKER_OPTS"),
-        ("sysconfig/docker", "OPTIONS"),
-    ] {
-        let path = etc.join(file);
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            sources.push(FlagSource {
-                origin: format!("{} ({var})", path.display()),
-                args: daemon_config::options_variable(&text, var),
-            });
-        }
-    }
-    sources
 }
 
 fn confirm(yes: bool) -> Result<()> {

@@ -188,7 +188,6 @@ impl Catalogue {
             .collect()
     }
 
-    #[allow(dead_code)] // used by `show` and `doctor`
     /// Finds the entry for an address as dockerd stores it, to annotate configs and old reports.
     pub fn find_by_url(&self, url: &str) -> Option<&Mirror> {
         let wanted = validate_mirror(url).ok()?;

@@ -32,6 +32,11 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl apply --dry-run\n  sudo mirrorctl apply --top 3 --yes\n  sudo mirrorctl apply --mirror https://abc123.mirror.aliyuncs.com --reload"
     )]
     Apply(ApplyArgs),
+    /// Show the mirrors the live daemon uses (as `docker info` prints them), the file's, and where they differ.
+    #[command(
+        after_help = "Examples:\n  mirrorctl show\n  mirrorctl show --config ~/.config/docker/daemon.json --json"
+    )]
+    Show(ShowArgs),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -127,4 +132,14 @@ pub struct ApplyArgs {
 pub struct RestoreArgs {
     #[command(flatten)]
     pub target: Target,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ShowArgs {
+    /// daemon.json to read (default: the platform's, as for apply).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -25,6 +25,12 @@ pub struct Info {
     pub containers_running: u64,
     #[serde(default)]
     pub live_restore_enabled: bool,
+    #[serde(default)]
+    pub server_version: String,
+    #[serde(default, rename = "HttpProxy")]
+    pub http_proxy: String,
+    #[serde(default, rename = "HttpsProxy")]
+    pub https_proxy: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -32,6 +38,20 @@ pub struct Info {
 pub struct RegistryConfig {
     #[serde(default)]
     pub mirrors: Vec<String>,
+    /// As strings (`127.0.0.0/8`): the API marshals Go's net.IPNet that way.
+    #[serde(default, rename = "InsecureRegistryCIDRs")]
+    pub insecure_registry_cidrs: Vec<String>,
+    #[serde(default)]
+    pub index_configs: std::collections::BTreeMap<String, IndexInfo>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IndexInfo {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub secure: bool,
 }
 
 impl Engine {

@@ -5,6 +5,7 @@ mod cache;
 mod catalogue;
 mod cli;
 mod daemon_config;
+mod dockerd_flags;
 mod engine;
 mod http;
 mod output;
@@ -12,6 +13,7 @@ mod probe;
 mod registry;
 mod render;
 mod service;
+mod show;
 
 use std::process::ExitCode;
 
@@ -62,6 +64,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
+        Command::Show(args) => {
+            let report = show::show(args.config.as_deref()).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&show::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),
     }
 }

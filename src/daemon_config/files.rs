@@ -12,6 +12,31 @@ use anyhow::{Context, Result};
 pub const KEEP_BACKUPS: usize = 5;
 const BACKUP_TAG: &str = ".mirrorctl-";
 
+/// `--config`, else where this platform's dockerd reads it. Returns whether it is a rootless daemon's.
+pub fn locate(config: Option<&Path>) -> (PathBuf, bool) {
+    let rootless = is_rootless();
+    let path = match config {
+        Some(p) => p.to_owned(),
+        None if cfg!(target_os = "macos") => dirs::home_dir()
+            .unwrap_or_default()
+            .join(".docker/daemon.json"),
+        None if rootless => dirs::config_dir()
+            .unwrap_or_default()
+            .join("docker/daemon.json"),
+        None => PathBuf::from("/etc/docker/daemon.json"),
+    };
+    (resolve(&path), rootless)
+}
+
+/// A non-root user whose own dockerd socket exists runs rootless Docker.
+fn is_rootless() -> bool {
+    // SAFETY-free way to ask for the uid: the owner of /proc/self.
+    let uid = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap_or(0);
+    uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists())
+}
+
 /// The file to edit: a symlinked daemon.json is edited at its target, so the link survives.
 pub fn resolve(path: &Path) -> PathBuf {
     fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())

@@ -11,3 +11,14 @@ pub use parse::parse;
 
 /// The key dockerd reads mirrors from.
 pub const MIRRORS_KEY: &str = "registry-mirrors";
+
+/// The `registry-mirrors` strings of a parsed file, as written (non-strings are skipped; doctor reports them).
+pub fn mirrors_of(map: &serde_json::Map<String, serde_json::Value>) -> Vec<String> {
+    match map.get(MIRRORS_KEY) {
+        Some(serde_json::Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    }
+}

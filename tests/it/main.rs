@@ -2,4 +2,5 @@
 
 mod apply;
 mod probe;
+mod show;
 mod support;

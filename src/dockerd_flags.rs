@@ -1,0 +1,54 @@
+//! Where dockerd's command line comes from: the unit's ExecStart, the running process, and the options files
+//! that init scripts read. Flags found here clash with daemon.json keys of the same meaning.
+
+use std::path::PathBuf;
+
+use crate::daemon_config::{self, FlagSource};
+use crate::service::Service;
+
+/// `/etc`, or `MIRRORCTL_SYSCONFDIR` (tests point it at a temp dir so they never read the machine's own files).
+pub fn sysconfdir() -> PathBuf {
+    PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()))
+}
+
+/// Every place dockerd's command line comes from.
+pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
+    let etc = sysconfdir();
+    let mut sources = Vec::new();
+    if let Some(svc) = service {
+        if let Some(line) = svc.exec_start().await {
+            sources.push(FlagSource {
+                origin: format!(
+                    "the {} unit's ExecStart (systemctl cat {})",
+                    svc.unit, svc.unit
+                ),
+                args: daemon_config::split_words(&line),
+            });
+        }
+        if let Some(pid) = svc.main_pid().await {
+            if let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) {
+                let args = raw
+                    .split(|b| *b == 0)
+                    .filter(|a| !a.is_empty())
+                    .map(|a| String::from_utf8_lossy(a).into_owned());
+                sources.push(FlagSource {
+                    origin: format!("the running dockerd's command line (PID {pid})"),
+                    args: args.collect(),
+                });
+            }
+        }
+    }
+    for (file, var) in [
+        ("default/docker", "DOCKER_OPTS"),
+        ("sysconfig/docker", "OPTIONS"),
+    ] {
+        let path = etc.join(file);
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            sources.push(FlagSource {
+                origin: format!("{} ({var})", path.display()),
+                args: daemon_config::options_variable(&text, var),
+            });
+        }
+    }
+    sources
+}

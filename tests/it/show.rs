@@ -1,0 +1,101 @@
+//! `show` against a real dockerd: the same lines as `docker info`, drift, and catalogue annotations.
+
+use serde_json::Value;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::Sandbox;
+
+#[test]
+fn show_prints_what_docker_info_prints_and_reports_drift() {
+    let sb = Sandbox::new();
+    let config = r#"{
+  "registry-mirrors": ["https://docker.mirrors.ustc.edu.cn", "http://127.0.0.1:9"],
+  "insecure-registries": ["reg.lan:5000", "10.1.0.0/16"]
+}
+"#;
+    let d = Dockerd::start(&sb.path().join("dockerd"), config, &[]);
+    let show = |json: bool| {
+        let mut c = sb.mirrorctl();
+        c.env("DOCKER_HOST", d.host())
+            .arg("show")
+            .arg("--config")
+            .arg(&d.config);
+        if json {
+            c.arg("--json");
+        }
+        let out = c.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+
+    // Byte for byte the blocks of the real `docker info`.
+    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+    let start = info
+        .find(" Insecure Registries:\n")
+        .expect("docker info has the block");
+    let end = info.find(" Live Restore Enabled:").unwrap();
+    let expected = &info[start..end];
+    let doc: Value = serde_json::from_str(&show(true)).unwrap();
+    assert_eq!(
+        doc["live"]["docker_info"], expected,
+        "docker info said:\n{expected}"
+    );
+    assert!(show(false).contains(expected));
+    assert!(doc["differences"].as_array().unwrap().is_empty(), "{doc}");
+
+    // The closed USTC mirror is flagged from the catalogue; the other is unknown to it.
+    let ustc = doc["mirrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["url"] == "https://docker.mirrors.ustc.edu.cn/")
+        .unwrap();
+    assert_eq!(ustc["catalogue"]["status"], "closed");
+    assert!(show(false).contains("CLOSED"));
+
+    // Change the file without restarting: show says so and how to fix it.
+    std::fs::write(&d.config, r#"{"registry-mirrors": ["https://docker.m.daocloud.io"], "insecure-registries": ["reg.lan:5000", "10.1.0.0/16"]}"#).unwrap();
+    let doc: Value = serde_json::from_str(&show(true)).unwrap();
+    let kinds: Vec<&str> = doc["differences"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["not-applied", "not-in-file"], "{doc}");
+    assert!(show(false).contains("docker was not restarted"));
+}
+
+#[test]
+fn show_without_a_daemon_still_reads_the_file() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    std::fs::write(
+        &path,
+        r#"{"registry-mirrors": ["https://hub-mirror.c.163.com"]}"#,
+    )
+    .unwrap();
+    let out = sb
+        .mirrorctl()
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", sb.path().join("nothing.sock").display()),
+        )
+        .args(["show", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["live"]["reachable"], false);
+    assert!(doc["live"]["error"]
+        .as_str()
+        .unwrap()
+        .contains("cannot reach the Docker daemon"));
+    assert_eq!(doc["file"]["mirrors"][0], "https://hub-mirror.c.163.com");
+    assert_eq!(doc["mirrors"][0]["catalogue"]["status"], "closed");
+}
