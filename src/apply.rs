@@ -321,24 +321,32 @@ fn confirm(yes: bool) -> Result<()> {
 
 /// `dockerd --validate --config-file F` (Engine 23+) on the complete candidate, before it replaces anything.
 fn validate_with_dockerd(candidate: &Path) -> Result<()> {
-    let Ok(help) = std::process::Command::new("dockerd").arg("--help").output() else {
-        return Ok(());
-    };
+    match dockerd_validate(candidate) {
+        Some(Err(e)) => bail!("dockerd --validate rejected the new file: {e}"),
+        _ => Ok(()), // valid, or an older engine that cannot validate: our own checks stand alone
+    }
+}
+
+/// `None` when the installed dockerd has no `--validate` (Engine < 23) or is not installed.
+pub fn dockerd_validate(file: &Path) -> Option<Result<(), String>> {
+    let help = std::process::Command::new("dockerd")
+        .arg("--help")
+        .output()
+        .ok()?;
     if !String::from_utf8_lossy(&help.stdout).contains("--validate") {
-        return Ok(()); // older engines cannot validate; our own checks stand alone
+        return None;
     }
     let out = std::process::Command::new("dockerd")
         .arg("--validate")
         .arg("--config-file")
-        .arg(candidate)
-        .output()?;
-    if out.status.success() {
-        return Ok(());
-    }
-    bail!(
-        "dockerd --validate rejected the new file: {}",
-        String::from_utf8_lossy(&out.stderr).trim()
-    )
+        .arg(file)
+        .output()
+        .ok()?;
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
+    })
 }
 
 /// The transaction. Before the write nothing needs undoing; after it, every failure path rolls back.

@@ -37,6 +37,11 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl show\n  mirrorctl show --config ~/.config/docker/daemon.json --json"
     )]
     Show(ShowArgs),
+    /// Check daemon.json, dockerd's flags and the live daemon for what breaks mirrors or stops dockerd starting.
+    #[command(
+        after_help = "Examples:\n  mirrorctl doctor\n  mirrorctl doctor --json | jq '.checks[] | select(.severity != \"ok\")'\n\nExit code 1 when any check is an error."
+    )]
+    Doctor(DoctorArgs),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -139,6 +144,19 @@ pub struct ShowArgs {
     /// daemon.json to read (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DoctorArgs {
+    /// daemon.json to check (default: the platform's, as for apply).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// How dockerd is managed (for the unit's flags and state).
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,

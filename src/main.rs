@@ -6,6 +6,7 @@ mod catalogue;
 mod cli;
 mod daemon_config;
 mod dockerd_flags;
+mod doctor;
 mod engine;
 mod http;
 mod output;
@@ -72,6 +73,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&show::render(&report));
             }
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor(args) => {
+            let facts = doctor::gather(args.config.as_deref(), args.init).await;
+            let report = doctor::check(&facts, &catalogue::Catalogue::builtin());
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&doctor::render(&report));
+            }
+            Ok(if report.has_errors() {
+                ExitCode::from(exit::ERROR)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),
     }

@@ -103,6 +103,12 @@ impl Service {
         Some(argv_of_exec_start(&out))
     }
 
+    /// One property of the unit (`systemctl show docker -p NAME --value`), systemd only.
+    pub async fn property(&self, name: &str) -> Option<String> {
+        self.systemctl_output(&["show", &self.unit, "-p", name, "--value"])
+            .await
+    }
+
     pub async fn main_pid(&self) -> Option<u32> {
         let out = self
             .systemctl_output(&["show", &self.unit, "-p", "MainPID", "--value"])

@@ -68,6 +68,25 @@ fn show_prints_what_docker_info_prints_and_reports_drift() {
         .collect();
     assert_eq!(kinds, ["not-applied", "not-in-file"], "{doc}");
     assert!(show(false).contains("docker was not restarted"));
+
+    // doctor sees the same drift against the live daemon.
+    let out = sb
+        .mirrorctl()
+        .env("DOCKER_HOST", d.host())
+        .env("PATH", d.path_env())
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(["doctor", "--json", "--init", "systemd", "--config"])
+        .arg(&d.config)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let drift = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "live-drift")
+        .unwrap();
+    assert_eq!(drift["severity"], "warning", "{doc:#}");
 }
 
 #[test]

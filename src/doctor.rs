@@ -1,0 +1,587 @@
+//! `mirrorctl doctor`: why pulls still go to registry-1.docker.io, or why dockerd will not start.
+//! The checks are pure (facts in, findings out); `gather` is the thin shell that collects the facts.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalogue::{validate_mirror, Catalogue, Status};
+use crate::daemon_config::{self, files, FlagSource};
+use crate::engine::{Engine, Info};
+use crate::service::{InitChoice, Service};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DoctorReport {
+    pub config: String,
+    pub checks: Vec<Finding>,
+}
+
+impl DoctorReport {
+    pub fn has_errors(&self) -> bool {
+        self.checks.iter().any(|c| c.severity == Severity::Error)
+    }
+}
+
+/// Everything the checks look at, gathered once.
+pub struct Facts {
+    pub path: String,
+    /// `None`: no file. `Some(Err)`: unreadable.
+    pub bytes: Option<Result<Vec<u8>, String>>,
+    pub info: Result<Info, String>,
+    pub sources: Vec<FlagSource>,
+    /// systemd's `Result` of the unit (`start-limit-hit` after "start request repeated too quickly").
+    pub unit_result: Option<String>,
+    /// systemd's `Environment` of the unit (drop-ins with HTTP_PROXY land here).
+    pub unit_environment: Option<String>,
+    /// `dockerd --validate` on the file, when the installed dockerd has it.
+    pub validate: Option<Result<(), String>>,
+}
+
+pub async fn gather(config: Option<&Path>, init: InitChoice) -> Facts {
+    let (path, rootless) = files::locate(config);
+    let service = Service::detect(init, rootless).ok();
+    let info = match Engine::from_env() {
+        Ok(e) => e.info().await.map_err(|e| format!("{e:#}")),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    let (unit_result, unit_environment) = match &service {
+        Some(s) => (s.property("Result").await, s.property("Environment").await),
+        None => (None, None),
+    };
+    let bytes = files::read(&path).map_err(|e| format!("{e:#}")).transpose();
+    let validate = bytes
+        .as_ref()
+        .and_then(|b| b.as_ref().ok())
+        .and_then(|_| crate::apply::dockerd_validate(&path));
+    Facts {
+        path: path.display().to_string(),
+        bytes,
+        info,
+        sources: crate::dockerd_flags::sources(service.as_ref()).await,
+        unit_result,
+        unit_environment,
+        validate,
+    }
+}
+
+/// Keys of dockerd's daemon.json reference (Engine 28). Only used when `dockerd --validate` is not available, and
+/// only to warn: a newer engine may know keys this list does not.
+const KNOWN_KEYS: &[&str] = &[
+    "allow-direct-routing",
+    "allow-nondistributable-artifacts",
+    "api-cors-header",
+    "authorization-plugins",
+    "bip",
+    "bip6",
+    "bridge",
+    "builder",
+    "cdi-spec-dirs",
+    "cgroup-parent",
+    "containerd",
+    "containerd-namespace",
+    "containerd-plugins-namespace",
+    "cpu-rt-period",
+    "cpu-rt-runtime",
+    "cri-containerd",
+    "data-root",
+    "debug",
+    "default-address-pools",
+    "default-cgroupns-mode",
+    "default-gateway",
+    "default-gateway-v6",
+    "default-ipc-mode",
+    "default-network-opts",
+    "default-runtime",
+    "default-shm-size",
+    "default-ulimits",
+    "dns",
+    "dns-opts",
+    "dns-search",
+    "exec-opts",
+    "exec-root",
+    "experimental",
+    "features",
+    "firewall-backend",
+    "fixed-cidr",
+    "fixed-cidr-v6",
+    "group",
+    "host-gateway-ip",
+    "host-gateway-ips",
+    "hosts",
+    "icc",
+    "init",
+    "init-path",
+    "insecure-registries",
+    "ip",
+    "ip-forward",
+    "ip-forward-no-drop",
+    "ip-masq",
+    "ip6tables",
+    "iptables",
+    "ipv6",
+    "labels",
+    "live-restore",
+    "log-driver",
+    "log-format",
+    "log-level",
+    "log-opts",
+    "max-concurrent-downloads",
+    "max-concurrent-uploads",
+    "max-download-attempts",
+    "metrics-addr",
+    "mtu",
+    "network-control-plane-mtu",
+    "no-new-privileges",
+    "node-generic-resources",
+    "oom-score-adjust",
+    "pidfile",
+    "proxies",
+    "raw-logs",
+    "registry-mirrors",
+    "runtimes",
+    "seccomp-profile",
+    "selinux-enabled",
+    "shutdown-timeout",
+    "storage-driver",
+    "storage-opts",
+    "swarm-default-advertise-addr",
+    "tls",
+    "tlscacert",
+    "tlscert",
+    "tlskey",
+    "tlsverify",
+    "userland-proxy",
+    "userland-proxy-path",
+    "userns-remap",
+];
+
+fn finding(
+    id: &'static str,
+    severity: Severity,
+    reason: impl Into<String>,
+    fix: Option<&str>,
+) -> Finding {
+    Finding {
+        id,
+        severity,
+        reason: reason.into(),
+        fix: fix.map(str::to_owned),
+    }
+}
+
+fn ok(id: &'static str, reason: impl Into<String>) -> Finding {
+    finding(id, Severity::Ok, reason, None)
+}
+
+/// The checks, in the order a person would go through them.
+pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
+    let mut out = Vec::new();
+    let map: Option<Map<String, Value>> = match &f.bytes {
+        None => {
+            out.push(ok(
+                "config-parse",
+                format!("{} does not exist: dockerd runs with its defaults", f.path),
+            ));
+            Some(Map::new())
+        }
+        Some(Err(e)) => {
+            out.push(finding(
+                "config-parse",
+                Severity::Error,
+                e.clone(),
+                Some("check the path and permissions (sudo?)"),
+            ));
+            None
+        }
+        Some(Ok(bytes)) => match daemon_config::parse(bytes) {
+            Ok(m) => {
+                out.push(ok("config-parse", format!("{} is valid JSON", f.path)));
+                Some(m)
+            }
+            Err(e) => {
+                out.push(finding(
+                    "config-parse",
+                    Severity::Error,
+                    format!("{}: {e}; dockerd will not start", f.path),
+                    Some(e.hint()),
+                ));
+                None
+            }
+        },
+    };
+    let live = f.info.as_ref().ok();
+    if let Some(map) = &map {
+        check_keys(f, map, &mut out);
+        check_conflicts(map, &f.sources, &mut out);
+        check_mirrors(map, live, catalogue, &mut out);
+        check_proxy(map, live, f.unit_environment.as_deref(), &mut out);
+    }
+    match (&f.info, &map) {
+        (Err(e), _) => out.push(finding(
+            "daemon-reachable",
+            Severity::Warning,
+            format!("the live daemon could not be asked: {e}"),
+            Some("start docker (sudo systemctl start docker), or run with sudo / as a member of the docker group"),
+        )),
+        (Ok(info), Some(map)) => {
+            out.push(ok("daemon-reachable", "the daemon answers"));
+            let file: Vec<String> = daemon_config::mirrors_of(map).iter().map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone())).collect();
+            if info.registry_config.mirrors == file {
+                out.push(ok("live-drift", "the daemon uses exactly the file's mirrors"));
+            } else {
+                out.push(finding(
+                    "live-drift",
+                    Severity::Warning,
+                    format!("the daemon uses {:?} but the file lists {:?}", info.registry_config.mirrors, file),
+                    Some("sudo systemctl reload docker (and look for --registry-mirror flags if they still differ)"),
+                ));
+            }
+        }
+        (Ok(_), None) => {}
+    }
+    if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
+        out.push(finding(
+            "start-limit",
+            Severity::Error,
+            "systemd stopped trying to start docker: \"start request repeated too quickly\"",
+            Some("fix the cause above, then: sudo systemctl reset-failed docker && sudo systemctl start docker"),
+        ));
+    } else {
+        out.push(ok("start-limit", "systemd has not given up on docker"));
+    }
+    DoctorReport {
+        config: f.path.clone(),
+        checks: out,
+    }
+}
+
+fn check_keys(f: &Facts, map: &Map<String, Value>, out: &mut Vec<Finding>) {
+    match &f.validate {
+        Some(Err(e)) => out.push(finding(
+            "unknown-keys",
+            Severity::Error,
+            format!("dockerd --validate rejects the file: {e}"),
+            Some("remove or fix the keys it names"),
+        )),
+        Some(Ok(())) => out.push(ok("unknown-keys", "dockerd --validate accepts the file")),
+        None => {
+            let unknown: Vec<&str> = map
+                .keys()
+                .map(String::as_str)
+                .filter(|k| !KNOWN_KEYS.contains(k))
+                .collect();
+            if unknown.is_empty() {
+                out.push(ok("unknown-keys", "every key is in dockerd's reference"));
+            } else {
+                out.push(finding(
+                    "unknown-keys",
+                    Severity::Warning,
+                    format!("keys not in dockerd's reference: {} — dockerd refuses unknown keys (\"the following directives don't match any configuration option\")", unknown.join(", ")),
+                    Some("check the spelling against https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file (this dockerd has no --validate)"),
+                ));
+            }
+        }
+    }
+}
+
+fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {
+    let conflicts = daemon_config::find_conflicts(map.keys().map(String::as_str), sources);
+    if conflicts.is_empty() {
+        out.push(ok(
+            "flag-conflict",
+            "no key is also given as a dockerd flag",
+        ));
+    }
+    for c in conflicts {
+        out.push(finding(
+            "flag-conflict",
+            Severity::Error,
+            format!("{c}: dockerd will not start"),
+            Some("remove one of the two (systemctl edit docker for the unit's flags)"),
+        ));
+    }
+}
+
+fn check_mirrors(
+    map: &Map<String, Value>,
+    live: Option<&Info>,
+    catalogue: &Catalogue,
+    out: &mut Vec<Finding>,
+) {
+    let mirrors = daemon_config::mirrors_of(map);
+    let insecure: Vec<String> = match map.get("insecure-registries") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    };
+    let engine_major: Option<u32> =
+        live.and_then(|i| i.server_version.split('.').next()?.parse().ok());
+    let (mut bad, mut seen, mut dup, mut cat, mut http) = (0, Vec::new(), 0, 0, 0);
+    for m in &mirrors {
+        let norm = match validate_mirror(m) {
+            Ok(n) => n,
+            Err(e) => {
+                bad += 1;
+                out.push(finding(
+                    "mirror-url",
+                    Severity::Error,
+                    format!("{e}: dockerd will not start"),
+                    Some("write it as https://host (scheme and host only)"),
+                ));
+                continue;
+            }
+        };
+        let url = reqwest::Url::parse(&norm).expect("validated");
+        if url.path() != "/" {
+            bad += 1;
+            match engine_major {
+                Some(v) if v >= 25 => bad -= 1,
+                Some(v) => out.push(finding(
+                    "mirror-url",
+                    Severity::Error,
+                    format!("{m} has a path, which Docker {v} refuses (paths need Engine 25+)"),
+                    Some("drop the path, or upgrade Docker"),
+                )),
+                None => out.push(finding(
+                    "mirror-url",
+                    Severity::Warning,
+                    format!("{m} has a path, which Docker before 25 refuses"),
+                    Some("check `docker version` before restarting"),
+                )),
+            }
+        }
+        if seen.contains(&norm) {
+            dup += 1;
+            out.push(finding(
+                "mirror-duplicate",
+                Severity::Warning,
+                format!("{m} is listed twice (dockerd keeps one)"),
+                Some("remove the duplicate"),
+            ));
+        }
+        seen.push(norm.clone());
+        if let Some(entry) = catalogue.find_by_url(&norm) {
+            match entry.status {
+                Status::Closed => {
+                    cat += 1;
+                    out.push(finding("mirror-closed", Severity::Error, format!("{m} is closed ({}); every pull first waits for it, then falls back to registry-1.docker.io", entry.notes), Some("replace it: mirrorctl probe, then mirrorctl apply")));
+                }
+                Status::Restricted => {
+                    cat += 1;
+                    out.push(finding(
+                        "mirror-restricted",
+                        Severity::Warning,
+                        format!("{m} is restricted: {}", entry.notes),
+                        Some("keep it only if it applies to you; mirrorctl probe tells"),
+                    ));
+                }
+                Status::Active => {}
+            }
+        }
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let host_port = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+        if url.scheme() == "http"
+            && !loopback
+            && !insecure.iter().any(|i| i == &host || i == &host_port)
+        {
+            http += 1;
+            out.push(finding(
+                "insecure-http-mirror",
+                Severity::Warning,
+                format!("{m} is plain http but {host_port} is not in insecure-registries"),
+                Some("add it to insecure-registries, or use its https address"),
+            ));
+        }
+    }
+    if bad == 0 {
+        out.push(ok("mirror-url", "every mirror URL passes dockerd's rules"));
+    }
+    if dup == 0 {
+        out.push(ok("mirror-duplicate", "no mirror is listed twice"));
+    }
+    if cat == 0 {
+        out.push(ok(
+            "mirror-closed",
+            "no mirror is closed or restricted per the catalogue",
+        ));
+    }
+    if http == 0 {
+        out.push(ok(
+            "insecure-http-mirror",
+            "no plain-http mirror is missing from insecure-registries",
+        ));
+    }
+}
+
+fn check_proxy(
+    map: &Map<String, Value>,
+    live: Option<&Info>,
+    unit_env: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let mut found = Vec::new();
+    if let Some(Value::Object(p)) = map.get("proxies") {
+        if p.keys().any(|k| k == "http-proxy" || k == "https-proxy") {
+            found.push("daemon.json `proxies`".to_owned());
+        }
+    }
+    if let Some(env) = unit_env {
+        if env.split_whitespace().any(|kv| {
+            kv.to_ascii_uppercase().starts_with("HTTPS_PROXY=")
+                || kv.to_ascii_uppercase().starts_with("HTTP_PROXY=")
+        }) {
+            found.push("the docker unit's Environment (a systemd drop-in)".into());
+        }
+    }
+    if let Some(i) = live {
+        let p = [&i.https_proxy, &i.http_proxy]
+            .into_iter()
+            .find(|p| !p.is_empty());
+        if let Some(p) = p {
+            found.push(format!("the live daemon ({})", redact(p)));
+        }
+    }
+    if found.is_empty() {
+        out.push(ok("proxy", "dockerd uses no HTTP proxy"));
+    } else {
+        out.push(finding(
+            "proxy",
+            Severity::Warning,
+            format!("dockerd sends registry traffic through a proxy, set in {}: mirrors are reached through it too", found.join(" and ")),
+            Some("make sure the proxy reaches your mirrors, or list them in no-proxy"),
+        ));
+    }
+}
+
+/// A proxy URL without its password.
+fn redact(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("xxxxx"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+pub fn render(r: &DoctorReport) -> String {
+    let mut s = format!("mirrorctl doctor — {}\n", r.config);
+    for c in &r.checks {
+        let mark = match c.severity {
+            Severity::Ok => "ok  ",
+            Severity::Warning => "WARN",
+            Severity::Error => "FAIL",
+        };
+        s.push_str(&format!("[{mark}] {:<22} {}\n", c.id, c.reason));
+        if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
+            s.push_str(&format!("       {:<22} fix: {fix}\n", ""));
+        }
+    }
+    let (w, e) = (
+        r.checks
+            .iter()
+            .filter(|c| c.severity == Severity::Warning)
+            .count(),
+        r.checks
+            .iter()
+            .filter(|c| c.severity == Severity::Error)
+            .count(),
+    );
+    s.push_str(&format!("{e} error(s), {w} warning(s)\n"));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(config: &str) -> Facts {
+        Facts {
+            path: "/etc/docker/daemon.json".into(),
+            bytes: Some(Ok(config.as_bytes().to_vec())),
+            info: Err("not running".into()),
+            sources: vec![],
+            unit_result: None,
+            unit_environment: None,
+            validate: None,
+        }
+    }
+
+    fn severity(r: &DoctorReport, id: &str) -> Severity {
+        r.checks
+            .iter()
+            .filter(|c| c.id == id)
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or_else(|| panic!("no {id}"))
+    }
+
+    #[test]
+    fn a_clean_file_passes() {
+        let r = check(
+            &facts(
+                r#"{"registry-mirrors": ["https://docker.1ms.run"], "log-driver": "json-file"}"#,
+            ),
+            &Catalogue::builtin(),
+        );
+        assert!(!r.has_errors(), "{r:?}");
+        assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
+        assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn path_in_a_mirror_depends_on_the_engine() {
+        let mut f = facts(r#"{"registry-mirrors": ["https://m.example/prefix"]}"#);
+        let mut info = Info::default();
+        info.server_version = "20.10.24+dfsg1".into();
+        info.registry_config.mirrors = vec!["https://m.example/prefix/".into()];
+        f.info = Ok(info.clone());
+        assert_eq!(
+            severity(&check(&f, &Catalogue::builtin()), "mirror-url"),
+            Severity::Error
+        );
+        info.server_version = "28.2.2".into();
+        f.info = Ok(info);
+        assert_eq!(
+            severity(&check(&f, &Catalogue::builtin()), "mirror-url"),
+            Severity::Ok
+        );
+    }
+
+    #[test]
+    fn proxy_passwords_are_never_printed() {
+        let mut f = facts("{}");
+        let mut info = Info::default();
+        info.https_proxy = "http://user:s3cret@proxy.corp:3128".into();
+        f.info = Ok(info);
+        let r = check(&f, &Catalogue::builtin());
+        let text = render(&r);
+        assert!(
+            text.contains("proxy.corp") && !text.contains("s3cret"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,189 @@
+//! `doctor` on fixtures: a stub systemctl for the unit's properties, an options file in a private /etc, and
+//! daemon.json files that each break something.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::support::Sandbox;
+
+/// A systemctl that only answers `show` with the given properties, as a broken server's would.
+fn stub_systemctl(sb: &Sandbox, props: &[(&str, &str)]) -> std::ffi::OsString {
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let mut script = String::from("#!/bin/bash\n[ \"$1\" = show ] || exit 1\ncase \"$4\" in\n");
+    for (k, v) in props {
+        script.push_str(&format!("  {k}) echo '{v}' ;;\n"));
+    }
+    script.push_str("  *) echo ;;\nesac\n");
+    let path = bin.join("systemctl");
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut p = bin.into_os_string();
+    p.push(":");
+    p.push(std::env::var_os("PATH").unwrap_or_default());
+    p
+}
+
+fn doctor(sb: &Sandbox, config: &str, path_env: &std::ffi::OsString) -> (Value, i32, String) {
+    let file = sb.path().join("daemon.json");
+    std::fs::write(&file, config).unwrap();
+    let out = sb
+        .mirrorctl()
+        .env("PATH", path_env)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", sb.path().join("no-daemon.sock").display()),
+        )
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(["doctor", "--json", "--init", "systemd", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = sb
+        .mirrorctl()
+        .env("PATH", path_env)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", sb.path().join("no-daemon.sock").display()),
+        )
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(["doctor", "--init", "systemd", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    (
+        serde_json::from_slice(&out.stdout).unwrap(),
+        out.status.code().unwrap(),
+        String::from_utf8(text.stdout).unwrap(),
+    )
+}
+
+/// The worst severity reported for each check id.
+fn severities(doc: &Value) -> BTreeMap<String, String> {
+    let rank = |s: &str| {
+        ["ok", "warning", "error"]
+            .iter()
+            .position(|x| *x == s)
+            .unwrap()
+    };
+    let mut m: BTreeMap<String, String> = BTreeMap::new();
+    for c in doc["checks"].as_array().unwrap() {
+        let (id, sev) = (
+            c["id"].as_str().unwrap().to_owned(),
+            c["severity"].as_str().unwrap().to_owned(),
+        );
+        let worse = m.get(&id).is_none_or(|old| rank(&sev) > rank(old));
+        if worse {
+            m.insert(id, sev);
+        }
+    }
+    m
+}
+
+#[test]
+fn every_check_fires_on_its_fixture() {
+    let sb = Sandbox::new();
+    std::fs::create_dir_all(sb.path().join("etc/default")).unwrap();
+    std::fs::write(
+        sb.path().join("etc/default/docker"),
+        "#DOCKER_OPTS=\"-D\"\nDOCKER_OPTS=\"--insecure-registry 10.0.0.1:5000\"\n",
+    )
+    .unwrap();
+    let path = stub_systemctl(
+        &sb,
+        &[
+            ("ExecStart", "{ path=/usr/bin/dockerd ; argv[]=/usr/bin/dockerd -H fd:// --registry-mirror=https://flag.example ; ignore_errors=no }"),
+            ("Result", "start-limit-hit"),
+            ("Environment", "HTTPS_PROXY=http://proxy.corp:3128 NO_PROXY=localhost"),
+            ("MainPID", "0"),
+        ],
+    );
+    let config = r#"{
+  "registry-mirrors": [
+    "https://docker.mirrors.ustc.edu.cn",
+    "docker.example.com",
+    "https://docker.m.daocloud.io",
+    "https://docker.m.daocloud.io/",
+    "http://10.0.0.2:5000"
+  ],
+  "insecure-registries": ["10.0.0.1:5000"],
+  "registry-mirror": []
+}"#;
+    let (doc, code, text) = doctor(&sb, config, &path);
+    assert_eq!(code, 1, "errors mean a non-zero exit");
+    let got = severities(&doc);
+    let want: BTreeMap<String, String> = [
+        ("config-parse", "ok"),
+        ("unknown-keys", "warning"),
+        ("flag-conflict", "error"),
+        ("mirror-url", "error"),
+        ("mirror-closed", "error"),
+        ("mirror-restricted", "warning"),
+        ("mirror-duplicate", "warning"),
+        ("insecure-http-mirror", "warning"),
+        ("proxy", "warning"),
+        ("daemon-reachable", "warning"),
+        ("start-limit", "error"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    .collect();
+    assert_eq!(got, want, "{doc:#}");
+    let conflicts: Vec<&str> = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == "flag-conflict")
+        .map(|c| c["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        conflicts.iter().any(
+            |r| r.contains("--registry-mirror=https://flag.example") && r.contains("ExecStart")
+        ),
+        "{conflicts:?}"
+    );
+    assert!(
+        conflicts
+            .iter()
+            .any(|r| r.contains("insecure-registries") && r.contains("DOCKER_OPTS")),
+        "{conflicts:?}"
+    );
+    assert!(
+        text.contains("[FAIL] start-limit") && text.contains("reset-failed docker"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_broken_file_and_a_clean_one() {
+    let sb = Sandbox::new();
+    let path = stub_systemctl(&sb, &[("Result", "success"), ("MainPID", "0")]);
+    let (doc, code, _) = doctor(&sb, "{\n  \"debug\": true,\n}\n", &path);
+    assert_eq!(code, 1);
+    let parse = &doc["checks"][0];
+    assert_eq!(
+        (parse["id"].as_str(), parse["severity"].as_str()),
+        (Some("config-parse"), Some("error"))
+    );
+    assert!(
+        parse["reason"]
+            .as_str()
+            .unwrap()
+            .contains("line 3, column 1"),
+        "{parse}"
+    );
+
+    let (doc, code, _) = doctor(
+        &sb,
+        r#"{"registry-mirrors": ["https://docker.1ms.run"], "log-level": "warn"}"#,
+        &path,
+    );
+    assert_eq!(code, 0, "{doc:#}");
+    let got = severities(&doc);
+    assert!(
+        got.iter()
+            .all(|(id, s)| s == "ok" || id == "daemon-reachable"),
+        "{got:?}"
+    );
+}
