@@ -415,6 +415,57 @@ fn dry_run_shows_the_diff_and_changes_nothing() {
 }
 
 #[test]
+fn a_missing_file_and_directory_are_created() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("etc/docker/daemon.json");
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    assert_eq!(
+        v,
+        serde_json::json!({"registry-mirrors": ["https://m.example/"]})
+    );
+    assert!(
+        text(&out.stdout).contains("systemctl"),
+        "tells how to apply it: {}",
+        text(&out.stdout)
+    );
+    // Applying the same list again changes nothing.
+    let again = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example/",
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        text(&again.stdout).contains("nothing to write"),
+        "{}",
+        text(&again.stdout)
+    );
+}
+
+#[test]
 fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
     let sb = Sandbox::new();
     let path = sb.path().join("daemon.json");

@@ -19,6 +19,7 @@ pub struct Dockerd {
 const SYSTEMCTL: &str = r#"#!/bin/bash
 # A private systemctl for one test dockerd. State lives in __STATE__.
 S="__STATE__"
+export DOCKER_CONFIG="$S/client"
 echo "$*" >> "$S/systemctl.log"
 args=()
 for a in "$@"; do case "$a" in --user|--no-pager|-q|--quiet) ;; *) args+=("$a");; esac; done
