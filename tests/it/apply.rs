@@ -55,6 +55,21 @@ fn apply(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `apply --mirror URL --no-probe --config PATH` plus `flags`: the file side of apply, with no daemon involved.
+fn write_only(
+    sb: &Sandbox,
+    path: &std::path::Path,
+    url: &str,
+    flags: &[&str],
+) -> std::process::Command {
+    let mut c = sb.mirrorctl();
+    c.args(["apply", "--mirror", url, "--no-probe"])
+        .args(flags)
+        .arg("--config")
+        .arg(path);
+    c
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -333,18 +348,7 @@ fn a_broken_file_is_located_and_left_alone() {
     let broken = "{\n    \"debug\": true,\n    // added by a blog post\n    \"registry-mirrors\": [\"https://hub-mirror.c.163.com\"],\n}\n";
     let path = sb.path().join("daemon.json");
     std::fs::write(&path, broken).unwrap();
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--yes",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
+    let out = write_only(&sb, &path, "https://m.example", &["--yes", "--no-restart"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -371,20 +375,14 @@ fn dry_run_shows_the_diff_and_changes_nothing() {
     let sb = Sandbox::new();
     let path = sb.path().join("daemon.json");
     std::fs::write(&path, USER_CONFIG).unwrap();
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--dry-run",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let out = write_only(
+        &sb,
+        &path,
+        "https://m.example",
+        &["--dry-run", "--no-restart"],
+    )
+    .output()
+    .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
     assert!(
@@ -395,17 +393,7 @@ fn dry_run_shows_the_diff_and_changes_nothing() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
 
     // Without --yes and without a terminal, apply refuses rather than guess.
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
+    let out = write_only(&sb, &path, "https://m.example", &["--no-restart"])
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
@@ -418,18 +406,7 @@ fn dry_run_shows_the_diff_and_changes_nothing() {
 fn a_missing_file_and_directory_are_created() {
     let sb = Sandbox::new();
     let path = sb.path().join("etc/docker/daemon.json");
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--yes",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
+    let out = write_only(&sb, &path, "https://m.example", &["--yes", "--no-restart"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
@@ -439,23 +416,12 @@ fn a_missing_file_and_directory_are_created() {
         serde_json::json!({"registry-mirrors": ["https://m.example/"]})
     );
     assert!(
-        text(&out.stdout).contains("systemctl"),
+        text(&out.stdout).contains("restart"),
         "tells how to apply it: {}",
         text(&out.stdout)
     );
     // Applying the same list again changes nothing.
-    let again = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example/",
-            "--no-probe",
-            "--yes",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
+    let again = write_only(&sb, &path, "https://m.example/", &["--yes", "--no-restart"])
         .output()
         .unwrap();
     assert!(
@@ -477,17 +443,7 @@ fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
     old.push_str("  \"debug\": false\n}\n");
     std::fs::write(&path, &old).unwrap();
     let run = || {
-        sb.mirrorctl()
-            .args([
-                "apply",
-                "--mirror",
-                "https://m.example",
-                "--no-probe",
-                "--yes",
-                "--no-restart",
-                "--config",
-            ])
-            .arg(&path)
+        write_only(&sb, &path, "https://m.example", &["--yes", "--no-restart"])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()

@@ -28,30 +28,22 @@ fn stub_systemctl(sb: &Sandbox, props: &[(&str, &str)]) -> std::ffi::OsString {
 fn doctor(sb: &Sandbox, config: &str, path_env: &std::ffi::OsString) -> (Value, i32, String) {
     let file = sb.path().join("daemon.json");
     std::fs::write(&file, config).unwrap();
-    let out = sb
-        .mirrorctl()
-        .env("PATH", path_env)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}", sb.path().join("no-daemon.sock").display()),
-        )
-        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
-        .args(["doctor", "--json", "--init", "systemd", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
-    let text = sb
-        .mirrorctl()
-        .env("PATH", path_env)
-        .env(
-            "DOCKER_HOST",
-            format!("unix://{}", sb.path().join("no-daemon.sock").display()),
-        )
-        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
-        .args(["doctor", "--init", "systemd", "--config"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let run = |json: bool| {
+        let mut c = sb.mirrorctl();
+        c.env("PATH", path_env)
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", sb.path().join("no-daemon.sock").display()),
+            )
+            .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+            .args(["doctor", "--init", "systemd", "--config"])
+            .arg(&file);
+        if json {
+            c.arg("--json");
+        }
+        c.output().unwrap()
+    };
+    let (out, text) = (run(true), run(false));
     (
         serde_json::from_slice(&out.stdout).unwrap(),
         out.status.code().unwrap(),
