@@ -15,6 +15,7 @@ mod registry;
 mod render;
 mod service;
 mod show;
+mod targets;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,19 @@
+//! Runtimes other than dockerd that can use the same mirrors: containerd (hosts.toml) and the containers family
+//! (podman, cri-o, skopeo, buildah: registries.conf drop-ins). Pure renderers and editors; `apply` writes them.
+
+pub mod containerd;
+pub mod containers;
+
+/// The registry's own endpoint, which a mirror list falls back to.
+pub fn upstream_host(registry: &str) -> &str {
+    match registry {
+        "docker.io" => "registry-1.docker.io",
+        other => other,
+    }
+}
+
+/// A mirror URL without scheme and trailing slash (`host[:port][/path]`), as registries.conf writes locations.
+pub fn location(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    rest.trim_end_matches('/').to_owned()
+}
