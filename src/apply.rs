@@ -1,39 +1,29 @@
-//! `apply` and `restore`: a change to daemon.json as a transaction.
-//! plan (a value: what would change and how) → diff → confirm → back up → write → restart → verify → done,
-//! or, on any failure after the write (Ctrl-C included), put the old bytes back, restart, and say so.
+//! `apply` and `restore`: choose the mirrors, turn them into one `Plan` per runtime, show the plans, confirm, and
+//! run each as a transaction (see `transaction.rs`).
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
-use tokio::signal::unix::{signal, SignalKind};
 
 use crate::catalogue::Catalogue;
-use crate::cli::{ApplyArgs, ProbeOptions, RestoreArgs, Target};
+use crate::cli::{ApplyArgs, ProbeOptions, RestoreArgs, Target, TargetKind};
 use crate::daemon_config::{self, files, Conflict};
 use crate::engine::Engine;
 use crate::output;
 use crate::probe::{self, Report};
 use crate::service::Service;
+use crate::targets::{containerd, containers};
+use crate::transaction::{self, Activation, FileChange, Plan, Verify};
 
 /// How long a cached probe stays good enough to apply from.
 const FRESH: Duration = Duration::from_secs(10 * 60);
-/// How long dockerd gets to answer after a restart.
-const READY: Duration = Duration::from_secs(60);
 
 /// `apply` found no mirror that passed its probe (exit code 3).
 #[derive(Debug, thiserror::Error)]
-#[error("no mirror passed the probe, so there is nothing to apply; daemon.json was not touched")]
+#[error("no mirror passed the probe, so there is nothing to apply; no file was touched")]
 pub struct NoMirrorPassed;
-
-/// The change failed after the write and the old file is back (exit code 4).
-#[derive(Debug, thiserror::Error)]
-#[error("{what}; rolled back: {}", if *.restored { "the previous daemon.json is back and docker is running with it" } else { "the previous daemon.json is back, but docker did not come up again — see `journalctl -u docker -n 50`" })]
-pub struct RolledBack {
-    pub what: String,
-    pub restored: bool,
-}
 
 /// A user-facing error with the next step to take.
 #[derive(Debug, thiserror::Error)]
@@ -43,44 +33,206 @@ pub struct Hinted {
     pub hint: String,
 }
 
-/// What will happen to dockerd once the file is written.
-enum Activation {
-    Restart(Service),
-    Reload(Service),
-    /// Only the file: the user restarts (or Docker Desktop does).
-    Manual(String),
+pub async fn apply(args: &ApplyArgs) -> Result<()> {
+    let kinds = targets(args.kind);
+    if args.registry != "docker.io"
+        && kinds.contains(&TargetKind::Docker)
+        && args.kind == TargetKind::Docker
+    {
+        return Err(Hinted {
+            message: format!(
+                "dockerd's registry-mirrors only apply to Docker Hub (docker.io), not {}",
+                args.registry
+            ),
+            hint: "use --target containerd or --target containers for other registries".into(),
+        }
+        .into());
+    }
+    // Read and check every file before probing: a broken file is the user's to fix first.
+    let docker_before = if kinds.contains(&TargetKind::Docker) && args.registry == "docker.io" {
+        let (path, _) = files::locate(args.target.config.as_deref());
+        let bytes = files::read(&path)?;
+        if let Some(b) = &bytes {
+            parse_or_explain(&path, b)?;
+        }
+        Some((path, bytes))
+    } else {
+        None
+    };
+    let mirrors = choose_mirrors(&args.opts, args.top.into(), args.no_probe).await?;
+    let mut plans = Vec::new();
+    for kind in kinds {
+        match kind {
+            TargetKind::Docker => {
+                if let Some((path, before)) = &docker_before {
+                    plans.push(docker_plan(
+                        &args.target,
+                        path.clone(),
+                        before.clone(),
+                        &mirrors,
+                    )?);
+                } else {
+                    output::stderr(
+                        "skipping docker: its registry-mirrors only apply to docker.io\n",
+                    );
+                }
+            }
+            TargetKind::Containerd => plans.push(containerd_plan(args, &mirrors).await?),
+            TargetKind::Containers => plans.push(containers_plan(args, &mirrors)?),
+            TargetKind::Auto => unreachable!("expanded by targets()"),
+        }
+    }
+    run(plans, &args.target).await
 }
 
-/// Everything the transaction will do, decided before anything is touched.
-struct Plan {
+/// `--target auto`: every runtime whose binary is installed.
+fn targets(kind: TargetKind) -> Vec<TargetKind> {
+    if kind != TargetKind::Auto {
+        return vec![kind];
+    }
+    let has = |b: &str| {
+        std::env::var_os("PATH").is_some_and(|p| {
+            std::env::split_paths(&p)
+                .chain([PathBuf::from("/usr/sbin")])
+                .any(|d| d.join(b).is_file())
+        })
+    };
+    let mut v = Vec::new();
+    if has("dockerd") {
+        v.push(TargetKind::Docker);
+    }
+    if has("containerd") {
+        v.push(TargetKind::Containerd);
+    }
+    if ["podman", "crio", "skopeo", "buildah"]
+        .iter()
+        .any(|b| has(b))
+    {
+        v.push(TargetKind::Containers);
+    }
+    v
+}
+
+fn docker_plan(
+    target: &Target,
     path: PathBuf,
     before: Option<Vec<u8>>,
-    after: Vec<u8>,
-    /// What `docker info` must list once the change is live.
-    mirrors: Vec<String>,
-    activation: Activation,
-    engine: Engine,
-}
-
-pub async fn apply(args: &ApplyArgs) -> Result<()> {
-    let (path, rootless) = files::locate(args.target.config.as_deref());
-    let before = files::read(&path)?;
-    // Parse first: a broken file is the user's to fix, and nothing else should run against it.
+    mirrors: &[String],
+) -> Result<Plan> {
     let before_text = before
         .as_deref()
-        .map(|b| parse_or_explain(&path, b))
-        .transpose()?;
-    let mirrors = choose_mirrors(&args.opts, args.top.into(), args.no_probe).await?;
-    let after = daemon_config::set_mirrors(before_text, &mirrors)?;
-    let plan = Plan {
-        activation: activation(&args.target, &path, rootless)?,
-        engine: Engine::from_env()?,
-        path,
-        before,
-        after: after.into_bytes(),
-        mirrors,
+        .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
+    let after = daemon_config::set_mirrors(before_text, mirrors)?;
+    let rootless = files::locate(target.config.as_deref()).1;
+    let mut change = FileChange::new(path.clone(), before, after);
+    change.check = validate_with_dockerd;
+    Ok(Plan {
+        target: "docker",
+        mirrors: mirrors.to_vec(),
+        changes: vec![change],
+        activation: activation(target, &path, rootless, "docker")?,
+        verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
+    })
+}
+
+async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
+    let config_path = files::resolve(&args.containerd_config);
+    let config_before = files::read(&config_path)?;
+    let text = match &config_before {
+        Some(b) => Some(
+            std::str::from_utf8(b)
+                .with_context(|| format!("{} is not UTF-8", config_path.display()))?,
+        ),
+        None => None,
     };
-    run(plan, &args.target).await
+    let major = containerd_major(text).await;
+    let ours = args.containerd_hosts_dir.display().to_string();
+    let check = containerd::ensure_config_path(text, major, &ours)
+        .with_context(|| format!("cannot use {}; nothing was changed", config_path.display()))?;
+    let hosts = Path::new(&check.hosts_dir)
+        .join(&args.registry)
+        .join("hosts.toml");
+    let hosts_before = files::read(&hosts)?;
+    let mut changes = vec![FileChange::new(
+        hosts,
+        hosts_before,
+        containerd::hosts_toml(&args.registry, mirrors),
+    )];
+    let (activation, verify) = match check.after {
+        Some(after) => {
+            changes.push(FileChange::new(config_path, config_before, after));
+            let svc = Service::detect(args.target.init, false)?.unit("containerd");
+            if args.target.no_restart {
+                (
+                    Activation::Manual(format!(
+                        "config_path was added: apply it with sudo {}",
+                        svc.describe_restart(false)
+                    )),
+                    Verify::Nothing,
+                )
+            } else {
+                (Activation::Restart(svc), Verify::Active)
+            }
+        }
+        None => (
+            Activation::Automatic(
+                "containerd reads hosts.toml on every pull: no restart is needed".into(),
+            ),
+            Verify::Nothing,
+        ),
+    };
+    Ok(Plan {
+        target: "containerd",
+        mirrors: mirrors.to_vec(),
+        changes,
+        activation,
+        verify,
+    })
+}
+
+/// The config file's `version` says it best; else ask the binary.
+async fn containerd_major(config: Option<&str>) -> containerd::Major {
+    let version = config
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .and_then(|t| t.get("version").and_then(toml::Value::as_integer));
+    match version {
+        Some(3) => return containerd::Major::V2,
+        Some(2) => return containerd::Major::V1,
+        _ => {}
+    }
+    let out = tokio::process::Command::new("containerd")
+        .arg("--version")
+        .output()
+        .await;
+    out.ok()
+        .and_then(|o| containerd::Major::from_version_output(&String::from_utf8_lossy(&o.stdout)))
+        .unwrap_or(containerd::Major::V1)
+}
+
+fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
+    let dir = args.containers_dir.clone().unwrap_or_else(|| {
+        let root = std::fs::metadata("/proc/self")
+            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+            .unwrap_or(true);
+        if root {
+            PathBuf::from("/etc/containers/registries.conf.d")
+        } else {
+            dirs::config_dir()
+                .unwrap_or_default()
+                .join("containers/registries.conf.d")
+        }
+    });
+    let path = dir.join(containers::DROPIN);
+    let before = files::read(&path)?;
+    Ok(Plan {
+        target: "containers",
+        mirrors: mirrors.to_vec(),
+        changes: vec![FileChange::new(path, before, containers::dropin(&args.registry, mirrors))],
+        activation: Activation::Automatic(
+            "podman, skopeo and buildah read it on their next run; cri-o needs `systemctl reload crio`".into(),
+        ),
+        verify: Verify::Nothing,
+    })
 }
 
 pub async fn restore(args: &RestoreArgs) -> Result<()> {
@@ -94,40 +246,35 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     };
     let after =
         std::fs::read(&newest).with_context(|| format!("cannot read {}", newest.display()))?;
-    let map = parse_or_explain(&newest, &after).map(|t| daemon_config::parse(t.as_bytes()))?;
-    let mirrors = match map
-        .ok()
-        .and_then(|m| m.get(daemon_config::MIRRORS_KEY).cloned())
-    {
-        Some(serde_json::Value::Array(a)) => daemon_config::normalize_mirrors(
-            &a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>(),
-        )?,
-        _ => vec![],
-    };
+    parse_or_explain(&newest, &after)?;
+    let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
+        &daemon_config::parse(&after)?,
+    ))?;
     output::stderr(&format!("restoring {}\n", newest.display()));
     let plan = Plan {
-        activation: activation(&args.target, &path, rootless)?,
-        engine: Engine::from_env()?,
-        before: files::read(&path)?,
-        path,
-        after,
+        target: "docker",
+        activation: activation(&args.target, &path, rootless, "docker")?,
+        verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
+        changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
         mirrors,
     };
-    run(plan, &args.target).await
+    run(vec![plan], &args.target).await
 }
 
-fn activation(target: &Target, path: &Path, rootless: bool) -> Result<Activation> {
+fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {
     if path.ends_with(".docker/daemon.json") && target.config.is_none() {
         return Ok(Activation::Manual(
             "restart Docker Desktop from its menu (Restart) to apply the change".into(),
         ));
     }
     if target.no_restart {
-        let service = Service::detect(target.init, rootless).ok();
-        let how = service.map_or("restart dockerd".into(), |s| s.describe_restart(false));
+        let service = Service::detect(target.init, rootless)
+            .ok()
+            .map(|s| s.unit(unit));
+        let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
         return Ok(Activation::Manual(format!("apply it with: sudo {how}")));
     }
-    let service = Service::detect(target.init, rootless)?;
+    let service = Service::detect(target.init, rootless)?.unit(unit);
     Ok(if target.reload {
         Activation::Reload(service)
     } else {
@@ -135,15 +282,14 @@ fn activation(target: &Target, path: &Path, rootless: bool) -> Result<Activation
     })
 }
 
-fn parse_or_explain<'a>(path: &Path, bytes: &'a [u8]) -> Result<&'a str> {
-    match daemon_config::parse(bytes) {
-        Ok(_) => Ok(std::str::from_utf8(bytes).expect("parse checked UTF-8")),
-        Err(e) => Err(Hinted {
+fn parse_or_explain(path: &Path, bytes: &[u8]) -> Result<()> {
+    daemon_config::parse(bytes).map(|_| ()).map_err(|e| {
+        Hinted {
             message: format!("{}: {e}; nothing was changed", path.display()),
             hint: e.hint().replace("FILE", &path.display().to_string()),
         }
-        .into()),
-    }
+        .into()
+    })
 }
 
 /// The mirrors to write, in dockerd's form: `--mirror` ones as given, else the best of a recent or fresh probe.
@@ -218,68 +364,53 @@ fn age(r: &Report) -> Option<Duration> {
     SystemTime::now().duration_since(t).ok()
 }
 
-async fn run(plan: Plan, target: &Target) -> Result<()> {
-    output::stdout(&describe(&plan));
-    if plan.before.as_deref() == Some(plan.after.as_slice()) {
-        output::stdout(&format!(
-            "{} already has these mirrors; nothing to write.\n",
-            plan.path.display()
-        ));
+/// Shows every plan, checks what can be checked without writing, confirms once, then runs them in turn.
+async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
+    if plans.is_empty() {
+        bail!("no runtime to configure was found (looked for dockerd, containerd, podman, crio, skopeo, buildah)");
+    }
+    for p in &plans {
+        output::stdout(&p.describe());
+        if p.is_noop() {
+            output::stdout("already up to date; nothing to write.\n");
+        }
+    }
+    for p in plans
+        .iter()
+        .filter(|p| p.target == "docker" && !p.is_noop())
+    {
+        check_conflicts(p).await?;
+    }
+    if plans.iter().all(Plan::is_noop) {
         return Ok(());
     }
-    check_conflicts(&plan).await?;
     if target.dry_run {
         output::stdout("dry run: nothing was changed.\n");
         return Ok(());
     }
     confirm(target.yes)?;
-    execute(&plan).await
-}
-
-fn describe(plan: &Plan) -> String {
-    let mut s = format!(
-        "config: {} ({})\nmirrors:\n",
-        plan.path.display(),
-        if plan.before.is_some() {
-            "exists"
-        } else {
-            "will be created"
+    let mut done: Vec<&str> = Vec::new();
+    for p in plans.iter().filter(|p| !p.is_noop()) {
+        if let Err(e) = transaction::execute(p).await {
+            if !done.is_empty() {
+                output::stderr(&format!("note: {} stay applied\n", done.join(", ")));
+            }
+            return Err(e);
         }
-    );
-    for (i, m) in plan.mirrors.iter().enumerate() {
-        s.push_str(&format!("  {}. {m}\n", i + 1));
+        done.push(p.target);
     }
-    s.push_str(&match &plan.activation {
-        Activation::Restart(svc) => format!("then: back up, write atomically, {}, verify with docker info\n", svc.describe_restart(false)),
-        Activation::Reload(svc) => format!("then: back up, write atomically, {} (containers keep running), verify with docker info\n", svc.describe_restart(true)),
-        Activation::Manual(how) => format!("then: back up, write atomically; {how}\n"),
-    });
-    let before = plan
-        .before
-        .as_deref()
-        .map(String::from_utf8_lossy)
-        .unwrap_or_default();
-    let after = String::from_utf8_lossy(&plan.after);
-    let name = plan.path.display().to_string();
-    let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
-    s.push_str(
-        &diff
-            .unified_diff()
-            .context_radius(2)
-            .header(&name, &name)
-            .to_string(),
-    );
-    s
+    Ok(())
 }
 
-/// Refuses when a key of the new file is also a dockerd flag: dockerd would not start.
+/// Refuses when a key of the new daemon.json is also a dockerd flag: dockerd would not start.
 async fn check_conflicts(plan: &Plan) -> Result<()> {
     let service = match &plan.activation {
         Activation::Restart(s) | Activation::Reload(s) => Some(s),
-        Activation::Manual(_) => None,
+        _ => None,
     };
     let sources = crate::dockerd_flags::sources(service).await;
-    let map = daemon_config::parse(&plan.after)
+    let after = &plan.changes[0].after;
+    let map = daemon_config::parse(after)
         .context("the new file does not parse (a bug: nothing was written)")?;
     let conflicts: Vec<Conflict> =
         daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
@@ -303,7 +434,7 @@ fn confirm(yes: bool) -> Result<()> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(Hinted {
-            message: "refusing to change daemon.json without confirmation: not on a terminal"
+            message: "refusing to change the configuration without confirmation: not on a terminal"
                 .into(),
             hint: "pass --yes to apply, or --dry-run to only see the plan".into(),
         }
@@ -347,101 +478,4 @@ pub fn dockerd_validate(file: &Path) -> Option<Result<(), String>> {
     } else {
         Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
     })
-}
-
-/// The transaction. Before the write nothing needs undoing; after it, every failure path rolls back.
-async fn execute(plan: &Plan) -> Result<()> {
-    // Listen for Ctrl-C and SIGTERM before touching anything, so an interrupt can never leave a half-applied change.
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
-    if let (Activation::Restart(_), Ok(info)) = (&plan.activation, plan.engine.info().await) {
-        if info.containers_running > 0 && !info.live_restore_enabled {
-            output::stderr(&format!(
-                "note: restarting docker stops {} running container(s); `--reload` applies mirrors without stopping them\n",
-                info.containers_running
-            ));
-        }
-    }
-    if let Some(old) = &plan.before {
-        let b = files::backup(&plan.path, old)?;
-        output::stderr(&format!("backed up to {}\n", b.display()));
-    }
-    files::write_atomic(&plan.path, &plan.after, validate_with_dockerd)?;
-    output::stderr(&format!("wrote {}\n", plan.path.display()));
-
-    let outcome = tokio::select! {
-        r = activate(plan) => r,
-        _ = int.recv() => Err(anyhow::anyhow!("interrupted")),
-        _ = term.recv() => Err(anyhow::anyhow!("terminated")),
-    };
-    let Err(why) = outcome else { return Ok(()) };
-    output::stderr(&format!("{why:#}\nrolling back…\n"));
-    let restored = roll_back(plan).await;
-    if let Err(e) = &restored {
-        output::stderr(&format!("rollback trouble: {e:#}\n"));
-    }
-    Err(RolledBack {
-        what: format!("{why:#}"),
-        restored: restored.is_ok(),
-    }
-    .into())
-}
-
-async fn activate(plan: &Plan) -> Result<()> {
-    match &plan.activation {
-        Activation::Manual(how) => {
-            output::stdout(&format!("written; {how}\n"));
-            return Ok(());
-        }
-        Activation::Restart(svc) => {
-            output::stderr(&format!("restarting: {}\n", svc.describe_restart(false)));
-            svc.restart()
-                .await
-                .context("docker did not restart with the new file")?;
-        }
-        Activation::Reload(svc) => {
-            output::stderr(&format!("reloading: {}\n", svc.describe_restart(true)));
-            svc.reload()
-                .await
-                .context("docker did not reload the new file")?;
-        }
-    }
-    plan.engine.wait_ready(READY).await?;
-    let live = plan.engine.info().await?.registry_config.mirrors;
-    if live != plan.mirrors {
-        bail!(
-            "docker is running but `docker info` lists {:?} instead of {:?} (a failed reload keeps the old mirrors)",
-            live,
-            plan.mirrors
-        );
-    }
-    output::stdout(&format!(
-        "verified: docker info lists {} mirror(s):\n",
-        live.len()
-    ));
-    for m in &live {
-        output::stdout(&format!("  {m}\n"));
-    }
-    Ok(())
-}
-
-/// Puts the old bytes back (or removes a file we created), then brings docker back on them.
-async fn roll_back(plan: &Plan) -> Result<()> {
-    match &plan.before {
-        Some(old) => files::write_atomic(&plan.path, old, |_| Ok(()))?,
-        None => std::fs::remove_file(&plan.path).or_else(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                Ok(())
-            } else {
-                Err(e)
-            }
-        })?,
-    }
-    output::stderr(&format!("restored {}\n", plan.path.display()));
-    match &plan.activation {
-        Activation::Restart(svc) => svc.recover().await?,
-        Activation::Reload(svc) => svc.reload().await?,
-        Activation::Manual(_) => return Ok(()),
-    }
-    plan.engine.wait_ready(READY).await
 }

@@ -119,12 +119,45 @@ pub struct Target {
     pub init: InitChoice,
 }
 
+/// Which runtime's configuration `apply` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TargetKind {
+    /// dockerd's daemon.json (`registry-mirrors`; Docker Hub only).
+    Docker,
+    /// containerd's certs.d/<registry>/hosts.toml (and `config_path` in config.toml when missing).
+    Containerd,
+    /// podman, cri-o, skopeo, buildah: a registries.conf.d drop-in.
+    Containers,
+    /// Every one of the above that is installed.
+    Auto,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct ApplyArgs {
     #[command(flatten)]
     pub opts: ProbeOptions,
     #[command(flatten)]
     pub target: Target,
+    /// Which runtime to configure.
+    #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
+    pub kind: TargetKind,
+    /// The registry the mirrors stand in for (containerd and containers targets; dockerd mirrors only Docker Hub).
+    #[arg(long, default_value = "docker.io", value_name = "HOST")]
+    pub registry: String,
+    /// containerd's config.toml.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/etc/containerd/config.toml"
+    )]
+    pub containerd_config: PathBuf,
+    /// Where containerd reads hosts.toml files, when config.toml does not already say.
+    #[arg(long, value_name = "DIR", default_value = "/etc/containerd/certs.d")]
+    pub containerd_hosts_dir: PathBuf,
+    /// The registries.conf.d directory for podman/cri-o/skopeo (default: /etc/containers/registries.conf.d,
+    /// or ~/.config/containers/registries.conf.d when not root).
+    #[arg(long, value_name = "DIR")]
+    pub containers_dir: Option<PathBuf>,
     /// How many of the best passing mirrors to write.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
     pub top: u16,

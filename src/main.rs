@@ -16,6 +16,7 @@ mod render;
 mod service;
 mod show;
 mod targets;
+mod transaction;
 
 use std::process::ExitCode;
 

@@ -40,7 +40,7 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         msg.push_str(&format!("hint: {}\n", h.hint));
     }
     stderr(&msg);
-    let code = if e.chain().any(|c| c.is::<crate::apply::RolledBack>()) {
+    let code = if e.chain().any(|c| c.is::<crate::transaction::RolledBack>()) {
         crate::exit::ROLLED_BACK
     } else if e.chain().any(|c| c.is::<crate::apply::NoMirrorPassed>()) {
         crate::exit::NO_MIRROR_PASSED

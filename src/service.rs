@@ -48,6 +48,23 @@ impl Service {
         })
     }
 
+    /// The same init system, another unit (containerd, crio).
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.unit = unit.to_owned();
+        self
+    }
+
+    pub async fn is_active(&self) -> bool {
+        match self.init {
+            Init::Systemd { .. } => self
+                .systemctl(&["is-active", "--quiet", &self.unit])
+                .await
+                .is_ok(),
+            Init::Sysv => run("service", &[&self.unit, "status"]).await.is_ok(),
+            Init::OpenRc => run("rc-service", &[&self.unit, "status"]).await.is_ok(),
+        }
+    }
+
     pub fn describe_restart(&self, reload: bool) -> String {
         let verb = if reload { "reload" } else { "restart" };
         match self.init {

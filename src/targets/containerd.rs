@@ -18,7 +18,12 @@ pub enum Major {
 impl Major {
     /// From `containerd --version` (`containerd github.com/containerd/containerd v1.7.24 …`).
     pub fn from_version_output(s: &str) -> Option<Self> {
-        let v = s.split_whitespace().find(|w| w.trim_start_matches('v').chars().next().is_some_and(|c| c.is_ascii_digit()))?;
+        let v = s.split_whitespace().find(|w| {
+            w.trim_start_matches('v')
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        })?;
         match v.trim_start_matches('v').split('.').next()? {
             "1" => Some(Major::V1),
             "0" => None,
@@ -48,7 +53,10 @@ pub fn hosts_toml(registry: &str, mirrors: &[String]) -> String {
         upstream_host(registry)
     );
     for m in mirrors {
-        s.push_str(&format!("\n[host.\"{}\"]\n  capabilities = [\"pull\", \"resolve\"]\n", m.trim_end_matches('/')));
+        s.push_str(&format!(
+            "\n[host.\"{}\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+            m.trim_end_matches('/')
+        ));
     }
     s
 }
@@ -64,7 +72,11 @@ pub struct ConfigCheck {
 
 /// Makes sure the CRI plugin's `config_path` is set, changing nothing else in the file (toml_edit keeps comments,
 /// order and spacing). Refuses when the legacy `registry.mirrors` table is set: containerd rejects both together.
-pub fn ensure_config_path(text: Option<&str>, major: Major, hosts_dir: &str) -> Result<ConfigCheck> {
+pub fn ensure_config_path(
+    text: Option<&str>,
+    major: Major,
+    hosts_dir: &str,
+) -> Result<ConfigCheck> {
     let mut doc: DocumentMut = match text {
         Some(t) => t.parse().context("config.toml is not valid TOML")?,
         None => {
@@ -74,23 +86,40 @@ pub fn ensure_config_path(text: Option<&str>, major: Major, hosts_dir: &str) -> 
         }
     };
     let plugin = major.plugin();
-    let registry = doc.get("plugins").and_then(|p| p.get(plugin)).and_then(|c| c.get("registry"));
+    let registry = doc
+        .get("plugins")
+        .and_then(|p| p.get(plugin))
+        .and_then(|c| c.get("registry"));
     if registry.and_then(|r| r.get("mirrors")).is_some() {
         bail!(
             "config.toml sets the legacy plugins.\"{plugin}\".registry.mirrors, which containerd refuses together with config_path: move those mirrors to hosts.toml files first"
         );
     }
-    if let Some(existing) = registry.and_then(|r| r.get("config_path")).and_then(Item::as_str).filter(|s| !s.is_empty()) {
+    if let Some(existing) = registry
+        .and_then(|r| r.get("config_path"))
+        .and_then(Item::as_str)
+        .filter(|s| !s.is_empty())
+    {
         // containerd accepts a ':'-separated list; the first directory is where we write.
         let first = existing.split(':').next().unwrap_or(existing).to_owned();
-        return Ok(ConfigCheck { after: None, hosts_dir: first });
+        return Ok(ConfigCheck {
+            after: None,
+            hosts_dir: first,
+        });
     }
     let plugins = implicit(doc.as_table_mut(), "plugins")?;
     let cri = implicit(plugins, plugin)?;
-    let reg = cri.entry("registry").or_insert_with(|| Item::Table(Table::new()));
-    let reg = reg.as_table_like_mut().context("plugins.*.registry is not a table")?;
+    let reg = cri
+        .entry("registry")
+        .or_insert_with(|| Item::Table(Table::new()));
+    let reg = reg
+        .as_table_like_mut()
+        .context("plugins.*.registry is not a table")?;
     reg.insert("config_path", value(hosts_dir));
-    Ok(ConfigCheck { after: Some(doc.to_string()), hosts_dir: hosts_dir.to_owned() })
+    Ok(ConfigCheck {
+        after: Some(doc.to_string()),
+        hosts_dir: hosts_dir.to_owned(),
+    })
 }
 
 /// A table that exists only to hold sub-tables, so the file gets `[plugins."x".registry]` and not empty headers.
@@ -100,7 +129,8 @@ fn implicit<'a>(parent: &'a mut Table, key: &str) -> Result<&'a mut Table> {
         t.set_implicit(true);
         Item::Table(t)
     });
-    item.as_table_mut().with_context(|| format!("{key} in config.toml is not a table"))
+    item.as_table_mut()
+        .with_context(|| format!("{key} in config.toml is not a table"))
 }
 
 #[cfg(test)]
@@ -109,13 +139,19 @@ mod tests {
 
     #[test]
     fn hosts_file_in_rank_order() {
-        let s = hosts_toml("docker.io", &["https://a.example/".into(), "http://127.0.0.1:5000/".into()]);
+        let s = hosts_toml(
+            "docker.io",
+            &["https://a.example/".into(), "http://127.0.0.1:5000/".into()],
+        );
         assert_eq!(
             s,
             "# Written by mirrorctl. containerd tries each host in order, then the server.\nserver = \"https://registry-1.docker.io\"\n\n[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n[host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
         );
         let parsed: toml::Value = toml::from_str(&s).unwrap();
-        assert_eq!(parsed["host"]["https://a.example"]["capabilities"][0].as_str(), Some("pull"));
+        assert_eq!(
+            parsed["host"]["https://a.example"]["capabilities"][0].as_str(),
+            Some("pull")
+        );
         assert!(hosts_toml("ghcr.io", &[]).contains("server = \"https://ghcr.io\""));
     }
 
@@ -124,34 +160,61 @@ mod tests {
         let before = "version = 2\n\n# my tuning\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.k8s.io/pause:3.9\"  # pinned\n\n[plugins.\"io.containerd.grpc.v1.cri\".containerd]\n  snapshotter = \"overlayfs\"\n";
         let c = ensure_config_path(Some(before), Major::V1, "/etc/containerd/certs.d").unwrap();
         let after = c.after.unwrap();
-        assert!(after.starts_with(before), "the original bytes come first, unchanged:\n{after}");
+        assert!(
+            after.starts_with(before),
+            "the original bytes come first, unchanged:\n{after}"
+        );
         let v: toml::Value = toml::from_str(&after).unwrap();
-        assert_eq!(v["plugins"]["io.containerd.grpc.v1.cri"]["registry"]["config_path"].as_str(), Some("/etc/containerd/certs.d"));
+        assert_eq!(
+            v["plugins"]["io.containerd.grpc.v1.cri"]["registry"]["config_path"].as_str(),
+            Some("/etc/containerd/certs.d")
+        );
     }
 
     #[test]
     fn an_existing_config_path_wins_and_needs_no_edit() {
         let t = "version = 3\n[plugins.\"io.containerd.cri.v1.images\".registry]\n  config_path = \"/srv/certs.d:/etc/docker/certs.d\"\n";
         let c = ensure_config_path(Some(t), Major::V2, "/etc/containerd/certs.d").unwrap();
-        assert_eq!(c, ConfigCheck { after: None, hosts_dir: "/srv/certs.d".into() });
+        assert_eq!(
+            c,
+            ConfigCheck {
+                after: None,
+                hosts_dir: "/srv/certs.d".into()
+            }
+        );
     }
 
     #[test]
     fn a_missing_file_gets_the_right_version_and_table() {
-        let after = ensure_config_path(None, Major::V2, "/etc/containerd/certs.d").unwrap().after.unwrap();
+        let after = ensure_config_path(None, Major::V2, "/etc/containerd/certs.d")
+            .unwrap()
+            .after
+            .unwrap();
         assert_eq!(after, "version = 3\n\n[plugins.\"io.containerd.cri.v1.images\".registry]\nconfig_path = \"/etc/containerd/certs.d\"\n");
     }
 
     #[test]
     fn legacy_mirrors_are_refused() {
         let t = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n  endpoint = [\"https://m.example\"]\n";
-        let e = ensure_config_path(Some(t), Major::V1, "/etc/containerd/certs.d").unwrap_err().to_string();
+        let e = ensure_config_path(Some(t), Major::V1, "/etc/containerd/certs.d")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("legacy") && e.contains("hosts.toml"), "{e}");
     }
 
     #[test]
     fn versions() {
-        assert_eq!(Major::from_version_output("containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"), Some(Major::V1));
-        assert_eq!(Major::from_version_output("containerd containerd.io v2.0.4 1a43cb6a1035441f9aca8f5666a9b3ef9e70ab20"), Some(Major::V2));
+        assert_eq!(
+            Major::from_version_output(
+                "containerd github.com/containerd/containerd 1.6.20~ds1 1.6.20~ds1-1+b1"
+            ),
+            Some(Major::V1)
+        );
+        assert_eq!(
+            Major::from_version_output(
+                "containerd containerd.io v2.0.4 1a43cb6a1035441f9aca8f5666a9b3ef9e70ab20"
+            ),
+            Some(Major::V2)
+        );
     }
 }

@@ -13,7 +13,10 @@ pub fn dropin(registry: &str, mirrors: &[String]) -> String {
         upstream_host(registry)
     );
     for m in mirrors {
-        s.push_str(&format!("\n[[registry.mirror]]\nlocation = \"{}\"\n", location(m)));
+        s.push_str(&format!(
+            "\n[[registry.mirror]]\nlocation = \"{}\"\n",
+            location(m)
+        ));
         if m.starts_with("http://") {
             s.push_str("insecure = true\n");
         }
@@ -27,7 +30,10 @@ mod tests {
 
     #[test]
     fn registries_conf_v2() {
-        let s = dropin("docker.io", &["https://a.example/".into(), "http://127.0.0.1:5000/".into()]);
+        let s = dropin(
+            "docker.io",
+            &["https://a.example/".into(), "http://127.0.0.1:5000/".into()],
+        );
         let v: toml::Value = toml::from_str(&s).unwrap();
         let r = &v["registry"][0];
         assert_eq!(r["prefix"].as_str(), Some("docker.io"));

@@ -1,0 +1,285 @@
+//! A configuration change as a transaction, for any runtime: a `Plan` is a value (files before and after, how the
+//! service picks them up, how to tell it worked); `execute` backs up, writes atomically, activates, verifies, and on
+//! any failure — Ctrl-C and SIGTERM included — puts every written file back in reverse order and re-activates.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use tokio::signal::unix::{signal, SignalKind};
+
+use crate::daemon_config::files;
+use crate::engine::Engine;
+use crate::output;
+use crate::service::Service;
+
+/// How long a service gets to answer after a restart.
+const READY: Duration = Duration::from_secs(60);
+
+/// The change failed after a write and the old files are back (exit code 4).
+#[derive(Debug, thiserror::Error)]
+#[error("{what}; rolled back: {}", if *.restored { format!("the previous files are back and {} is running with them", .service) } else { format!("the previous files are back, but {} did not come up again — see `journalctl -u {} -n 50`", .service, .service) })]
+pub struct RolledBack {
+    pub what: String,
+    pub service: String,
+    pub restored: bool,
+}
+
+/// One file: its bytes now (`None`: it does not exist) and after.
+pub struct FileChange {
+    pub path: PathBuf,
+    pub before: Option<Vec<u8>>,
+    pub after: Vec<u8>,
+    /// Run on the complete candidate before it replaces anything (`dockerd --validate`).
+    pub check: fn(&Path) -> Result<()>,
+}
+
+impl FileChange {
+    pub fn new(path: PathBuf, before: Option<Vec<u8>>, after: impl Into<Vec<u8>>) -> Self {
+        Self {
+            path,
+            before,
+            after: after.into(),
+            check: |_| Ok(()),
+        }
+    }
+
+    pub fn changes(&self) -> bool {
+        self.before.as_deref() != Some(self.after.as_slice())
+    }
+}
+
+/// How the service picks the files up.
+pub enum Activation {
+    Restart(Service),
+    Reload(Service),
+    /// The user does it (Docker Desktop, --no-restart); the text says how.
+    Manual(String),
+    /// The runtime reads the files by itself (hosts.toml, registries.conf); the text says when.
+    Automatic(String),
+}
+
+/// How to tell the change is live.
+pub enum Verify {
+    /// `GET /info` lists exactly these mirrors.
+    DockerMirrors(Engine, Vec<String>),
+    /// The unit is active after its restart.
+    Active,
+    Nothing,
+}
+
+pub struct Plan {
+    /// `docker`, `containerd`, `containers`: for headings and messages.
+    pub target: &'static str,
+    pub mirrors: Vec<String>,
+    pub changes: Vec<FileChange>,
+    pub activation: Activation,
+    pub verify: Verify,
+}
+
+impl Plan {
+    pub fn is_noop(&self) -> bool {
+        self.changes.iter().all(|c| !c.changes())
+    }
+
+    /// The plan and a unified diff per file, as `--dry-run` prints it.
+    pub fn describe(&self) -> String {
+        let mut s = format!("[{}]\n", self.target);
+        for c in &self.changes {
+            let state = match (&c.before, c.changes()) {
+                (_, false) => "unchanged",
+                (None, true) => "will be created",
+                (Some(_), true) => "will change",
+            };
+            s.push_str(&format!("file: {} ({state})\n", c.path.display()));
+        }
+        s.push_str("mirrors:\n");
+        for (i, m) in self.mirrors.iter().enumerate() {
+            s.push_str(&format!("  {}. {m}\n", i + 1));
+        }
+        s.push_str(&match &self.activation {
+            Activation::Restart(svc) => format!(
+                "then: back up, write atomically, {}, verify\n",
+                svc.describe_restart(false)
+            ),
+            Activation::Reload(svc) => format!(
+                "then: back up, write atomically, {} (containers keep running), verify\n",
+                svc.describe_restart(true)
+            ),
+            Activation::Manual(how) => format!("then: back up, write atomically; {how}\n"),
+            Activation::Automatic(when) => format!("then: back up, write atomically; {when}\n"),
+        });
+        for c in self.changes.iter().filter(|c| c.changes()) {
+            let before = c
+                .before
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let after = String::from_utf8_lossy(&c.after);
+            let name = c.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+            s.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&name, &name)
+                    .to_string(),
+            );
+        }
+        s
+    }
+
+    fn service_name(&self) -> String {
+        match &self.activation {
+            Activation::Restart(s) | Activation::Reload(s) => s.unit.clone(),
+            _ => self.target.to_owned(),
+        }
+    }
+}
+
+/// Runs the plan. Before the first write nothing needs undoing; after it, every failure path rolls back.
+pub async fn execute(plan: &Plan) -> Result<()> {
+    // Listen for Ctrl-C and SIGTERM before touching anything, so an interrupt never leaves a half-applied change.
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut term = signal(SignalKind::terminate())?;
+    if let (Activation::Restart(_), Verify::DockerMirrors(engine, _)) =
+        (&plan.activation, &plan.verify)
+    {
+        if let Ok(info) = engine.info().await {
+            if info.containers_running > 0 && !info.live_restore_enabled {
+                output::stderr(&format!(
+                    "note: restarting docker stops {} running container(s); `--reload` applies mirrors without stopping them\n",
+                    info.containers_running
+                ));
+            }
+        }
+    }
+    let mut written = Vec::new();
+    let mut outcome = Ok(());
+    for c in plan.changes.iter().filter(|c| c.changes()) {
+        if let Err(e) = write_one(c) {
+            outcome = Err(e);
+            break;
+        }
+        written.push(c);
+    }
+    if outcome.is_ok() {
+        outcome = tokio::select! {
+            r = activate(plan) => r,
+            _ = int.recv() => Err(anyhow::anyhow!("interrupted")),
+            _ = term.recv() => Err(anyhow::anyhow!("terminated")),
+        };
+    }
+    let Err(why) = outcome else { return Ok(()) };
+    if written.is_empty() {
+        return Err(why); // nothing was touched
+    }
+    output::stderr(&format!("{why:#}\nrolling back…\n"));
+    let restored = roll_back(plan, &written).await;
+    if let Err(e) = &restored {
+        output::stderr(&format!("rollback trouble: {e:#}\n"));
+    }
+    Err(RolledBack {
+        what: format!("{why:#}"),
+        service: plan.service_name(),
+        restored: restored.is_ok(),
+    }
+    .into())
+}
+
+fn write_one(c: &FileChange) -> Result<()> {
+    if let Some(old) = &c.before {
+        let b = files::backup(&c.path, old)?;
+        output::stderr(&format!("backed up to {}\n", b.display()));
+    }
+    files::write_atomic(&c.path, &c.after, c.check)?;
+    output::stderr(&format!("wrote {}\n", c.path.display()));
+    Ok(())
+}
+
+async fn activate(plan: &Plan) -> Result<()> {
+    let svc = match &plan.activation {
+        Activation::Manual(how) => {
+            output::stdout(&format!("written; {how}\n"));
+            return Ok(());
+        }
+        Activation::Automatic(when) => {
+            output::stdout(&format!("written; {when}\n"));
+            return Ok(());
+        }
+        Activation::Restart(svc) => {
+            output::stderr(&format!("restarting: {}\n", svc.describe_restart(false)));
+            svc.restart()
+                .await
+                .with_context(|| format!("{} did not restart with the new file", svc.unit))?;
+            svc
+        }
+        Activation::Reload(svc) => {
+            output::stderr(&format!("reloading: {}\n", svc.describe_restart(true)));
+            svc.reload()
+                .await
+                .with_context(|| format!("{} did not reload the new file", svc.unit))?;
+            svc
+        }
+    };
+    verify(plan, svc).await
+}
+
+async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
+    match &plan.verify {
+        Verify::DockerMirrors(engine, want) => {
+            engine.wait_ready(READY).await?;
+            let live = engine.info().await?.registry_config.mirrors;
+            if &live != want {
+                bail!(
+                    "docker is running but `docker info` lists {live:?} instead of {want:?} (a failed reload keeps the old mirrors)"
+                );
+            }
+            output::stdout(&format!(
+                "verified: docker info lists {} mirror(s):\n",
+                live.len()
+            ));
+            for m in &live {
+                output::stdout(&format!("  {m}\n"));
+            }
+        }
+        Verify::Active => {
+            if !svc.is_active().await {
+                bail!("{} is not active after the restart", svc.unit);
+            }
+            output::stdout(&format!("verified: {} is active\n", svc.unit));
+        }
+        Verify::Nothing => {}
+    }
+    Ok(())
+}
+
+/// Puts the old bytes back (or removes files we created), newest first, then re-activates on them.
+async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
+    for c in written.iter().rev() {
+        match &c.before {
+            Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
+            None => match std::fs::remove_file(&c.path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            },
+        }
+        output::stderr(&format!("restored {}\n", c.path.display()));
+    }
+    match (&plan.activation, &plan.verify) {
+        (Activation::Restart(svc), verify) => {
+            svc.recover().await?;
+            if let Verify::DockerMirrors(engine, _) = verify {
+                engine.wait_ready(READY).await?;
+            }
+        }
+        (Activation::Reload(svc), verify) => {
+            svc.reload().await?;
+            if let Verify::DockerMirrors(engine, _) = verify {
+                engine.wait_ready(READY).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
