@@ -5,3 +5,4 @@ mod doctor;
 mod probe;
 mod show;
 mod support;
+mod targets;
