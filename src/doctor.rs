@@ -103,6 +103,7 @@ const KNOWN_KEYS: &[&str] = &[
     "data-root",
     "debug",
     "default-address-pools",
+    "deprecated-key-path",
     "default-cgroupns-mode",
     "default-gateway",
     "default-gateway-v6",

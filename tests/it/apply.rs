@@ -148,12 +148,12 @@ fn apply_top_3_restarts_dockerd_and_docker_pulls_through_the_mirror() {
             .map(|l| l.trim_end_matches(',').to_owned())
             .collect::<Vec<_>>()
     };
-    assert_eq!(without(&after), without(USER_CONFIG));
+    assert_eq!(without(&after), without(&d.original));
 
     // A byte-exact backup beside it.
     let b = backups(&d);
     assert_eq!(b.len(), 1);
-    assert_eq!(std::fs::read(&b[0]).unwrap(), USER_CONFIG.as_bytes());
+    assert_eq!(std::fs::read(&b[0]).unwrap(), d.original.as_bytes());
 
     // dockerd really restarted and runs with them, as `docker info` prints them.
     assert_ne!(
@@ -210,7 +210,7 @@ fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
     assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
     assert_eq!(
         std::fs::read_to_string(&d.config).unwrap(),
-        USER_CONFIG,
+        d.original,
         "restore brings back the exact bytes"
     );
     assert!(
@@ -241,7 +241,7 @@ fn a_flag_conflict_is_refused_before_anything_is_touched() {
         "{err}"
     );
     assert!(err.contains("hint:"), "{err}");
-    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), USER_CONFIG);
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
     assert!(backups(&d).is_empty());
     assert!(d.is_active());
     assert!(
@@ -276,7 +276,7 @@ fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
     );
     assert_eq!(
         std::fs::read_to_string(&d.config).unwrap(),
-        USER_CONFIG,
+        d.original,
         "the old bytes are back"
     );
     assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
@@ -323,7 +323,7 @@ fn ctrl_c_during_the_restart_rolls_back() {
     }
     assert_ne!(
         std::fs::read_to_string(&d.config).unwrap(),
-        USER_CONFIG,
+        d.original,
         "the new file is in place mid-restart"
     );
     let status = std::process::Command::new("kill")
@@ -338,7 +338,7 @@ fn ctrl_c_during_the_restart_rolls_back() {
         "{}",
         text(&out.stderr)
     );
-    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), USER_CONFIG);
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
     assert!(d.is_active(), "{}", d.systemctl_log());
 }
 

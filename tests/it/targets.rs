@@ -31,7 +31,6 @@ fn offline(c: &mut Command) -> &mut Command {
 
 #[test]
 fn containers_drop_in_works_for_skopeo() {
-    let skopeo = require("skopeo", "skopeo");
     let sb = Sandbox::new();
     let (_upstream, mirror) = mirror(&sb);
     let dir = sb.path().join("registries.conf.d");
@@ -62,7 +61,7 @@ fn containers_drop_in_works_for_skopeo() {
         .contains("prefix = \"docker.io\""));
 
     // The generated file is the only registries config skopeo sees; docker.io has no route but the mirror.
-    let out = offline(&mut Command::new(skopeo))
+    let out = offline(&mut crate::support::skopeo(&sb.path().join("skopeo-home")))
         .arg("--registries-conf")
         .arg(&dropin)
         .args([

@@ -13,6 +13,8 @@ pub struct Dockerd {
     pub socket: PathBuf,
     /// The daemon.json this dockerd reads (`--config-file`).
     pub config: PathBuf,
+    /// The bytes it was started with: the user's config plus the key that keeps dockerd's trust key in `dir`.
+    pub original: String,
     bin: PathBuf,
 }
 
@@ -32,7 +34,17 @@ stop() {
   fi
   rm -f "$S/main.pid"
 }
+containerd_up() {
+  # dockerd's own managed containerd would create /opt/containerd; ours runs with that plugin off, inside $S.
+  local p; p=$(cat "$S/containerd.pid" 2>/dev/null)
+  [ -n "$p" ] && kill -0 "$p" 2>/dev/null && return 0
+  setsid containerd --config "$S/containerd.toml" >> "$S/containerd.log" 2>&1 < /dev/null &
+  echo $! > "$S/containerd.pid"
+  for _ in $(seq 1 300); do [ -S "$S/containerd.sock" ] && return 0; sleep 0.1; done
+  echo "containerd did not start" >&2; return 1
+}
 start() {
+  containerd_up || return 1
   mapfile -t dargs < "$S/dockerd.args"
   # The proxy keeps a fallback to registry-1.docker.io on loopback: no test may reach off this machine.
   HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
@@ -54,6 +66,7 @@ case "${args[0]}" in
   daemon-reload|reset-failed) exit 0 ;;
   start) alive && exit 0; start ;;
   stop) stop ;;
+  stop-all) stop; p=$(cat "$S/containerd.pid" 2>/dev/null); [ -n "$p" ] && kill "$p" 2>/dev/null; for _ in $(seq 1 300); do [ -n "$p" ] && kill -0 "$p" 2>/dev/null || break; sleep 0.1; done ;;
   restart)
     if [ -e "$S/fail-restart" ]; then
       rm -f "$S/fail-restart"; stop
@@ -83,10 +96,29 @@ impl Dockerd {
     pub fn start(dir: &Path, user_config: &str, flags: &[&str]) -> Self {
         require("dockerd", "docker.io");
         require("docker", "docker.io");
+        require("containerd", "containerd");
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         let socket = dir.join("docker.sock");
         let config = dir.join("daemon.json");
-        std::fs::write(&config, user_config).unwrap();
+        // dockerd 20.10 writes its trust key to /etc/docker/key.json unless daemon.json says otherwise (it has no
+        // flag for it), so the key goes first into the user's file; tests compare against `original`.
+        let key = format!(
+            "\"deprecated-key-path\": \"{}\",",
+            dir.join("key.json").display()
+        );
+        let indent = user_config
+            .lines()
+            .nth(1)
+            .map_or("", |l| &l[..l.len() - l.trim_start().len()]);
+        let original = user_config.replacen('{', &format!("{{\n{indent}{key}"), 1);
+        std::fs::write(&config, &original).unwrap();
+        let containerd_config = format!(
+            "version = 2\nroot = \"{root}\"\nstate = \"{state}\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n[grpc]\n  address = \"{sock}\"\n",
+            root = dir.join("containerd-root").display(),
+            state = dir.join("containerd-state").display(),
+            sock = dir.join("containerd.sock").display(),
+        );
+        std::fs::write(dir.join("containerd.toml"), containerd_config).unwrap();
         let mut args = vec!["--config-file".to_owned(), config.display().to_string()];
         for (flag, value) in [
             ("--data-root", dir.join("data").display().to_string()),
@@ -96,6 +128,10 @@ impl Dockerd {
             ("--storage-driver", "vfs".into()),
             ("--iptables", "false".into()),
             ("--bridge", "none".into()),
+            (
+                "--containerd",
+                dir.join("containerd.sock").display().to_string(),
+            ),
         ] {
             args.push(format!("{flag}={value}"));
         }
@@ -113,6 +149,7 @@ impl Dockerd {
             dir: dir.to_owned(),
             socket,
             config,
+            original,
             bin: dir.join("bin"),
         };
         let out = d.systemctl(&["start", "docker"]);
@@ -201,6 +238,6 @@ impl Dockerd {
 
 impl Drop for Dockerd {
     fn drop(&mut self) {
-        let _ = self.systemctl(&["stop", "docker"]);
+        let _ = self.systemctl(&["stop-all", "docker"]);
     }
 }

@@ -102,3 +102,18 @@ pub fn require(binary: &str, package: &str) -> PathBuf {
     }
     panic!("`{binary}` is not installed: run `apt-get install -y {package}` (or `bash .ci/run`, which does)");
 }
+
+/// skopeo as an unprivileged user in a user namespace of its own, with HOME and XDG dirs under `home`: as root it
+/// would keep a blob-info cache in /var/lib/containers, and no test may write outside its temp dir.
+pub fn skopeo(home: &Path) -> Command {
+    let bin = require("skopeo", "skopeo");
+    std::fs::create_dir_all(home).unwrap();
+    let mut c = Command::new("unshare");
+    c.arg("--user")
+        .arg(bin)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_RUNTIME_DIR", home.join("run"));
+    c
+}

@@ -77,10 +77,9 @@ impl Registry {
 
     /// Pushes the image with skopeo, a real client, from an OCI layout on disk.
     pub fn push(&self, image: &Image, work: &Path) {
-        let skopeo = require("skopeo", "skopeo");
         let layout = work.join("oci-layout");
         image.write_oci_layout(&layout);
-        let out = Command::new(skopeo)
+        let out = super::skopeo(&work.join("skopeo-home"))
             .args([
                 "--insecure-policy",
                 "copy",
