@@ -35,21 +35,22 @@ pub struct Hinted {
 
 pub async fn apply(args: &ApplyArgs) -> Result<()> {
     let kinds = targets(args.kind);
-    if args.registry != "docker.io"
+    if args.opts.registry != "docker.io"
         && kinds.contains(&TargetKind::Docker)
         && args.kind == TargetKind::Docker
     {
         return Err(Hinted {
             message: format!(
                 "dockerd's registry-mirrors only apply to Docker Hub (docker.io), not {}",
-                args.registry
+                args.opts.registry
             ),
             hint: "use --target containerd or --target containers for other registries".into(),
         }
         .into());
     }
     // Read and check every file before probing: a broken file is the user's to fix first.
-    let docker_before = if kinds.contains(&TargetKind::Docker) && args.registry == "docker.io" {
+    let docker_before = if kinds.contains(&TargetKind::Docker) && args.opts.registry == "docker.io"
+    {
         let (path, _) = files::locate(args.target.config.as_deref());
         let bytes = files::read(&path)?;
         if let Some(b) = &bytes {
@@ -150,13 +151,13 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| format!("cannot use {}; nothing was changed", config_path.display()))?;
     let hosts = Path::new(&check.hosts_dir)
-        .join(&args.registry)
+        .join(&args.opts.registry)
         .join("hosts.toml");
     let hosts_before = files::read(&hosts)?;
     let mut changes = vec![FileChange::new(
         hosts,
         hosts_before,
-        containerd::hosts_toml(&args.registry, mirrors),
+        containerd::hosts_toml(&args.opts.registry, mirrors),
     )];
     let (activation, verify) = match check.after {
         Some(after) => {
@@ -227,7 +228,7 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     Ok(Plan {
         target: "containers",
         mirrors: mirrors.to_vec(),
-        changes: vec![FileChange::new(path, before, containers::dropin(&args.registry, mirrors))],
+        changes: vec![FileChange::new(path, before, containers::dropin(&args.opts.registry, mirrors))],
         activation: Activation::Automatic(
             "podman, skopeo and buildah read it on their next run; cri-o needs `systemctl reload crio`".into(),
         ),
@@ -305,7 +306,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             mirrors: vec![],
         };
         for url in &given {
-            only.add_url(url)?;
+            only.add_url(url, &opts.registry)?;
         }
         let report = probe::command::probe(opts, &only).await?;
         let failed: Vec<String> = report
@@ -330,28 +331,30 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         ));
         return Ok(given);
     }
-    let catalogue = probe::command::load_catalogue(&opts.source)?;
-    let fingerprint = crate::catalogue::fingerprint(catalogue.selection(opts.source.all));
-    let image = crate::registry::ImageRef::parse(&opts.image)?.to_string();
-    let report =
-        match crate::cache::load().filter(|r| r.fingerprint == fingerprint && r.image == image) {
-            Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
-                output::stderr(&format!(
-                    "using the probe from {} ago ({} mirrors, same catalogue)\n",
-                    humantime::format_duration(Duration::from_secs(
-                        age(&r).unwrap_or_default().as_secs()
-                    )),
-                    r.results.len()
-                ));
-                r
-            }
-            _ => {
-                output::stderr("no probe of this catalogue in the last 10 minutes; probing now\n");
-                let r = probe::command::probe(opts, &catalogue).await?;
-                output::stderr(&(crate::render::probe_table(&r, None) + "\n"));
-                r
-            }
-        };
+    let catalogue = probe::command::load_catalogue(&opts.source, &opts.registry)?;
+    let fingerprint =
+        crate::catalogue::fingerprint(catalogue.selection(opts.source.all, &opts.registry));
+    let image = probe::command::image(opts)?.to_string();
+    let report = match crate::cache::load()
+        .filter(|r| r.fingerprint == fingerprint && r.image == image && r.registry == opts.registry)
+    {
+        Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
+            output::stderr(&format!(
+                "using the probe from {} ago ({} mirrors, same catalogue)\n",
+                humantime::format_duration(Duration::from_secs(
+                    age(&r).unwrap_or_default().as_secs()
+                )),
+                r.results.len()
+            ));
+            r
+        }
+        _ => {
+            output::stderr("no probe of this catalogue in the last 10 minutes; probing now\n");
+            let r = probe::command::probe(opts, &catalogue).await?;
+            output::stderr(&(crate::render::probe_table(&r, None) + "\n"));
+            r
+        }
+    };
     let best: Vec<String> = report.passed().take(top).map(|r| r.url.clone()).collect();
     if best.is_empty() {
         return Err(NoMirrorPassed.into());

@@ -37,6 +37,8 @@ pub struct Mirror {
     pub checked: Option<String>,
     pub template: bool,
     pub origin: Origin,
+    /// The registry this mirror stands in for: docker.io, ghcr.io, registry.k8s.io, …
+    pub registry: String,
 }
 
 impl Mirror {
@@ -66,8 +68,8 @@ struct FileFormat {
 #[serde(deny_unknown_fields)]
 struct Header {
     updated: String,
+    /// The registry entries stand in for unless they say otherwise (default docker.io).
     #[serde(default)]
-    #[allow(dead_code)] // reserved for mirrors of registries other than Docker Hub
     registry: Option<String>,
 }
 
@@ -87,6 +89,8 @@ struct Entry {
     checked: Option<String>,
     #[serde(default)]
     template: bool,
+    #[serde(default)]
+    registry: Option<String>,
 }
 
 impl Catalogue {
@@ -105,6 +109,11 @@ impl Catalogue {
     fn parse(text: &str, origin: Origin) -> Result<Self> {
         // toml's error already says line and column and quotes the offending line.
         let file: FileFormat = toml::from_str(text)?;
+        let default_registry = file
+            .catalogue
+            .registry
+            .clone()
+            .unwrap_or_else(|| "docker.io".into());
         let mut mirrors: Vec<Mirror> = Vec::with_capacity(file.mirrors.len());
         for e in file.mirrors {
             if !e.template {
@@ -127,6 +136,7 @@ impl Catalogue {
                 checked: e.checked,
                 template: e.template,
                 origin: origin.clone(),
+                registry: e.registry.unwrap_or_else(|| default_registry.clone()),
             });
         }
         Ok(Self {
@@ -136,7 +146,7 @@ impl Catalogue {
     }
 
     /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
-    pub fn add_url(&mut self, url: &str) -> Result<()> {
+    pub fn add_url(&mut self, url: &str, registry: &str) -> Result<()> {
         // The error itself shows the URL with any password masked; never echo the raw argument.
         let normalized = validate_mirror(url).context("a --mirror URL is not usable")?;
         if self
@@ -173,15 +183,17 @@ impl Catalogue {
             checked: None,
             template: false,
             origin: Origin::CommandLine,
+            registry: registry.to_owned(),
         });
         Ok(())
     }
 
-    /// What `probe` tests: usable entries, closed ones only with `--all`, and every mirror the user named.
-    pub fn selection(&self, include_closed: bool) -> Vec<&Mirror> {
+    /// What `probe` tests for a registry: usable entries, closed ones only with `--all`, and every mirror the user
+    /// named.
+    pub fn selection(&self, include_closed: bool, registry: &str) -> Vec<&Mirror> {
         self.mirrors
             .iter()
-            .filter(|m| !m.template)
+            .filter(|m| !m.template && m.registry == registry)
             .filter(|m| {
                 include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine
             })
@@ -286,10 +298,16 @@ mod tests {
         let closed = c.mirrors.iter().find(|m| m.url.contains("ustc")).unwrap();
         assert_eq!(closed.status, Status::Closed);
         assert!(c
-            .selection(false)
+            .selection(false, "docker.io")
             .iter()
             .all(|m| m.status != Status::Closed && !m.template));
-        assert!(c.selection(true).len() > c.selection(false).len());
+        assert!(c.selection(true, "docker.io").len() > c.selection(false, "docker.io").len());
+        let ghcr = c.selection(false, "ghcr.io");
+        assert!(!ghcr.is_empty() && ghcr.iter().all(|m| m.registry == "ghcr.io"));
+        assert!(c
+            .selection(true, "docker.io")
+            .iter()
+            .all(|m| m.registry == "docker.io"));
     }
 
     #[test]
@@ -354,14 +372,18 @@ mod tests {
     fn command_line_mirrors_join_without_duplicates() {
         let mut c = Catalogue::builtin();
         let before = c.mirrors.len();
-        c.add_url("https://docker.mirrors.ustc.edu.cn/").unwrap();
+        c.add_url("https://docker.mirrors.ustc.edu.cn/", "docker.io")
+            .unwrap();
         assert_eq!(c.mirrors.len(), before, "same address as a catalogue entry");
         assert!(
-            c.selection(false).iter().any(|m| m.url.contains("ustc")),
+            c.selection(false, "docker.io")
+                .iter()
+                .any(|m| m.url.contains("ustc")),
             "named by the user, so probed"
         );
-        c.add_url("https://abc.mirror.aliyuncs.com").unwrap();
+        c.add_url("https://abc.mirror.aliyuncs.com", "docker.io")
+            .unwrap();
         assert_eq!(c.mirrors.last().unwrap().name, "abc.mirror.aliyuncs.com");
-        assert!(c.add_url("abc.mirror.aliyuncs.com").is_err());
+        assert!(c.add_url("abc.mirror.aliyuncs.com", "docker.io").is_err());
     }
 }

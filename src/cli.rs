@@ -67,9 +67,13 @@ pub struct Source {
 pub struct ProbeOptions {
     #[command(flatten)]
     pub source: Source,
-    /// The Docker Hub image each mirror must serve.
-    #[arg(long, default_value = "library/alpine:latest")]
-    pub image: String,
+    /// The registry the mirrors stand in for: docker.io, or ghcr.io, quay.io, registry.k8s.io, … (those need
+    /// --image naming one of their images; dockerd's registry-mirrors serve only docker.io).
+    #[arg(long, default_value = "docker.io", value_name = "HOST")]
+    pub registry: String,
+    /// The image each mirror must serve (default for docker.io: library/alpine:latest).
+    #[arg(long)]
+    pub image: Option<String>,
     /// The platform to pull for (default: this machine's), e.g. linux/arm64.
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Option<String>,
@@ -141,9 +145,6 @@ pub struct ApplyArgs {
     /// Which runtime to configure.
     #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
     pub kind: TargetKind,
-    /// The registry the mirrors stand in for (containerd and containers targets; dockerd mirrors only Docker Hub).
-    #[arg(long, default_value = "docker.io", value_name = "HOST")]
-    pub registry: String,
     /// containerd's config.toml.
     #[arg(
         long,

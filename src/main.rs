@@ -52,7 +52,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Probe(args) => {
-            let catalogue = probe::command::load_catalogue(&args.opts.source)?;
+            let catalogue = probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
             let report = probe::command::probe(&args.opts, &catalogue).await?;
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));

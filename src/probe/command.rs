@@ -14,15 +14,26 @@ use crate::registry::manifest::Platform;
 use crate::registry::ImageRef;
 
 /// The catalogue the user asked for: built-in or a file, plus `--mirror` entries.
-pub fn load_catalogue(source: &Source) -> Result<Catalogue> {
+pub fn load_catalogue(source: &Source, source_registry: &str) -> Result<Catalogue> {
+    let source_registry = source_registry.to_owned();
     let mut c = match &source.catalogue {
         Some(path) => Catalogue::load(path)?,
         None => Catalogue::builtin(),
     };
     for url in &source.mirrors {
-        c.add_url(url)?;
+        c.add_url(url, &source_registry)?;
     }
     Ok(c)
+}
+
+/// The image to pull: `--image` in `--registry`, or alpine for Docker Hub. Other registries have no image every
+/// mirror is sure to carry, so the user names one.
+pub fn image(args: &ProbeOptions) -> Result<ImageRef> {
+    match (&args.image, args.registry.as_str()) {
+        (Some(i), r) => ImageRef::parse_in(r, i).context("--image"),
+        (None, "docker.io") => ImageRef::parse("library/alpine:latest"),
+        (None, r) => bail!("to probe mirrors of {r}, name one of its images with --image, e.g. --image {r}/OWNER/NAME:TAG"),
+    }
 }
 
 pub fn settings(args: &ProbeOptions) -> Result<Settings> {
@@ -33,7 +44,7 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
         );
     }
     Ok(Settings {
-        image: ImageRef::parse(&args.image).context("--image")?,
+        image: image(args)?,
         platform: match &args.platform {
             Some(p) => Platform::parse(p).context("--platform")?,
             None => Platform::host(),
@@ -47,9 +58,12 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
 /// Probes the selection of `catalogue`, ranks, caches; returns the report for the caller to print.
 pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report> {
     let settings = settings(args)?;
-    let selection = catalogue.selection(args.source.all);
+    let selection = catalogue.selection(args.source.all, &args.registry);
     if selection.is_empty() {
-        bail!("nothing to probe: the catalogue has no usable mirror (add --all for closed ones, or --mirror URL)");
+        bail!(
+            "nothing to probe: the catalogue has no usable mirror of {} (add --all for closed ones, or --mirror URL)",
+            args.registry
+        );
     }
     let clients = Clients::new(&args.certs_dir)?;
 
@@ -77,6 +91,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
 
     rank::rank(&mut results);
     let report = Report {
+        registry: args.registry.clone(),
         image: settings.image.to_string(),
         platform: settings.platform.to_string(),
         probed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),

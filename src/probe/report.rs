@@ -28,6 +28,9 @@ pub struct MirrorResult {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
+    /// The registry the probed mirrors stand in for.
+    #[serde(default = "docker_io")]
+    pub registry: String,
     pub image: String,
     pub platform: String,
     /// RFC 3339, UTC.
@@ -43,4 +46,8 @@ impl Report {
     pub fn passed(&self) -> impl Iterator<Item = &MirrorResult> {
         self.results.iter().filter(|r| r.ok)
     }
+}
+
+fn docker_io() -> String {
+    "docker.io".into()
 }

@@ -24,8 +24,15 @@ pub struct ImageRef {
 }
 
 impl ImageRef {
+    /// A Docker Hub image.
     pub fn parse(s: &str) -> Result<Self> {
-        let s = s.strip_prefix("docker.io/").unwrap_or(s);
+        Self::parse_in("docker.io", s)
+    }
+
+    /// An image of `registry`, with or without the registry's name in front.
+    pub fn parse_in(registry: &str, s: &str) -> Result<Self> {
+        let hub = registry == "docker.io";
+        let s = s.strip_prefix(&format!("{registry}/")).unwrap_or(s);
         let (name, reference) = if let Some((n, d)) = s.split_once('@') {
             Digest::parse(d)?;
             (n, d.to_owned())
@@ -43,18 +50,16 @@ impl ImageRef {
                     })
             })
         {
-            bail!("{s:?} is not a Docker Hub image name (expected e.g. alpine, library/alpine:3.20 or user/app:tag)");
+            bail!("{s:?} is not an image name (expected e.g. alpine, library/alpine:3.20 or user/app:tag)");
         }
         if name
             .split('/')
             .next()
             .is_some_and(|first| first.contains('.') && name.contains('/'))
         {
-            bail!(
-                "{s:?} names another registry; mirrors in daemon.json only serve Docker Hub images"
-            );
+            bail!("{s:?} names another registry than {registry}; pass --registry to probe that registry's mirrors");
         }
-        let repository = if name.contains('/') {
+        let repository = if name.contains('/') || !hub {
             name.to_owned()
         } else {
             format!("library/{name}")
@@ -155,6 +160,17 @@ mod tests {
             d
         );
         assert!(ImageRef::parse("ghcr.io/x/y").is_err());
+        let g = ImageRef::parse_in("ghcr.io", "ghcr.io/owner/tool:v1").unwrap();
+        assert_eq!(
+            (g.repository.as_str(), g.reference.as_str()),
+            ("owner/tool", "v1")
+        );
+        assert_eq!(
+            ImageRef::parse_in("registry.k8s.io", "pause:3.9")
+                .unwrap()
+                .repository,
+            "pause"
+        );
         assert!(ImageRef::parse("Alpine").is_err());
         assert!(ImageRef::parse("alpine@sha256:zz").is_err());
     }

@@ -11,11 +11,11 @@ const IMAGE: &str = "library/mirrorctl-only-here:latest";
 
 /// An upstream with an image Docker Hub does not have, and one real pull-through mirror of it.
 fn mirror(sb: &Sandbox) -> (Registry, Registry) {
-    let image = Arc::new(Image::new(
-        "library/mirrorctl-only-here",
-        "latest",
-        100 * 1024,
-    ));
+    mirror_of(sb, "library/mirrorctl-only-here", "latest")
+}
+
+fn mirror_of(sb: &Sandbox, repository: &str, tag: &str) -> (Registry, Registry) {
+    let image = Arc::new(Image::new(repository, tag, 100 * 1024));
     let upstream = Registry::start(&sb.path().join("upstream"), None);
     upstream.push(&image, sb.path());
     let mirror = Registry::start(&sb.path().join("mirror"), Some(&upstream.url()));
@@ -235,4 +235,75 @@ fn containerd_without_config_path_gets_it_added_and_a_restart_planned() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("legacy"));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), legacy);
     assert!(!sb.path().join("certs.d").exists());
+}
+
+#[test]
+fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
+    let sb = Sandbox::new();
+    let (_upstream, mirror) = mirror_of(&sb, "owner/tool", "v1");
+    let dir = sb.path().join("registries.conf.d");
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--target",
+            "containers",
+            "--registry",
+            "ghcr.io",
+            "--image",
+            "ghcr.io/owner/tool:v1",
+            "--yes",
+        ])
+        .args(["--mirror", &mirror.url(), "--containers-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dropin = dir.join("50-mirrorctl.conf");
+    let text = std::fs::read_to_string(&dropin).unwrap();
+    assert!(
+        text.contains("prefix = \"ghcr.io\"") && text.contains("location = \"ghcr.io\""),
+        "{text}"
+    );
+    let out = offline(&mut crate::support::skopeo(&sb.path().join("skopeo-home")))
+        .arg("--registries-conf")
+        .arg(&dropin)
+        .args(["inspect", "--raw", "docker://ghcr.io/owner/tool:v1"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo failed through the ghcr.io mirror: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // dockerd cannot mirror ghcr.io: said plainly, nothing written.
+    let config = sb.path().join("daemon.json");
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--registry",
+            "ghcr.io",
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--mirror",
+            &mirror.url(),
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("only apply to Docker Hub") && err.contains("--target containerd"),
+        "{err}"
+    );
+    assert!(!config.exists());
 }
