@@ -130,6 +130,8 @@ fn docker_plan(
     Ok(Plan {
         target: "docker",
         mirrors: mirrors.to_vec(),
+        notes: vec![],
+        daemon_json: true,
         changes: vec![change],
         activation: activation(target, &path, rootless, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
@@ -184,6 +186,8 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     };
     Ok(Plan {
         target: "containerd",
+        notes: vec![],
+        daemon_json: false,
         mirrors: mirrors.to_vec(),
         changes,
         activation,
@@ -227,6 +231,8 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     let before = files::read(&path)?;
     Ok(Plan {
         target: "containers",
+        notes: vec![],
+        daemon_json: false,
         mirrors: mirrors.to_vec(),
         changes: vec![FileChange::new(path, before, containers::dropin(&args.opts.registry, mirrors))],
         activation: Activation::Automatic(
@@ -254,6 +260,8 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     output::stderr(&format!("restoring {}\n", newest.display()));
     let plan = Plan {
         target: "docker",
+        notes: vec![],
+        daemon_json: true,
         activation: activation(&args.target, &path, rootless, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
         changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
@@ -262,7 +270,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     run(vec![plan], &args.target).await
 }
 
-fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {
+pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {
     if path.ends_with(".docker/daemon.json") && target.config.is_none() {
         return Ok(Activation::Manual(
             "restart Docker Desktop from its menu (Restart) to apply the change".into(),
@@ -283,7 +291,7 @@ fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Resul
     })
 }
 
-fn parse_or_explain(path: &Path, bytes: &[u8]) -> Result<()> {
+pub fn parse_or_explain(path: &Path, bytes: &[u8]) -> Result<()> {
     daemon_config::parse(bytes).map(|_| ()).map_err(|e| {
         Hinted {
             message: format!("{}: {e}; nothing was changed", path.display()),
@@ -368,7 +376,7 @@ fn age(r: &Report) -> Option<Duration> {
 }
 
 /// Shows every plan, checks what can be checked without writing, confirms once, then runs them in turn.
-async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
+pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
     if plans.is_empty() {
         bail!("no runtime to configure was found (looked for dockerd, containerd, podman, crio, skopeo, buildah)");
     }
@@ -378,10 +386,7 @@ async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
             output::stdout("already up to date; nothing to write.\n");
         }
     }
-    for p in plans
-        .iter()
-        .filter(|p| p.target == "docker" && !p.is_noop())
-    {
+    for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
         check_conflicts(p).await?;
     }
     if plans.iter().all(Plan::is_noop) {
@@ -412,7 +417,7 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
         _ => None,
     };
     let sources = crate::dockerd_flags::sources(service).await;
-    let after = &plan.changes[0].after;
+    let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
     let map = daemon_config::parse(after)
         .context("the new file does not parse (a bug: nothing was written)")?;
     let conflicts: Vec<Conflict> =

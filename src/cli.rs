@@ -42,6 +42,9 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl doctor\n  mirrorctl doctor --json | jq '.checks[] | select(.severity != \"ok\")'\n\nExit code 1 when any check is an error."
     )]
     Doctor(DoctorArgs),
+    /// Set, show or unset the HTTP proxy dockerd (or containerd) pulls through.
+    #[command(subcommand)]
+    Proxy(ProxyCommand),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -191,6 +194,79 @@ pub struct DoctorArgs {
     /// How dockerd is managed (for the unit's flags and state).
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProxyCommand {
+    /// Pull through this proxy (HTTP and HTTPS), with the same backup, restart, verification and rollback as apply.
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl proxy set http://proxy.corp:3128 --no-proxy localhost,127.0.0.1,.corp\n  sudo mirrorctl proxy set socks5://127.0.0.1:1080 --unit containerd"
+    )]
+    Set(ProxySetArgs),
+    /// Show the proxy in daemon.json, in the systemd drop-in, and in the live daemon (passwords masked).
+    Show(ProxyShowArgs),
+    /// Remove the proxy from daemon.json and the drop-in.
+    Unset(ProxyUnsetArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProxyMethod {
+    /// daemon.json `proxies` when dockerd is 23 or newer, else a systemd drop-in.
+    Auto,
+    DaemonJson,
+    Systemd,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ProxyUnit {
+    Docker,
+    Containerd,
+}
+
+/// Where a proxy setting lives.
+#[derive(Args, Debug, Clone)]
+pub struct ProxyPlace {
+    /// The service that pulls through the proxy.
+    #[arg(long, value_enum, default_value_t = ProxyUnit::Docker)]
+    pub unit: ProxyUnit,
+    #[arg(long, value_enum, default_value_t = ProxyMethod::Auto)]
+    pub method: ProxyMethod,
+    /// systemd's unit directory for the drop-in (default /etc/systemd/system; rootless ~/.config/systemd/user).
+    #[arg(long, value_name = "DIR")]
+    pub systemd_dir: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProxySetArgs {
+    /// The proxy, e.g. http://proxy.corp:3128 (credentials inside are never printed).
+    pub url: String,
+    /// Hosts that bypass the proxy, comma-separated (put your mirrors here if the proxy cannot reach them).
+    #[arg(long, value_name = "LIST")]
+    pub no_proxy: Option<String>,
+    #[command(flatten)]
+    pub place: ProxyPlace,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProxyUnsetArgs {
+    #[command(flatten)]
+    pub place: ProxyPlace,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ProxyShowArgs {
+    /// daemon.json to read.
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub place: ProxyPlace,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,

@@ -462,7 +462,7 @@ fn check_proxy(
             .into_iter()
             .find(|p| !p.is_empty());
         if let Some(p) = p {
-            found.push(format!("the live daemon ({})", redact(p)));
+            found.push(format!("the live daemon ({})", crate::proxy::mask(p)));
         }
     }
     if found.is_empty() {
@@ -474,17 +474,6 @@ fn check_proxy(
             format!("dockerd sends registry traffic through a proxy, set in {}: mirrors are reached through it too", found.join(" and ")),
             Some("make sure the proxy reaches your mirrors, or list them in no-proxy"),
         ));
-    }
-}
-
-/// A proxy URL without its password.
-fn redact(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("xxxxx"));
-            u.to_string()
-        }
-        _ => url.to_owned(),
     }
 }
 

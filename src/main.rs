@@ -11,6 +11,7 @@ mod engine;
 mod http;
 mod output;
 mod probe;
+mod proxy;
 mod registry;
 mod render;
 mod service;
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, ProxyCommand};
 
 /// Exit codes scripts can branch on (also listed in `--help`).
 pub mod exit {
@@ -89,6 +90,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Command::Proxy(ProxyCommand::Set(args)) => {
+            proxy::set(&args).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Proxy(ProxyCommand::Unset(args)) => {
+            proxy::unset(&args).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Proxy(ProxyCommand::Show(args)) => {
+            let report = proxy::show(&args).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&proxy::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),
     }

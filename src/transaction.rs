@@ -25,11 +25,11 @@ pub struct RolledBack {
     pub restored: bool,
 }
 
-/// One file: its bytes now (`None`: it does not exist) and after.
+/// One file: its bytes now and after (`None`: it does not exist, or is to be removed).
 pub struct FileChange {
     pub path: PathBuf,
     pub before: Option<Vec<u8>>,
-    pub after: Vec<u8>,
+    pub after: Option<Vec<u8>>,
     /// Run on the complete candidate before it replaces anything (`dockerd --validate`).
     pub check: fn(&Path) -> Result<()>,
 }
@@ -39,13 +39,23 @@ impl FileChange {
         Self {
             path,
             before,
-            after: after.into(),
+            after: Some(after.into()),
+            check: |_| Ok(()),
+        }
+    }
+
+    /// Removes the file (a backup of it is kept, as for any change).
+    pub fn remove(path: PathBuf, before: Option<Vec<u8>>) -> Self {
+        Self {
+            path,
+            before,
+            after: None,
             check: |_| Ok(()),
         }
     }
 
     pub fn changes(&self) -> bool {
-        self.before.as_deref() != Some(self.after.as_slice())
+        self.before != self.after
     }
 }
 
@@ -65,6 +75,10 @@ pub enum Verify {
     DockerMirrors(Engine, Vec<String>),
     /// The unit is active after its restart.
     Active,
+    /// `GET /info` shows these proxies (as dockerd masks them: `http://xxxxx:xxxxx@host`).
+    DockerProxy(Engine, String, String),
+    /// `GET /info` no longer shows this proxy (another source, such as the environment, may still set one).
+    DockerProxyGone(Engine, String),
     Nothing,
 }
 
@@ -72,9 +86,13 @@ pub struct Plan {
     /// `docker`, `containerd`, `containers`: for headings and messages.
     pub target: &'static str,
     pub mirrors: Vec<String>,
+    /// Other lines for the plan's heading (what a proxy change sets).
+    pub notes: Vec<String>,
     pub changes: Vec<FileChange>,
     pub activation: Activation,
     pub verify: Verify,
+    /// The change writes daemon.json (its first file): check its keys against dockerd's flags first.
+    pub daemon_json: bool,
 }
 
 impl Plan {
@@ -86,16 +104,22 @@ impl Plan {
     pub fn describe(&self) -> String {
         let mut s = format!("[{}]\n", self.target);
         for c in &self.changes {
-            let state = match (&c.before, c.changes()) {
-                (_, false) => "unchanged",
-                (None, true) => "will be created",
-                (Some(_), true) => "will change",
+            let state = match (&c.before, &c.after, c.changes()) {
+                (_, _, false) => "unchanged",
+                (None, _, true) => "will be created",
+                (Some(_), None, true) => "will be removed",
+                (Some(_), Some(_), true) => "will change",
             };
             s.push_str(&format!("file: {} ({state})\n", c.path.display()));
         }
-        s.push_str("mirrors:\n");
+        if !self.mirrors.is_empty() {
+            s.push_str("mirrors:\n");
+        }
         for (i, m) in self.mirrors.iter().enumerate() {
             s.push_str(&format!("  {}. {m}\n", i + 1));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("{n}\n"));
         }
         s.push_str(&match &self.activation {
             Activation::Restart(svc) => format!(
@@ -115,7 +139,11 @@ impl Plan {
                 .as_deref()
                 .map(String::from_utf8_lossy)
                 .unwrap_or_default();
-            let after = String::from_utf8_lossy(&c.after);
+            let after = c
+                .after
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
             let name = c.path.display().to_string();
             let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
             s.push_str(
@@ -126,7 +154,7 @@ impl Plan {
                     .to_string(),
             );
         }
-        s
+        mask_userinfo(&s)
     }
 
     fn service_name(&self) -> String {
@@ -192,8 +220,16 @@ fn write_one(c: &FileChange) -> Result<()> {
         let b = files::backup(&c.path, old)?;
         output::stderr(&format!("backed up to {}\n", b.display()));
     }
-    files::write_atomic(&c.path, &c.after, c.check)?;
-    output::stderr(&format!("wrote {}\n", c.path.display()));
+    match &c.after {
+        Some(bytes) => {
+            files::write_atomic(&c.path, bytes, c.check)?;
+            output::stderr(&format!("wrote {}\n", c.path.display()));
+        }
+        None => {
+            remove(&c.path)?;
+            output::stderr(&format!("removed {}\n", c.path.display()));
+        }
+    }
     Ok(())
 }
 
@@ -243,6 +279,28 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                 output::stdout(&format!("  {m}\n"));
             }
         }
+        Verify::DockerProxy(engine, http, https) => {
+            engine.wait_ready(READY).await?;
+            let info = engine.info().await?;
+            if (&info.http_proxy, &info.https_proxy) != (http, https) {
+                bail!(
+                    "docker is running but uses the proxies {:?} / {:?} instead of {http:?} / {https:?} (set elsewhere too? see `systemctl cat docker`)",
+                    info.http_proxy,
+                    info.https_proxy
+                );
+            }
+            output::stdout(&format!(
+                "verified: docker info shows HTTP proxy {http:?}, HTTPS proxy {https:?}\n"
+            ));
+        }
+        Verify::DockerProxyGone(engine, old) => {
+            engine.wait_ready(READY).await?;
+            let info = engine.info().await?;
+            if [&info.http_proxy, &info.https_proxy].contains(&old) {
+                bail!("docker still uses the proxy {old} (set elsewhere too? see `systemctl cat docker`)");
+            }
+            output::stdout("verified: docker info no longer shows the proxy\n");
+        }
         Verify::Active => {
             if !svc.is_active().await {
                 bail!("{} is not active after the restart", svc.unit);
@@ -259,17 +317,17 @@ async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
     for c in written.iter().rev() {
         match &c.before {
             Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
-            None => match std::fs::remove_file(&c.path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-                _ => {}
-            },
+            None => remove(&c.path)?,
         }
         output::stderr(&format!("restored {}\n", c.path.display()));
     }
     match (&plan.activation, &plan.verify) {
         (Activation::Restart(svc), verify) => {
             svc.recover().await?;
-            if let Verify::DockerMirrors(engine, _) = verify {
+            if let Verify::DockerMirrors(engine, _)
+            | Verify::DockerProxy(engine, ..)
+            | Verify::DockerProxyGone(engine, _) = verify
+            {
                 engine.wait_ready(READY).await?;
             }
         }
@@ -282,4 +340,48 @@ async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+fn remove(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Every `scheme://user:password@host` in `text` with the credentials masked, as dockerd masks them: plans and diffs
+/// may quote a proxy URL, and a password must never reach a terminal or a log.
+pub fn mask_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| c == '/' || c == '"' || c == '\'' || c.is_whitespace())
+            .unwrap_or(tail.len());
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("xxxxx:xxxxx");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        let t = "-Environment=\"HTTP_PROXY=http://ops:s3cret@127.0.0.1:3128\"\n+\"https-proxy\": \"http://u:p@h\", \"x\": \"https://plain.example/a@b\"";
+        assert_eq!(
+            super::mask_userinfo(t),
+            "-Environment=\"HTTP_PROXY=http://xxxxx:xxxxx@127.0.0.1:3128\"\n+\"https-proxy\": \"http://xxxxx:xxxxx@h\", \"x\": \"https://plain.example/a@b\""
+        );
+    }
 }

@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use jsonc_parser::cst::{CstInputValue, CstRootNode};
 use jsonc_parser::ParseOptions;
+use serde_json::{Map, Value};
 
 use super::MIRRORS_KEY;
 use crate::catalogue::validate_mirror;
@@ -22,42 +23,56 @@ pub fn normalize_mirrors<S: AsRef<str>>(urls: &[S]) -> Result<Vec<String>> {
 /// Returns `text` (a daemon.json that already parsed strictly, or `None` for a missing file) with
 /// `registry-mirrors` set to `mirrors`. Only that value's bytes change; a missing key is appended at the end.
 pub fn set_mirrors(text: Option<&str>, mirrors: &[String]) -> Result<String> {
-    let value = CstInputValue::Array(
-        mirrors
-            .iter()
-            .map(|m| CstInputValue::String(m.clone()))
-            .collect(),
-    );
-    let Some(text) = text else {
-        let root =
-            CstRootNode::parse("{}\n", &ParseOptions::default()).expect("a literal object parses");
-        root.object_value_or_set().append(MIRRORS_KEY, value);
-        return Ok(root.to_string());
-    };
-    let root = CstRootNode::parse(text, &ParseOptions::default())
+    set_key(text, MIRRORS_KEY, Some(&serde_json::json!(mirrors)))
+}
+
+/// Sets (or, with `None`, removes) one top-level key and changes nothing else.
+pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<String> {
+    let source = text.unwrap_or("{}\n");
+    let root = CstRootNode::parse(source, &ParseOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("cannot edit the file")?;
     let obj = root.object_value_or_set();
-    match obj.get(MIRRORS_KEY) {
-        Some(prop) => prop.set_value(value),
-        None => {
-            obj.append(MIRRORS_KEY, value);
+    match (obj.get(key), value) {
+        (Some(prop), Some(v)) => prop.set_value(cst(v)),
+        (None, Some(v)) => {
+            obj.append(key, cst(v));
         }
+        (Some(prop), None) => prop.remove(),
+        (None, None) => {}
     }
     let out = root.to_string();
-    check_only_mirrors_changed(text, &out, mirrors)?;
+    check_only_key_changed(source, &out, key, value)?;
     Ok(out)
 }
 
-/// The merge's promise, checked on every run rather than trusted: same keys, same order, same values, but mirrors.
-fn check_only_mirrors_changed(before: &str, after: &str, mirrors: &[String]) -> Result<()> {
-    let mut old: serde_json::Map<String, serde_json::Value> = serde_json::from_str(before)?;
-    let mut new: serde_json::Map<String, serde_json::Value> = serde_json::from_str(after)
+fn cst(v: &Value) -> CstInputValue {
+    match v {
+        Value::Null => CstInputValue::Null,
+        Value::Bool(b) => CstInputValue::Bool(*b),
+        Value::Number(n) => CstInputValue::Number(n.to_string()),
+        Value::String(s) => CstInputValue::String(s.clone()),
+        Value::Array(a) => CstInputValue::Array(a.iter().map(cst).collect()),
+        Value::Object(o) => {
+            CstInputValue::Object(o.iter().map(|(k, v)| (k.clone(), cst(v))).collect())
+        }
+    }
+}
+
+/// The merge's promise, checked on every run rather than trusted: same keys, same order, same values, but `key`.
+fn check_only_key_changed(
+    before: &str,
+    after: &str,
+    key: &str,
+    value: Option<&Value>,
+) -> Result<()> {
+    let mut old: Map<String, Value> = serde_json::from_str(before)?;
+    let mut new: Map<String, Value> = serde_json::from_str(after)
         .context("the edited file is not strict JSON (a bug in mirrorctl: nothing was written)")?;
-    let set = new.shift_remove(MIRRORS_KEY);
-    old.shift_remove(MIRRORS_KEY);
-    if set != Some(serde_json::json!(mirrors)) || old != new || !old.keys().eq(new.keys()) {
-        bail!("the edit would change more than {MIRRORS_KEY} (a bug in mirrorctl: nothing was written)");
+    let set = new.shift_remove(key);
+    old.shift_remove(key);
+    if set.as_ref() != value || old != new || !old.keys().eq(new.keys()) {
+        bail!("the edit would change more than {key} (a bug in mirrorctl: nothing was written)");
     }
     Ok(())
 }
@@ -146,6 +161,19 @@ mod tests {
         // Removing the key on reload would leave the live mirrors in place: dockerd needs [] to clear them.
         let after = set_mirrors(Some("{\"registry-mirrors\": [\"https://a/\"]}"), &[]).unwrap();
         assert_eq!(after, "{\"registry-mirrors\": []}");
+    }
+
+    #[test]
+    fn other_keys_can_be_set_and_removed() {
+        let before = "{\n  \"debug\": true,\n  \"proxies\": {\"http-proxy\": \"http://old:3128\"},\n  \"log-level\": \"warn\"\n}\n";
+        let v = serde_json::json!({"http-proxy": "http://p:3128", "no-proxy": "localhost"});
+        let after = set_key(Some(before), "proxies", Some(&v)).unwrap();
+        assert_eq!(serde_json::from_str::<Value>(&after).unwrap()["proxies"], v);
+        let removed = set_key(Some(&after), "proxies", None).unwrap();
+        assert_eq!(
+            removed,
+            "{\n  \"debug\": true,\n  \"log-level\": \"warn\"\n}\n"
+        );
     }
 
     #[test]

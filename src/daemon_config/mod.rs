@@ -6,7 +6,7 @@ mod merge;
 mod parse;
 
 pub use conflicts::{find as find_conflicts, options_variable, split_words, Conflict, FlagSource};
-pub use merge::{normalize_mirrors, set_mirrors};
+pub use merge::{normalize_mirrors, set_key, set_mirrors};
 pub use parse::parse;
 
 /// The key dockerd reads mirrors from.

@@ -3,6 +3,7 @@
 mod apply;
 mod doctor;
 mod probe;
+mod proxy;
 mod show;
 mod support;
 mod targets;

@@ -43,11 +43,19 @@ containerd_up() {
   for _ in $(seq 1 300); do [ -S "$S/containerd.sock" ] && return 0; sleep 0.1; done
   echo "containerd did not start" >&2; return 1
 }
+# Environment= lines of the unit's drop-ins, as systemd would pass them (mirrorctl proxy writes one).
+dropin_env() {
+  local f
+  for f in "$S"/systemd/docker.service.d/*.conf; do
+    [ -e "$f" ] && sed -n 's/^Environment="\(.*\)"$/\1/p' "$f"
+  done
+}
 start() {
   containerd_up || return 1
+  mapfile -t denv < <(dropin_env)
   mapfile -t dargs < "$S/dockerd.args"
   # The proxy keeps a fallback to registry-1.docker.io on loopback: no test may reach off this machine.
-  HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost \
+  env HTTP_PROXY=http://127.0.0.1:9 HTTPS_PROXY=http://127.0.0.1:9 NO_PROXY=127.0.0.1,localhost "${denv[@]}" \
     setsid dockerd "${dargs[@]}" >> "$S/dockerd.log" 2>&1 < /dev/null &
   echo $! > "$S/main.pid"
   for _ in $(seq 1 600); do

@@ -1,0 +1,420 @@
+//! `mirrorctl proxy set|show|unset`: the HTTP proxy dockerd (or containerd) pulls through, as daemon.json `proxies`
+//! (Engine 23+) or a systemd drop-in, with the same transaction as `apply`. Passwords are never printed.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::apply;
+use crate::cli::{
+    ProxyMethod, ProxyPlace, ProxySetArgs, ProxyShowArgs, ProxyUnit, ProxyUnsetArgs, Target,
+};
+use crate::daemon_config::{self, files};
+use crate::engine::Engine;
+use crate::transaction::{FileChange, Plan, Verify};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Proxy {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: Option<String>,
+}
+
+impl Proxy {
+    fn masked(&self) -> Self {
+        Self {
+            http: self.http.as_deref().map(mask),
+            https: self.https.as_deref().map(mask),
+            no_proxy: self.no_proxy.clone(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.http.is_none() && self.https.is_none() && self.no_proxy.is_none()
+    }
+}
+
+/// A proxy URL as dockerd shows it in `docker info`: any user and password become `xxxxx` (moby's MaskCredentials).
+pub fn mask(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("xxxxx");
+            let _ = u.set_password(Some("xxxxx"));
+            u.to_string().trim_end_matches('/').to_owned()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+fn validate(url: &str) -> Result<()> {
+    let u = reqwest::Url::parse(url)
+        .map_err(|_| anyhow::anyhow!("{} is not a URL (e.g. http://proxy.corp:3128)", mask(url)))?;
+    if !["http", "https", "socks5", "socks5h"].contains(&u.scheme()) || u.host_str().is_none() {
+        bail!(
+            "{} is not a proxy URL: use http://, https:// or socks5:// with a host",
+            mask(url)
+        );
+    }
+    Ok(())
+}
+
+/// The systemd drop-in: one `Environment=` per variable, as Docker's documentation writes it.
+pub fn dropin_text(p: &Proxy) -> String {
+    let mut s = String::from("# Written by mirrorctl (mirrorctl proxy set).\n[Service]\n");
+    for (k, v) in [
+        ("HTTP_PROXY", &p.http),
+        ("HTTPS_PROXY", &p.https),
+        ("NO_PROXY", &p.no_proxy),
+    ] {
+        if let Some(v) = v {
+            s.push_str(&format!("Environment=\"{k}={v}\"\n"));
+        }
+    }
+    s
+}
+
+/// Reads `Environment=` assignments (quoted or not, several per line) from a unit drop-in.
+pub fn parse_dropin(text: &str) -> Proxy {
+    let mut p = Proxy::default();
+    for line in text.lines().map(str::trim) {
+        let Some(rest) = line.strip_prefix("Environment=") else {
+            continue;
+        };
+        for kv in daemon_config::split_words(rest) {
+            let Some((k, v)) = kv.split_once('=') else {
+                continue;
+            };
+            let slot = match k.to_ascii_uppercase().as_str() {
+                "HTTP_PROXY" => &mut p.http,
+                "HTTPS_PROXY" => &mut p.https,
+                "NO_PROXY" => &mut p.no_proxy,
+                _ => continue,
+            };
+            *slot = Some(v.to_owned());
+        }
+    }
+    p
+}
+
+fn json_value(p: &Proxy) -> Value {
+    let mut m = serde_json::Map::new();
+    for (k, v) in [
+        ("http-proxy", &p.http),
+        ("https-proxy", &p.https),
+        ("no-proxy", &p.no_proxy),
+    ] {
+        if let Some(v) = v {
+            m.insert(k.into(), Value::String(v.clone()));
+        }
+    }
+    Value::Object(m)
+}
+
+fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
+    let get = |k: &str| {
+        map.get("proxies")
+            .and_then(|p| p.get(k))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    Proxy {
+        http: get("http-proxy"),
+        https: get("https-proxy"),
+        no_proxy: get("no-proxy"),
+    }
+}
+
+/// dockerd's major version, from `dockerd --version` ("Docker version 20.10.24+dfsg1, build …").
+fn engine_major() -> Option<u32> {
+    let out = std::process::Command::new("dockerd")
+        .arg("--version")
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.split_whitespace()
+        .nth(2)?
+        .split('.')
+        .next()?
+        .parse()
+        .ok()
+}
+
+fn unit_name(unit: ProxyUnit) -> &'static str {
+    match unit {
+        ProxyUnit::Docker => "docker",
+        ProxyUnit::Containerd => "containerd",
+    }
+}
+
+fn dropin_path(place: &ProxyPlace, rootless: bool) -> PathBuf {
+    let dir = place.systemd_dir.clone().unwrap_or_else(|| {
+        if rootless {
+            dirs::config_dir().unwrap_or_default().join("systemd/user")
+        } else {
+            PathBuf::from("/etc/systemd/system")
+        }
+    });
+    dir.join(format!(
+        "{}.service.d/http-proxy.conf",
+        unit_name(place.unit)
+    ))
+}
+
+/// daemon.json `proxies` needs Engine 23+ and only exists for dockerd; everything else is a drop-in.
+fn use_daemon_json(place: &ProxyPlace) -> bool {
+    match (place.method, place.unit) {
+        (_, ProxyUnit::Containerd) => false,
+        (ProxyMethod::DaemonJson, _) => true,
+        (ProxyMethod::Systemd, _) => false,
+        (ProxyMethod::Auto, _) => engine_major().is_some_and(|v| v >= 23),
+    }
+}
+
+fn read_daemon_json(target: &Target) -> Result<(PathBuf, bool, Option<Vec<u8>>)> {
+    let (path, rootless) = files::locate(target.config.as_deref());
+    let bytes = files::read(&path)?;
+    if let Some(b) = &bytes {
+        apply::parse_or_explain(&path, b)?;
+    }
+    Ok((path, rootless, bytes))
+}
+
+/// `removed`: for unset, the proxy that was set (the check is that docker no longer uses it).
+fn plan(
+    target: &Target,
+    place: &ProxyPlace,
+    proxy: &Proxy,
+    removed: Option<&Proxy>,
+    changes: Vec<FileChange>,
+    daemon_json: bool,
+) -> Result<Plan> {
+    if target.reload {
+        bail!("proxy settings are not reloadable: dockerd reads them only at start; drop --reload");
+    }
+    let unit = unit_name(place.unit);
+    let rootless = files::locate(target.config.as_deref()).1;
+    let activation = apply::activation(target, changes[0].path.as_path(), rootless, unit)?;
+    let verify = match (place.unit, removed) {
+        (ProxyUnit::Docker, None) => {
+            let m = proxy.masked();
+            Verify::DockerProxy(
+                Engine::from_env()?,
+                m.http.unwrap_or_default(),
+                m.https.unwrap_or_default(),
+            )
+        }
+        (ProxyUnit::Docker, Some(old)) => {
+            let old = old.masked();
+            Verify::DockerProxyGone(
+                Engine::from_env()?,
+                old.https.or(old.http).unwrap_or_default(),
+            )
+        }
+        (ProxyUnit::Containerd, _) => Verify::Active,
+    };
+    let m = proxy.masked();
+    let notes = if proxy.is_empty() {
+        vec!["proxy: none (unset)".to_owned()]
+    } else {
+        vec![format!(
+            "proxy: HTTP {} / HTTPS {}; no-proxy: {}",
+            m.http.as_deref().unwrap_or("-"),
+            m.https.as_deref().unwrap_or("-"),
+            m.no_proxy.as_deref().unwrap_or("-")
+        )]
+    };
+    Ok(Plan {
+        target: unit_name(place.unit),
+        mirrors: vec![],
+        notes,
+        changes,
+        activation,
+        verify,
+        daemon_json,
+    })
+}
+
+pub async fn set(args: &ProxySetArgs) -> Result<()> {
+    validate(&args.url)?;
+    let proxy = Proxy {
+        http: Some(args.url.clone()),
+        https: Some(args.url.clone()),
+        no_proxy: args.no_proxy.clone(),
+    };
+    let rootless = files::locate(args.target.config.as_deref()).1;
+    let (changes, daemon_json) = if use_daemon_json(&args.place) {
+        let (path, _, before) = read_daemon_json(&args.target)?;
+        let text = before
+            .as_deref()
+            .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8"));
+        let after = daemon_config::set_key(text, "proxies", Some(&json_value(&proxy)))?;
+        (vec![FileChange::new(path, before, after)], true)
+    } else {
+        let path = dropin_path(&args.place, rootless);
+        let before = files::read(&path)?;
+        (
+            vec![FileChange::new(path, before, dropin_text(&proxy))],
+            false,
+        )
+    };
+    apply::run(
+        vec![plan(
+            &args.target,
+            &args.place,
+            &proxy,
+            None,
+            changes,
+            daemon_json,
+        )?],
+        &args.target,
+    )
+    .await
+}
+
+/// Removes the proxy from both places it can be, whichever exist.
+pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
+    let rootless = files::locate(args.target.config.as_deref()).1;
+    let mut changes = Vec::new();
+    let dropin = dropin_path(&args.place, rootless);
+    let dropin_before = files::read(&dropin)?;
+    let mut daemon_json = false;
+    let mut removed = dropin_before
+        .as_ref()
+        .map(|b| parse_dropin(&String::from_utf8_lossy(b)))
+        .unwrap_or_default();
+    if args.place.unit == ProxyUnit::Docker {
+        let (path, _, before) = read_daemon_json(&args.target)?;
+        if let Some(b) = &before {
+            let map = daemon_config::parse(b)?;
+            if map.contains_key("proxies") {
+                if removed.is_empty() {
+                    removed = from_json(&map);
+                }
+                let after = daemon_config::set_key(Some(std::str::from_utf8(b)?), "proxies", None)?;
+                changes.push(FileChange::new(path, before.clone(), after));
+                daemon_json = true;
+            }
+        }
+    }
+    if dropin_before.is_some() {
+        changes.push(FileChange::remove(dropin, dropin_before));
+    }
+    if changes.is_empty() {
+        crate::output::stdout("no proxy set by daemon.json or the drop-in; nothing to change.\n");
+        return Ok(());
+    }
+    let plan = plan(
+        &args.target,
+        &args.place,
+        &Proxy::default(),
+        Some(&removed),
+        changes,
+        daemon_json,
+    )?;
+    apply::run(vec![plan], &args.target).await
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProxyReport {
+    pub daemon_json: Option<Proxy>,
+    pub daemon_json_path: String,
+    pub dropin: Option<Proxy>,
+    pub dropin_path: String,
+    /// What the running daemon reports (`docker info`), when it answers.
+    pub live: Option<Proxy>,
+}
+
+pub async fn show(args: &ProxyShowArgs) -> Result<ProxyReport> {
+    let (path, rootless) = files::locate(args.config.as_deref());
+    let daemon_json = match files::read(&path)? {
+        Some(b) => daemon_config::parse(&b)
+            .ok()
+            .map(|m| from_json(&m))
+            .filter(|p| !p.is_empty()),
+        None => None,
+    };
+    let dropin = dropin_path(&args.place, rootless);
+    let from_dropin = files::read(&dropin)?
+        .map(|b| parse_dropin(&String::from_utf8_lossy(&b)))
+        .filter(|p| !p.is_empty());
+    let live = match (args.place.unit, Engine::from_env()) {
+        (ProxyUnit::Docker, Ok(e)) => e.info().await.ok().map(|i| Proxy {
+            http: Some(i.http_proxy).filter(|s| !s.is_empty()),
+            https: Some(i.https_proxy).filter(|s| !s.is_empty()),
+            no_proxy: None,
+        }),
+        _ => None,
+    };
+    Ok(ProxyReport {
+        daemon_json: daemon_json.map(|p| p.masked()),
+        daemon_json_path: path.display().to_string(),
+        dropin: from_dropin.map(|p| p.masked()),
+        dropin_path: dropin.display().to_string(),
+        live: live.map(|p| p.masked()),
+    })
+}
+
+pub fn render(r: &ProxyReport) -> String {
+    let line = |p: &Option<Proxy>| match p {
+        Some(p) if !p.is_empty() => format!(
+            "HTTP {} / HTTPS {} / no-proxy {}",
+            p.http.as_deref().unwrap_or("-"),
+            p.https.as_deref().unwrap_or("-"),
+            p.no_proxy.as_deref().unwrap_or("-")
+        ),
+        _ => "none".into(),
+    };
+    format!(
+        "daemon.json ({}): {}\nsystemd drop-in ({}): {}\nlive daemon: {}\n",
+        r.daemon_json_path,
+        line(&r.daemon_json),
+        r.dropin_path,
+        line(&r.dropin),
+        match &r.live {
+            Some(_) => line(&r.live),
+            None => "not reachable".into(),
+        }
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masking_matches_docker_info() {
+        assert_eq!(
+            mask("http://user:s3cret@proxy.corp:3128"),
+            "http://xxxxx:xxxxx@proxy.corp:3128"
+        );
+        assert_eq!(mask("http://proxy.corp:3128"), "http://proxy.corp:3128");
+    }
+
+    #[test]
+    fn dropin_round_trip() {
+        let p = Proxy {
+            http: Some("http://p:3128".into()),
+            https: Some("http://p:3128".into()),
+            no_proxy: Some("localhost,127.0.0.1".into()),
+        };
+        let text = dropin_text(&p);
+        assert_eq!(text, "# Written by mirrorctl (mirrorctl proxy set).\n[Service]\nEnvironment=\"HTTP_PROXY=http://p:3128\"\nEnvironment=\"HTTPS_PROXY=http://p:3128\"\nEnvironment=\"NO_PROXY=localhost,127.0.0.1\"\n");
+        assert_eq!(parse_dropin(&text), p);
+        assert_eq!(
+            parse_dropin("[Service]\nEnvironment=\"http_proxy=http://a:1\" \"NO_PROXY=x\"\n")
+                .no_proxy
+                .as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn bad_proxies_are_refused_without_showing_the_password() {
+        let e = validate("ftp://u:pw@x").unwrap_err().to_string();
+        assert!(!e.contains("pw"), "{e}");
+        assert!(validate("proxy.corp:3128").is_err());
+        assert!(validate("socks5://127.0.0.1:1080").is_ok());
+    }
+}

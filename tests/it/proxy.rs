@@ -1,0 +1,145 @@
+//! `proxy set|show|unset`: a systemd drop-in against a real dockerd (Engine 20.10 has no daemon.json `proxies`), and
+//! daemon.json `proxies` on fixtures. Credentials never show.
+
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::Sandbox;
+
+const PROXY: &str = "http://ops:s3cret@127.0.0.1:3128";
+const MASKED: &str = "http://xxxxx:xxxxx@127.0.0.1:3128";
+
+fn run(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
+    sb.mirrorctl()
+        .env("PATH", d.path_env())
+        .env("DOCKER_HOST", d.host())
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(args)
+        .arg("--systemd-dir")
+        .arg(d.dir.join("systemd"))
+        .arg("--config")
+        .arg(&d.config)
+        .output()
+        .unwrap()
+}
+
+fn all_text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn proxy_set_shows_in_docker_info_and_unset_removes_it() {
+    let sb = Sandbox::new();
+    let d = Dockerd::start(
+        &sb.path().join("dockerd"),
+        "{\n  \"debug\": false\n}\n",
+        &[],
+    );
+    let out = run(
+        &sb,
+        &d,
+        &[
+            "proxy",
+            "set",
+            PROXY,
+            "--no-proxy",
+            "localhost,127.0.0.1",
+            "--init",
+            "systemd",
+            "--yes",
+        ],
+    );
+    assert!(out.status.success(), "{}\n{}", all_text(&out), d.log());
+    assert!(
+        !all_text(&out).contains("s3cret"),
+        "the password was printed:\n{}",
+        all_text(&out)
+    );
+    let dropin = d.dir.join("systemd/docker.service.d/http-proxy.conf");
+    assert!(std::fs::read_to_string(&dropin)
+        .unwrap()
+        .contains(&format!("Environment=\"HTTP_PROXY={PROXY}\"")));
+    assert_eq!(
+        std::fs::read_to_string(&d.config).unwrap(),
+        d.original,
+        "Engine 20.10: the drop-in, not daemon.json"
+    );
+    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+    assert!(
+        info.contains(&format!(" HTTP Proxy: {MASKED}\n"))
+            && info.contains(" No Proxy: localhost,127.0.0.1\n"),
+        "{info}"
+    );
+
+    let out = sb
+        .mirrorctl()
+        .env("DOCKER_HOST", d.host())
+        .args(["proxy", "show", "--json", "--systemd-dir"])
+        .arg(d.dir.join("systemd"))
+        .arg("--config")
+        .arg(&d.config)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["dropin"]["http"], MASKED);
+    assert_eq!(doc["live"]["https"], MASKED);
+    assert!(doc["daemon_json"].is_null());
+    assert!(!all_text(&out).contains("s3cret"));
+
+    let out = run(&sb, &d, &["proxy", "unset", "--init", "systemd", "--yes"]);
+    assert!(out.status.success(), "{}", all_text(&out));
+    assert!(!dropin.exists());
+    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+    // What is left is the test harness's own dead-end proxy from the unit's environment, not ours.
+    assert!(
+        !info.contains(MASKED) && info.contains(" HTTP Proxy: http://127.0.0.1:9\n"),
+        "{info}"
+    );
+}
+
+#[test]
+fn daemon_json_proxies_keep_the_rest_of_the_file() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    let before =
+        "{\n    \"registry-mirrors\": [\"https://m.example/\"],\n    \"log-level\": \"warn\"\n}\n";
+    std::fs::write(&path, before).unwrap();
+    let set = |extra: &[&str]| {
+        sb.mirrorctl()
+            .args([
+                "proxy",
+                "set",
+                PROXY,
+                "--method",
+                "daemon-json",
+                "--no-restart",
+                "--config",
+            ])
+            .arg(&path)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = set(&["--dry-run"]);
+    assert!(out.status.success(), "{}", all_text(&out));
+    let plan = all_text(&out);
+    assert!(
+        plan.contains("+    \"proxies\"") && plan.contains(MASKED) && !plan.contains("s3cret"),
+        "{plan}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    let out = set(&["--yes"]);
+    assert!(out.status.success(), "{}", all_text(&out));
+    let after = std::fs::read_to_string(&path).unwrap();
+    let v: Value = serde_json::from_str(&after).unwrap();
+    assert_eq!(v["proxies"]["https-proxy"], PROXY);
+    assert!(after.starts_with("{\n    \"registry-mirrors\": [\"https://m.example/\"],\n    \"log-level\": \"warn\",\n"), "{after}");
+    assert!(!all_text(&out).contains("s3cret"));
+}
