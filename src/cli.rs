@@ -181,6 +181,8 @@ pub struct ShowArgs {
     /// daemon.json to read (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub runtimes: crate::runtimes::Places,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -191,6 +193,8 @@ pub struct DoctorArgs {
     /// daemon.json to check (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub runtimes: crate::runtimes::Places,
     /// How dockerd is managed (for the unit's flags and state).
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,

@@ -52,9 +52,15 @@ pub struct Facts {
     pub unit_environment: Option<String>,
     /// `dockerd --validate` on the file, when the installed dockerd has it.
     pub validate: Option<Result<(), String>>,
+    /// Mirrors configured for containerd and the containers family.
+    pub runtimes: Vec<crate::runtimes::RuntimeMirrors>,
 }
 
-pub async fn gather(config: Option<&Path>, init: InitChoice) -> Facts {
+pub async fn gather(
+    config: Option<&Path>,
+    init: InitChoice,
+    places: &crate::runtimes::Places,
+) -> Facts {
     let (path, rootless) = files::locate(config);
     let service = Service::detect(init, rootless).ok();
     let info = match Engine::from_env() {
@@ -78,6 +84,7 @@ pub async fn gather(config: Option<&Path>, init: InitChoice) -> Facts {
         unit_result,
         unit_environment,
         validate,
+        runtimes: crate::runtimes::read(places),
     }
 }
 
@@ -257,6 +264,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         }
         (Ok(_), None) => {}
     }
+    check_runtimes(&f.runtimes, catalogue, &mut out);
     if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
         out.push(finding(
             "start-limit",
@@ -270,6 +278,40 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     DoctorReport {
         config: f.path.clone(),
         checks: out,
+    }
+}
+
+/// containerd and containers mirrors: closed ones, and hosts.toml files containerd's CRI plugin will not read.
+fn check_runtimes(
+    runtimes: &[crate::runtimes::RuntimeMirrors],
+    catalogue: &Catalogue,
+    out: &mut Vec<Finding>,
+) {
+    for rt in runtimes {
+        for m in &rt.mirrors {
+            if let Some(entry) = catalogue
+                .find_by_url(m)
+                .filter(|e| e.status == Status::Closed)
+            {
+                out.push(finding(
+                    "mirror-closed",
+                    Severity::Error,
+                    format!(
+                        "{} mirror {m} of {} in {} is closed ({})",
+                        rt.runtime, rt.registry, rt.file, entry.notes
+                    ),
+                    Some("replace it: mirrorctl apply --target containerd|containers"),
+                ));
+            }
+        }
+        if let Some(p) = &rt.problem {
+            out.push(finding(
+                "containerd-config-path",
+                Severity::Warning,
+                p.clone(),
+                Some("mirrorctl apply --target containerd adds config_path"),
+            ));
+        }
     }
 }
 
@@ -517,6 +559,7 @@ mod tests {
             unit_result: None,
             unit_environment: None,
             validate: None,
+            runtimes: vec![],
         }
     }
 

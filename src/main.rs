@@ -14,6 +14,7 @@ mod probe;
 mod proxy;
 mod registry;
 mod render;
+mod runtimes;
 mod service;
 mod show;
 mod targets;
@@ -69,7 +70,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
         Command::Show(args) => {
-            let report = show::show(args.config.as_deref()).await?;
+            let report = show::show(args.config.as_deref(), &args.runtimes).await?;
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
@@ -78,7 +79,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Doctor(args) => {
-            let facts = doctor::gather(args.config.as_deref(), args.init).await;
+            let facts = doctor::gather(args.config.as_deref(), args.init, &args.runtimes).await;
             let report = doctor::check(&facts, &catalogue::Catalogue::builtin());
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));

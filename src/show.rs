@@ -18,6 +18,8 @@ pub struct ShowReport {
     pub file: FileState,
     pub differences: Vec<Difference>,
     pub mirrors: Vec<Annotation>,
+    /// containerd and podman/cri-o/skopeo mirrors, for every runtime whose files exist.
+    pub runtimes: Vec<crate::runtimes::RuntimeMirrors>,
 }
 
 #[derive(Debug, Serialize)]
@@ -81,19 +83,21 @@ pub struct ProbeNote {
 }
 
 /// Gathers the live and file states; neither failing stops the other.
-pub async fn show(config: Option<&Path>) -> Result<ShowReport> {
+pub async fn show(config: Option<&Path>, places: &crate::runtimes::Places) -> Result<ShowReport> {
     let (path, _) = files::locate(config);
     let engine = Engine::from_env()?;
     let info = engine.info().await;
     let file = read_file(&path);
-    Ok(build(
+    let mut report = build(
         &engine.host,
         info,
         file,
         &Catalogue::builtin(),
         crate::cache::load().as_ref(),
         SystemTime::now(),
-    ))
+    );
+    report.runtimes = crate::runtimes::read(places);
+    Ok(report)
 }
 
 pub fn read_file(path: &Path) -> FileState {
@@ -202,6 +206,7 @@ pub fn build(
         file,
         differences,
         mirrors,
+        runtimes: vec![],
     }
 }
 
@@ -334,6 +339,22 @@ pub fn render(r: &ShowReport) -> String {
     }
     if r.differences.is_empty() && r.live.reachable && r.file.error.is_none() {
         s.push_str("\nThe daemon uses exactly the mirrors in the file.\n");
+    }
+    for rt in &r.runtimes {
+        s.push_str(&format!(
+            "\n{} mirrors of {} ({}):\n",
+            rt.runtime, rt.registry, rt.file
+        ));
+        for m in &rt.mirrors {
+            let note = match Catalogue::builtin().find_by_url(m).map(|c| c.status) {
+                Some(Status::Closed) => " — CLOSED per the catalogue",
+                _ => "",
+            };
+            s.push_str(&format!("  {m}{note}\n"));
+        }
+        if let Some(p) = &rt.problem {
+            s.push_str(&format!("  problem: {p}\n"));
+        }
     }
     for d in &r.differences {
         s.push_str(&format!(

@@ -37,7 +37,8 @@ fn doctor(sb: &Sandbox, config: &str, path_env: &std::ffi::OsString) -> (Value, 
             )
             .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
             .args(["doctor", "--init", "systemd", "--config"])
-            .arg(&file);
+            .arg(&file)
+            .args(sb.runtime_places());
         if json {
             c.arg("--json");
         }
@@ -178,4 +179,72 @@ fn a_broken_file_and_a_clean_one() {
             .all(|(id, s)| s == "ok" || id == "daemon-reachable"),
         "{got:?}"
     );
+}
+
+#[test]
+fn containerd_and_containers_mirrors_are_checked_too() {
+    let sb = Sandbox::new();
+    let path = stub_systemctl(&sb, &[("Result", "success"), ("MainPID", "0")]);
+    let rt = sb.path().join("runtimes");
+    std::fs::create_dir_all(rt.join("containerd/certs.d/docker.io")).unwrap();
+    std::fs::create_dir_all(rt.join("containers/registries.conf.d")).unwrap();
+    // config.toml without config_path: the CRI plugin will not read hosts.toml.
+    std::fs::write(rt.join("containerd/config.toml"), "version = 2\n").unwrap();
+    std::fs::write(
+        rt.join("containerd/certs.d/docker.io/hosts.toml"),
+        "server = \"https://registry-1.docker.io\"\n[host.\"https://docker.mirrors.ustc.edu.cn\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        rt.join("containers/registries.conf.d/10-old.conf"),
+        "[[registry]]\nprefix = \"docker.io\"\nlocation = \"registry-1.docker.io\"\n[[registry.mirror]]\nlocation = \"hub-mirror.c.163.com\"\n",
+    )
+    .unwrap();
+    let (doc, code, _) = doctor(&sb, "{}", &path);
+    assert_eq!(code, 1);
+    let checks = doc["checks"].as_array().unwrap();
+    let closed: Vec<&str> = checks
+        .iter()
+        .filter(|c| c["id"] == "mirror-closed" && c["severity"] == "error")
+        .map(|c| c["reason"].as_str().unwrap())
+        .collect();
+    assert!(
+        closed
+            .iter()
+            .any(|r| r.contains("containerd") && r.contains("ustc")),
+        "{closed:?}"
+    );
+    assert!(
+        closed
+            .iter()
+            .any(|r| r.contains("containers") && r.contains("163")),
+        "{closed:?}"
+    );
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["id"] == "containerd-config-path" && c["severity"] == "warning"),
+        "{doc:#}"
+    );
+
+    let out = sb
+        .mirrorctl()
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", sb.path().join("no.sock").display()),
+        )
+        .args(["show", "--json", "--config"])
+        .arg(sb.path().join("daemon.json"))
+        .args(sb.runtime_places())
+        .output()
+        .unwrap();
+    let show: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runtimes = show["runtimes"].as_array().unwrap();
+    assert_eq!(runtimes.len(), 2, "{show:#}");
+    assert_eq!(runtimes[0]["runtime"], "containerd");
+    assert_eq!(
+        runtimes[0]["mirrors"][0],
+        "https://docker.mirrors.ustc.edu.cn"
+    );
+    assert_eq!(runtimes[1]["mirrors"][0], "https://hub-mirror.c.163.com");
 }

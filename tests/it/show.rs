@@ -19,7 +19,8 @@ fn show_prints_what_docker_info_prints_and_reports_drift() {
         c.env("DOCKER_HOST", d.host())
             .arg("show")
             .arg("--config")
-            .arg(&d.config);
+            .arg(&d.config)
+            .args(sb.runtime_places());
         if json {
             c.arg("--json");
         }
@@ -77,6 +78,7 @@ fn show_prints_what_docker_info_prints_and_reports_drift() {
         .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
         .args(["doctor", "--json", "--init", "systemd", "--config"])
         .arg(&d.config)
+        .args(sb.runtime_places())
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -106,6 +108,7 @@ fn show_without_a_daemon_still_reads_the_file() {
         )
         .args(["show", "--json", "--config"])
         .arg(&path)
+        .args(sb.runtime_places())
         .output()
         .unwrap();
     assert!(out.status.success());

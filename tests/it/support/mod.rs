@@ -45,6 +45,20 @@ impl Sandbox {
         c
     }
 
+    /// Flags that point `show` and `doctor` at this sandbox's containerd and containers files, never the machine's.
+    pub fn runtime_places(&self) -> Vec<std::ffi::OsString> {
+        let p = self.path().join("runtimes");
+        [
+            ("--containerd-config", p.join("containerd/config.toml")),
+            ("--containerd-hosts-dir", p.join("containerd/certs.d")),
+            ("--containers-conf", p.join("containers/registries.conf")),
+            ("--containers-dir", p.join("containers/registries.conf.d")),
+        ]
+        .into_iter()
+        .flat_map(|(flag, path)| [flag.into(), path.into_os_string()])
+        .collect()
+    }
+
     /// Writes a catalogue whose mirrors are `(name, url)`, all active.
     pub fn catalogue(&self, mirrors: &[(&str, String)]) -> PathBuf {
         let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");

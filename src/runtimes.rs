@@ -1,0 +1,206 @@
+//! The mirrors other runtimes are configured with: containerd's hosts.toml files and the containers family's
+//! registries.conf (+ drop-ins). Read for `show` and `doctor`; pure parsers, one thin reader.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml_edit::{DocumentMut, Item};
+
+/// Where to look; `show` and `doctor` take these as flags so tests can point them at temp dirs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Places {
+    /// containerd's config.toml (its CRI `config_path` says where hosts.toml files live).
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/etc/containerd/config.toml"
+    )]
+    pub containerd_config: PathBuf,
+    /// Where containerd's hosts.toml files live when config.toml does not say.
+    #[arg(long, value_name = "DIR", default_value = "/etc/containerd/certs.d")]
+    pub containerd_hosts_dir: PathBuf,
+    /// The containers family's main registries.conf.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/etc/containers/registries.conf"
+    )]
+    pub containers_conf: PathBuf,
+    /// The containers family's drop-in directory.
+    #[arg(
+        long,
+        value_name = "DIR",
+        default_value = "/etc/containers/registries.conf.d"
+    )]
+    pub containers_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RuntimeMirrors {
+    /// `containerd` or `containers`.
+    pub runtime: &'static str,
+    pub file: String,
+    pub registry: String,
+    /// Mirror URLs in the order the runtime tries them (containers' locations get an https:// or http:// scheme).
+    pub mirrors: Vec<String>,
+    /// Something the runtime will not do as the file suggests, in plain words.
+    pub problem: Option<String>,
+}
+
+/// The `[host."URL"]` keys of a hosts.toml, in file order.
+pub fn hosts_toml_mirrors(text: &str) -> Vec<String> {
+    let Ok(doc) = text.parse::<DocumentMut>() else {
+        return vec![];
+    };
+    doc.get("host")
+        .and_then(Item::as_table_like)
+        .map(|t| t.iter().map(|(k, _)| k.to_owned()).collect())
+        .unwrap_or_default()
+}
+
+/// `[[registry]]` entries with mirrors: (prefix or location, mirror URLs).
+pub fn registries_conf_mirrors(text: &str) -> Vec<(String, Vec<String>)> {
+    let Ok(doc) = text.parse::<DocumentMut>() else {
+        return vec![];
+    };
+    let Some(regs) = doc.get("registry").and_then(Item::as_array_of_tables) else {
+        return vec![];
+    };
+    regs.iter()
+        .filter_map(|r| {
+            let name = r
+                .get("prefix")
+                .or_else(|| r.get("location"))
+                .and_then(Item::as_str)?
+                .to_owned();
+            let mirrors: Vec<String> = r
+                .get("mirror")
+                .and_then(Item::as_array_of_tables)
+                .map(|ms| {
+                    ms.iter()
+                        .filter_map(|m| {
+                            let loc = m.get("location").and_then(Item::as_str)?;
+                            let insecure =
+                                m.get("insecure").and_then(Item::as_bool).unwrap_or(false);
+                            Some(format!(
+                                "{}://{loc}",
+                                if insecure { "http" } else { "https" }
+                            ))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            (!mirrors.is_empty()).then_some((name, mirrors))
+        })
+        .collect()
+}
+
+/// Everything configured, for every runtime whose files exist.
+pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
+    let mut out = Vec::new();
+    let config = std::fs::read_to_string(&p.containerd_config).ok();
+    let check = config.as_deref().map(|t| {
+        let major = match t
+            .parse::<toml::Table>()
+            .ok()
+            .and_then(|v| v.get("version").and_then(toml::Value::as_integer))
+        {
+            Some(3) => crate::targets::containerd::Major::V2,
+            _ => crate::targets::containerd::Major::V1,
+        };
+        crate::targets::containerd::ensure_config_path(
+            Some(t),
+            major,
+            &p.containerd_hosts_dir.display().to_string(),
+        )
+    });
+    let (hosts_dir, problem) = match &check {
+        Some(Ok(c)) if c.after.is_none() => (PathBuf::from(&c.hosts_dir), None),
+        Some(Err(e)) => (p.containerd_hosts_dir.clone(), Some(format!("{e:#}"))),
+        _ => (
+            p.containerd_hosts_dir.clone(),
+            Some(format!(
+                "{} does not set config_path: the CRI plugin (kubelet, nerdctl) ignores hosts.toml",
+                p.containerd_config.display()
+            )),
+        ),
+    };
+    for (registry, file) in dir_entries(&hosts_dir).into_iter().map(|d| {
+        let name = d
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        (name, d.join("hosts.toml"))
+    }) {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            out.push(RuntimeMirrors {
+                runtime: "containerd",
+                file: file.display().to_string(),
+                registry,
+                mirrors: hosts_toml_mirrors(&text),
+                problem: problem.clone(),
+            });
+        }
+    }
+    let mut conf_files = vec![p.containers_conf.clone()];
+    let mut dropins: Vec<PathBuf> = dir_entries(&p.containers_dir)
+        .into_iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "conf"))
+        .collect();
+    dropins.sort();
+    conf_files.extend(dropins);
+    for file in conf_files {
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            for (registry, mirrors) in registries_conf_mirrors(&text) {
+                out.push(RuntimeMirrors {
+                    runtime: "containers",
+                    file: file.display().to_string(),
+                    registry,
+                    mirrors,
+                    problem: None,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn dir_entries(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_what_apply_writes() {
+        let mirrors = vec![
+            "https://a.example/".to_owned(),
+            "http://127.0.0.1:5000/".to_owned(),
+        ];
+        let hosts = crate::targets::containerd::hosts_toml("docker.io", &mirrors);
+        assert_eq!(
+            hosts_toml_mirrors(&hosts),
+            ["https://a.example", "http://127.0.0.1:5000"]
+        );
+        let conf = crate::targets::containers::dropin("docker.io", &mirrors);
+        assert_eq!(
+            registries_conf_mirrors(&conf),
+            [(
+                "docker.io".to_owned(),
+                vec![
+                    "https://a.example".to_owned(),
+                    "http://127.0.0.1:5000".to_owned()
+                ]
+            )]
+        );
+    }
+}
