@@ -73,9 +73,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
                         &mirrors,
                     )?);
                 } else {
-                    output::stderr(
-                        "skipping docker: its registry-mirrors only apply to docker.io\n",
-                    );
+                    output::info("skipping docker: its registry-mirrors only apply to docker.io\n");
                 }
             }
             TargetKind::Containerd => plans.push(containerd_plan(args, &mirrors).await?),
@@ -257,7 +255,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
         &daemon_config::parse(&after)?,
     ))?;
-    output::stderr(&format!("restoring {}\n", newest.display()));
+    output::info(&format!("restoring {}\n", newest.display()));
     let plan = Plan {
         target: "docker",
         notes: vec![],
@@ -306,7 +304,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
     if !opts.source.mirrors.is_empty() {
         let given = daemon_config::normalize_mirrors(&opts.source.mirrors)?;
         if no_probe {
-            output::stderr("using the --mirror list as given (not probed)\n");
+            output::info("using the --mirror list as given (not probed)\n");
             return Ok(given);
         }
         let mut only = Catalogue {
@@ -333,7 +331,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             }
             .into());
         }
-        output::stderr(&format!(
+        output::info(&format!(
             "all {} --mirror addresses passed a probe just now\n",
             given.len()
         ));
@@ -347,7 +345,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         .filter(|r| r.fingerprint == fingerprint && r.image == image && r.registry == opts.registry)
     {
         Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
-            output::stderr(&format!(
+            output::info(&format!(
                 "using the probe from {} ago ({} mirrors, same catalogue)\n",
                 humantime::format_duration(Duration::from_secs(
                     age(&r).unwrap_or_default().as_secs()
@@ -357,9 +355,9 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             r
         }
         _ => {
-            output::stderr("no probe of this catalogue in the last 10 minutes; probing now\n");
+            output::info("no probe of this catalogue in the last 10 minutes; probing now\n");
             let r = probe::command::probe(opts, &catalogue).await?;
-            output::stderr(&(crate::render::probe_table(&r, None) + "\n"));
+            output::info(&(crate::render::probe_table(&r, None) + "\n"));
             r
         }
     };
@@ -401,7 +399,7 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
     for p in plans.iter().filter(|p| !p.is_noop()) {
         if let Err(e) = transaction::execute(p).await {
             if !done.is_empty() {
-                output::stderr(&format!("note: {} stay applied\n", done.join(", ")));
+                output::info(&format!("note: {} stay applied\n", done.join(", ")));
             }
             return Err(e);
         }

@@ -6,6 +6,14 @@ use anyhow::{bail, Context, Result};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 
+/// Mirrors open and close monthly; past this age the built-in list deserves a warning.
+pub const STALE_DAYS: u64 = 180;
+
+/// The user's own catalogue, merged over the built-in one: `$XDG_CONFIG_HOME/mirrorctl/mirrors.toml`.
+pub fn user_path() -> Option<PathBuf> {
+    dirs::config_dir().map(|d| d.join("mirrorctl").join("mirrors.toml"))
+}
+
 /// The catalogue shipped inside the binary, so that `probe` works on a fresh machine with no files.
 pub const BUILTIN: &str = include_str!("../catalogue/mirrors.toml");
 
@@ -59,14 +67,17 @@ pub struct Catalogue {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FileFormat {
+    /// Optional in a user's own file; the built-in one has it (a unit test checks).
+    #[serde(default)]
     catalogue: Header,
     #[serde(default, rename = "mirror")]
     mirrors: Vec<Entry>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct Header {
+    #[serde(default)]
     updated: String,
     /// The registry entries stand in for unless they say otherwise (default docker.io).
     #[serde(default)]
@@ -143,6 +154,23 @@ impl Catalogue {
             updated: file.catalogue.updated,
             mirrors,
         })
+    }
+
+    /// Entries of `other` replace the same-named ones (to override a status or notes) or are added after them.
+    pub fn merge(&mut self, other: Catalogue) {
+        for m in other.mirrors {
+            match self.mirrors.iter_mut().find(|x| x.name == m.name) {
+                Some(slot) => *slot = m,
+                None => self.mirrors.push(m),
+            }
+        }
+    }
+
+    /// How old the catalogue is, in days, when that is more than `STALE_DAYS`.
+    pub fn stale_days(&self, now: std::time::SystemTime) -> Option<u64> {
+        let updated = humantime::parse_rfc3339_weak(&format!("{} 00:00:00", self.updated)).ok()?;
+        let days = now.duration_since(updated).ok()?.as_secs() / 86_400;
+        (days > STALE_DAYS).then_some(days)
     }
 
     /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
@@ -308,6 +336,37 @@ mod tests {
             .selection(true, "docker.io")
             .iter()
             .all(|m| m.registry == "docker.io"));
+    }
+
+    #[test]
+    fn user_entries_override_and_add() {
+        let mut c = Catalogue::builtin();
+        let n = c.mirrors.len();
+        let user = Catalogue::parse(
+            "[[mirror]]\nname = \"ustc\"\nurl = \"https://docker.mirrors.ustc.edu.cn\"\nstatus = \"active\"\nnotes = \"campus\"\n\n[[mirror]]\nname = \"mine\"\nurl = \"https://hub.example.lan\"\nstatus = \"active\"\n",
+            Origin::File("/u/mirrors.toml".into()),
+        )
+        .unwrap();
+        c.merge(user);
+        assert_eq!(c.mirrors.len(), n + 1);
+        let ustc = c.mirrors.iter().find(|m| m.name == "ustc").unwrap();
+        assert_eq!(
+            (ustc.status, ustc.origin.clone()),
+            (Status::Active, Origin::File("/u/mirrors.toml".into()))
+        );
+        assert_eq!(c.mirrors.last().unwrap().name, "mine");
+    }
+
+    #[test]
+    fn staleness() {
+        let c = Catalogue {
+            updated: "2026-01-01".into(),
+            mirrors: vec![],
+        };
+        let day = std::time::Duration::from_secs(86_400);
+        let t0 = humantime::parse_rfc3339("2026-01-01T00:00:00Z").unwrap();
+        assert_eq!(c.stale_days(t0 + day * 100), None);
+        assert_eq!(c.stale_days(t0 + day * 200), Some(200));
     }
 
     #[test]

@@ -18,10 +18,19 @@ use crate::service::InitChoice;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Only results and errors: no progress, notes or summaries on stderr.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// List the catalogue: provider, status, notes, where each entry comes from, and the last probe result.
+    #[command(after_help = "Examples:\n  mirrorctl list\n  mirrorctl list --all --json")]
+    List(ListArgs),
     /// Pull-test every mirror of the catalogue with the registry v2 protocol and rank them.
     #[command(
         after_help = "Examples:\n  mirrorctl probe\n  mirrorctl probe --all --json\n  mirrorctl probe --mirror https://abc123.mirror.aliyuncs.com --image library/busybox"
@@ -45,6 +54,13 @@ pub enum Command {
     /// Set, show or unset the HTTP proxy dockerd (or containerd) pulls through.
     #[command(subcommand)]
     Proxy(ProxyCommand),
+    /// Print a shell completion script, e.g. `mirrorctl completions bash > /etc/bash_completion.d/mirrorctl`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `mirrorctl man | man -l -`.
+    Man,
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -272,6 +288,18 @@ pub struct ProxyShowArgs {
     #[command(flatten)]
     pub place: ProxyPlace,
     /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ListArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Only mirrors of this registry (default: all registries).
+    #[arg(long, value_name = "HOST")]
+    pub registry: Option<String>,
+    /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -9,6 +9,7 @@ mod dockerd_flags;
 mod doctor;
 mod engine;
 mod http;
+mod list;
 mod output;
 mod probe;
 mod proxy;
@@ -36,6 +37,7 @@ pub mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     http::install_crypto();
+    output::configure(cli.quiet, cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -53,6 +55,50 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::List(args) => {
+            let registry = args.registry.clone().unwrap_or_else(|| "docker.io".into());
+            let catalogue = probe::command::load_catalogue(&args.source, &registry)?;
+            let report = list::build(
+                &catalogue,
+                args.source.all,
+                args.registry.as_deref(),
+                cache::load().as_ref(),
+                std::time::SystemTime::now(),
+            );
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&list::render(&report, output::terminal_width()));
+                output::info(&format!(
+                    "catalogue of {}; {} entries shown{}\n",
+                    report.catalogue_updated,
+                    report.entries.len(),
+                    if args.source.all {
+                        ""
+                    } else {
+                        " (closed ones with --all)"
+                    }
+                ));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "mirrorctl",
+                &mut out,
+            );
+            output::stdout(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
+            output::stdout(&String::from_utf8_lossy(&out));
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Probe(args) => {
             let catalogue = probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
             let report = probe::command::probe(&args.opts, &catalogue).await?;
@@ -60,7 +106,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 output::stdout(&(render::probe_table(&report, output::terminal_width()) + "\n"));
-                output::stderr(&(render::probe_summary(&report) + "\n"));
+                output::detail(&render::probe_details(&report));
+                output::info(&(render::probe_summary(&report) + "\n"));
             }
             Ok(if report.passed().next().is_some() {
                 ExitCode::SUCCESS

@@ -3,6 +3,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn stdout(s: &str) {
     let mut out = std::io::stdout().lock();
@@ -13,6 +14,34 @@ pub fn stdout(s: &str) {
     }
 }
 
+static QUIET: AtomicBool = AtomicBool::new(false);
+static VERBOSE: AtomicBool = AtomicBool::new(false);
+
+/// `-q` silences `info`; `-v` enables `detail`. Set once by main before any command runs.
+pub fn configure(quiet: bool, verbose: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
+    VERBOSE.store(verbose, Ordering::Relaxed);
+}
+
+pub fn verbose() -> bool {
+    VERBOSE.load(Ordering::Relaxed)
+}
+
+/// Progress and explanations on stderr (what is being done, summaries, notes); `-q` silences them.
+pub fn info(s: &str) {
+    if !QUIET.load(Ordering::Relaxed) {
+        stderr(s);
+    }
+}
+
+/// Per-mirror details (phase timings, HTTP statuses) on stderr, with `-v` only.
+pub fn detail(s: &str) {
+    if verbose() {
+        stderr(s);
+    }
+}
+
+/// Always shown: prompts and errors.
 pub fn stderr(s: &str) {
     let _ = std::io::stderr().write_all(s.as_bytes());
 }

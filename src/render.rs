@@ -72,6 +72,47 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
     t.to_string()
 }
 
+/// `-v`: per mirror, the address, every phase's time and every request with its status.
+pub fn probe_details(report: &Report) -> String {
+    let mut s = String::new();
+    for r in &report.results {
+        s.push_str(&format!(
+            "{} ({}){}\n",
+            r.name,
+            r.url,
+            r.address
+                .as_deref()
+                .map(|a| format!(" at {a}"))
+                .unwrap_or_default()
+        ));
+        let p = &r.phases;
+        let phases: Vec<String> = [
+            ("dns", p.dns_ms),
+            ("connect", p.connect_ms),
+            ("tls", p.tls_ms),
+            ("first byte", p.ttfb_ms),
+            ("token", p.token_ms),
+            ("manifest", p.manifest_ms),
+            ("blob", p.blob_ms),
+        ]
+        .into_iter()
+        .filter_map(|(n, v)| v.map(|ms| format!("{n} {}", millis(ms))))
+        .collect();
+        s.push_str(&format!(
+            "  phases: {}\n",
+            if phases.is_empty() {
+                "-".into()
+            } else {
+                phases.join(", ")
+            }
+        ));
+        for req in &r.requests {
+            s.push_str(&format!("  {req}\n"));
+        }
+    }
+    s
+}
+
 /// The line under the table: what was probed and how it went.
 pub fn probe_summary(report: &Report) -> String {
     let ok = report.passed().count();

@@ -175,7 +175,7 @@ pub async fn execute(plan: &Plan) -> Result<()> {
     {
         if let Ok(info) = engine.info().await {
             if info.containers_running > 0 && !info.live_restore_enabled {
-                output::stderr(&format!(
+                output::info(&format!(
                     "note: restarting docker stops {} running container(s); `--reload` applies mirrors without stopping them\n",
                     info.containers_running
                 ));
@@ -202,10 +202,10 @@ pub async fn execute(plan: &Plan) -> Result<()> {
     if written.is_empty() {
         return Err(why); // nothing was touched
     }
-    output::stderr(&format!("{why:#}\nrolling back…\n"));
+    output::info(&format!("{why:#}\nrolling back…\n"));
     let restored = roll_back(plan, &written).await;
     if let Err(e) = &restored {
-        output::stderr(&format!("rollback trouble: {e:#}\n"));
+        output::info(&format!("rollback trouble: {e:#}\n"));
     }
     Err(RolledBack {
         what: format!("{why:#}"),
@@ -218,16 +218,16 @@ pub async fn execute(plan: &Plan) -> Result<()> {
 fn write_one(c: &FileChange) -> Result<()> {
     if let Some(old) = &c.before {
         let b = files::backup(&c.path, old)?;
-        output::stderr(&format!("backed up to {}\n", b.display()));
+        output::info(&format!("backed up to {}\n", b.display()));
     }
     match &c.after {
         Some(bytes) => {
             files::write_atomic(&c.path, bytes, c.check)?;
-            output::stderr(&format!("wrote {}\n", c.path.display()));
+            output::info(&format!("wrote {}\n", c.path.display()));
         }
         None => {
             remove(&c.path)?;
-            output::stderr(&format!("removed {}\n", c.path.display()));
+            output::info(&format!("removed {}\n", c.path.display()));
         }
     }
     Ok(())
@@ -244,14 +244,14 @@ async fn activate(plan: &Plan) -> Result<()> {
             return Ok(());
         }
         Activation::Restart(svc) => {
-            output::stderr(&format!("restarting: {}\n", svc.describe_restart(false)));
+            output::info(&format!("restarting: {}\n", svc.describe_restart(false)));
             svc.restart()
                 .await
                 .with_context(|| format!("{} did not restart with the new file", svc.unit))?;
             svc
         }
         Activation::Reload(svc) => {
-            output::stderr(&format!("reloading: {}\n", svc.describe_restart(true)));
+            output::info(&format!("reloading: {}\n", svc.describe_restart(true)));
             svc.reload()
                 .await
                 .with_context(|| format!("{} did not reload the new file", svc.unit))?;
@@ -319,7 +319,7 @@ async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
             Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
             None => remove(&c.path)?,
         }
-        output::stderr(&format!("restored {}\n", c.path.display()));
+        output::info(&format!("restored {}\n", c.path.display()));
     }
     match (&plan.activation, &plan.verify) {
         (Activation::Restart(svc), verify) => {

@@ -13,15 +13,28 @@ use crate::http::Clients;
 use crate::registry::manifest::Platform;
 use crate::registry::ImageRef;
 
-/// The catalogue the user asked for: built-in or a file, plus `--mirror` entries.
-pub fn load_catalogue(source: &Source, source_registry: &str) -> Result<Catalogue> {
-    let source_registry = source_registry.to_owned();
+/// The catalogue the user asked for: a `--catalogue` file alone, or the built-in one with the user's own file
+/// merged over it; then `--mirror` entries.
+pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
     let mut c = match &source.catalogue {
         Some(path) => Catalogue::load(path)?,
-        None => Catalogue::builtin(),
+        None => {
+            let mut c = Catalogue::builtin();
+            if let Some(days) = c.stale_days(SystemTime::now()) {
+                crate::output::info(&format!(
+                    "warning: the built-in catalogue is from {} ({days} days ago) and mirrors change monthly; add ones you know with --mirror URL or in {}\n",
+                    c.updated,
+                    catalogue::user_path().map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p.display().to_string())
+                ));
+            }
+            if let Some(path) = catalogue::user_path().filter(|p| p.exists()) {
+                c.merge(Catalogue::load(&path)?);
+            }
+            c
+        }
     };
     for url in &source.mirrors {
-        c.add_url(url, &source_registry)?;
+        c.add_url(url, registry)?;
     }
     Ok(c)
 }

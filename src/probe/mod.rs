@@ -92,6 +92,8 @@ pub async fn run(
 #[derive(Default)]
 struct Progress {
     step: Step,
+    /// `GET url → status` for each request, for `-v` and `--json`.
+    requests: Vec<String>,
     phases: Phases,
     address: Option<SocketAddr>,
     blob_size: u64,
@@ -140,6 +142,7 @@ pub async fn probe_one(
         total_ms: ms(started),
         address: p.address.map(|a| a.to_string()),
         phases: p.phases,
+        requests: p.requests,
     }
 }
 
@@ -178,6 +181,7 @@ async fn pull(
 
     p.step = Step::Ping;
     let pong = ping::ping(clients.ping_tls.clone(), &v2, &mut p.phases, &mut p.address).await?;
+    p.requests.push(format!("GET {v2} → {}", pong.status));
     let token = match pong.status {
         200 => {
             if !looks_like_registry(&pong.headers, &pong.body) {
@@ -194,7 +198,14 @@ async fn pull(
             Some(Challenge::Bearer { realm, service }) => {
                 p.step = Step::Token;
                 let t = Instant::now();
-                let token = fetch_token(clients, &realm, service.as_deref(), &s.image).await?;
+                let token = fetch_token(
+                    clients,
+                    &realm,
+                    service.as_deref(),
+                    &s.image,
+                    &mut p.requests,
+                )
+                .await?;
                 p.phases.token_ms = Some(ms(t));
                 Some(token)
             }
@@ -237,6 +248,7 @@ async fn pull(
         &s.image.reference,
         wanted.as_ref(),
         token.as_deref(),
+        &mut p.requests,
     )
     .await?;
     let layers = match parse_manifest(ct.as_deref(), &body)? {
@@ -255,6 +267,7 @@ async fn pull(
                 d.digest.as_str(),
                 Some(&d.digest),
                 token.as_deref(),
+                &mut p.requests,
             )
             .await?;
             match parse_manifest(ct.as_deref(), &body)? {
@@ -360,6 +373,7 @@ async fn fetch_token(
     realm: &str,
     service: Option<&str>,
     image: &ImageRef,
+    log: &mut Vec<String>,
 ) -> Result<String, Failure> {
     let mut url = Url::parse(realm).map_err(|_| {
         Failure::new(
@@ -374,6 +388,7 @@ async fn fetch_token(
         }
         q.append_pair("scope", &format!("repository:{}:pull", image.repository));
     }
+    let shown = url.clone();
     let r = clients.http.get(url).send().await.map_err(|e| {
         let f = failure::from_reqwest(Step::Token, &e);
         match f.status {
@@ -384,6 +399,7 @@ async fn fetch_token(
             ),
         }
     })?;
+    log.push(format!("GET {shown} → {}", r.status().as_u16()));
     match r.status().as_u16() {
         200 => {}
         429 => {
@@ -427,10 +443,12 @@ async fn get_manifest(
     reference: &str,
     expected: Option<&Digest>,
     token: Option<&str>,
+    log: &mut Vec<String>,
 ) -> Result<(Option<String>, Vec<u8>), Failure> {
     let url = v2
         .join(&format!("{repo}/manifests/{reference}"))
         .expect("a relative path joins");
+    log.push(format!("GET {url}"));
     let req = authorized(
         clients.http.get(url).header(ACCEPT, manifest::ACCEPT),
         token,
@@ -439,6 +457,9 @@ async fn get_manifest(
         .send()
         .await
         .map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
+    if let Some(last) = log.last_mut() {
+        last.push_str(&format!(" → {}", r.status().as_u16()));
+    }
     check(Step::Manifest, &r)?;
     let ct = r
         .headers()
@@ -490,6 +511,8 @@ async fn fetch_blob(
         .send()
         .await
         .map_err(|e| failure::from_reqwest(Step::Blob, &e))?;
+    p.requests
+        .push(format!("GET …/blobs/{digest} → {}", r.status().as_u16()));
     check(Step::Blob, &r)?;
     if is_html(r.headers(), b"") {
         return Err(not_a_registry(r.headers(), b""));

@@ -57,6 +57,7 @@ mod tests {
             total_ms: 0.0,
             address: None,
             phases: Phases::default(),
+            requests: vec![],
         }
     }
 

@@ -24,6 +24,9 @@ pub struct MirrorResult {
     /// The address the probe connected to, so a user can see which IP answered.
     pub address: Option<String>,
     pub phases: Phases,
+    /// Each request with its HTTP status, in order (`GET url → 200`).
+    #[serde(default)]
+    pub requests: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

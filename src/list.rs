@@ -1,0 +1,131 @@
+//! `mirrorctl list`: the catalogue for people, with where each entry comes from and what the last probe said.
+
+use std::time::SystemTime;
+
+use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, Mirror, Origin, Status};
+use crate::probe::Report;
+
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub catalogue_updated: String,
+    /// Set when the catalogue is older than 180 days.
+    pub stale_days: Option<u64>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Entry {
+    #[serde(flatten)]
+    pub mirror: Mirror,
+    /// `built-in`, the user's file, or `--mirror`.
+    pub from: String,
+    pub last_probe: Option<LastProbe>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LastProbe {
+    pub status: String,
+    pub latency_ms: Option<f64>,
+    pub throughput_bps: Option<f64>,
+    pub age_s: Option<u64>,
+}
+
+pub fn build(
+    c: &Catalogue,
+    include_closed: bool,
+    registry: Option<&str>,
+    probe: Option<&Report>,
+    now: SystemTime,
+) -> ListReport {
+    let age = probe
+        .and_then(|r| humantime::parse_rfc3339(&r.probed_at).ok())
+        .and_then(|t| now.duration_since(t).ok())
+        .map(|d| d.as_secs());
+    let entries = c
+        .mirrors
+        .iter()
+        .filter(|m| include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine)
+        .filter(|m| registry.is_none_or(|r| m.registry == r))
+        .map(|m| Entry {
+            from: match &m.origin {
+                Origin::BuiltIn => "built-in".into(),
+                Origin::File(p) => p.display().to_string(),
+                Origin::CommandLine => "--mirror".into(),
+            },
+            last_probe: m.normalized().and_then(|url| {
+                let hit = probe?.results.iter().find(|r| r.url == url)?;
+                Some(LastProbe {
+                    status: hit.status.to_string(),
+                    latency_ms: hit.latency_ms,
+                    throughput_bps: hit.throughput_bps,
+                    age_s: age,
+                })
+            }),
+            mirror: m.clone(),
+        })
+        .collect();
+    ListReport {
+        catalogue_updated: c.updated.clone(),
+        stale_days: c.stale_days(now),
+        entries,
+    }
+}
+
+pub fn render(r: &ListReport, width: Option<u16>) -> String {
+    let mut t = Table::new();
+    t.load_preset(UTF8_BORDERS_ONLY);
+    match width {
+        Some(w) => t
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(w),
+        None => t.set_content_arrangement(ContentArrangement::Disabled),
+    };
+    t.set_header([
+        "name",
+        "registry",
+        "url",
+        "status",
+        "provider",
+        "notes",
+        "from",
+        "last probe",
+    ]);
+    for e in &r.entries {
+        let m = &e.mirror;
+        let status = match (m.status, m.template) {
+            (_, true) => "template".to_owned(),
+            (s, false) => format!("{s:?}").to_lowercase(),
+        };
+        let probe = e.last_probe.as_ref().map_or("-".to_owned(), |p| {
+            let age = p
+                .age_s
+                .map(|s| {
+                    format!(
+                        ", {} ago",
+                        humantime::format_duration(std::time::Duration::from_secs(s / 60 * 60))
+                    )
+                })
+                .unwrap_or_default();
+            match p.latency_ms.filter(|_| p.status == "ok") {
+                Some(l) => format!("ok {}{age}", crate::render::millis(l)),
+                None => format!("{}{age}", p.status),
+            }
+        });
+        t.add_row(vec![
+            &m.name,
+            &m.registry,
+            &m.url,
+            &status,
+            &m.provider,
+            &m.notes,
+            &e.from,
+            &probe,
+        ]);
+    }
+    let mut s = t.to_string();
+    s.push('\n');
+    s
+}
