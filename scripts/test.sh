@@ -17,3 +17,17 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 cargo test --locked "$@"
+
+# In CI (or with MIRRORCTL_TEST_DEB=1): build the .deb, install it, and run the installed binary.
+if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
+  command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
+  bash scripts/package.sh
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo dpkg -i target/debian/mirrorctl_*.deb
+  /usr/bin/mirrorctl --version
+  ls /usr/share/man/man1/mirrorctl.1* >/dev/null
+  test -s /usr/share/bash-completion/completions/mirrorctl
+  $sudo dpkg -r mirrorctl
+  echo "package: the .deb installs, runs and uninstalls"
+fi
