@@ -24,6 +24,9 @@ pub struct Cli {
     /// Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).
+    #[arg(long, global = true, value_parser = ["en", "zh"])]
+    pub lang: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -56,6 +59,7 @@ pub enum Command {
     Proxy(ProxyCommand),
     /// Print a shell completion script, e.g. `mirrorctl completions bash > /etc/bash_completion.d/mirrorctl`.
     Completions {
+        /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
@@ -252,6 +256,7 @@ pub struct ProxyPlace {
     /// The service that pulls through the proxy.
     #[arg(long, value_enum, default_value_t = ProxyUnit::Docker)]
     pub unit: ProxyUnit,
+    /// Where to write the proxy: auto, daemon-json (Engine 23+) or a systemd drop-in.
     #[arg(long, value_enum, default_value_t = ProxyMethod::Auto)]
     pub method: ProxyMethod,
     /// systemd's unit directory for the drop-in (default /etc/systemd/system; rootless ~/.config/systemd/user).

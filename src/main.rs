@@ -9,6 +9,7 @@ mod dockerd_flags;
 mod doctor;
 mod engine;
 mod http;
+mod i18n;
 mod list;
 mod output;
 mod probe;
@@ -23,7 +24,7 @@ mod transaction;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+rust_i18n::i18n!("locales", fallback = "en");
 
 use cli::{Cli, Command, ProxyCommand};
 
@@ -35,7 +36,15 @@ pub mod exit {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<String> = std::env::args().collect();
+    rust_i18n::set_locale(i18n::choose(i18n::flag_from_args(&args), |k| {
+        std::env::var(k).ok()
+    }));
+    let matches = i18n::localize(<Cli as clap::CommandFactory>::command()).get_matches_from(&args);
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     http::install_crypto();
     output::configure(cli.quiet, cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
