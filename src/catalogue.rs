@@ -1,5 +1,6 @@
 //! The mirror catalogue: the built-in, dated list plus whatever the user adds, and dockerd's URL rules.
 
+use rust_i18n::t;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -112,9 +113,9 @@ impl Catalogue {
 
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the catalogue file {}", path.display()))?;
+            .with_context(|| t!("catalogue.unreadable", path = path.display()))?;
         Self::parse(&text, Origin::File(path.to_owned()))
-            .with_context(|| format!("the catalogue file {} is not valid", path.display()))
+            .with_context(|| t!("catalogue.invalid", path = path.display()))
     }
 
     fn parse(text: &str, origin: Origin) -> Result<Self> {
@@ -128,14 +129,12 @@ impl Catalogue {
         let mut mirrors: Vec<Mirror> = Vec::with_capacity(file.mirrors.len());
         for e in file.mirrors {
             if !e.template {
-                validate_mirror(&e.url)
-                    .map_err(|err| anyhow::anyhow!("mirror {:?}: {err}", e.name))?;
+                validate_mirror(&e.url).map_err(|err| {
+                    anyhow::anyhow!("{}", t!("catalogue.bad_entry", name = e.name, detail = err))
+                })?;
             }
             if mirrors.iter().any(|m| m.name == e.name) {
-                bail!(
-                    "mirror name {:?} appears twice; names must be unique",
-                    e.name
-                );
+                bail!("{}", t!("catalogue.duplicate", name = e.name));
             }
             mirrors.push(Mirror {
                 name: e.name,
@@ -176,7 +175,7 @@ impl Catalogue {
     /// Adds a mirror the user named on the command line, unless the catalogue already has the same address.
     pub fn add_url(&mut self, url: &str, registry: &str) -> Result<()> {
         // The error itself shows the URL with any password masked; never echo the raw argument.
-        let normalized = validate_mirror(url).context("a --mirror URL is not usable")?;
+        let normalized = validate_mirror(url).context(t!("catalogue.bad_mirror_flag"))?;
         if self
             .mirrors
             .iter()
@@ -247,13 +246,13 @@ pub fn fingerprint<'a>(mirrors: impl IntoIterator<Item = &'a Mirror>) -> String 
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum MirrorUrlError {
-    #[error("invalid mirror: {0:?} is not a valid URL (dockerd needs a scheme, e.g. https://{0})")]
+    #[error("{}", t!("url.not_a_url", url = .0))]
     NotAUrl(String),
-    #[error("invalid mirror: unsupported scheme {scheme:?} in {url:?} (use http:// or https://)")]
+    #[error("{}", t!("url.scheme", scheme = scheme, url = url))]
     Scheme { scheme: String, url: String },
-    #[error("invalid mirror: username/password not allowed in URI {0:?}")]
+    #[error("{}", t!("url.credentials", url = .0))]
     Credentials(String),
-    #[error("invalid mirror: query or fragment at end of the URI {0:?}")]
+    #[error("{}", t!("url.query", url = .0))]
     QueryOrFragment(String),
 }
 

@@ -228,7 +228,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                     "config-parse",
                     Severity::Error,
                     format!("{}: {e}; dockerd will not start", f.path),
-                    Some(e.hint()),
+                    Some(&e.hint()),
                 ));
                 None
             }

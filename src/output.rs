@@ -1,6 +1,7 @@
 //! Every byte for people goes through here: a closed pipe (`mirrorctl probe | head`) ends quietly, errors have one
 //! shape (`error:` / `caused by:` / `hint:`).
 
+use rust_i18n::t;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,15 +59,15 @@ pub fn terminal_width() -> Option<u16> {
 
 /// Prints an error chain (`error:` / `caused by:` / `hint:`) and returns the exit code its kind calls for.
 pub fn fail(e: &anyhow::Error) -> ExitCode {
-    let mut msg = format!("error: {e}\n");
+    let mut msg = format!("{}: {e}\n", t!("label.error"));
     for cause in e.chain().skip(1) {
-        msg.push_str(&format!("  caused by: {cause}\n"));
+        msg.push_str(&format!("  {}: {cause}\n", t!("label.caused_by")));
     }
     if let Some(h) = e
         .chain()
         .find_map(|c| c.downcast_ref::<crate::apply::Hinted>())
     {
-        msg.push_str(&format!("hint: {}\n", h.hint));
+        msg.push_str(&format!("{}: {}\n", t!("label.hint"), h.hint));
     }
     stderr(&msg);
     let code = if e.chain().any(|c| c.is::<crate::transaction::RolledBack>()) {

@@ -1,6 +1,7 @@
 //! Text for people: tables and units. Pure: strings in, strings out.
 
 use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, CellAlignment, ContentArrangement, Table};
+use rust_i18n::t;
 
 use crate::probe::Report;
 
@@ -42,14 +43,14 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
         }
     }
     t.set_header([
-        "#",
-        "mirror",
-        "url",
-        "status",
-        "latency",
-        "speed",
-        "est. pull",
-        "why",
+        "#".to_owned(),
+        t!("table.mirror").into_owned(),
+        t!("table.url").into_owned(),
+        t!("table.status").into_owned(),
+        t!("table.latency").into_owned(),
+        t!("table.speed").into_owned(),
+        t!("table.est_pull").into_owned(),
+        t!("table.why").into_owned(),
     ]);
     for r in &report.results {
         let dash = || "-".to_string();
@@ -82,24 +83,25 @@ pub fn probe_details(report: &Report) -> String {
             r.url,
             r.address
                 .as_deref()
-                .map(|a| format!(" at {a}"))
+                .map(|a| t!("details.at", address = a).into_owned())
                 .unwrap_or_default()
         ));
         let p = &r.phases;
         let phases: Vec<String> = [
-            ("dns", p.dns_ms),
-            ("connect", p.connect_ms),
-            ("tls", p.tls_ms),
-            ("first byte", p.ttfb_ms),
-            ("token", p.token_ms),
-            ("manifest", p.manifest_ms),
-            ("blob", p.blob_ms),
+            (t!("phase.dns"), p.dns_ms),
+            (t!("phase.connect"), p.connect_ms),
+            (t!("phase.tls"), p.tls_ms),
+            (t!("phase.ttfb"), p.ttfb_ms),
+            (t!("phase.token"), p.token_ms),
+            (t!("phase.manifest"), p.manifest_ms),
+            (t!("phase.blob"), p.blob_ms),
         ]
         .into_iter()
         .filter_map(|(n, v)| v.map(|ms| format!("{n} {}", millis(ms))))
         .collect();
         s.push_str(&format!(
-            "  phases: {}\n",
+            "  {}: {}\n",
+            t!("details.phases"),
             if phases.is_empty() {
                 "-".into()
             } else {
@@ -116,17 +118,19 @@ pub fn probe_details(report: &Report) -> String {
 /// The line under the table: what was probed and how it went.
 pub fn probe_summary(report: &Report) -> String {
     let ok = report.passed().count();
-    let mut s = format!(
-        "{ok} of {} mirrors pulled {} ({}) with verified digests; catalogue of {}.",
-        report.results.len(),
-        report.image,
-        report.platform,
-        report.catalogue_updated
-    );
+    let mut s = t!(
+        "summary.passed",
+        ok = ok,
+        total = report.results.len(),
+        image = report.image,
+        platform = report.platform,
+        updated = report.catalogue_updated
+    )
+    .into_owned();
     if ok == 0 {
-        s.push_str("\nNo mirror works from here. Check the reasons above; add a mirror you know with --mirror URL.");
+        s.push_str(&format!("\n{}", t!("summary.none")));
     } else {
-        s.push_str("\nWrite the best ones into daemon.json with: mirrorctl apply --top 3");
+        s.push_str(&format!("\n{}", t!("summary.next")));
     }
     s
 }

@@ -1,43 +1,43 @@
 //! Parsing daemon.json exactly as strictly as dockerd does (Go's encoding/json: no comments, no trailing commas, no
 //! BOM), with errors that say where and what to do.
 
+use rust_i18n::t;
 use serde_json::{Map, Value};
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
-    #[error("the file is empty; dockerd needs a JSON object")]
+    #[error("{}", t!("config.empty"))]
     Empty,
-    #[error("the file starts with a UTF-8 byte-order mark (BOM), which dockerd rejects")]
+    #[error("{}", t!("config.bom"))]
     Bom,
-    #[error("the file is not UTF-8 text")]
+    #[error("{}", t!("config.not_utf8"))]
     NotUtf8,
-    #[error("invalid JSON at line {line}, column {column}: {message}")]
+    #[error("{}", t!("config.syntax", line = line, column = column, detail = message))]
     Syntax {
         line: usize,
         column: usize,
         message: String,
         comment: bool,
     },
-    #[error("the file holds a JSON {0}, but dockerd needs an object ({{ ... }})")]
+    #[error("{}", t!("config.not_object", kind = .0))]
     NotAnObject(&'static str),
 }
 
 impl ConfigError {
     /// What the user should do about it.
-    pub fn hint(&self) -> &'static str {
+    pub fn hint(&self) -> String {
         match self {
-            ConfigError::Empty => "write {} into it, or delete it and let mirrorctl create it",
-            ConfigError::Bom => "save the file again as UTF-8 without BOM (e.g. `sed -i '1s/^\\xEF\\xBB\\xBF//' FILE`)",
-            ConfigError::NotUtf8 => "save the file again as UTF-8",
+            ConfigError::Empty => t!("config.hint.empty"),
+            ConfigError::Bom => t!("config.hint.bom"),
+            ConfigError::NotUtf8 => t!("config.hint.not_utf8"),
             ConfigError::Syntax { message, .. } if message.contains("trailing comma") => {
-                "remove the comma after the last entry: dockerd does not accept trailing commas"
+                t!("config.hint.trailing_comma")
             }
-            ConfigError::Syntax { comment: true, .. } => {
-                "remove the comment: dockerd accepts plain JSON only, without // or /* */ comments"
-            }
-            ConfigError::Syntax { .. } => "fix the JSON at that position; `python3 -m json.tool FILE` shows the same error",
-            ConfigError::NotAnObject(_) => "the file must be one JSON object, e.g. {\"registry-mirrors\": []}",
+            ConfigError::Syntax { comment: true, .. } => t!("config.hint.comment"),
+            ConfigError::Syntax { .. } => t!("config.hint.syntax"),
+            ConfigError::NotAnObject(_) => t!("config.hint.not_object"),
         }
+        .into_owned()
     }
 }
 

@@ -1,5 +1,6 @@
 //! `mirrorctl probe`: settings from flags, the progress display, the report and where it goes.
 
+use rust_i18n::t;
 use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
 
@@ -22,9 +23,16 @@ pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
             let mut c = Catalogue::builtin();
             if let Some(days) = c.stale_days(SystemTime::now()) {
                 crate::output::info(&format!(
-                    "warning: the built-in catalogue is from {} ({days} days ago) and mirrors change monthly; add ones you know with --mirror URL or in {}\n",
-                    c.updated,
-                    catalogue::user_path().map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p.display().to_string())
+                    "{}\n",
+                    t!(
+                        "catalogue.stale",
+                        updated = c.updated,
+                        days = days,
+                        path = catalogue::user_path()
+                            .map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p
+                                .display()
+                                .to_string())
+                    )
                 ));
             }
             if let Some(path) = catalogue::user_path().filter(|p| p.exists()) {
@@ -45,16 +53,13 @@ pub fn image(args: &ProbeOptions) -> Result<ImageRef> {
     match (&args.image, args.registry.as_str()) {
         (Some(i), r) => ImageRef::parse_in(r, i).context("--image"),
         (None, "docker.io") => ImageRef::parse("library/alpine:latest"),
-        (None, r) => bail!("to probe mirrors of {r}, name one of its images with --image, e.g. --image {r}/OWNER/NAME:TAG"),
+        (None, r) => bail!("{}", t!("probe.need_image", registry = r)),
     }
 }
 
 pub fn settings(args: &ProbeOptions) -> Result<Settings> {
     if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!(
-            "--timeout must be a positive number of seconds, not {}",
-            args.timeout
-        );
+        bail!("{}", t!("probe.bad_timeout", value = args.timeout));
     }
     Ok(Settings {
         image: image(args)?,
@@ -115,7 +120,10 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     };
     if let Err(e) = crate::cache::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
-        eprintln!("warning: could not cache the report: {e:#}");
+        crate::output::info(&format!(
+            "{}\n",
+            t!("probe.cache_failed", detail = format!("{e:#}"))
+        ));
     }
     Ok(report)
 }

@@ -1,5 +1,6 @@
 //! Why a mirror failed, in classes a user can act on, and how raw errors map onto them.
 
+use rust_i18n::t;
 use std::error::Error as _;
 use std::fmt;
 
@@ -95,13 +96,15 @@ pub enum Step {
 }
 
 impl Step {
-    pub fn as_str(self) -> &'static str {
+    /// The step's name in the current language, for reasons.
+    pub fn as_str(self) -> String {
         match self {
-            Step::Ping => "/v2/ ping",
-            Step::Token => "token request",
-            Step::Manifest => "manifest",
-            Step::Blob => "blob",
+            Step::Ping => t!("step.ping"),
+            Step::Token => t!("step.token"),
+            Step::Manifest => t!("step.manifest"),
+            Step::Blob => t!("step.blob"),
         }
+        .into_owned()
     }
 }
 
@@ -109,40 +112,20 @@ impl Step {
 pub fn from_status(step: Step, code: u16, retry_after: Option<&str>) -> Failure {
     let at = step.as_str();
     match code {
-        401 => Failure::new(
-            Status::Auth,
-            format!("401 Unauthorized at the {at}: anonymous pulls are refused"),
-        ),
-        403 if step == Step::Blob => Failure::new(
-            Status::Denied,
-            "403 Forbidden at the blob: the image is probably not on this mirror's allowlist",
-        ),
-        403 => Failure::new(
-            Status::Denied,
-            format!("403 Forbidden at the {at}: this client or image is not allowed"),
-        ),
-        404 if step == Step::Ping => {
-            Failure::new(Status::NotARegistry, "404 at /v2/: no registry API here")
-        }
-        404 => Failure::new(
-            Status::NotFound,
-            format!("404 Not Found at the {at}: the mirror does not have the image"),
-        ),
+        401 => Failure::new(Status::Auth, t!("fail.401", at = at)),
+        403 if step == Step::Blob => Failure::new(Status::Denied, t!("fail.403_blob")),
+        403 => Failure::new(Status::Denied, t!("fail.403", at = at)),
+        404 if step == Step::Ping => Failure::new(Status::NotARegistry, t!("fail.404_ping")),
+        404 => Failure::new(Status::NotFound, t!("fail.404", at = at)),
         429 => Failure::new(
             Status::RateLimited,
             match retry_after {
-                Some(s) => format!("429 Too Many Requests at the {at} (retry after {s})"),
-                None => format!("429 Too Many Requests at the {at}"),
+                Some(s) => t!("fail.429_retry", at = at, retry = s),
+                None => t!("fail.429", at = at),
             },
         ),
-        500..=599 => Failure::new(
-            Status::ServerError,
-            format!("{code} server error at the {at}"),
-        ),
-        _ => Failure::new(
-            Status::BadResponse,
-            format!("unexpected HTTP {code} at the {at}"),
-        ),
+        500..=599 => Failure::new(Status::ServerError, t!("fail.5xx", code = code, at = at)),
+        _ => Failure::new(Status::BadResponse, t!("fail.http", code = code, at = at)),
     }
 }
 
@@ -150,32 +133,26 @@ pub fn from_status(step: Step, code: u16, retry_after: Option<&str>) -> Failure 
 pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
     let at = step.as_str();
     if e.is_timeout() {
-        return Failure::new(Status::Timeout, format!("timed out at the {at}"));
+        return Failure::new(Status::Timeout, t!("fail.timed_out", at = at));
     }
     if e.is_redirect() {
-        return Failure::new(
-            Status::BadResponse,
-            format!("too many redirects at the {at}"),
-        );
+        return Failure::new(Status::BadResponse, t!("fail.redirects", at = at));
     }
     let mut source = e.source();
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Failure::new(Status::Tls, format!("TLS failed at the {at}: {tls}"));
+                return Failure::new(Status::Tls, t!("fail.tls", at = at, detail = tls));
             }
             if io.kind() == std::io::ErrorKind::ConnectionRefused {
-                return Failure::new(Status::Refused, format!("connection refused at the {at}"));
+                return Failure::new(Status::Refused, t!("fail.refused", at = at));
             }
         }
         if let Some(tls) = s.downcast_ref::<rustls::Error>() {
-            return Failure::new(Status::Tls, format!("TLS failed at the {at}: {tls}"));
+            return Failure::new(Status::Tls, t!("fail.tls", at = at, detail = tls));
         }
         if s.to_string().contains("dns error") {
-            return Failure::new(
-                Status::Dns,
-                format!("cannot resolve the host at the {at}: {s}"),
-            );
+            return Failure::new(Status::Dns, t!("fail.dns_at", at = at, detail = s));
         }
         source = s.source();
     }
@@ -188,12 +165,12 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
     if e.is_connect() {
         Failure::new(
             Status::Refused,
-            format!("cannot connect at the {at}: {detail}"),
+            t!("fail.connect_at", at = at, detail = detail),
         )
     } else {
         Failure::new(
             Status::Network,
-            format!("connection broke at the {at}: {detail}"),
+            t!("fail.broke_at", at = at, detail = detail),
         )
     }
 }

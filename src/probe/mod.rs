@@ -7,6 +7,7 @@ mod ping;
 pub mod rank;
 pub mod report;
 
+use rust_i18n::t;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -121,7 +122,7 @@ pub async fn probe_one(
         }
         Err(e) => Err(Failure::new(
             Status::BadResponse,
-            format!("invalid URL: {e}"),
+            t!("fail.invalid_url", detail = e),
         )),
     };
     let (status, error) = match outcome {
@@ -153,17 +154,18 @@ fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
             let rate = p.blob_bytes as f64 / t.elapsed().as_secs_f64().max(1e-3);
             Failure::new(
                 Status::TooSlow,
-                format!(
-                    "only {} of {} of the blob arrived within {secs}s ({}/s)",
-                    crate::render::bytes(p.blob_bytes as f64),
-                    crate::render::bytes(p.blob_size as f64),
-                    crate::render::bytes(rate)
+                t!(
+                    "fail.too_slow",
+                    got = crate::render::bytes(p.blob_bytes as f64),
+                    size = crate::render::bytes(p.blob_size as f64),
+                    secs = secs,
+                    rate = crate::render::bytes(rate)
                 ),
             )
         }
         (step, _) => Failure::new(
             Status::Timeout,
-            format!("no complete answer to the {} within {secs}s", step.as_str()),
+            t!("fail.deadline", step = step.as_str(), secs = secs),
         ),
     }
 }
@@ -210,23 +212,12 @@ async fn pull(
                 Some(token)
             }
             Some(Challenge::Basic { .. }) => {
-                return Err(Failure::new(
-                    Status::Auth,
-                    "the mirror wants a username and password (Basic auth)",
-                ))
+                return Err(Failure::new(Status::Auth, t!("fail.basic_auth")))
             }
             Some(Challenge::Other(c)) => {
-                return Err(Failure::new(
-                    Status::Auth,
-                    format!("unsupported auth challenge: {c}"),
-                ))
+                return Err(Failure::new(Status::Auth, t!("fail.challenge", detail = c)))
             }
-            None => {
-                return Err(Failure::new(
-                    Status::Auth,
-                    "401 at /v2/ without a WWW-Authenticate challenge",
-                ))
-            }
+            None => return Err(Failure::new(Status::Auth, t!("fail.no_challenge"))),
         },
         code => {
             return Err(failure::from_status(
@@ -257,7 +248,7 @@ async fn pull(
             let Some(d) = manifest::select_platform(&entries, &s.platform) else {
                 return Err(Failure::new(
                     Status::NotFound,
-                    format!("the image has no {} variant", s.platform),
+                    t!("fail.no_platform", platform = s.platform),
                 ));
             };
             let (ct, body) = get_manifest(
@@ -273,10 +264,7 @@ async fn pull(
             match parse_manifest(ct.as_deref(), &body)? {
                 Document::Image { layers } => layers,
                 Document::Index(_) => {
-                    return Err(Failure::new(
-                        Status::BadResponse,
-                        "an index points at another index",
-                    ))
+                    return Err(Failure::new(Status::BadResponse, t!("fail.nested_index")))
                 }
             }
         }
@@ -284,17 +272,14 @@ async fn pull(
     p.phases.manifest_ms = Some(ms(t));
 
     let Some(layer) = manifest::smallest_layer(&layers) else {
-        return Err(Failure::new(
-            Status::BadResponse,
-            "the image manifest lists no layers",
-        ));
+        return Err(Failure::new(Status::BadResponse, t!("fail.no_layers")));
     };
     if layer.size > s.max_blob {
         return Err(Failure::new(
             Status::BadResponse,
-            format!(
-                "the image's smallest layer is {}; probe with a smaller --image",
-                crate::render::bytes(layer.size as f64)
+            t!(
+                "fail.layer_too_big",
+                size = crate::render::bytes(layer.size as f64)
             ),
         ));
     }
@@ -339,15 +324,9 @@ fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
 
 fn not_a_registry(headers: &HeaderMap, body: &[u8]) -> Failure {
     if is_html(headers, body) {
-        Failure::new(
-            Status::NotARegistry,
-            "answered with an HTML page, not a registry (captive portal or web site?)",
-        )
+        Failure::new(Status::NotARegistry, t!("fail.html"))
     } else {
-        Failure::new(
-            Status::NotARegistry,
-            "answered /v2/ without the registry API (no JSON, no API version header)",
-        )
+        Failure::new(Status::NotARegistry, t!("fail.no_api"))
     }
 }
 
@@ -375,12 +354,8 @@ async fn fetch_token(
     image: &ImageRef,
     log: &mut Vec<String>,
 ) -> Result<String, Failure> {
-    let mut url = Url::parse(realm).map_err(|_| {
-        Failure::new(
-            Status::Auth,
-            format!("the auth realm {realm:?} is not a URL"),
-        )
-    })?;
+    let mut url = Url::parse(realm)
+        .map_err(|_| Failure::new(Status::Auth, t!("fail.realm_not_url", realm = realm)))?;
     {
         let mut q = url.query_pairs_mut();
         if let Some(s) = service {
@@ -395,7 +370,7 @@ async fn fetch_token(
             Status::Timeout => f,
             _ => Failure::new(
                 Status::Auth,
-                format!("auth realm {realm} unreachable: {}", f.reason),
+                t!("fail.realm_down", realm = realm, detail = f.reason),
             ),
         }
     })?;
@@ -412,7 +387,7 @@ async fn fetch_token(
         code => {
             return Err(Failure::new(
                 Status::Auth,
-                format!("the token service {realm} refused an anonymous token ({code})"),
+                t!("fail.token_refused", realm = realm, code = code),
             ))
         }
     }
@@ -420,12 +395,7 @@ async fn fetch_token(
     serde_json::from_slice::<TokenResponse>(&body)
         .ok()
         .and_then(TokenResponse::into_token)
-        .ok_or_else(|| {
-            Failure::new(
-                Status::Auth,
-                format!("the token service {realm} answered without a token"),
-            )
-        })
+        .ok_or_else(|| Failure::new(Status::Auth, t!("fail.no_token", realm = realm)))
 }
 
 fn authorized(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
@@ -482,7 +452,12 @@ async fn get_manifest(
         if want != actual.as_str() {
             return Err(Failure::new(
                 Status::DigestMismatch,
-                format!("manifest {reference} should be {want} but its bytes hash to {actual}"),
+                t!(
+                    "fail.manifest_digest",
+                    reference = reference,
+                    want = want,
+                    actual = actual
+                ),
             ));
         }
     }
@@ -529,7 +504,7 @@ async fn fetch_blob(
         if p.blob_bytes > size {
             return Err(Failure::new(
                 Status::DigestMismatch,
-                format!("the blob kept coming past the {size} bytes its manifest promises"),
+                t!("fail.blob_endless", size = size),
             ));
         }
         hasher.update(&chunk);
@@ -537,14 +512,14 @@ async fn fetch_blob(
     if p.blob_bytes < size {
         return Err(Failure::new(
             Status::DigestMismatch,
-            format!("the blob ended after {} of {size} bytes", p.blob_bytes),
+            t!("fail.blob_short", got = p.blob_bytes, size = size),
         ));
     }
     let actual = Digest::from_hasher(hasher);
     if &actual != digest {
         return Err(Failure::new(
             Status::DigestMismatch,
-            format!("blob {digest} arrived with sha256 {actual}"),
+            t!("fail.blob_digest", digest = digest, actual = actual),
         ));
     }
     p.throughput_bps = Some(size as f64 / start.elapsed().as_secs_f64().max(1e-6));
@@ -565,10 +540,10 @@ async fn read_bounded(
         if buf.len() + chunk.len() > limit {
             return Err(Failure::new(
                 Status::BadResponse,
-                format!(
-                    "the {} answer is larger than {}",
-                    step.as_str(),
-                    crate::render::bytes(limit as f64)
+                t!(
+                    "fail.too_large",
+                    step = step.as_str(),
+                    limit = crate::render::bytes(limit as f64)
                 ),
             ));
         }

@@ -1,6 +1,7 @@
 //! `GET /v2/` on a connection of our own, so DNS, TCP connect, TLS and time-to-first-byte are timed separately
 //! (reqwest cannot split them) and the first failure is classified from a typed error, not a message.
 
+use rust_i18n::t;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
@@ -46,11 +47,14 @@ pub async fn ping(
     let t = Instant::now();
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
         .await
-        .map_err(|e| Failure::new(Status::Dns, format!("cannot resolve {host}: {e}")))?
+        .map_err(|e| Failure::new(Status::Dns, t!("fail.dns", host = host, detail = e)))?
         .collect();
     phases.dns_ms = Some(ms(t));
     if addrs.is_empty() {
-        return Err(Failure::new(Status::Dns, format!("{host} has no address")));
+        return Err(Failure::new(
+            Status::Dns,
+            t!("fail.no_address", host = host),
+        ));
     }
 
     let t = Instant::now();
@@ -75,7 +79,7 @@ pub async fn ping(
         };
         return Err(Failure::new(
             status,
-            format!("cannot connect to {host}:{port}: {e}"),
+            t!("fail.connect", host = host, port = port, detail = e),
         ));
     };
     let _ = tcp.set_nodelay(true);
@@ -83,12 +87,8 @@ pub async fn ping(
 
     let stream: Box<dyn Io> = if v2.scheme() == "https" {
         let t = Instant::now();
-        let name = ServerName::try_from(host.clone()).map_err(|e| {
-            Failure::new(
-                Status::Tls,
-                format!("{host} is not a valid TLS server name: {e}"),
-            )
-        })?;
+        let name = ServerName::try_from(host.clone())
+            .map_err(|e| Failure::new(Status::Tls, t!("fail.tls_name", host = host, detail = e)))?;
         let s = tokio_rustls::TlsConnector::from(tls)
             .connect(name, tcp)
             .await
@@ -99,7 +99,7 @@ pub async fn ping(
                     .unwrap_or_else(|| e.to_string());
                 Failure::new(
                     Status::Tls,
-                    format!("TLS handshake with {host} failed: {detail}"),
+                    t!("fail.tls_handshake", host = host, detail = detail),
                 )
             })?;
         phases.tls_ms = Some(ms(t));
@@ -111,7 +111,7 @@ pub async fn ping(
     let broke = |e: hyper::Error| {
         Failure::new(
             Status::Network,
-            format!("connection to {host} broke at /v2/: {e}"),
+            t!("fail.broke_ping", host = host, detail = e),
         )
     };
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))

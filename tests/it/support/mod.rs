@@ -31,6 +31,10 @@ impl Sandbox {
             .env("XDG_CACHE_HOME", self.path().join("cache"))
             .env("XDG_CONFIG_HOME", self.path().join("config"))
             .env_remove("DOCKER_HOST")
+            // English unless a test asks for another language with --lang.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env("LANG", "C.UTF-8")
             .env("NO_COLOR", "1");
         for proxy in [
             "HTTP_PROXY",
