@@ -1,6 +1,7 @@
 //! `apply` and `restore`: choose the mirrors, turn them into one `Plan` per runtime, show the plans, confirm, and
 //! run each as a transaction (see `transaction.rs`).
 
+use rust_i18n::t;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -40,11 +41,8 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
         && args.kind == TargetKind::Docker
     {
         return Err(Hinted {
-            message: format!(
-                "dockerd's registry-mirrors only apply to Docker Hub (docker.io), not {}",
-                args.opts.registry
-            ),
-            hint: "use --target containerd or --target containers for other registries".into(),
+            message: t!("apply.docker_only_hub", registry = args.opts.registry).into(),
+            hint: t!("apply.docker_only_hub_hint").into(),
         }
         .into());
     }
@@ -73,7 +71,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
                         &mirrors,
                     )?);
                 } else {
-                    output::info("skipping docker: its registry-mirrors only apply to docker.io\n");
+                    output::info(&format!("{}\n", t!("apply.skip_docker")));
                 }
             }
             TargetKind::Containerd => plans.push(containerd_plan(args, &mirrors).await?),
@@ -142,14 +140,14 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     let text = match &config_before {
         Some(b) => Some(
             std::str::from_utf8(b)
-                .with_context(|| format!("{} is not UTF-8", config_path.display()))?,
+                .with_context(|| t!("apply.not_utf8", path = config_path.display()))?,
         ),
         None => None,
     };
     let major = containerd_major(text).await;
     let ours = args.containerd_hosts_dir.display().to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
-        .with_context(|| format!("cannot use {}; nothing was changed", config_path.display()))?;
+        .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
     let hosts = Path::new(&check.hosts_dir)
         .join(&args.opts.registry)
         .join("hosts.toml");
@@ -165,10 +163,9 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
             let svc = Service::detect(args.target.init, false)?.unit("containerd");
             if args.target.no_restart {
                 (
-                    Activation::Manual(format!(
-                        "config_path was added: apply it with sudo {}",
-                        svc.describe_restart(false)
-                    )),
+                    Activation::Manual(
+                        t!("apply.config_path_added", how = svc.describe_restart(false)).into(),
+                    ),
                     Verify::Nothing,
                 )
             } else {
@@ -176,9 +173,7 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
             }
         }
         None => (
-            Activation::Automatic(
-                "containerd reads hosts.toml on every pull: no restart is needed".into(),
-            ),
+            Activation::Automatic(t!("apply.containerd_no_restart").into()),
             Verify::Nothing,
         ),
     };
@@ -232,10 +227,12 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
         notes: vec![],
         daemon_json: false,
         mirrors: mirrors.to_vec(),
-        changes: vec![FileChange::new(path, before, containers::dropin(&args.opts.registry, mirrors))],
-        activation: Activation::Automatic(
-            "podman, skopeo and buildah read it on their next run; cri-o needs `systemctl reload crio`".into(),
-        ),
+        changes: vec![FileChange::new(
+            path,
+            before,
+            containers::dropin(&args.opts.registry, mirrors),
+        )],
+        activation: Activation::Automatic(t!("apply.containers_next_run").into()),
         verify: Verify::Nothing,
     })
 }
@@ -244,18 +241,21 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     let (path, rootless) = files::locate(args.target.config.as_deref());
     let Some(newest) = files::backups(&path).into_iter().next() else {
         return Err(Hinted {
-            message: format!("no mirrorctl backup of {} was found", path.display()),
-            hint: "backups are written beside the file as daemon.json.mirrorctl-<time>.bak by `mirrorctl apply`".into(),
+            message: t!("restore.no_backup", path = path.display()).into(),
+            hint: t!("restore.no_backup_hint").into(),
         }
         .into());
     };
     let after =
-        std::fs::read(&newest).with_context(|| format!("cannot read {}", newest.display()))?;
+        std::fs::read(&newest).with_context(|| t!("apply.cannot_read", path = newest.display()))?;
     parse_or_explain(&newest, &after)?;
     let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
         &daemon_config::parse(&after)?,
     ))?;
-    output::info(&format!("restoring {}\n", newest.display()));
+    output::info(&format!(
+        "{}\n",
+        t!("restore.restoring", path = newest.display())
+    ));
     let plan = Plan {
         target: "docker",
         notes: vec![],
@@ -270,16 +270,14 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
 
 pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {
     if path.ends_with(".docker/daemon.json") && target.config.is_none() {
-        return Ok(Activation::Manual(
-            "restart Docker Desktop from its menu (Restart) to apply the change".into(),
-        ));
+        return Ok(Activation::Manual(t!("apply.desktop").into()));
     }
     if target.no_restart {
         let service = Service::detect(target.init, rootless)
             .ok()
             .map(|s| s.unit(unit));
         let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
-        return Ok(Activation::Manual(format!("apply it with: sudo {how}")));
+        return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
     }
     let service = Service::detect(target.init, rootless)?.unit(unit);
     Ok(if target.reload {
@@ -292,7 +290,7 @@ pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> R
 pub fn parse_or_explain(path: &Path, bytes: &[u8]) -> Result<()> {
     daemon_config::parse(bytes).map(|_| ()).map_err(|e| {
         Hinted {
-            message: format!("{}: {e}; nothing was changed", path.display()),
+            message: t!("apply.invalid_file", path = path.display(), detail = e).into(),
             hint: e.hint().replace("FILE", &path.display().to_string()),
         }
         .into()
@@ -304,7 +302,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
     if !opts.source.mirrors.is_empty() {
         let given = daemon_config::normalize_mirrors(&opts.source.mirrors)?;
         if no_probe {
-            output::info("using the --mirror list as given (not probed)\n");
+            output::info(&format!("{}\n", t!("apply.given_unprobed")));
             return Ok(given);
         }
         let mut only = Catalogue {
@@ -323,17 +321,14 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             .collect();
         if !failed.is_empty() {
             return Err(Hinted {
-                message: format!(
-                    "these mirrors failed a probe just now:\n  {}",
-                    failed.join("\n  ")
-                ),
-                hint: "drop them, or pass --no-probe to write them anyway".into(),
+                message: t!("apply.given_failed", list = failed.join("\n  ")).into(),
+                hint: t!("apply.given_failed_hint").into(),
             }
             .into());
         }
         output::info(&format!(
-            "all {} --mirror addresses passed a probe just now\n",
-            given.len()
+            "{}\n",
+            t!("apply.given_passed", count = given.len())
         ));
         return Ok(given);
     }
@@ -345,17 +340,17 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         .filter(|r| r.fingerprint == fingerprint && r.image == image && r.registry == opts.registry)
     {
         Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
+            let ago = humantime::format_duration(Duration::from_secs(
+                age(&r).unwrap_or_default().as_secs(),
+            ));
             output::info(&format!(
-                "using the probe from {} ago ({} mirrors, same catalogue)\n",
-                humantime::format_duration(Duration::from_secs(
-                    age(&r).unwrap_or_default().as_secs()
-                )),
-                r.results.len()
+                "{}\n",
+                t!("apply.cached_probe", age = ago, count = r.results.len())
             ));
             r
         }
         _ => {
-            output::info("no probe of this catalogue in the last 10 minutes; probing now\n");
+            output::info(&format!("{}\n", t!("apply.probing_now")));
             let r = probe::command::probe(opts, &catalogue).await?;
             output::info(&(crate::render::probe_table(&r, None) + "\n"));
             r
@@ -376,12 +371,12 @@ fn age(r: &Report) -> Option<Duration> {
 /// Shows every plan, checks what can be checked without writing, confirms once, then runs them in turn.
 pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
     if plans.is_empty() {
-        bail!("no runtime to configure was found (looked for dockerd, containerd, podman, crio, skopeo, buildah)");
+        bail!("{}", t!("apply.no_runtime"));
     }
     for p in &plans {
         output::stdout(&p.describe());
         if p.is_noop() {
-            output::stdout("already up to date; nothing to write.\n");
+            output::stdout(&format!("{}\n", t!("apply.up_to_date")));
         }
     }
     for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
@@ -391,7 +386,7 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
         return Ok(());
     }
     if target.dry_run {
-        output::stdout("dry run: nothing was changed.\n");
+        output::stdout(&format!("{}\n", t!("apply.dry_run")));
         return Ok(());
     }
     confirm(target.yes)?;
@@ -399,7 +394,10 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
     for p in plans.iter().filter(|p| !p.is_noop()) {
         if let Err(e) = transaction::execute(p).await {
             if !done.is_empty() {
-                output::info(&format!("note: {} stay applied\n", done.join(", ")));
+                output::info(&format!(
+                    "{}\n",
+                    t!("apply.stay_applied", targets = done.join(", "))
+                ));
             }
             return Err(e);
         }
@@ -416,8 +414,7 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
     };
     let sources = crate::dockerd_flags::sources(service).await;
     let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
-    let map = daemon_config::parse(after)
-        .context("the new file does not parse (a bug: nothing was written)")?;
+    let map = daemon_config::parse(after).context(t!("apply.bug_unparsable"))?;
     let conflicts: Vec<Conflict> =
         daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
     if conflicts.is_empty() {
@@ -425,11 +422,8 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
     }
     let list: Vec<String> = conflicts.iter().map(|c| c.to_string()).collect();
     Err(Hinted {
-        message: format!(
-            "dockerd would refuse to start (\"specified both as a flag and in the configuration file\"):\n  {}\nnothing was changed",
-            list.join("\n  ")
-        ),
-        hint: "remove the flag (systemctl edit docker, or the options file named above) and run apply again".into(),
+        message: t!("apply.conflict", list = list.join("\n  ")).into(),
+        hint: t!("apply.conflict_hint").into(),
     }
     .into())
 }
@@ -440,26 +434,25 @@ fn confirm(yes: bool) -> Result<()> {
     }
     if !std::io::stdin().is_terminal() {
         return Err(Hinted {
-            message: "refusing to change the configuration without confirmation: not on a terminal"
-                .into(),
-            hint: "pass --yes to apply, or --dry-run to only see the plan".into(),
+            message: t!("apply.no_terminal").into(),
+            hint: t!("apply.no_terminal_hint").into(),
         }
         .into());
     }
-    output::stderr("Apply this change? [y/N] ");
+    output::stderr(&format!("{} ", t!("apply.confirm")));
     let mut answer = String::new();
     std::io::stdin().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes") {
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "是") {
         Ok(())
     } else {
-        bail!("cancelled; nothing was changed")
+        bail!("{}", t!("apply.cancelled"))
     }
 }
 
 /// `dockerd --validate --config-file F` (Engine 23+) on the complete candidate, before it replaces anything.
 fn validate_with_dockerd(candidate: &Path) -> Result<()> {
     match dockerd_validate(candidate) {
-        Some(Err(e)) => bail!("dockerd --validate rejected the new file: {e}"),
+        Some(Err(e)) => bail!("{}", t!("apply.validate_rejected", detail = e)),
         _ => Ok(()), // valid, or an older engine that cannot validate: our own checks stand alone
     }
 }

@@ -1,6 +1,7 @@
 //! The live daemon, through the Engine API: only `GET /_ping` and `GET /info` are needed, so reqwest over the unix
 //! socket does it without an Engine API client crate.
 
+use rust_i18n::t;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -75,7 +76,7 @@ impl Engine {
         } else if let Some(addr) = host.strip_prefix("tcp://") {
             (builder.build()?, format!("http://{addr}"))
         } else {
-            bail!("DOCKER_HOST={host:?} is not supported; use unix:///path/to/docker.sock or tcp://host:port");
+            bail!("{}", t!("engine.bad_host", host = host));
         };
         Ok(Self {
             client,
@@ -93,17 +94,13 @@ impl Engine {
             .map_err(|e| self.unreachable(e))?;
         if !r.status().is_success() {
             bail!(
-                "the Docker daemon at {} answered /info with {}",
-                self.host,
-                r.status()
+                "{}",
+                t!("engine.info_status", host = self.host, status = r.status())
             );
         }
-        r.json().await.with_context(|| {
-            format!(
-                "the Docker daemon at {} sent an unreadable /info",
-                self.host
-            )
-        })
+        r.json()
+            .await
+            .with_context(|| t!("engine.info_unreadable", host = self.host))
     }
 
     /// Waits until the daemon answers `/_ping`, as a restart returns before the API is up on some inits.
@@ -112,14 +109,13 @@ impl Engine {
         loop {
             let last = match self.client.get(format!("{}/_ping", self.base)).send().await {
                 Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => anyhow::anyhow!("/_ping answered {}", r.status()),
+                Ok(r) => anyhow::anyhow!("{}", t!("engine.ping_status", status = r.status())),
                 Err(e) => self.unreachable(e),
             };
             if Instant::now() >= deadline {
-                return Err(last.context(format!(
-                    "the Docker daemon did not come up within {}s",
-                    timeout.as_secs()
-                )));
+                return Err(
+                    last.context(t!("engine.not_up", secs = timeout.as_secs()).into_owned())
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -132,15 +128,9 @@ impl Engine {
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
             });
         if denied {
-            anyhow::anyhow!(
-                "permission denied on {}: run with sudo, or add yourself to the docker group (sudo usermod -aG docker $USER, then log in again)",
-                self.host
-            )
+            anyhow::anyhow!("{}", t!("engine.permission", host = self.host))
         } else {
-            anyhow::Error::new(e).context(format!(
-                "cannot reach the Docker daemon at {} (is it running?)",
-                self.host
-            ))
+            anyhow::Error::new(e).context(t!("engine.unreachable", host = self.host).into_owned())
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Restarting or reloading dockerd through the machine's init system, and reading how it was started.
 
+use rust_i18n::t;
 use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
@@ -35,12 +36,12 @@ impl Service {
             InitChoice::Systemd => Init::Systemd { user: rootless },
             InitChoice::Sysv => Init::Sysv,
             InitChoice::Openrc => Init::OpenRc,
-            InitChoice::Auto if Path::new("/run/systemd/system").is_dir() => Init::Systemd { user: rootless },
+            InitChoice::Auto if Path::new("/run/systemd/system").is_dir() => {
+                Init::Systemd { user: rootless }
+            }
             InitChoice::Auto if which("rc-service") => Init::OpenRc,
             InitChoice::Auto if which("service") => Init::Sysv,
-            InitChoice::Auto => bail!(
-                "cannot tell how this machine starts dockerd; pass --init systemd|sysv|openrc, or --no-restart and restart it yourself"
-            ),
+            InitChoice::Auto => bail!("{}", t!("service.unknown_init")),
         };
         Ok(Self {
             init,
@@ -140,10 +141,10 @@ impl Service {
         }
         full.extend_from_slice(args);
         run("systemctl", &full).await.with_context(|| {
-            format!(
-                "see why with: journalctl{} -u {} -n 50",
-                if full[0] == "--user" { " --user" } else { "" },
-                self.unit
+            t!(
+                "service.see_why",
+                user = if full[0] == "--user" { " --user" } else { "" },
+                unit = self.unit
             )
         })
     }
@@ -186,15 +187,24 @@ async fn run(program: &str, args: &[&str]) -> Result<()> {
     let out = tokio::time::timeout(COMMAND_TIMEOUT, child)
         .await
         .with_context(|| {
-            format!(
-                "`{shown}` did not finish within {}s",
-                COMMAND_TIMEOUT.as_secs()
+            t!(
+                "service.timeout",
+                command = shown,
+                secs = COMMAND_TIMEOUT.as_secs()
             )
         })?
-        .with_context(|| format!("cannot run `{shown}`"))?;
+        .with_context(|| t!("service.cannot_run", command = shown))?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        bail!("`{shown}` failed ({}): {}", out.status, stderr.trim());
+        bail!(
+            "{}",
+            t!(
+                "service.failed",
+                command = shown,
+                status = out.status,
+                detail = stderr.trim()
+            )
+        );
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! service picks them up, how to tell it worked); `execute` backs up, writes atomically, activates, verifies, and on
 //! any failure — Ctrl-C and SIGTERM included — puts every written file back in reverse order and re-activates.
 
+use rust_i18n::t;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ const READY: Duration = Duration::from_secs(60);
 
 /// The change failed after a write and the old files are back (exit code 4).
 #[derive(Debug, thiserror::Error)]
-#[error("{what}; rolled back: {}", if *.restored { format!("the previous files are back and {} is running with them", .service) } else { format!("the previous files are back, but {} did not come up again — see `journalctl -u {} -n 50`", .service, .service) })]
+#[error("{}", if *.restored { t!("tx.rolled_back", what = .what, service = .service) } else { t!("tx.rolled_back_down", what = .what, service = .service) })]
 pub struct RolledBack {
     pub what: String,
     pub service: String,
@@ -105,15 +106,18 @@ impl Plan {
         let mut s = format!("[{}]\n", self.target);
         for c in &self.changes {
             let state = match (&c.before, &c.after, c.changes()) {
-                (_, _, false) => "unchanged",
-                (None, _, true) => "will be created",
-                (Some(_), None, true) => "will be removed",
-                (Some(_), Some(_), true) => "will change",
+                (_, _, false) => t!("plan.unchanged"),
+                (None, _, true) => t!("plan.created"),
+                (Some(_), None, true) => t!("plan.removed"),
+                (Some(_), Some(_), true) => t!("plan.changed"),
             };
-            s.push_str(&format!("file: {} ({state})\n", c.path.display()));
+            s.push_str(&format!(
+                "{}\n",
+                t!("plan.file", path = c.path.display(), state = state)
+            ));
         }
         if !self.mirrors.is_empty() {
-            s.push_str("mirrors:\n");
+            s.push_str(&format!("{}\n", t!("plan.mirrors")));
         }
         for (i, m) in self.mirrors.iter().enumerate() {
             s.push_str(&format!("  {}. {m}\n", i + 1));
@@ -122,17 +126,13 @@ impl Plan {
             s.push_str(&format!("{n}\n"));
         }
         s.push_str(&match &self.activation {
-            Activation::Restart(svc) => format!(
-                "then: back up, write atomically, {}, verify\n",
-                svc.describe_restart(false)
-            ),
-            Activation::Reload(svc) => format!(
-                "then: back up, write atomically, {} (containers keep running), verify\n",
-                svc.describe_restart(true)
-            ),
-            Activation::Manual(how) => format!("then: back up, write atomically; {how}\n"),
-            Activation::Automatic(when) => format!("then: back up, write atomically; {when}\n"),
+            Activation::Restart(svc) => t!("plan.then_restart", how = svc.describe_restart(false)),
+            Activation::Reload(svc) => t!("plan.then_reload", how = svc.describe_restart(true)),
+            Activation::Manual(how) | Activation::Automatic(how) => {
+                t!("plan.then_manual", how = how)
+            }
         });
+        s.push('\n');
         for c in self.changes.iter().filter(|c| c.changes()) {
             let before = c
                 .before
@@ -176,8 +176,8 @@ pub async fn execute(plan: &Plan) -> Result<()> {
         if let Ok(info) = engine.info().await {
             if info.containers_running > 0 && !info.live_restore_enabled {
                 output::info(&format!(
-                    "note: restarting docker stops {} running container(s); `--reload` applies mirrors without stopping them\n",
-                    info.containers_running
+                    "{}\n",
+                    t!("tx.containers_running", count = info.containers_running)
                 ));
             }
         }
@@ -194,18 +194,21 @@ pub async fn execute(plan: &Plan) -> Result<()> {
     if outcome.is_ok() {
         outcome = tokio::select! {
             r = activate(plan) => r,
-            _ = int.recv() => Err(anyhow::anyhow!("interrupted")),
-            _ = term.recv() => Err(anyhow::anyhow!("terminated")),
+            _ = int.recv() => Err(anyhow::anyhow!("{}", t!("tx.interrupted"))),
+            _ = term.recv() => Err(anyhow::anyhow!("{}", t!("tx.terminated"))),
         };
     }
     let Err(why) = outcome else { return Ok(()) };
     if written.is_empty() {
         return Err(why); // nothing was touched
     }
-    output::info(&format!("{why:#}\nrolling back…\n"));
+    output::info(&format!("{why:#}\n{}\n", t!("tx.rolling_back")));
     let restored = roll_back(plan, &written).await;
     if let Err(e) = &restored {
-        output::info(&format!("rollback trouble: {e:#}\n"));
+        output::info(&format!(
+            "{}\n",
+            t!("tx.rollback_trouble", detail = format!("{e:#}"))
+        ));
     }
     Err(RolledBack {
         what: format!("{why:#}"),
@@ -218,16 +221,16 @@ pub async fn execute(plan: &Plan) -> Result<()> {
 fn write_one(c: &FileChange) -> Result<()> {
     if let Some(old) = &c.before {
         let b = files::backup(&c.path, old)?;
-        output::info(&format!("backed up to {}\n", b.display()));
+        output::info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
     }
     match &c.after {
         Some(bytes) => {
             files::write_atomic(&c.path, bytes, c.check)?;
-            output::info(&format!("wrote {}\n", c.path.display()));
+            output::info(&format!("{}\n", t!("tx.wrote", path = c.path.display())));
         }
         None => {
             remove(&c.path)?;
-            output::info(&format!("removed {}\n", c.path.display()));
+            output::info(&format!("{}\n", t!("tx.removed", path = c.path.display())));
         }
     }
     Ok(())
@@ -236,25 +239,31 @@ fn write_one(c: &FileChange) -> Result<()> {
 async fn activate(plan: &Plan) -> Result<()> {
     let svc = match &plan.activation {
         Activation::Manual(how) => {
-            output::stdout(&format!("written; {how}\n"));
+            output::stdout(&format!("{}\n", t!("tx.written", how = how)));
             return Ok(());
         }
         Activation::Automatic(when) => {
-            output::stdout(&format!("written; {when}\n"));
+            output::stdout(&format!("{}\n", t!("tx.written", how = when)));
             return Ok(());
         }
         Activation::Restart(svc) => {
-            output::info(&format!("restarting: {}\n", svc.describe_restart(false)));
+            output::info(&format!(
+                "{}\n",
+                t!("tx.restarting", how = svc.describe_restart(false))
+            ));
             svc.restart()
                 .await
-                .with_context(|| format!("{} did not restart with the new file", svc.unit))?;
+                .with_context(|| t!("tx.restart_failed", service = svc.unit))?;
             svc
         }
         Activation::Reload(svc) => {
-            output::info(&format!("reloading: {}\n", svc.describe_restart(true)));
+            output::info(&format!(
+                "{}\n",
+                t!("tx.reloading", how = svc.describe_restart(true))
+            ));
             svc.reload()
                 .await
-                .with_context(|| format!("{} did not reload the new file", svc.unit))?;
+                .with_context(|| t!("tx.reload_failed", service = svc.unit))?;
             svc
         }
     };
@@ -268,12 +277,17 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
             let live = engine.info().await?.registry_config.mirrors;
             if &live != want {
                 bail!(
-                    "docker is running but `docker info` lists {live:?} instead of {want:?} (a failed reload keeps the old mirrors)"
+                    "{}",
+                    t!(
+                        "tx.mirrors_not_live",
+                        live = format!("{live:?}"),
+                        want = format!("{want:?}")
+                    )
                 );
             }
             output::stdout(&format!(
-                "verified: docker info lists {} mirror(s):\n",
-                live.len()
+                "{}\n",
+                t!("tx.verified_mirrors", count = live.len())
             ));
             for m in &live {
                 output::stdout(&format!("  {m}\n"));
@@ -284,28 +298,37 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
             let info = engine.info().await?;
             if (&info.http_proxy, &info.https_proxy) != (http, https) {
                 bail!(
-                    "docker is running but uses the proxies {:?} / {:?} instead of {http:?} / {https:?} (set elsewhere too? see `systemctl cat docker`)",
-                    info.http_proxy,
-                    info.https_proxy
+                    "{}",
+                    t!(
+                        "tx.proxy_not_live",
+                        live_http = info.http_proxy,
+                        live_https = info.https_proxy,
+                        http = http,
+                        https = https
+                    )
                 );
             }
             output::stdout(&format!(
-                "verified: docker info shows HTTP proxy {http:?}, HTTPS proxy {https:?}\n"
+                "{}\n",
+                t!("tx.verified_proxy", http = http, https = https)
             ));
         }
         Verify::DockerProxyGone(engine, old) => {
             engine.wait_ready(READY).await?;
             let info = engine.info().await?;
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
-                bail!("docker still uses the proxy {old} (set elsewhere too? see `systemctl cat docker`)");
+                bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }
-            output::stdout("verified: docker info no longer shows the proxy\n");
+            output::stdout(&format!("{}\n", t!("tx.verified_proxy_gone")));
         }
         Verify::Active => {
             if !svc.is_active().await {
-                bail!("{} is not active after the restart", svc.unit);
+                bail!("{}", t!("tx.not_active", service = svc.unit));
             }
-            output::stdout(&format!("verified: {} is active\n", svc.unit));
+            output::stdout(&format!(
+                "{}\n",
+                t!("tx.verified_active", service = svc.unit)
+            ));
         }
         Verify::Nothing => {}
     }
@@ -319,7 +342,7 @@ async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
             Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
             None => remove(&c.path)?,
         }
-        output::info(&format!("restored {}\n", c.path.display()));
+        output::info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
     }
     match (&plan.activation, &plan.verify) {
         (Activation::Restart(svc), verify) => {
@@ -345,7 +368,7 @@ async fn roll_back(plan: &Plan, written: &[&FileChange]) -> Result<()> {
 fn remove(path: &Path) -> Result<()> {
     match std::fs::remove_file(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-            Err(e).with_context(|| format!("cannot remove {}", path.display()))
+            Err(e).with_context(|| t!("tx.cannot_remove", path = path.display()))
         }
         _ => Ok(()),
     }
