@@ -1,6 +1,7 @@
 //! Where dockerd's command line comes from: the unit's ExecStart, the running process, and the options files
 //! that init scripts read. Flags found here clash with daemon.json keys of the same meaning.
 
+use rust_i18n::t;
 use std::path::PathBuf;
 
 use crate::daemon_config::{self, FlagSource};
@@ -18,10 +19,7 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
     if let Some(svc) = service {
         if let Some(line) = svc.exec_start().await {
             sources.push(FlagSource {
-                origin: format!(
-                    "the {} unit's ExecStart (systemctl cat {})",
-                    svc.unit, svc.unit
-                ),
+                origin: t!("flags.exec_start", unit = svc.unit).into_owned(),
                 args: daemon_config::split_words(&line),
             });
         }
@@ -32,7 +30,7 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
                     .filter(|a| !a.is_empty())
                     .map(|a| String::from_utf8_lossy(a).into_owned());
                 sources.push(FlagSource {
-                    origin: format!("the running dockerd's command line (PID {pid})"),
+                    origin: t!("flags.process", pid = pid).into_owned(),
                     args: args.collect(),
                 });
             }

@@ -1,6 +1,7 @@
 //! `mirrorctl doctor`: why pulls still go to registry-1.docker.io, or why dockerd will not start.
 //! The checks are pure (facts in, findings out); `gather` is the thin shell that collects the facts.
 
+use rust_i18n::t;
 use std::path::Path;
 
 use serde::Serialize;
@@ -203,10 +204,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     let mut out = Vec::new();
     let map: Option<Map<String, Value>> = match &f.bytes {
         None => {
-            out.push(ok(
-                "config-parse",
-                format!("{} does not exist: dockerd runs with its defaults", f.path),
-            ));
+            out.push(ok("config-parse", t!("doctor.no_file", path = f.path)));
             Some(Map::new())
         }
         Some(Err(e)) => {
@@ -214,20 +212,20 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                 "config-parse",
                 Severity::Error,
                 e.clone(),
-                Some("check the path and permissions (sudo?)"),
+                Some(t!("doctor.fix.path").as_ref()),
             ));
             None
         }
         Some(Ok(bytes)) => match daemon_config::parse(bytes) {
             Ok(m) => {
-                out.push(ok("config-parse", format!("{} is valid JSON", f.path)));
+                out.push(ok("config-parse", t!("doctor.valid_json", path = f.path)));
                 Some(m)
             }
             Err(e) => {
                 out.push(finding(
                     "config-parse",
                     Severity::Error,
-                    format!("{}: {e}; dockerd will not start", f.path),
+                    t!("doctor.invalid_json", path = f.path, detail = e),
                     Some(&e.hint()),
                 ));
                 None
@@ -245,20 +243,27 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         (Err(e), _) => out.push(finding(
             "daemon-reachable",
             Severity::Warning,
-            format!("the live daemon could not be asked: {e}"),
-            Some("start docker (sudo systemctl start docker), or run with sudo / as a member of the docker group"),
+            t!("doctor.unreachable", detail = e),
+            Some(t!("doctor.fix.reach").as_ref()),
         )),
         (Ok(info), Some(map)) => {
-            out.push(ok("daemon-reachable", "the daemon answers"));
-            let file: Vec<String> = daemon_config::mirrors_of(map).iter().map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone())).collect();
+            out.push(ok("daemon-reachable", t!("doctor.reachable")));
+            let file: Vec<String> = daemon_config::mirrors_of(map)
+                .iter()
+                .map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone()))
+                .collect();
             if info.registry_config.mirrors == file {
-                out.push(ok("live-drift", "the daemon uses exactly the file's mirrors"));
+                out.push(ok("live-drift", t!("doctor.in_sync")));
             } else {
                 out.push(finding(
                     "live-drift",
                     Severity::Warning,
-                    format!("the daemon uses {:?} but the file lists {:?}", info.registry_config.mirrors, file),
-                    Some("sudo systemctl reload docker (and look for --registry-mirror flags if they still differ)"),
+                    t!(
+                        "doctor.drift",
+                        live = format!("{:?}", info.registry_config.mirrors),
+                        file = format!("{file:?}")
+                    ),
+                    Some(t!("doctor.fix.drift").as_ref()),
                 ));
             }
         }
@@ -269,11 +274,11 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         out.push(finding(
             "start-limit",
             Severity::Error,
-            "systemd stopped trying to start docker: \"start request repeated too quickly\"",
-            Some("fix the cause above, then: sudo systemctl reset-failed docker && sudo systemctl start docker"),
+            t!("doctor.start_limit"),
+            Some(t!("doctor.fix.start_limit").as_ref()),
         ));
     } else {
-        out.push(ok("start-limit", "systemd has not given up on docker"));
+        out.push(ok("start-limit", t!("doctor.start_ok")));
     }
     DoctorReport {
         config: f.path.clone(),
@@ -296,11 +301,15 @@ fn check_runtimes(
                 out.push(finding(
                     "mirror-closed",
                     Severity::Error,
-                    format!(
-                        "{} mirror {m} of {} in {} is closed ({})",
-                        rt.runtime, rt.registry, rt.file, entry.notes
+                    t!(
+                        "doctor.runtime_closed",
+                        runtime = rt.runtime,
+                        mirror = m,
+                        registry = rt.registry,
+                        file = rt.file,
+                        notes = entry.notes
                     ),
-                    Some("replace it: mirrorctl apply --target containerd|containers"),
+                    Some(t!("doctor.fix.runtime_closed").as_ref()),
                 ));
             }
         }
@@ -309,7 +318,7 @@ fn check_runtimes(
                 "containerd-config-path",
                 Severity::Warning,
                 p.clone(),
-                Some("mirrorctl apply --target containerd adds config_path"),
+                Some(t!("doctor.fix.config_path").as_ref()),
             ));
         }
     }
@@ -320,10 +329,10 @@ fn check_keys(f: &Facts, map: &Map<String, Value>, out: &mut Vec<Finding>) {
         Some(Err(e)) => out.push(finding(
             "unknown-keys",
             Severity::Error,
-            format!("dockerd --validate rejects the file: {e}"),
-            Some("remove or fix the keys it names"),
+            t!("doctor.validate_rejects", detail = e),
+            Some(t!("doctor.fix.validate").as_ref()),
         )),
-        Some(Ok(())) => out.push(ok("unknown-keys", "dockerd --validate accepts the file")),
+        Some(Ok(())) => out.push(ok("unknown-keys", t!("doctor.validate_ok"))),
         None => {
             let unknown: Vec<&str> = map
                 .keys()
@@ -331,13 +340,13 @@ fn check_keys(f: &Facts, map: &Map<String, Value>, out: &mut Vec<Finding>) {
                 .filter(|k| !KNOWN_KEYS.contains(k))
                 .collect();
             if unknown.is_empty() {
-                out.push(ok("unknown-keys", "every key is in dockerd's reference"));
+                out.push(ok("unknown-keys", t!("doctor.keys_ok")));
             } else {
                 out.push(finding(
                     "unknown-keys",
                     Severity::Warning,
-                    format!("keys not in dockerd's reference: {} — dockerd refuses unknown keys (\"the following directives don't match any configuration option\")", unknown.join(", ")),
-                    Some("check the spelling against https://docs.docker.com/reference/cli/dockerd/#daemon-configuration-file (this dockerd has no --validate)"),
+                    t!("doctor.unknown_keys", keys = unknown.join(", ")),
+                    Some(t!("doctor.fix.unknown_keys").as_ref()),
                 ));
             }
         }
@@ -347,17 +356,14 @@ fn check_keys(f: &Facts, map: &Map<String, Value>, out: &mut Vec<Finding>) {
 fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {
     let conflicts = daemon_config::find_conflicts(map.keys().map(String::as_str), sources);
     if conflicts.is_empty() {
-        out.push(ok(
-            "flag-conflict",
-            "no key is also given as a dockerd flag",
-        ));
+        out.push(ok("flag-conflict", t!("doctor.no_conflict")));
     }
     for c in conflicts {
         out.push(finding(
             "flag-conflict",
             Severity::Error,
-            format!("{c}: dockerd will not start"),
-            Some("remove one of the two (systemctl edit docker for the unit's flags)"),
+            t!("doctor.conflict", detail = c),
+            Some(t!("doctor.fix.conflict").as_ref()),
         ));
     }
 }
@@ -387,8 +393,8 @@ fn check_mirrors(
                 out.push(finding(
                     "mirror-url",
                     Severity::Error,
-                    format!("{e}: dockerd will not start"),
-                    Some("write it as https://host (scheme and host only)"),
+                    t!("doctor.bad_url", detail = e),
+                    Some(t!("doctor.fix.url").as_ref()),
                 ));
                 continue;
             }
@@ -401,14 +407,14 @@ fn check_mirrors(
                 Some(v) => out.push(finding(
                     "mirror-url",
                     Severity::Error,
-                    format!("{m} has a path, which Docker {v} refuses (paths need Engine 25+)"),
-                    Some("drop the path, or upgrade Docker"),
+                    t!("doctor.path_old", mirror = m, version = v),
+                    Some(t!("doctor.fix.path_old").as_ref()),
                 )),
                 None => out.push(finding(
                     "mirror-url",
                     Severity::Warning,
-                    format!("{m} has a path, which Docker before 25 refuses"),
-                    Some("check `docker version` before restarting"),
+                    t!("doctor.path_unknown", mirror = m),
+                    Some(t!("doctor.fix.path_unknown").as_ref()),
                 )),
             }
         }
@@ -417,8 +423,8 @@ fn check_mirrors(
             out.push(finding(
                 "mirror-duplicate",
                 Severity::Warning,
-                format!("{m} is listed twice (dockerd keeps one)"),
-                Some("remove the duplicate"),
+                t!("doctor.duplicate", mirror = m),
+                Some(t!("doctor.fix.duplicate").as_ref()),
             ));
         }
         seen.push(norm.clone());
@@ -426,15 +432,20 @@ fn check_mirrors(
             match entry.status {
                 Status::Closed => {
                     cat += 1;
-                    out.push(finding("mirror-closed", Severity::Error, format!("{m} is closed ({}); every pull first waits for it, then falls back to registry-1.docker.io", entry.notes), Some("replace it: mirrorctl probe, then mirrorctl apply")));
+                    out.push(finding(
+                        "mirror-closed",
+                        Severity::Error,
+                        t!("doctor.closed", mirror = m, notes = entry.notes),
+                        Some(t!("doctor.fix.closed").as_ref()),
+                    ));
                 }
                 Status::Restricted => {
                     cat += 1;
                     out.push(finding(
                         "mirror-restricted",
                         Severity::Warning,
-                        format!("{m} is restricted: {}", entry.notes),
-                        Some("keep it only if it applies to you; mirrorctl probe tells"),
+                        t!("doctor.restricted", mirror = m, notes = entry.notes),
+                        Some(t!("doctor.fix.restricted").as_ref()),
                     ));
                 }
                 Status::Active => {}
@@ -454,28 +465,22 @@ fn check_mirrors(
             out.push(finding(
                 "insecure-http-mirror",
                 Severity::Warning,
-                format!("{m} is plain http but {host_port} is not in insecure-registries"),
-                Some("add it to insecure-registries, or use its https address"),
+                t!("doctor.http", mirror = m, host = host_port),
+                Some(t!("doctor.fix.http").as_ref()),
             ));
         }
     }
     if bad == 0 {
-        out.push(ok("mirror-url", "every mirror URL passes dockerd's rules"));
+        out.push(ok("mirror-url", t!("doctor.urls_ok")));
     }
     if dup == 0 {
-        out.push(ok("mirror-duplicate", "no mirror is listed twice"));
+        out.push(ok("mirror-duplicate", t!("doctor.no_duplicate")));
     }
     if cat == 0 {
-        out.push(ok(
-            "mirror-closed",
-            "no mirror is closed or restricted per the catalogue",
-        ));
+        out.push(ok("mirror-closed", t!("doctor.catalogue_ok")));
     }
     if http == 0 {
-        out.push(ok(
-            "insecure-http-mirror",
-            "no plain-http mirror is missing from insecure-registries",
-        ));
+        out.push(ok("insecure-http-mirror", t!("doctor.http_ok")));
     }
 }
 
@@ -488,7 +493,7 @@ fn check_proxy(
     let mut found = Vec::new();
     if let Some(Value::Object(p)) = map.get("proxies") {
         if p.keys().any(|k| k == "http-proxy" || k == "https-proxy") {
-            found.push("daemon.json `proxies`".to_owned());
+            found.push(t!("doctor.proxy_in_json").into_owned());
         }
     }
     if let Some(env) = unit_env {
@@ -496,7 +501,7 @@ fn check_proxy(
             kv.to_ascii_uppercase().starts_with("HTTPS_PROXY=")
                 || kv.to_ascii_uppercase().starts_with("HTTP_PROXY=")
         }) {
-            found.push("the docker unit's Environment (a systemd drop-in)".into());
+            found.push(t!("doctor.proxy_in_unit").into_owned());
         }
     }
     if let Some(i) = live {
@@ -504,17 +509,17 @@ fn check_proxy(
             .into_iter()
             .find(|p| !p.is_empty());
         if let Some(p) = p {
-            found.push(format!("the live daemon ({})", crate::proxy::mask(p)));
+            found.push(t!("doctor.proxy_live", proxy = crate::proxy::mask(p)).into_owned());
         }
     }
     if found.is_empty() {
-        out.push(ok("proxy", "dockerd uses no HTTP proxy"));
+        out.push(ok("proxy", t!("doctor.no_proxy")));
     } else {
         out.push(finding(
             "proxy",
             Severity::Warning,
-            format!("dockerd sends registry traffic through a proxy, set in {}: mirrors are reached through it too", found.join(" and ")),
-            Some("make sure the proxy reaches your mirrors, or list them in no-proxy"),
+            t!("doctor.proxy", places = found.join(" + ")),
+            Some(t!("doctor.fix.proxy").as_ref()),
         ));
     }
 }
@@ -529,7 +534,11 @@ pub fn render(r: &DoctorReport) -> String {
         };
         s.push_str(&format!("[{mark}] {:<22} {}\n", c.id, c.reason));
         if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
-            s.push_str(&format!("       {:<22} fix: {fix}\n", ""));
+            s.push_str(&format!(
+                "       {:<22} {}\n",
+                "",
+                t!("show.fix", fix = fix)
+            ));
         }
     }
     let (w, e) = (
@@ -542,7 +551,10 @@ pub fn render(r: &DoctorReport) -> String {
             .filter(|c| c.severity == Severity::Error)
             .count(),
     );
-    s.push_str(&format!("{e} error(s), {w} warning(s)\n"));
+    s.push_str(&format!(
+        "{}\n",
+        t!("doctor.summary", errors = e, warnings = w)
+    ));
     s
 }
 

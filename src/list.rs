@@ -1,5 +1,6 @@
 //! `mirrorctl list`: the catalogue for people, with where each entry comes from and what the last probe said.
 
+use rust_i18n::t;
 use std::time::SystemTime;
 
 use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
@@ -84,14 +85,14 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
         None => t.set_content_arrangement(ContentArrangement::Disabled),
     };
     t.set_header([
-        "name",
-        "registry",
-        "url",
-        "status",
-        "provider",
-        "notes",
-        "from",
-        "last probe",
+        t!("list.name").into_owned(),
+        t!("list.registry").into_owned(),
+        t!("table.url").into_owned(),
+        t!("table.status").into_owned(),
+        t!("list.provider").into_owned(),
+        t!("list.notes").into_owned(),
+        t!("list.from").into_owned(),
+        t!("list.last_probe").into_owned(),
     ]);
     for e in &r.entries {
         let m = &e.mirror;
@@ -103,10 +104,12 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
             let age = p
                 .age_s
                 .map(|s| {
-                    format!(
-                        ", {} ago",
-                        humantime::format_duration(std::time::Duration::from_secs(s / 60 * 60))
+                    t!(
+                        "show.ago",
+                        age =
+                            humantime::format_duration(std::time::Duration::from_secs(s / 60 * 60))
                     )
+                    .into_owned()
                 })
                 .unwrap_or_default();
             match p.latency_ms.filter(|_| p.status == "ok") {

@@ -22,6 +22,7 @@ mod show;
 mod targets;
 mod transaction;
 
+use rust_i18n::t;
 use std::process::ExitCode;
 
 rust_i18n::i18n!("locales", fallback = "en");
@@ -78,15 +79,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 output::stdout(&list::render(&report, output::terminal_width()));
+                let key = if args.source.all {
+                    "list.summary_all"
+                } else {
+                    "list.summary"
+                };
                 output::info(&format!(
-                    "catalogue of {}; {} entries shown{}\n",
-                    report.catalogue_updated,
-                    report.entries.len(),
-                    if args.source.all {
-                        ""
-                    } else {
-                        " (closed ones with --all)"
-                    }
+                    "{}\n",
+                    t!(
+                        key,
+                        updated = report.catalogue_updated,
+                        count = report.entries.len()
+                    )
                 ));
             }
             Ok(ExitCode::SUCCESS)

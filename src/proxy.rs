@@ -1,6 +1,7 @@
 //! `mirrorctl proxy set|show|unset`: the HTTP proxy dockerd (or containerd) pulls through, as daemon.json `proxies`
 //! (Engine 23+) or a systemd drop-in, with the same transaction as `apply`. Passwords are never printed.
 
+use rust_i18n::t;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -50,12 +51,9 @@ pub fn mask(url: &str) -> String {
 
 fn validate(url: &str) -> Result<()> {
     let u = reqwest::Url::parse(url)
-        .map_err(|_| anyhow::anyhow!("{} is not a URL (e.g. http://proxy.corp:3128)", mask(url)))?;
+        .map_err(|_| anyhow::anyhow!("{}", t!("proxy.not_url", url = mask(url))))?;
     if !["http", "https", "socks5", "socks5h"].contains(&u.scheme()) || u.host_str().is_none() {
-        bail!(
-            "{} is not a proxy URL: use http://, https:// or socks5:// with a host",
-            mask(url)
-        );
+        bail!("{}", t!("proxy.bad_url", url = mask(url)));
     }
     Ok(())
 }
@@ -191,7 +189,7 @@ fn plan(
     daemon_json: bool,
 ) -> Result<Plan> {
     if target.reload {
-        bail!("proxy settings are not reloadable: dockerd reads them only at start; drop --reload");
+        bail!("{}", t!("proxy.no_reload"));
     }
     let unit = unit_name(place.unit);
     let rootless = files::locate(target.config.as_deref()).1;
@@ -216,14 +214,15 @@ fn plan(
     };
     let m = proxy.masked();
     let notes = if proxy.is_empty() {
-        vec!["proxy: none (unset)".to_owned()]
+        vec![t!("proxy.plan_none").into_owned()]
     } else {
-        vec![format!(
-            "proxy: HTTP {} / HTTPS {}; no-proxy: {}",
-            m.http.as_deref().unwrap_or("-"),
-            m.https.as_deref().unwrap_or("-"),
-            m.no_proxy.as_deref().unwrap_or("-")
-        )]
+        vec![t!(
+            "proxy.plan",
+            http = m.http.as_deref().unwrap_or("-"),
+            https = m.https.as_deref().unwrap_or("-"),
+            no_proxy = m.no_proxy.as_deref().unwrap_or("-")
+        )
+        .into_owned()]
     };
     Ok(Plan {
         target: unit_name(place.unit),
@@ -302,7 +301,7 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
         changes.push(FileChange::remove(dropin, dropin_before));
     }
     if changes.is_empty() {
-        crate::output::stdout("no proxy set by daemon.json or the drop-in; nothing to change.\n");
+        crate::output::stdout(&format!("{}\n", t!("proxy.nothing_to_unset")));
         return Ok(());
     }
     let plan = plan(
@@ -364,18 +363,22 @@ pub fn render(r: &ProxyReport) -> String {
             p.https.as_deref().unwrap_or("-"),
             p.no_proxy.as_deref().unwrap_or("-")
         ),
-        _ => "none".into(),
+        _ => t!("proxy.none").into_owned(),
+    };
+    let live = match &r.live {
+        Some(_) => line(&r.live),
+        None => t!("proxy.unreachable").into_owned(),
     };
     format!(
-        "daemon.json ({}): {}\nsystemd drop-in ({}): {}\nlive daemon: {}\n",
-        r.daemon_json_path,
-        line(&r.daemon_json),
-        r.dropin_path,
-        line(&r.dropin),
-        match &r.live {
-            Some(_) => line(&r.live),
-            None => "not reachable".into(),
-        }
+        "{}\n",
+        t!(
+            "proxy.show",
+            json_path = r.daemon_json_path,
+            json = line(&r.daemon_json),
+            dropin_path = r.dropin_path,
+            dropin = line(&r.dropin),
+            live = live
+        )
     )
 }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::SystemTime;
 
 use anyhow::Result;
+use rust_i18n::t;
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, Status};
@@ -223,32 +224,30 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
         out.push(Difference {
             kind: "not-applied",
             mirrors: not_applied,
-            message: "the file lists mirrors the daemon does not use: the file was changed but docker was not restarted (or a reload failed)".into(),
-            fix: "sudo systemctl reload docker   (applies mirrors without stopping containers)".into(),
+            message: t!("show.diff.not_applied").into(),
+            fix: t!("show.diff.not_applied_fix").into(),
         });
     }
     if !not_in_file.is_empty() {
         out.push(Difference {
             kind: "not-in-file",
             mirrors: not_in_file,
-            message: "the daemon runs with mirrors that are not in the file — set by a --registry-mirror flag, or the file changed since the last start".into(),
-            fix: "look for --registry-mirror in `systemctl cat docker` and /etc/default/docker; `mirrorctl doctor` checks both".into(),
+            message: t!("show.diff.not_in_file").into(),
+            fix: t!("show.diff.not_in_file_fix").into(),
         });
     }
     if out.is_empty() && live != file {
         out.push(Difference {
             kind: "order",
             mirrors: file.to_vec(),
-            message:
-                "the daemon uses the same mirrors in another order (dockerd tries them in order)"
-                    .into(),
+            message: t!("show.diff.order").into(),
             fix: "sudo systemctl reload docker".into(),
         });
     }
     out
 }
 
-/// The text for people.
+/// The text for people. The `docker info` lines stay exactly as docker prints them, in English.
 pub fn render(r: &ShowReport) -> String {
     let mut s = String::new();
     match (&r.live.reachable, &r.live.error) {
@@ -260,26 +259,30 @@ pub fn render(r: &ShowReport) -> String {
                 .map(|v| format!(", Docker {v}"))
                 .unwrap_or_default();
             s.push_str(&format!(
-                "Live daemon ({}{version}), as `docker info` prints it:\n",
-                r.live.host
+                "{}\n",
+                t!("show.live", host = r.live.host, version = version)
             ));
             if r.live.docker_info.is_empty() {
-                s.push_str(" (no insecure registries, no registry mirrors)\n");
+                s.push_str(&format!(" {}\n", t!("show.live_empty")));
             } else {
                 s.push_str(&r.live.docker_info);
             }
         }
-        (false, e) => s.push_str(&format!(
-            "Live daemon ({}): not reachable — {}\n",
-            r.live.host,
-            e.as_deref().unwrap_or("unknown error")
-        )),
+        (false, e) => {
+            let why = e.clone().unwrap_or_default();
+            s.push_str(&format!(
+                "{}\n",
+                t!("show.live_down", host = r.live.host, detail = why)
+            ));
+        }
     }
-    s.push_str(&format!("\nFile {}:\n", r.file.path));
+    s.push_str(&format!("\n{}\n", t!("show.file", path = r.file.path)));
     match (&r.file.exists, &r.file.error) {
-        (_, Some(e)) => s.push_str(&format!(" cannot be read: {e}\n")),
-        (false, None) => s.push_str(" (does not exist: dockerd uses no mirrors from a file)\n"),
-        (true, None) if r.file.mirrors.is_empty() => s.push_str(" registry-mirrors: (none)\n"),
+        (_, Some(e)) => s.push_str(&format!(" {}\n", t!("show.file_unreadable", detail = e))),
+        (false, None) => s.push_str(&format!(" {}\n", t!("show.file_missing"))),
+        (true, None) if r.file.mirrors.is_empty() => {
+            s.push_str(&format!(" {}\n", t!("show.file_no_mirrors")))
+        }
         (true, None) => {
             s.push_str(" registry-mirrors:\n");
             for m in &r.file.mirrors {
@@ -288,35 +291,36 @@ pub fn render(r: &ShowReport) -> String {
         }
     }
     if !r.mirrors.is_empty() {
-        s.push_str("\nWhat is known of each mirror:\n");
+        s.push_str(&format!("\n{}\n", t!("show.known")));
         for a in &r.mirrors {
             let place = match (a.in_live, a.in_file) {
-                (true, true) => "live+file",
-                (true, false) => "live only",
-                (false, true) => "file only",
-                (false, false) => "",
+                (true, true) => t!("show.place.both"),
+                (true, false) => t!("show.place.live"),
+                (false, true) => t!("show.place.file"),
+                (false, false) => "".into(),
             };
             let cat = match &a.catalogue {
                 Some(c) => match c.status {
-                    Status::Closed => format!(
-                        "CLOSED ({}; {})",
-                        c.notes,
-                        c.sources.first().map_or("", String::as_str)
+                    Status::Closed => t!(
+                        "show.cat.closed",
+                        notes = c.notes,
+                        source = c.sources.first().map_or("", String::as_str)
                     ),
-                    Status::Restricted => format!("restricted: {}", c.notes),
-                    Status::Active => format!("active in the catalogue ({})", c.name),
+                    Status::Restricted => t!("show.cat.restricted", notes = c.notes),
+                    Status::Active => t!("show.cat.active", name = c.name),
                 },
-                None => "unknown to the catalogue".into(),
+                None => t!("show.cat.unknown"),
             };
             let probe = match &a.last_probe {
                 Some(p) => {
                     let age = p
                         .age_s
                         .map(|s| {
-                            format!(
-                                ", {} ago",
-                                humantime::format_duration(std::time::Duration::from_secs(s))
+                            t!(
+                                "show.ago",
+                                age = humantime::format_duration(std::time::Duration::from_secs(s))
                             )
+                            .into_owned()
                         })
                         .unwrap_or_default();
                     match p
@@ -324,44 +328,54 @@ pub fn render(r: &ShowReport) -> String {
                         .zip(p.throughput_bps)
                         .filter(|_| p.status == "ok")
                     {
-                        Some((l, t)) => format!(
-                            "last probe: ok, {}, {}/s{age}",
-                            crate::render::millis(l),
-                            crate::render::bytes(t)
+                        Some((l, t)) => t!(
+                            "show.probe_ok",
+                            latency = crate::render::millis(l),
+                            speed = crate::render::bytes(t),
+                            age = age
                         ),
-                        None => format!("last probe: {}{age}", p.status),
+                        None => t!("show.probe_failed", status = p.status, age = age),
                     }
                 }
-                None => "never probed".into(),
+                None => t!("show.never_probed"),
             };
             s.push_str(&format!("  {} [{place}] {cat}; {probe}\n", a.url));
         }
     }
     if r.differences.is_empty() && r.live.reachable && r.file.error.is_none() {
-        s.push_str("\nThe daemon uses exactly the mirrors in the file.\n");
+        s.push_str(&format!("\n{}\n", t!("show.in_sync")));
     }
     for rt in &r.runtimes {
         s.push_str(&format!(
-            "\n{} mirrors of {} ({}):\n",
-            rt.runtime, rt.registry, rt.file
+            "\n{}\n",
+            t!(
+                "show.runtime",
+                runtime = rt.runtime,
+                registry = rt.registry,
+                file = rt.file
+            )
         ));
         for m in &rt.mirrors {
-            let note = match Catalogue::builtin().find_by_url(m).map(|c| c.status) {
-                Some(Status::Closed) => " — CLOSED per the catalogue",
-                _ => "",
+            let closed = Catalogue::builtin()
+                .find_by_url(m)
+                .is_some_and(|c| c.status == Status::Closed);
+            let note = if closed {
+                t!("show.runtime_closed").into_owned()
+            } else {
+                String::new()
             };
             s.push_str(&format!("  {m}{note}\n"));
         }
         if let Some(p) = &rt.problem {
-            s.push_str(&format!("  problem: {p}\n"));
+            s.push_str(&format!("  {}\n", t!("show.problem", detail = p)));
         }
     }
     for d in &r.differences {
         s.push_str(&format!(
-            "\nDifference: {}\n  {}\n  fix: {}\n",
-            d.message,
+            "\n{}\n  {}\n  {}\n",
+            t!("show.difference", detail = d.message),
             d.mirrors.join(", "),
-            d.fix
+            t!("show.fix", fix = d.fix)
         ));
     }
     s

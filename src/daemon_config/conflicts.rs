@@ -1,6 +1,7 @@
 //! Keys set both in daemon.json and as a dockerd flag: dockerd refuses to start with
 //! "the following directives are specified both as a flag and in the configuration file".
 
+use rust_i18n::t;
 use serde::Serialize;
 
 /// A command line (or an options variable) and where it came from, for the message.
@@ -19,11 +20,13 @@ pub struct Conflict {
 
 impl std::fmt::Display for Conflict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "`{}` is set both in the file and as the flag `{}` in {}",
-            self.key, self.flag, self.origin
-        )
+        let text = t!(
+            "conflict",
+            key = self.key,
+            flag = self.flag,
+            origin = self.origin
+        );
+        f.write_str(&text)
     }
 }
 

@@ -93,12 +93,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
             ProgressDrawTarget::hidden()
         },
     );
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} probing {pos}/{len} mirrors {wide_bar} {elapsed} {msg}",
-        )
-        .expect("a valid template"),
-    );
+    bar.set_style(ProgressStyle::with_template(&t!("probe.progress")).expect("a valid template"));
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut results = super::run(&selection, &settings, &clients, |r| {
         bar.set_message(format!("{} {}", r.name, r.status));
