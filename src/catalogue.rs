@@ -42,6 +42,9 @@ pub struct Mirror {
     pub provider: String,
     pub status: Status,
     pub notes: String,
+    /// The notes in Chinese, when the catalogue has them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes_zh: Option<String>,
     pub sources: Vec<String>,
     pub checked: Option<String>,
     pub template: bool,
@@ -51,6 +54,14 @@ pub struct Mirror {
 }
 
 impl Mirror {
+    /// The notes in the user's language (Chinese when the catalogue has them and the locale is zh).
+    pub fn notes_local(&self) -> &str {
+        match &self.notes_zh {
+            Some(zh) if &*rust_i18n::locale() == "zh-CN" => zh,
+            _ => &self.notes,
+        }
+    }
+
     /// dockerd's form of the URL (`https://host/`); templates have none until the user fills them in.
     pub fn normalized(&self) -> Option<String> {
         (!self.template)
@@ -95,6 +106,8 @@ struct Entry {
     status: Status,
     #[serde(default)]
     notes: String,
+    #[serde(default)]
+    notes_zh: Option<String>,
     #[serde(default)]
     sources: Vec<String>,
     #[serde(default)]
@@ -142,6 +155,7 @@ impl Catalogue {
                 provider: e.provider,
                 status: e.status,
                 notes: e.notes,
+                notes_zh: e.notes_zh,
                 sources: e.sources,
                 checked: e.checked,
                 template: e.template,
@@ -206,6 +220,7 @@ impl Catalogue {
             provider: String::new(),
             status: Status::Active,
             notes: "given with --mirror".into(),
+            notes_zh: Some("由 --mirror 指定".into()),
             sources: vec![],
             checked: None,
             template: false,

@@ -307,7 +307,7 @@ fn check_runtimes(
                         mirror = m,
                         registry = rt.registry,
                         file = rt.file,
-                        notes = entry.notes
+                        notes = entry.notes_local()
                     ),
                     Some(t!("doctor.fix.runtime_closed").as_ref()),
                 ));
@@ -435,7 +435,7 @@ fn check_mirrors(
                     out.push(finding(
                         "mirror-closed",
                         Severity::Error,
-                        t!("doctor.closed", mirror = m, notes = entry.notes),
+                        t!("doctor.closed", mirror = m, notes = entry.notes_local()),
                         Some(t!("doctor.fix.closed").as_ref()),
                     ));
                 }
@@ -444,7 +444,7 @@ fn check_mirrors(
                     out.push(finding(
                         "mirror-restricted",
                         Severity::Warning,
-                        t!("doctor.restricted", mirror = m, notes = entry.notes),
+                        t!("doctor.restricted", mirror = m, notes = entry.notes_local()),
                         Some(t!("doctor.fix.restricted").as_ref()),
                     ));
                 }

@@ -97,8 +97,10 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
     for e in &r.entries {
         let m = &e.mirror;
         let status = match (m.status, m.template) {
-            (_, true) => "template".to_owned(),
-            (s, false) => format!("{s:?}").to_lowercase(),
+            (_, true) => t!("list.status.template").into_owned(),
+            (Status::Active, false) => t!("list.status.active").into_owned(),
+            (Status::Restricted, false) => t!("list.status.restricted").into_owned(),
+            (Status::Closed, false) => t!("list.status.closed").into_owned(),
         };
         let probe = e.last_probe.as_ref().map_or("-".to_owned(), |p| {
             let age = p
@@ -123,8 +125,12 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
             &m.url,
             &status,
             &m.provider,
-            &m.notes,
-            &e.from,
+            &m.notes_local().to_owned(),
+            &(if e.from == "built-in" {
+                t!("list.builtin").into_owned()
+            } else {
+                e.from.clone()
+            }),
             &probe,
         ]);
     }

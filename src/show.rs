@@ -181,7 +181,7 @@ pub fn build(
             catalogue: catalogue.find_by_url(&url).map(|m| CatalogueNote {
                 name: m.name.clone(),
                 status: m.status,
-                notes: m.notes.clone(),
+                notes: m.notes_local().to_owned(),
                 checked: m.checked.clone(),
                 sources: m.sources.clone(),
             }),

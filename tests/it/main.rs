@@ -6,5 +6,6 @@ mod doctor;
 mod probe;
 mod proxy;
 mod show;
+mod snapshots;
 mod support;
 mod targets;
