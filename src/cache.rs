@@ -1,5 +1,6 @@
 //! The last probe report, kept in the user's cache dir so `apply` and `show` can reuse it.
 
+use rust_i18n::t;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -12,16 +13,16 @@ pub fn path() -> Option<PathBuf> {
 }
 
 pub fn save(report: &Report) -> Result<PathBuf> {
-    let path = path().context("no cache directory (set XDG_CACHE_HOME or HOME)")?;
+    let path = path().context(t!("io.no_cache_dir"))?;
     let dir = path.parent().expect("the path has a parent");
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
     let json = serde_json::to_vec_pretty(report)?;
     // A temp file and a rename, so a reader never sees half a report.
     let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+        .with_context(|| t!("io.cannot_write_in", path = dir.display()))?;
     std::io::Write::write_all(&mut tmp, &json)?;
     tmp.persist(&path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+        .with_context(|| t!("io.cannot_write", path = path.display()))?;
     Ok(path)
 }
 

@@ -1,5 +1,6 @@
 //! The one place that builds TLS and HTTP clients, once, before any timed window.
 
+use rust_i18n::t;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,7 +36,7 @@ impl Clients {
             .redirect(reqwest::redirect::Policy::limited(5))
             .pool_idle_timeout(Duration::from_secs(15))
             .build()
-            .context("cannot build the HTTP client")?;
+            .context(t!("io.http_client"))?;
         Ok(Self {
             ping_tls: Arc::new(config(&[b"http/1.1"])),
             http,

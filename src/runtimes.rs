@@ -1,6 +1,7 @@
 //! The mirrors other runtimes are configured with: containerd's hosts.toml files and the containers family's
 //! registries.conf (+ drop-ins). Read for `show` and `doctor`; pure parsers, one thin reader.
 
+use rust_i18n::t;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -119,10 +120,13 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
         Some(Err(e)) => (p.containerd_hosts_dir.clone(), Some(format!("{e:#}"))),
         _ => (
             p.containerd_hosts_dir.clone(),
-            Some(format!(
-                "{} does not set config_path: the CRI plugin (kubelet, nerdctl) ignores hosts.toml",
-                p.containerd_config.display()
-            )),
+            Some(
+                t!(
+                    "containerd.no_config_path",
+                    path = p.containerd_config.display()
+                )
+                .into_owned(),
+            ),
         ),
     };
     for (registry, file) in dir_entries(&hosts_dir).into_iter().map(|d| {

@@ -1,5 +1,6 @@
 //! The file side of a config change: read through symlinks, back up, write atomically with the old mode and owner.
 
+use rust_i18n::t;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -47,7 +48,7 @@ pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
     match fs::read(path) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
+        Err(e) => Err(e).with_context(|| t!("apply.cannot_read", path = path.display())),
     }
 }
 
@@ -63,12 +64,12 @@ pub fn write_atomic(
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    fs::create_dir_all(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
     let old = fs::metadata(path).ok();
     let mut tmp = tempfile::Builder::new()
         .prefix(".daemon.json.mirrorctl-")
         .tempfile_in(dir)
-        .with_context(|| format!("cannot create a temp file in {}", dir.display()))?;
+        .with_context(|| t!("io.cannot_write_in", path = dir.display()))?;
     tmp.write_all(bytes)?;
     let mode = old
         .as_ref()
@@ -82,10 +83,10 @@ pub fn write_atomic(
     tmp.as_file().sync_all()?;
     check(tmp.path())?;
     tmp.persist(path)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .with_context(|| t!("io.cannot_write", path = path.display()))?;
     fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .with_context(|| format!("cannot sync {}", dir.display()))?;
+        .with_context(|| t!("io.cannot_sync", path = dir.display()))?;
     Ok(())
 }
 
@@ -101,7 +102,7 @@ pub fn backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
         .unwrap_or_else(|| "daemon.json".into());
     let dest = path.with_file_name(format!("{name}{BACKUP_TAG}{stamp}.bak"));
     write_atomic(&dest, bytes, |_| Ok(()))
-        .with_context(|| format!("cannot write the backup {}", dest.display()))?;
+        .with_context(|| t!("io.cannot_backup", path = dest.display()))?;
     let all = backups(path);
     for old in all.iter().skip(KEEP_BACKUPS) {
         let _ = fs::remove_file(old);

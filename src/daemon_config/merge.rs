@@ -3,6 +3,7 @@
 use anyhow::{bail, Context, Result};
 use jsonc_parser::cst::{CstInputValue, CstRootNode};
 use jsonc_parser::ParseOptions;
+use rust_i18n::t;
 use serde_json::{Map, Value};
 
 use super::MIRRORS_KEY;
@@ -31,7 +32,7 @@ pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<S
     let source = text.unwrap_or("{}\n");
     let root = CstRootNode::parse(source, &ParseOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
-        .context("cannot edit the file")?;
+        .context(t!("merge.cannot_edit"))?;
     let obj = root.object_value_or_set();
     match (obj.get(key), value) {
         (Some(prop), Some(v)) => prop.set_value(cst(v)),
@@ -67,12 +68,12 @@ fn check_only_key_changed(
     value: Option<&Value>,
 ) -> Result<()> {
     let mut old: Map<String, Value> = serde_json::from_str(before)?;
-    let mut new: Map<String, Value> = serde_json::from_str(after)
-        .context("the edited file is not strict JSON (a bug in mirrorctl: nothing was written)")?;
+    let mut new: Map<String, Value> =
+        serde_json::from_str(after).context(t!("merge.not_strict"))?;
     let set = new.shift_remove(key);
     old.shift_remove(key);
     if set.as_ref() != value || old != new || !old.keys().eq(new.keys()) {
-        bail!("the edit would change more than {key} (a bug in mirrorctl: nothing was written)");
+        bail!("{}", t!("merge.too_much", key = key));
     }
     Ok(())
 }

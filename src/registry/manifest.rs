@@ -1,6 +1,7 @@
 //! Manifests and indexes in both the OCI and Docker schema 2 forms, and the choices a pull makes from them.
 
 use anyhow::{bail, Context, Result};
+use rust_i18n::t;
 use serde::Deserialize;
 
 use super::Digest;
@@ -61,7 +62,7 @@ impl Platform {
                     variant: variant.map(Into::into),
                 })
             }
-            _ => bail!("{s:?} is not a platform; expected OS/ARCH[/VARIANT], e.g. linux/amd64"),
+            _ => bail!("{}", t!("image.bad_platform", value = s)),
         }
     }
 
@@ -105,9 +106,9 @@ struct Raw {
 /// Tells an index from an image manifest by the `Content-Type`, then by the body's own `mediaType`, then by shape
 /// (OCI allows `mediaType` to be absent).
 pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Document> {
-    let raw: Raw = serde_json::from_slice(body).context("the manifest is not valid JSON")?;
+    let raw: Raw = serde_json::from_slice(body).context(t!("image.manifest_not_json"))?;
     if raw.schema_version == Some(1) {
-        bail!("the mirror answered with a schema 1 manifest, which current Docker refuses");
+        bail!("{}", t!("image.schema1"));
     }
     let declared = content_type
         .map(|c| c.split(';').next().unwrap_or("").trim().to_owned())

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod manifest;
 
+use rust_i18n::t;
 use std::fmt;
 
 use anyhow::{bail, Result};
@@ -50,14 +51,17 @@ impl ImageRef {
                     })
             })
         {
-            bail!("{s:?} is not an image name (expected e.g. alpine, library/alpine:3.20 or user/app:tag)");
+            bail!("{}", t!("image.bad_name", value = s));
         }
         if name
             .split('/')
             .next()
             .is_some_and(|first| first.contains('.') && name.contains('/'))
         {
-            bail!("{s:?} names another registry than {registry}; pass --registry to probe that registry's mirrors");
+            bail!(
+                "{}",
+                t!("image.other_registry", value = s, registry = registry)
+            );
         }
         let repository = if name.contains('/') || !hub {
             name.to_owned()
@@ -97,7 +101,7 @@ impl Digest {
             {
                 Ok(Self(s.to_owned()))
             }
-            _ => bail!("{s:?} is not a sha256 digest"),
+            _ => bail!("{}", t!("image.bad_digest", value = s)),
         }
     }
 

@@ -2,6 +2,7 @@
 //! plugin read it. Edits to hosts.toml need no restart; adding `config_path` does.
 
 use anyhow::{bail, Context, Result};
+use rust_i18n::t;
 use toml_edit::{value, DocumentMut, Item, Table};
 
 use super::upstream_host;
@@ -78,7 +79,7 @@ pub fn ensure_config_path(
     hosts_dir: &str,
 ) -> Result<ConfigCheck> {
     let mut doc: DocumentMut = match text {
-        Some(t) => t.parse().context("config.toml is not valid TOML")?,
+        Some(t) => t.parse().context(t!("containerd.bad_toml"))?,
         None => {
             let mut d = DocumentMut::new();
             d["version"] = value(major.config_version());
@@ -91,9 +92,7 @@ pub fn ensure_config_path(
         .and_then(|p| p.get(plugin))
         .and_then(|c| c.get("registry"));
     if registry.and_then(|r| r.get("mirrors")).is_some() {
-        bail!(
-            "config.toml sets the legacy plugins.\"{plugin}\".registry.mirrors, which containerd refuses together with config_path: move those mirrors to hosts.toml files first"
-        );
+        bail!("{}", t!("containerd.legacy", plugin = plugin));
     }
     if let Some(existing) = registry
         .and_then(|r| r.get("config_path"))
@@ -114,7 +113,7 @@ pub fn ensure_config_path(
         .or_insert_with(|| Item::Table(Table::new()));
     let reg = reg
         .as_table_like_mut()
-        .context("plugins.*.registry is not a table")?;
+        .context(t!("containerd.not_table", key = "plugins.*.registry"))?;
     reg.insert("config_path", value(hosts_dir));
     Ok(ConfigCheck {
         after: Some(doc.to_string()),
@@ -130,7 +129,7 @@ fn implicit<'a>(parent: &'a mut Table, key: &str) -> Result<&'a mut Table> {
         Item::Table(t)
     });
     item.as_table_mut()
-        .with_context(|| format!("{key} in config.toml is not a table"))
+        .with_context(|| t!("containerd.not_table", key = key))
 }
 
 #[cfg(test)]
