@@ -16,7 +16,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
 fi
 
-cargo test --locked "$@"
+mkdir -p target
+cargo test --locked "$@" 2>&1 | tee target/test-output.log
 
 # In CI (or with MIRRORCTL_TEST_DEB=1): build the .deb, install it, and run the installed binary.
 if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
@@ -31,3 +32,7 @@ if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
   $sudo dpkg -r mirrorctl
   echo "package: the .deb installs, runs and uninstalls"
 fi
+
+# One closing line for the whole suite, summed over cargo's test binaries.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^passed/) p += $(i-1); if ($i ~ /^failed/) f += $(i-1) } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' target/test-output.log
