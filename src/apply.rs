@@ -135,7 +135,7 @@ fn docker_plan(
 }
 
 async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
-    let config_path = files::resolve(&args.containerd_config);
+    let config_path = files::resolve(&args.places.containerd_config);
     let config_before = files::read(&config_path)?;
     let text = match &config_before {
         Some(b) => Some(
@@ -145,7 +145,7 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
         None => None,
     };
     let major = containerd_major(text).await;
-    let ours = args.containerd_hosts_dir.display().to_string();
+    let ours = args.places.containerd_hosts_dir.display().to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
     let hosts = Path::new(&check.hosts_dir)
@@ -208,18 +208,7 @@ async fn containerd_major(config: Option<&str>) -> containerd::Major {
 }
 
 fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
-    let dir = args.containers_dir.clone().unwrap_or_else(|| {
-        let root = std::fs::metadata("/proc/self")
-            .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-            .unwrap_or(true);
-        if root {
-            PathBuf::from("/etc/containers/registries.conf.d")
-        } else {
-            dirs::config_dir()
-                .unwrap_or_default()
-                .join("containers/registries.conf.d")
-        }
-    });
+    let dir = args.places.containers_dir();
     let path = dir.join(containers::DROPIN);
     let before = files::read(&path)?;
     Ok(Plan {

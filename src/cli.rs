@@ -168,20 +168,8 @@ pub struct ApplyArgs {
     /// Which runtime to configure.
     #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
     pub kind: TargetKind,
-    /// containerd's config.toml.
-    #[arg(
-        long,
-        value_name = "PATH",
-        default_value = "/etc/containerd/config.toml"
-    )]
-    pub containerd_config: PathBuf,
-    /// Where containerd reads hosts.toml files, when config.toml does not already say.
-    #[arg(long, value_name = "DIR", default_value = "/etc/containerd/certs.d")]
-    pub containerd_hosts_dir: PathBuf,
-    /// The registries.conf.d directory for podman/cri-o/skopeo (default: /etc/containers/registries.conf.d,
-    /// or ~/.config/containers/registries.conf.d when not root).
-    #[arg(long, value_name = "DIR")]
-    pub containers_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub places: crate::runtimes::Places,
     /// How many of the best passing mirrors to write.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
     pub top: u16,

@@ -20,20 +20,34 @@ pub struct Places {
     /// Where containerd's hosts.toml files live when config.toml does not say.
     #[arg(long, value_name = "DIR", default_value = "/etc/containerd/certs.d")]
     pub containerd_hosts_dir: PathBuf,
-    /// The containers family's main registries.conf.
+    /// The containers family's main registries.conf (read by show and doctor; apply never edits it).
     #[arg(
         long,
         value_name = "PATH",
         default_value = "/etc/containers/registries.conf"
     )]
     pub containers_conf: PathBuf,
-    /// The containers family's drop-in directory.
-    #[arg(
-        long,
-        value_name = "DIR",
-        default_value = "/etc/containers/registries.conf.d"
-    )]
-    pub containers_dir: PathBuf,
+    /// The registries.conf.d directory for podman/cri-o/skopeo (default: /etc/containers/registries.conf.d, or
+    /// ~/.config/containers/registries.conf.d when not root).
+    #[arg(long, value_name = "DIR")]
+    pub containers_dir: Option<PathBuf>,
+}
+
+impl Places {
+    pub fn containers_dir(&self) -> PathBuf {
+        self.containers_dir.clone().unwrap_or_else(|| {
+            let root = std::fs::metadata("/proc/self")
+                .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+                .unwrap_or(true);
+            if root {
+                PathBuf::from("/etc/containers/registries.conf.d")
+            } else {
+                dirs::config_dir()
+                    .unwrap_or_default()
+                    .join("containers/registries.conf.d")
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -147,7 +161,7 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
         }
     }
     let mut conf_files = vec![p.containers_conf.clone()];
-    let mut dropins: Vec<PathBuf> = dir_entries(&p.containers_dir)
+    let mut dropins: Vec<PathBuf> = dir_entries(&p.containers_dir())
         .into_iter()
         .filter(|f| f.extension().is_some_and(|e| e == "conf"))
         .collect();
