@@ -55,15 +55,24 @@ pub enum Command {
     )]
     Doctor(DoctorArgs),
     /// Set, show or unset the HTTP proxy dockerd (or containerd) pulls through.
-    #[command(subcommand)]
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mirrorctl proxy show\n  sudo mirrorctl proxy set http://proxy.corp:3128 --yes\n  sudo mirrorctl proxy unset --yes"
+    )]
     Proxy(ProxyCommand),
     /// Print a shell completion script, e.g. `mirrorctl completions bash > /etc/bash_completion.d/mirrorctl`.
+    #[command(
+        after_help = "Examples:\n  mirrorctl completions bash | sudo tee /usr/share/bash-completion/completions/mirrorctl\n  mirrorctl completions zsh > ~/.zfunc/_mirrorctl"
+    )]
     Completions {
         /// The shell to complete for.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff), e.g. `mirrorctl man | man -l -`.
+    #[command(
+        after_help = "Examples:\n  mirrorctl man | man -l -\n  mirrorctl man | sudo tee /usr/local/share/man/man1/mirrorctl.1"
+    )]
     Man,
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
@@ -219,8 +228,14 @@ pub enum ProxyCommand {
     )]
     Set(ProxySetArgs),
     /// Show the proxy in daemon.json, in the systemd drop-in, and in the live daemon (passwords masked).
+    #[command(
+        after_help = "Examples:\n  mirrorctl proxy show\n  mirrorctl proxy show --unit containerd --json"
+    )]
     Show(ProxyShowArgs),
     /// Remove the proxy from daemon.json and the drop-in.
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl proxy unset --dry-run\n  sudo mirrorctl proxy unset --yes"
+    )]
     Unset(ProxyUnsetArgs),
 }
 

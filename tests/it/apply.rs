@@ -487,3 +487,43 @@ fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
         "late kills must find the new file: {outcomes:?}"
     );
 }
+
+#[test]
+fn permission_denied_says_to_use_sudo_and_changes_nothing() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("etc-docker");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("daemon.json");
+    std::fs::write(&path, USER_CONFIG).unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
+    // As root the directory's mode would not stop us: run unprivileged in a user namespace of our own.
+    let mut c = std::process::Command::new("unshare");
+    c.arg("--user").arg(env!("CARGO_BIN_EXE_mirrorctl"));
+    for (k, v) in sb.mirrorctl().get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .args([
+            "apply",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("Permission denied") && err.contains("hint: run it with sudo"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+}
