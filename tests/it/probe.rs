@@ -323,3 +323,46 @@ fn bad_input_is_a_located_actionable_error() {
         "{err}"
     );
 }
+
+#[test]
+fn https_mirrors_are_trusted_as_dockerd_trusts_them() {
+    let sb = Sandbox::new();
+    let (tls, ca_pem) = crate::support::fake_registry::tls_for_localhost();
+    let server = FakeRegistry::start(
+        alpine(64 * 1024),
+        Behavior {
+            tls: Some(tls),
+            ..Default::default()
+        },
+    );
+    let url = format!("https://localhost:{}", server.addr.port());
+
+    // A private CA the system does not know: refused, with the reason.
+    let (doc, code) = sb.probe(
+        &[("private", url.clone())],
+        &["--certs-dir", sb.path().join("none").to_str().unwrap()],
+    );
+    assert_eq!(code, 3);
+    let r = result(&doc, "private");
+    assert_eq!(r["status"], "tls", "{r}");
+    assert!(
+        r["error"].as_str().unwrap().contains("UnknownIssuer"),
+        "{r}"
+    );
+
+    // The same CA in dockerd's certs.d layout (certs.d/<host:port>/ca.crt): trusted, and TLS time measured.
+    let certs = sb
+        .path()
+        .join("certs.d")
+        .join(format!("localhost:{}", server.addr.port()));
+    std::fs::create_dir_all(&certs).unwrap();
+    std::fs::write(certs.join("ca.crt"), ca_pem).unwrap();
+    let (doc, code) = sb.probe(
+        &[("private", url)],
+        &["--certs-dir", sb.path().join("certs.d").to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{doc}");
+    let r = result(&doc, "private");
+    assert_eq!(r["status"], "ok", "{r}");
+    assert!(r["phases"]["tls_ms"].as_f64().is_some(), "{r}");
+}

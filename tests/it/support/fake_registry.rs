@@ -7,8 +7,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
+
+/// A plain or TLS connection.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 use super::image::{sha, Image, OCI_INDEX, OCI_MANIFEST};
 
@@ -46,6 +51,33 @@ pub struct Behavior {
     /// When set, `/v2/` answers 401 with a Bearer challenge pointing at this realm, and every other request needs
     /// the token that any fake registry's `/token` hands out.
     pub token_realm: Option<String>,
+    /// Serve HTTPS with this configuration (see `tls_for_localhost`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+/// A CA and a `localhost` certificate it signed: the server config, and the CA in PEM for the client to trust.
+pub fn tls_for_localhost() -> (Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "mirrorctl test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone(), ca_cert.der().clone()], key)
+        .unwrap();
+    (Arc::new(config), ca_cert.pem())
 }
 
 pub struct FakeRegistry {
@@ -85,7 +117,17 @@ impl FakeRegistry {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         counter.fetch_add(1, Ordering::SeqCst);
-                        tokio::spawn(serve(stream, image.clone(), behavior.clone()));
+                        let (image, behavior) = (image.clone(), behavior.clone());
+                        tokio::spawn(async move {
+                            match behavior.tls.clone() {
+                                Some(cfg) => {
+                                    if let Ok(tls) = tokio_rustls::TlsAcceptor::from(cfg).accept(stream).await {
+                                        serve(tls, image, behavior).await;
+                                    }
+                                }
+                                None => serve(stream, image, behavior).await,
+                            }
+                        });
                     }
                 }
             }
@@ -111,7 +153,7 @@ struct Request {
     authorization: Option<String>,
 }
 
-async fn read_request(stream: &mut TcpStream) -> Option<Request> {
+async fn read_request<S: Io>(stream: &mut S) -> Option<Request> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -141,7 +183,7 @@ async fn read_request(stream: &mut TcpStream) -> Option<Request> {
     })
 }
 
-async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
+async fn serve<S: Io>(mut stream: S, image: Arc<Image>, b: Arc<Behavior>) {
     let Some(req) = read_request(&mut stream).await else {
         return;
     };
@@ -273,8 +315,8 @@ async fn serve(mut stream: TcpStream, image: Arc<Image>, b: Arc<Behavior>) {
     respond(&mut stream, 404, "application/json", &[], b"{}").await
 }
 
-async fn respond(
-    stream: &mut TcpStream,
+async fn respond<S: Io>(
+    stream: &mut S,
     code: u16,
     content_type: &str,
     headers: &[(&str, String)],
@@ -293,7 +335,7 @@ async fn respond(
     let _ = stream.shutdown().await;
 }
 
-async fn endless(stream: &mut TcpStream, content_type: &str) {
+async fn endless<S: Io>(stream: &mut S, content_type: &str) {
     let head =
         format!("HTTP/1.1 200 OK\r\nContent-Type: {content_type}\r\nConnection: close\r\n\r\n");
     let _ = stream.write_all(head.as_bytes()).await;
@@ -306,7 +348,7 @@ async fn endless(stream: &mut TcpStream, content_type: &str) {
     }
 }
 
-async fn send_blob(stream: &mut TcpStream, blob: &[u8], b: &Behavior) {
+async fn send_blob<S: Io>(stream: &mut S, blob: &[u8], b: &Behavior) {
     let mut body = blob.to_vec();
     match b.fault {
         Fault::CorruptBlob => body[blob.len() / 2] ^= 0xff,
