@@ -600,8 +600,10 @@ mod tests {
     #[test]
     fn path_in_a_mirror_depends_on_the_engine() {
         let mut f = facts(r#"{"registry-mirrors": ["https://m.example/prefix"]}"#);
-        let mut info = Info::default();
-        info.server_version = "20.10.24+dfsg1".into();
+        let mut info = Info {
+            server_version: "20.10.24+dfsg1".into(),
+            ..Default::default()
+        };
         info.registry_config.mirrors = vec!["https://m.example/prefix/".into()];
         f.info = Ok(info.clone());
         assert_eq!(
@@ -619,9 +621,10 @@ mod tests {
     #[test]
     fn proxy_passwords_are_never_printed() {
         let mut f = facts("{}");
-        let mut info = Info::default();
-        info.https_proxy = "http://user:s3cret@proxy.corp:3128".into();
-        f.info = Ok(info);
+        f.info = Ok(Info {
+            https_proxy: "http://user:s3cret@proxy.corp:3128".into(),
+            ..Default::default()
+        });
         let r = check(&f, &Catalogue::builtin());
         let text = render(&r);
         assert!(
