@@ -345,6 +345,7 @@ pub fn render(r: &ShowReport) -> String {
     if r.differences.is_empty() && r.live.reachable && r.file.error.is_none() {
         s.push_str(&format!("\n{}\n", t!("show.in_sync")));
     }
+    let catalogue = (!r.runtimes.is_empty()).then(Catalogue::builtin);
     for rt in &r.runtimes {
         s.push_str(&format!(
             "\n{}\n",
@@ -356,8 +357,9 @@ pub fn render(r: &ShowReport) -> String {
             )
         ));
         for m in &rt.mirrors {
-            let closed = Catalogue::builtin()
-                .find_by_url(m)
+            let closed = catalogue
+                .as_ref()
+                .and_then(|c| c.find_by_url(m))
                 .is_some_and(|c| c.status == Status::Closed);
             let note = if closed {
                 t!("show.runtime_closed").into_owned()
