@@ -527,3 +527,70 @@ fn permission_denied_says_to_use_sudo_and_changes_nothing() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
 }
+
+#[test]
+fn apply_reuses_a_fresh_probe_and_refuses_when_none_passed() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 4096));
+    let good = FakeRegistry::start(image.clone(), Behavior::default());
+    let portal = FakeRegistry::start(
+        image,
+        Behavior {
+            fault: Fault::CaptivePortal,
+            ..Default::default()
+        },
+    );
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, USER_CONFIG).unwrap();
+    let apply_with = |catalogue: &std::path::Path| {
+        sb.mirrorctl()
+            .args(["apply", "--dry-run", "--no-restart", "--catalogue"])
+            .arg(catalogue)
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+
+    // A probe of the same catalogue a moment ago is used, and said so.
+    let catalogue = sb.catalogue(&[("good", good.url()), ("portal", portal.url())]);
+    assert!(sb
+        .mirrorctl()
+        .args(["probe", "-q", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap()
+        .status
+        .success());
+    let requests_after_probe = good.requests();
+    let out = apply_with(&catalogue);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("using the probe from"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        good.requests(),
+        requests_after_probe,
+        "the cached probe was used, not a new one"
+    );
+    assert!(
+        text(&out.stdout).contains(&format!("\"registry-mirrors\": [\"{}/\"]", good.url())),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // Another catalogue where nothing passes: exit 3, nothing written.
+    let bad = sb.path().join("bad.toml");
+    std::fs::write(&bad, format!("[catalogue]\nupdated = \"2026-11-24\"\n[[mirror]]\nname = \"portal\"\nurl = \"{}\"\nstatus = \"active\"\n", portal.url())).unwrap();
+    let out = apply_with(&bad);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("no mirror passed"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+}
