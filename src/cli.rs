@@ -115,6 +115,10 @@ pub struct ProbeOptions {
     /// How many mirrors to probe at once.
     #[arg(long, default_value_t = 32)]
     pub jobs: usize,
+    /// How many blob downloads at once: they share your link, so fewer means each mirror's speed is measured on
+    /// the whole link (the wait for a slot is not counted against the mirror).
+    #[arg(long, default_value_t = 4)]
+    pub blob_jobs: usize,
     /// Refuse to download a layer larger than this many MiB (the probe picks the image's smallest layer).
     #[arg(long, value_name = "MIB", default_value_t = 64)]
     pub max_blob_mib: u64,

@@ -94,6 +94,7 @@ pub fn probe_details(report: &Report) -> String {
             (t!("phase.ttfb"), p.ttfb_ms),
             (t!("phase.token"), p.token_ms),
             (t!("phase.manifest"), p.manifest_ms),
+            (t!("phase.queued"), p.queued_ms),
             (t!("phase.blob"), p.blob_ms),
         ]
         .into_iter()

@@ -69,6 +69,7 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
         },
         timeout: Duration::from_secs_f64(args.timeout),
         jobs: args.jobs,
+        blob_jobs: args.blob_jobs,
         max_blob: args.max_blob_mib.saturating_mul(1024 * 1024),
     })
 }

@@ -40,6 +40,9 @@ pub struct Phases {
     pub token_ms: Option<f64>,
     pub manifest_ms: Option<f64>,
     pub blob_ms: Option<f64>,
+    /// Time spent waiting for a download slot (`--blob-jobs`); not charged to the mirror.
+    #[serde(default)]
+    pub queued_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +54,9 @@ pub struct Settings {
     pub jobs: usize,
     /// The largest layer we agree to download; a bigger smallest layer means the image is a poor probe.
     pub max_blob: u64,
+    /// Blob downloads at once. They share the user's link, so fewer at a time means each measures the link rather
+    /// than a share of it; the wait for a slot is not charged to the mirror's deadline.
+    pub blob_jobs: usize,
 }
 
 const MANIFEST_LIMIT: usize = 4 * 1024 * 1024; // containerd's limit for a manifest
@@ -64,9 +70,15 @@ pub async fn run(
     on_done: impl Fn(&MirrorResult),
 ) -> Vec<MirrorResult> {
     let gate = Arc::new(Semaphore::new(settings.jobs.max(1)));
+    let blob_gate = Arc::new(Semaphore::new(settings.blob_jobs.max(1)));
     let mut set = JoinSet::new();
     for (i, m) in mirrors.iter().enumerate() {
-        let (gate, settings, clients) = (gate.clone(), settings.clone(), clients.clone());
+        let (gate, blob_gate, settings, clients) = (
+            gate.clone(),
+            blob_gate.clone(),
+            settings.clone(),
+            clients.clone(),
+        );
         let (name, url) = (
             m.name.clone(),
             m.normalized().unwrap_or_else(|| m.url.clone()),
@@ -76,7 +88,10 @@ pub async fn run(
                 .acquire_owned()
                 .await
                 .expect("the semaphore is never closed");
-            (i, probe_one(&name, &url, &settings, &clients).await)
+            (
+                i,
+                probe_one(&name, &url, &settings, &clients, &blob_gate).await,
+            )
         });
     }
     let mut results = Vec::with_capacity(mirrors.len());
@@ -108,16 +123,34 @@ pub async fn probe_one(
     url: &str,
     settings: &Settings,
     clients: &Clients,
+    blob_gate: &Semaphore,
 ) -> MirrorResult {
     let mut p = Progress::default();
     let started = Instant::now();
+    let mut queued = Duration::ZERO;
     let outcome = match Url::parse(url) {
         Ok(base) => {
-            match tokio::time::timeout(settings.timeout, pull(&base, settings, clients, &mut p))
+            match tokio::time::timeout(settings.timeout, prepare(&base, settings, clients, &mut p))
                 .await
             {
-                Ok(r) => r,
                 Err(_) => Err(deadline_failure(&p, settings.timeout)),
+                Ok(Err(f)) => Err(f),
+                Ok(Ok(plan)) => {
+                    // Waiting for a download slot is our doing, not the mirror's: it does not count.
+                    let spent = started.elapsed();
+                    let wait = Instant::now();
+                    let _slot = blob_gate
+                        .acquire()
+                        .await
+                        .expect("the semaphore is never closed");
+                    queued = wait.elapsed();
+                    p.phases.queued_ms = Some(queued.as_secs_f64() * 1000.0);
+                    let left = settings.timeout.saturating_sub(spent);
+                    match tokio::time::timeout(left, download(&plan, clients, &mut p)).await {
+                        Ok(r) => r,
+                        Err(_) => Err(deadline_failure(&p, settings.timeout)),
+                    }
+                }
             }
         }
         Err(e) => Err(Failure::new(
@@ -140,7 +173,7 @@ pub async fn probe_one(
         throughput_bps: p.throughput_bps,
         score_s: None,
         blob_bytes: p.blob_bytes,
-        total_ms: ms(started),
+        total_ms: ms(started) - queued.as_secs_f64() * 1000.0,
         address: p.address.map(|a| a.to_string()),
         phases: p.phases,
         requests: p.requests,
@@ -170,13 +203,22 @@ fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
     }
 }
 
-/// The pull itself. Every body read is bounded; every digest is checked.
-async fn pull(
+/// What the blob download needs, decided by the steps before it.
+struct BlobPlan {
+    v2: Url,
+    repository: String,
+    layer: manifest::Descriptor,
+    token: Option<String>,
+}
+
+/// The pull up to the blob: ping, token, manifests, the layer to fetch. Every body read is bounded; every digest
+/// is checked.
+async fn prepare(
     base: &Url,
     s: &Settings,
     clients: &Clients,
     p: &mut Progress,
-) -> Result<(), Failure> {
+) -> Result<BlobPlan, Failure> {
     let v2 = base
         .join("v2/")
         .map_err(|e| Failure::new(Status::BadResponse, e.to_string()))?;
@@ -283,16 +325,26 @@ async fn pull(
             ),
         ));
     }
+    Ok(BlobPlan {
+        v2,
+        repository: repo.clone(),
+        layer: layer.clone(),
+        token,
+    })
+}
+
+/// The blob: one whole layer, streamed and verified.
+async fn download(plan: &BlobPlan, clients: &Clients, p: &mut Progress) -> Result<(), Failure> {
     p.step = Step::Blob;
-    p.blob_size = layer.size;
+    p.blob_size = plan.layer.size;
     let t = Instant::now();
     fetch_blob(
         clients,
-        &v2,
-        repo,
-        &layer.digest,
-        layer.size,
-        token.as_deref(),
+        &plan.v2,
+        &plan.repository,
+        &plan.layer.digest,
+        plan.layer.size,
+        plan.token.as_deref(),
         p,
     )
     .await?;

@@ -366,3 +366,42 @@ fn https_mirrors_are_trusted_as_dockerd_trusts_them() {
     assert_eq!(r["status"], "ok", "{r}");
     assert!(r["phases"]["tls_ms"].as_f64().is_some(), "{r}");
 }
+
+#[test]
+fn waiting_for_a_download_slot_is_not_charged_to_the_mirror() {
+    let sb = Sandbox::new();
+    // Each blob takes about a second at this bandwidth; two in a row take longer than the deadline.
+    let image = alpine(96 * 1024);
+    let thin = || {
+        FakeRegistry::start(
+            image.clone(),
+            Behavior {
+                bandwidth: Some(96 * 1024),
+                ..Default::default()
+            },
+        )
+    };
+    let (a, b) = (thin(), thin());
+    let (doc, code) = sb.probe(
+        &[("a", a.url()), ("b", b.url())],
+        &["--timeout", "1.8", "--blob-jobs", "1"],
+    );
+    assert_eq!(code, 0);
+    for name in ["a", "b"] {
+        assert_eq!(result(&doc, name)["status"], "ok", "{doc:#}");
+    }
+    let queued: Vec<f64> = ["a", "b"]
+        .iter()
+        .map(|n| result(&doc, n)["phases"]["queued_ms"].as_f64().unwrap())
+        .collect();
+    assert!(
+        queued.iter().any(|q| *q > 500.0),
+        "one of them waited for the other's download: {queued:?}"
+    );
+    for name in ["a", "b"] {
+        assert!(
+            result(&doc, name)["total_ms"].as_f64().unwrap() < 1800.0,
+            "the wait is not in total_ms: {doc:#}"
+        );
+    }
+}
