@@ -129,30 +129,7 @@ pub async fn probe_one(
     let started = Instant::now();
     let mut queued = Duration::ZERO;
     let outcome = match Url::parse(url) {
-        Ok(base) => {
-            match tokio::time::timeout(settings.timeout, prepare(&base, settings, clients, &mut p))
-                .await
-            {
-                Err(_) => Err(deadline_failure(&p, settings.timeout)),
-                Ok(Err(f)) => Err(f),
-                Ok(Ok(plan)) => {
-                    // Waiting for a download slot is our doing, not the mirror's: it does not count.
-                    let spent = started.elapsed();
-                    let wait = Instant::now();
-                    let _slot = blob_gate
-                        .acquire()
-                        .await
-                        .expect("the semaphore is never closed");
-                    queued = wait.elapsed();
-                    p.phases.queued_ms = Some(queued.as_secs_f64() * 1000.0);
-                    let left = settings.timeout.saturating_sub(spent);
-                    match tokio::time::timeout(left, download(&plan, clients, &mut p)).await {
-                        Ok(r) => r,
-                        Err(_) => Err(deadline_failure(&p, settings.timeout)),
-                    }
-                }
-            }
-        }
+        Ok(base) => pull(&base, settings, clients, blob_gate, &mut p, &mut queued).await,
         Err(e) => Err(Failure::new(
             Status::BadResponse,
             t!("fail.invalid_url", detail = e),
@@ -201,6 +178,46 @@ fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
             t!("fail.deadline", step = step.as_str(), secs = secs),
         ),
     }
+}
+
+/// One pull under one deadline: everything up to the blob's headers, then the body in a download slot. The wait
+/// for the slot is ours, not the mirror's, so it is left out of the deadline and reported as `queued`.
+async fn pull(
+    base: &Url,
+    settings: &Settings,
+    clients: &Clients,
+    blob_gate: &Semaphore,
+    p: &mut Progress,
+    queued: &mut Duration,
+) -> Result<(), Failure> {
+    let started = Instant::now();
+    let over = |p: &Progress| deadline_failure(p, settings.timeout);
+    let plan =
+        match tokio::time::timeout(settings.timeout, prepare(base, settings, clients, p)).await {
+            Ok(r) => r?,
+            Err(_) => return Err(over(p)),
+        };
+    let left = settings.timeout.saturating_sub(started.elapsed());
+    let t = Instant::now();
+    let response = match tokio::time::timeout(left, request_blob(&plan, clients, p)).await {
+        Ok(r) => r?,
+        Err(_) => return Err(over(p)),
+    };
+    let left = left.saturating_sub(t.elapsed());
+    let wait = Instant::now();
+    let _slot = blob_gate
+        .acquire()
+        .await
+        .expect("the semaphore is never closed");
+    *queued = wait.elapsed();
+    p.phases.queued_ms = Some(ms(wait));
+    let body = tokio::time::timeout(
+        left,
+        stream_blob(response, &plan.layer.digest, plan.layer.size, p),
+    )
+    .await;
+    p.phases.blob_ms = Some(ms(t) - queued.as_secs_f64() * 1000.0);
+    body.unwrap_or_else(|_| Err(over(p)))
 }
 
 /// What the blob download needs, decided by the steps before it.
@@ -333,23 +350,30 @@ async fn prepare(
     })
 }
 
-/// The blob: one whole layer, streamed and verified.
-async fn download(plan: &BlobPlan, clients: &Clients, p: &mut Progress) -> Result<(), Failure> {
+/// The blob request, up to its response headers: latency, redirects and status, outside any download slot.
+async fn request_blob(
+    plan: &BlobPlan,
+    clients: &Clients,
+    p: &mut Progress,
+) -> Result<reqwest::Response, Failure> {
     p.step = Step::Blob;
     p.blob_size = plan.layer.size;
-    let t = Instant::now();
-    fetch_blob(
-        clients,
-        &plan.v2,
-        &plan.repository,
-        &plan.layer.digest,
-        plan.layer.size,
-        plan.token.as_deref(),
-        p,
-    )
-    .await?;
-    p.phases.blob_ms = Some(ms(t));
-    Ok(())
+    let digest = &plan.layer.digest;
+    let url = plan
+        .v2
+        .join(&format!("{}/blobs/{digest}", plan.repository))
+        .expect("a relative path joins");
+    let r = authorized(clients.http.get(url), plan.token.as_deref())
+        .send()
+        .await
+        .map_err(|e| failure::from_reqwest(Step::Blob, &e))?;
+    p.requests
+        .push(format!("GET …/blobs/{digest} → {}", r.status().as_u16()));
+    check(Step::Blob, &r)?;
+    if is_html(r.headers(), b"") {
+        return Err(not_a_registry(r.headers(), b""));
+    }
+    Ok(r)
 }
 
 /// `/v2/` with 200 must be a registry's `{}` (or carry its API header); a captive portal answers 200 with HTML.
@@ -522,28 +546,12 @@ fn parse_manifest(ct: Option<&str>, body: &[u8]) -> Result<Document, Failure> {
 
 /// Downloads one whole blob, hashing as it streams, never holding more than one chunk, and stopping at the first
 /// byte past the size the manifest promised (an endless body costs nothing).
-async fn fetch_blob(
-    clients: &Clients,
-    v2: &Url,
-    repo: &str,
+async fn stream_blob(
+    mut r: reqwest::Response,
     digest: &Digest,
     size: u64,
-    token: Option<&str>,
     p: &mut Progress,
 ) -> Result<(), Failure> {
-    let url = v2
-        .join(&format!("{repo}/blobs/{digest}"))
-        .expect("a relative path joins");
-    let mut r = authorized(clients.http.get(url), token)
-        .send()
-        .await
-        .map_err(|e| failure::from_reqwest(Step::Blob, &e))?;
-    p.requests
-        .push(format!("GET …/blobs/{digest} → {}", r.status().as_u16()));
-    check(Step::Blob, &r)?;
-    if is_html(r.headers(), b"") {
-        return Err(not_a_registry(r.headers(), b""));
-    }
     let start = Instant::now();
     p.blob_started = Some(start);
     let mut hasher = Sha256::new();
