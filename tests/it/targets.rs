@@ -177,25 +177,25 @@ fn containerd_without_config_path_gets_it_added_and_a_restart_planned() {
     let config = sb.path().join("config.toml");
     let before = "version = 2\n\n# tuned by ops\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.k8s.io/pause:3.9\"\n";
     std::fs::write(&config, before).unwrap();
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--target",
-            "containerd",
-            "--dry-run",
-            "--init",
-            "systemd",
-            "--no-probe",
-            "--mirror",
-            "https://m.example",
-            "--containerd-config",
-        ])
-        .arg(&config)
-        .arg("--containerd-hosts-dir")
-        .arg(sb.path().join("certs.d"))
-        .output()
-        .unwrap();
+    let containerd_apply = |flag: &str| {
+        sb.mirrorctl()
+            .args([
+                "apply",
+                "--target",
+                "containerd",
+                flag,
+                "--init",
+                "systemd",
+                "--no-probe",
+            ])
+            .args(["--mirror", "https://m.example", "--containerd-config"])
+            .arg(&config)
+            .arg("--containerd-hosts-dir")
+            .arg(sb.path().join("certs.d"))
+            .output()
+            .unwrap()
+    };
+    let out = containerd_apply("--dry-run");
     assert!(
         out.status.success(),
         "{}",
@@ -212,25 +212,7 @@ fn containerd_without_config_path_gets_it_added_and_a_restart_planned() {
     // The legacy mirrors table is refused, nothing written.
     let legacy = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry.mirrors.\"docker.io\"]\n  endpoint = [\"https://old.example\"]\n";
     std::fs::write(&config, legacy).unwrap();
-    let out = sb
-        .mirrorctl()
-        .args([
-            "apply",
-            "--target",
-            "containerd",
-            "--yes",
-            "--init",
-            "systemd",
-            "--no-probe",
-            "--mirror",
-            "https://m.example",
-            "--containerd-config",
-        ])
-        .arg(&config)
-        .arg("--containerd-hosts-dir")
-        .arg(sb.path().join("certs.d"))
-        .output()
-        .unwrap();
+    let out = containerd_apply("--yes");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("legacy"));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), legacy);
