@@ -227,34 +227,74 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
 }
 
 pub async fn restore(args: &RestoreArgs) -> Result<()> {
-    let (path, rootless) = files::locate(args.target.config.as_deref());
-    let Some(newest) = files::backups(&path).into_iter().next() else {
+    let plan = match args.kind {
+        TargetKind::Docker => {
+            let (path, rootless) = files::locate(args.target.config.as_deref());
+            let (newest, after) = newest_backup(&path)?;
+            parse_or_explain(&newest, &after)?;
+            let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
+                &daemon_config::parse(&after)?,
+            ))?;
+            Plan {
+                target: "docker",
+                notes: vec![],
+                daemon_json: true,
+                activation: activation(&args.target, &path, rootless, "docker")?,
+                verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
+                changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
+                mirrors,
+            }
+        }
+        TargetKind::Containerd | TargetKind::Containers => {
+            let (target, path, when) = if args.kind == TargetKind::Containerd {
+                let config = files::read(&args.places.containerd_config)?;
+                let text = config.as_deref().map(String::from_utf8_lossy);
+                let major = containerd_major(text.as_deref()).await;
+                let ours = args.places.containerd_hosts_dir.display().to_string();
+                let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
+                let hosts = Path::new(&check.hosts_dir)
+                    .join(&args.registry)
+                    .join("hosts.toml");
+                ("containerd", hosts, t!("apply.containerd_no_restart"))
+            } else {
+                (
+                    "containers",
+                    args.places.containers_dir().join(containers::DROPIN),
+                    t!("apply.containers_next_run"),
+                )
+            };
+            let (_, after) = newest_backup(&path)?;
+            Plan {
+                target,
+                notes: vec![],
+                daemon_json: false,
+                activation: Activation::Automatic(when.into()),
+                verify: Verify::Nothing,
+                changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
+                mirrors: vec![],
+            }
+        }
+        TargetKind::Auto => bail!("{}", t!("restore.one_target")),
+    };
+    run(vec![plan], &args.target).await
+}
+
+/// The newest of our backups beside `path`, and its bytes.
+fn newest_backup(path: &Path) -> Result<(PathBuf, Vec<u8>)> {
+    let Some(newest) = files::backups(path).into_iter().next() else {
         return Err(Hinted {
             message: t!("restore.no_backup", path = path.display()).into(),
             hint: t!("restore.no_backup_hint").into(),
         }
         .into());
     };
-    let after =
+    let bytes =
         std::fs::read(&newest).with_context(|| t!("apply.cannot_read", path = newest.display()))?;
-    parse_or_explain(&newest, &after)?;
-    let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
-        &daemon_config::parse(&after)?,
-    ))?;
     output::info(&format!(
         "{}\n",
         t!("restore.restoring", path = newest.display())
     ));
-    let plan = Plan {
-        target: "docker",
-        notes: vec![],
-        daemon_json: true,
-        activation: activation(&args.target, &path, rootless, "docker")?,
-        verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
-        changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
-        mirrors,
-    };
-    run(vec![plan], &args.target).await
+    Ok((newest, bytes))
 }
 
 pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {

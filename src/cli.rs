@@ -195,6 +195,14 @@ pub struct ApplyArgs {
 pub struct RestoreArgs {
     #[command(flatten)]
     pub target: Target,
+    /// Which runtime's file to restore: docker (daemon.json), containerd (hosts.toml) or containers (the drop-in).
+    #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
+    pub kind: TargetKind,
+    /// For containerd: the registry whose hosts.toml to restore.
+    #[arg(long, default_value = "docker.io", value_name = "HOST")]
+    pub registry: String,
+    #[command(flatten)]
+    pub places: crate::runtimes::Places,
 }
 
 #[derive(Args, Debug, Clone)]

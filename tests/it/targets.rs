@@ -289,3 +289,58 @@ fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
     );
     assert!(!config.exists());
 }
+
+#[test]
+fn restore_puts_back_the_previous_drop_in() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("registries.conf.d");
+    let apply = |mirror: &str| {
+        let out = sb
+            .mirrorctl()
+            .args([
+                "apply",
+                "--target",
+                "containers",
+                "--yes",
+                "--no-probe",
+                "--mirror",
+                mirror,
+                "--containers-dir",
+            ])
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    apply("https://first.example");
+    let first = std::fs::read_to_string(dir.join("50-mirrorctl.conf")).unwrap();
+    apply("https://second.example");
+    assert!(std::fs::read_to_string(dir.join("50-mirrorctl.conf"))
+        .unwrap()
+        .contains("second.example"));
+    let out = sb
+        .mirrorctl()
+        .args([
+            "restore",
+            "--target",
+            "containers",
+            "--yes",
+            "--containers-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("50-mirrorctl.conf")).unwrap(),
+        first
+    );
+}
