@@ -3,7 +3,6 @@
 use rust_i18n::t;
 use std::time::SystemTime;
 
-use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::catalogue::{Catalogue, Mirror, Origin, Status};
@@ -76,14 +75,7 @@ pub fn build(
 }
 
 pub fn render(r: &ListReport, width: Option<u16>) -> String {
-    let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY);
-    match width {
-        Some(w) => t
-            .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_width(w),
-        None => t.set_content_arrangement(ContentArrangement::Disabled),
-    };
+    let mut t = crate::render::table(width);
     t.set_header([
         t!("list.name").into_owned(),
         t!("list.registry").into_owned(),

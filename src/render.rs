@@ -29,19 +29,22 @@ pub fn millis(ms: f64) -> String {
     }
 }
 
-/// The probe table, best first. `width` is the terminal's, if stdout is one.
-pub fn probe_table(report: &Report, width: Option<u16>) -> String {
+/// An empty table in our style: wrapped to `width` on a terminal, one line per row in a pipe.
+pub fn table(width: Option<u16>) -> Table {
     let mut t = Table::new();
     t.load_preset(UTF8_BORDERS_ONLY);
     match width {
-        Some(w) => {
-            t.set_content_arrangement(ContentArrangement::Dynamic)
-                .set_width(w);
-        }
-        None => {
-            t.set_content_arrangement(ContentArrangement::Disabled);
-        }
-    }
+        Some(w) => t
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(w),
+        None => t.set_content_arrangement(ContentArrangement::Disabled),
+    };
+    t
+}
+
+/// The probe table, best first. `width` is the terminal's, if stdout is one.
+pub fn probe_table(report: &Report, width: Option<u16>) -> String {
+    let mut t = table(width);
     t.set_header([
         "#".to_owned(),
         t!("table.mirror").into_owned(),

@@ -555,14 +555,12 @@ fn apply_reuses_a_fresh_probe_and_refuses_when_none_passed() {
 
     // A probe of the same catalogue a moment ago is used, and said so.
     let catalogue = sb.catalogue(&[("good", good.url()), ("portal", portal.url())]);
-    assert!(sb
-        .mirrorctl()
-        .args(["probe", "-q", "--catalogue"])
-        .arg(&catalogue)
-        .output()
-        .unwrap()
-        .status
-        .success());
+    sb.run_ok([
+        std::ffi::OsStr::new("probe"),
+        "-q".as_ref(),
+        "--catalogue".as_ref(),
+        catalogue.as_os_str(),
+    ]);
     let requests_after_probe = good.requests();
     let out = apply_with(&catalogue);
     assert!(out.status.success(), "{}", text(&out.stderr));

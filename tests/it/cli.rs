@@ -62,14 +62,12 @@ fn list_merges_the_users_catalogue_and_shows_the_last_probe() {
         Behavior::default(),
     );
     let catalogue = sb.catalogue(&[("local", server.url())]);
-    assert!(sb
-        .mirrorctl()
-        .args(["probe", "-q", "--catalogue"])
-        .arg(&catalogue)
-        .output()
-        .unwrap()
-        .status
-        .success());
+    sb.run_ok([
+        std::ffi::OsStr::new("probe"),
+        "-q".as_ref(),
+        "--catalogue".as_ref(),
+        catalogue.as_os_str(),
+    ]);
     let out = sb
         .mirrorctl()
         .args(["list", "--json", "--catalogue"])

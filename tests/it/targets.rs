@@ -295,25 +295,20 @@ fn restore_puts_back_the_previous_drop_in() {
     let sb = Sandbox::new();
     let dir = sb.path().join("registries.conf.d");
     let apply = |mirror: &str| {
-        let out = sb
-            .mirrorctl()
-            .args([
-                "apply",
-                "--target",
-                "containers",
-                "--yes",
-                "--no-probe",
-                "--mirror",
-                mirror,
-                "--containers-dir",
-            ])
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let args = [
+            "apply",
+            "--target",
+            "containers",
+            "--yes",
+            "--no-probe",
+            "--mirror",
+            mirror,
+            "--containers-dir",
+        ];
+        sb.run_ok(
+            args.iter()
+                .map(std::ffi::OsStr::new)
+                .chain([dir.as_os_str()]),
         );
     };
     apply("https://first.example");
@@ -322,22 +317,18 @@ fn restore_puts_back_the_previous_drop_in() {
     assert!(std::fs::read_to_string(dir.join("50-mirrorctl.conf"))
         .unwrap()
         .contains("second.example"));
-    let out = sb
-        .mirrorctl()
-        .args([
-            "restore",
-            "--target",
-            "containers",
-            "--yes",
-            "--containers-dir",
-        ])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let restore = [
+        "restore",
+        "--target",
+        "containers",
+        "--yes",
+        "--containers-dir",
+    ];
+    sb.run_ok(
+        restore
+            .iter()
+            .map(std::ffi::OsStr::new)
+            .chain([dir.as_os_str()]),
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("50-mirrorctl.conf")).unwrap(),

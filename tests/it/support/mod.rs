@@ -63,6 +63,25 @@ impl Sandbox {
         .collect()
     }
 
+    /// Runs mirrorctl with these arguments and fails the test, showing stderr, unless it succeeds.
+    pub fn run_ok<I, A>(&self, args: I) -> std::process::Output
+    where
+        I: IntoIterator<Item = A>,
+        A: AsRef<std::ffi::OsStr>,
+    {
+        let out = self
+            .mirrorctl()
+            .args(args)
+            .output()
+            .expect("mirrorctl runs");
+        assert!(
+            out.status.success(),
+            "mirrorctl failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
     /// Writes a catalogue whose mirrors are `(name, url)`, all active.
     pub fn catalogue(&self, mirrors: &[(&str, String)]) -> PathBuf {
         let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");
