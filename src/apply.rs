@@ -51,7 +51,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
     {
         let (path, _) = files::locate(args.target.config.as_deref());
         let bytes = files::read(&path)?;
-        if let Some(b) = &bytes {
+        if let Some(b) = bytes.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
             parse_or_explain(&path, b)?;
         }
         Some((path, bytes))
@@ -120,6 +120,7 @@ fn docker_plan(
         .as_deref()
         .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
     let after = daemon_config::set_mirrors(before_text, mirrors)?;
+    refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
     let rootless = files::locate(target.config.as_deref()).1;
     let mut change = FileChange::new(path.clone(), before, after);
     change.check = validate_with_dockerd;
@@ -132,6 +133,40 @@ fn docker_plan(
         activation: activation(target, &path, rootless, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
     })
+}
+
+/// The installed dockerd would still refuse the file for a reason apply does not fix (it fixes only the mirrors):
+/// stop before writing and say where, in the user's own file.
+fn refuse_what_dockerd_would(path: &Path, before: Option<&[u8]>, after: &[u8]) -> Result<()> {
+    let Some(text) = crate::dockerd::installed_version() else {
+        return Ok(()); // no dockerd here: nothing to predict for
+    };
+    let Some(engine) = crate::dockerd::Version::parse(&text) else {
+        return Ok(());
+    };
+    let predicted = crate::dockerd::predict(after, engine);
+    let Some(first) = predicted.refusals.first() else {
+        return Ok(());
+    };
+    // Located in the file as the user wrote it: every line but the mirrors is theirs, byte for byte.
+    let located = before
+        .map(|b| crate::dockerd::predict(b, engine).refusals)
+        .and_then(|r| {
+            r.into_iter()
+                .find(|r| r.key == first.key && r.key.is_some())
+        })
+        .unwrap_or_else(|| first.clone());
+    Err(Hinted {
+        message: t!(
+            "apply.dockerd_would_refuse",
+            engine = text,
+            path = path.display(),
+            reason = located
+        )
+        .into(),
+        hint: t!("apply.dockerd_would_refuse_hint", path = path.display()).into(),
+    }
+    .into())
 }
 
 async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
@@ -480,30 +515,8 @@ fn confirm(yes: bool) -> Result<()> {
 
 /// `dockerd --validate --config-file F` (Engine 23+) on the complete candidate, before it replaces anything.
 fn validate_with_dockerd(candidate: &Path) -> Result<()> {
-    match dockerd_validate(candidate) {
+    match crate::dockerd::validate(candidate) {
         Some(Err(e)) => bail!("{}", t!("apply.validate_rejected", detail = e)),
         _ => Ok(()), // valid, or an older engine that cannot validate: our own checks stand alone
     }
-}
-
-/// `None` when the installed dockerd has no `--validate` (Engine < 23) or is not installed.
-pub fn dockerd_validate(file: &Path) -> Option<Result<(), String>> {
-    let help = std::process::Command::new("dockerd")
-        .arg("--help")
-        .output()
-        .ok()?;
-    if !String::from_utf8_lossy(&help.stdout).contains("--validate") {
-        return None;
-    }
-    let out = std::process::Command::new("dockerd")
-        .arg("--validate")
-        .arg("--config-file")
-        .arg(file)
-        .output()
-        .ok()?;
-    Some(if out.status.success() {
-        Ok(())
-    } else {
-        Err(String::from_utf8_lossy(&out.stderr).trim().to_owned())
-    })
 }

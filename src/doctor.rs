@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::catalogue::{validate_mirror, Catalogue, Status};
 use crate::daemon_config::{self, files, FlagSource};
+use crate::dockerd::{Stage, Version};
 use crate::engine::{Engine, Info};
 use crate::service::{InitChoice, Service};
 
@@ -31,6 +32,10 @@ pub struct Finding {
 #[derive(Debug, Serialize)]
 pub struct DoctorReport {
     pub config: String,
+    /// The engine the verdict is for (`dockerd --version`, else the running daemon's); `None`: no dockerd found.
+    pub engine: Option<String>,
+    /// Whether that dockerd will start with this file (and the flags it is started with).
+    pub dockerd_starts: bool,
     pub checks: Vec<Finding>,
 }
 
@@ -53,6 +58,8 @@ pub struct Facts {
     pub unit_environment: Option<String>,
     /// `dockerd --validate` on the file, when the installed dockerd has it.
     pub validate: Option<Result<(), String>>,
+    /// The version of the dockerd that would read the file: installed, else running.
+    pub engine: Option<String>,
     /// Mirrors configured for containerd and the containers family.
     pub runtimes: Vec<crate::runtimes::RuntimeMirrors>,
 }
@@ -76,8 +83,15 @@ pub async fn gather(
     let validate = bytes
         .as_ref()
         .and_then(|b| b.as_ref().ok())
-        .and_then(|_| crate::apply::dockerd_validate(&path));
+        .and_then(|_| crate::dockerd::validate(&path));
+    let engine = crate::dockerd::installed_version().or_else(|| {
+        info.as_ref()
+            .ok()
+            .map(|i| i.server_version.clone())
+            .filter(|v| !v.is_empty())
+    });
     Facts {
+        engine,
         path: path.display().to_string(),
         bytes,
         info,
@@ -88,98 +102,6 @@ pub async fn gather(
         runtimes: crate::runtimes::read(places),
     }
 }
-
-/// Keys of dockerd's daemon.json reference (Engine 28). Only used when `dockerd --validate` is not available, and
-/// only to warn: a newer engine may know keys this list does not.
-const KNOWN_KEYS: &[&str] = &[
-    "allow-direct-routing",
-    "allow-nondistributable-artifacts",
-    "api-cors-header",
-    "authorization-plugins",
-    "bip",
-    "bip6",
-    "bridge",
-    "builder",
-    "cdi-spec-dirs",
-    "cgroup-parent",
-    "containerd",
-    "containerd-namespace",
-    "containerd-plugins-namespace",
-    "cpu-rt-period",
-    "cpu-rt-runtime",
-    "cri-containerd",
-    "data-root",
-    "debug",
-    "default-address-pools",
-    "deprecated-key-path",
-    "default-cgroupns-mode",
-    "default-gateway",
-    "default-gateway-v6",
-    "default-ipc-mode",
-    "default-network-opts",
-    "default-runtime",
-    "default-shm-size",
-    "default-ulimits",
-    "dns",
-    "dns-opts",
-    "dns-search",
-    "exec-opts",
-    "exec-root",
-    "experimental",
-    "features",
-    "firewall-backend",
-    "fixed-cidr",
-    "fixed-cidr-v6",
-    "group",
-    "host-gateway-ip",
-    "host-gateway-ips",
-    "hosts",
-    "icc",
-    "init",
-    "init-path",
-    "insecure-registries",
-    "ip",
-    "ip-forward",
-    "ip-forward-no-drop",
-    "ip-masq",
-    "ip6tables",
-    "iptables",
-    "ipv6",
-    "labels",
-    "live-restore",
-    "log-driver",
-    "log-format",
-    "log-level",
-    "log-opts",
-    "max-concurrent-downloads",
-    "max-concurrent-uploads",
-    "max-download-attempts",
-    "metrics-addr",
-    "mtu",
-    "network-control-plane-mtu",
-    "no-new-privileges",
-    "node-generic-resources",
-    "oom-score-adjust",
-    "pidfile",
-    "proxies",
-    "raw-logs",
-    "registry-mirrors",
-    "runtimes",
-    "seccomp-profile",
-    "selinux-enabled",
-    "shutdown-timeout",
-    "storage-driver",
-    "storage-opts",
-    "swarm-default-advertise-addr",
-    "tls",
-    "tlscacert",
-    "tlscert",
-    "tlskey",
-    "tlsverify",
-    "userland-proxy",
-    "userland-proxy-path",
-    "userns-remap",
-];
 
 fn finding(
     id: &'static str,
@@ -222,9 +144,19 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                 Some(m)
             }
             Err(e) => {
+                // A BOM or an empty file is fine to Engine 23+; mirrorctl still will not edit it as it is.
+                let lenient = f
+                    .engine
+                    .as_deref()
+                    .and_then(Version::parse)
+                    .is_some_and(|v| crate::dockerd::predict(bytes, v).starts);
                 out.push(finding(
                     "config-parse",
-                    Severity::Error,
+                    if lenient {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
                     t!("doctor.invalid_json", path = f.path, detail = e),
                     Some(&e.hint()),
                 ));
@@ -233,8 +165,20 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         },
     };
     let live = f.info.as_ref().ok();
+    let table = crate::dockerd::options::Table::get();
+    let engine = f
+        .engine
+        .as_deref()
+        .and_then(Version::parse)
+        .unwrap_or_else(|| table.newest());
+    let prediction = match &f.bytes {
+        Some(Ok(bytes)) => Some(crate::dockerd::predict(bytes, engine)),
+        _ => None,
+    };
+    if let Some(p) = &prediction {
+        check_keys(f, p, &mut out);
+    }
     if let Some(map) = &map {
-        check_keys(f, map, &mut out);
         check_conflicts(map, &f.sources, &mut out);
         check_mirrors(map, live, catalogue, &mut out);
         check_proxy(map, live, f.unit_environment.as_deref(), &mut out);
@@ -280,9 +224,61 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     } else {
         out.push(ok("start-limit", t!("doctor.start_ok")));
     }
+    let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
     DoctorReport {
         config: f.path.clone(),
+        engine: f.engine.clone(),
+        dockerd_starts: starts,
         checks: out,
+    }
+}
+
+/// The one-line answer: will the dockerd that systemd starts accept this file? First reason wins, as in dockerd.
+fn verdict(
+    f: &Facts,
+    engine: Version,
+    prediction: Option<&crate::dockerd::Prediction>,
+    map: Option<&Map<String, Value>>,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let shown = f.engine.clone().unwrap_or_else(|| engine.to_string());
+    let conflicts = map.map_or_else(Vec::new, |m| {
+        daemon_config::find_conflicts(m.keys().map(String::as_str), &f.sources)
+    });
+    let reason = match (&f.bytes, prediction) {
+        (Some(Err(e)), _) => Some(e.clone()),
+        (_, Some(p)) if !p.starts => Some(p.refusals[0].to_string()),
+        _ => match (&f.validate, conflicts.first()) {
+            (Some(Err(e)), _) => Some(e.clone()),
+            (_, Some(c)) => Some(c.to_string()),
+            _ => None,
+        },
+    };
+    if f.engine.is_none() {
+        out.push(finding(
+            "dockerd-starts",
+            Severity::Warning,
+            t!("doctor.engine_unknown", engine = engine),
+            None,
+        ));
+    }
+    match reason {
+        None => {
+            out.insert(0, ok("dockerd-starts", t!("doctor.starts", engine = shown)));
+            true
+        }
+        Some(reason) => {
+            out.insert(
+                0,
+                finding(
+                    "dockerd-starts",
+                    Severity::Error,
+                    t!("doctor.refuses", engine = shown, reason = reason),
+                    Some(t!("doctor.fix.refuses").as_ref()),
+                ),
+            );
+            false
+        }
     }
 }
 
@@ -324,32 +320,40 @@ fn check_runtimes(
     }
 }
 
-fn check_keys(f: &Facts, map: &Map<String, Value>, out: &mut Vec<Finding>) {
-    match &f.validate {
-        Some(Err(e)) => out.push(finding(
+fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>) {
+    let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
+    let mut unknown = of(Stage::UnknownKey).peekable();
+    match (&f.validate, unknown.peek()) {
+        (Some(Err(e)), _) => out.push(finding(
             "unknown-keys",
             Severity::Error,
             t!("doctor.validate_rejects", detail = e),
             Some(t!("doctor.fix.validate").as_ref()),
         )),
-        Some(Ok(())) => out.push(ok("unknown-keys", t!("doctor.validate_ok"))),
-        None => {
-            let unknown: Vec<&str> = map
-                .keys()
-                .map(String::as_str)
-                .filter(|k| !KNOWN_KEYS.contains(k))
-                .collect();
-            if unknown.is_empty() {
-                out.push(ok("unknown-keys", t!("doctor.keys_ok")));
-            } else {
+        (_, Some(_)) => {
+            for r in unknown {
                 out.push(finding(
                     "unknown-keys",
-                    Severity::Warning,
-                    t!("doctor.unknown_keys", keys = unknown.join(", ")),
+                    Severity::Error,
+                    r.to_string(),
                     Some(t!("doctor.fix.unknown_keys").as_ref()),
                 ));
             }
         }
+        (Some(Ok(())), None) => out.push(ok("unknown-keys", t!("doctor.validate_ok"))),
+        (None, None) => out.push(ok("unknown-keys", t!("doctor.keys_ok"))),
+    }
+    let mut values = of(Stage::Value).peekable();
+    if values.peek().is_none() {
+        out.push(ok("option-value", t!("doctor.values_ok")));
+    }
+    for r in values {
+        out.push(finding(
+            "option-value",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.value").as_ref()),
+        ));
     }
 }
 
@@ -571,6 +575,7 @@ mod tests {
             unit_result: None,
             unit_environment: None,
             validate: None,
+            engine: Some("26.1.5".into()),
             runtimes: vec![],
         }
     }

@@ -20,39 +20,55 @@ pub struct Engine {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Info {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub registry_config: RegistryConfig,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub containers_running: u64,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub live_restore_enabled: bool,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub server_version: String,
-    #[serde(default, rename = "HttpProxy")]
+    #[serde(default, deserialize_with = "nullable", rename = "HttpProxy")]
     pub http_proxy: String,
-    #[serde(default, rename = "HttpsProxy")]
+    #[serde(default, deserialize_with = "nullable", rename = "HttpsProxy")]
     pub https_proxy: String,
+    #[serde(default, deserialize_with = "nullable", rename = "NoProxy")]
+    pub no_proxy: String,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct RegistryConfig {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub mirrors: Vec<String>,
     /// As strings (`127.0.0.0/8`): the API marshals Go's net.IPNet that way.
-    #[serde(default, rename = "InsecureRegistryCIDRs")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        rename = "InsecureRegistryCIDRs"
+    )]
     pub insecure_registry_cidrs: Vec<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub index_configs: std::collections::BTreeMap<String, IndexInfo>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexInfo {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub name: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "nullable")]
     pub secure: bool,
+}
+
+/// Engine 26 sends `null` for every empty list and map (`"Mirrors": null`) where 20.10 sent `[]`: both mean empty.
+/// `#[serde(default)]` alone covers a missing field, not a null one.
+fn nullable<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl Engine {

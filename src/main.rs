@@ -5,6 +5,7 @@ mod cache;
 mod catalogue;
 mod cli;
 mod daemon_config;
+mod dockerd;
 mod dockerd_flags;
 mod doctor;
 mod engine;

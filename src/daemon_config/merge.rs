@@ -29,7 +29,8 @@ pub fn set_mirrors(text: Option<&str>, mirrors: &[String]) -> Result<String> {
 
 /// Sets (or, with `None`, removes) one top-level key and changes nothing else.
 pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<String> {
-    let source = text.unwrap_or("{}\n");
+    // A whitespace-only file means "no options" to Engine 23+ (and is fatal to 20.10): either way, start afresh.
+    let source = text.filter(|t| !t.trim().is_empty()).unwrap_or("{}\n");
     let root = CstRootNode::parse(source, &ParseOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(t!("merge.cannot_edit"))?;

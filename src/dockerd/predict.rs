@@ -1,0 +1,432 @@
+//! Whether a given dockerd will start with a daemon.json, judged the way dockerd reads it (moby's
+//! `getConflictFreeConfiguration`, `Validate` and the registry's `ValidateMirror`), from the option table. Pure.
+
+use rust_i18n::t;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::options::{Items, Kind, Rules, Table, Version};
+
+/// Which of dockerd's steps refuses the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stage {
+    /// Reading the file: encoding, JSON syntax, not an object.
+    Document,
+    /// "the following directives don't match any configuration option".
+    UnknownKey,
+    /// Decoding into Go types, then `Validate` and the registry's mirror check.
+    Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Refusal {
+    pub stage: Stage,
+    /// The option at fault, when there is one.
+    pub key: Option<String>,
+    pub reason: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Prediction {
+    pub engine: Version,
+    pub starts: bool,
+    pub refusals: Vec<Refusal>,
+}
+
+impl std::fmt::Display for Refusal {
+    /// `reason (line L, column C)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.reason)?;
+        if let (Some(line), Some(column)) = (self.line, self.column) {
+            write!(f, " ({})", t!("predict.at", line = line, column = column))?;
+        }
+        Ok(())
+    }
+}
+
+/// Judges `bytes` as daemon.json for `engine`. Flag conflicts are not part of it: they depend on the unit.
+pub fn predict(bytes: &[u8], engine: Version) -> Prediction {
+    let refusals = refusals(bytes, engine);
+    Prediction {
+        engine,
+        starts: refusals.is_empty(),
+        refusals,
+    }
+}
+
+fn refusals(bytes: &[u8], engine: Version) -> Vec<Refusal> {
+    let table = Table::get();
+    let whole = |reason: String| {
+        vec![Refusal {
+            stage: Stage::Document,
+            key: None,
+            reason,
+            line: None,
+            column: None,
+        }]
+    };
+    let mut body = bytes;
+    if table.lenient(engine) {
+        body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    }
+    let Ok(text) = std::str::from_utf8(body) else {
+        return whole(t!("predict.not_utf8").into_owned());
+    };
+    let text_trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
+    if text_trimmed.is_empty() {
+        return if table.lenient(engine) {
+            vec![]
+        } else {
+            whole(t!("predict.empty").into_owned())
+        };
+    }
+    let parsed: Result<Value, serde_json::Error> = if table.lenient(engine) {
+        serde_json::from_str(text)
+    } else {
+        // json.Decoder: one value, whatever follows it is never read.
+        serde_json::Deserializer::from_str(text)
+            .into_iter::<Value>()
+            .next()
+            .unwrap_or_else(|| serde_json::from_str(""))
+    };
+    let value = match parsed {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Refusal {
+                stage: Stage::Document,
+                key: None,
+                reason: t!("predict.syntax", detail = strip_position(&e.to_string())).into_owned(),
+                line: Some(e.line()),
+                column: Some(e.column()),
+            }]
+        }
+    };
+    let map = match value {
+        Value::Object(m) => m,
+        Value::Null => return vec![], // Go decodes null into a map as "nothing set"
+        other => return whole(t!("predict.not_object", kind = json_kind(&other)).into_owned()),
+    };
+
+    let mut out = Vec::new();
+    let refuse = |out: &mut Vec<Refusal>, stage: Stage, key: &str, reason: String| {
+        let (line, column) = locate_key(text, key).unzip();
+        out.push(Refusal {
+            stage,
+            key: Some(key.to_owned()),
+            reason,
+            line,
+            column,
+        });
+    };
+
+    // 1. Every key, after dockerd flattens nested objects, must be an option of this engine.
+    let mut unknown = Vec::new();
+    for (key, value) in &map {
+        match value {
+            Value::Object(inner) if !table.flat.iter().any(|f| f == key) => {
+                for k in inner.keys() {
+                    if table.option(k, engine).is_none() {
+                        unknown.push(k.clone());
+                    }
+                }
+            }
+            _ if table.option(key, engine).is_none() => unknown.push(key.clone()),
+            _ => {}
+        }
+    }
+    for key in &unknown {
+        let reason = match table.since(key) {
+            Some(since) if since > engine => {
+                t!("predict.too_new", key = key, since = since, engine = engine)
+            }
+            Some(_) => t!("predict.removed", key = key, engine = engine),
+            None if table.option(&key.to_ascii_lowercase(), engine).is_some() => {
+                t!(
+                    "predict.case",
+                    key = key,
+                    expected = key.to_ascii_lowercase()
+                )
+            }
+            None => t!("predict.unknown", key = key),
+        };
+        refuse(&mut out, Stage::UnknownKey, key, reason.into_owned());
+    }
+    if !out.is_empty() {
+        return out; // dockerd stops at the unknown keys before decoding any value
+    }
+
+    // 2. Each value must decode into the option's Go type, then pass dockerd's value checks.
+    for (key, value) in &map {
+        let Some((kind, rules)) = table.option(key, engine) else {
+            continue; // a flattened object whose keys are all options: Go ignores it when decoding
+        };
+        if value.is_null() {
+            continue; // null leaves a Go field at its default
+        }
+        if let Err(reason) = fits(kind, value).and_then(|()| obeys(&rules, value, engine)) {
+            refuse(&mut out, Stage::Value, key, reason);
+        }
+    }
+    out
+}
+
+/// Go's encoding/json: does `value` decode into a field of this kind?
+fn fits(kind: Kind, value: &Value) -> Result<(), String> {
+    let ok = match kind {
+        Kind::Any => true,
+        Kind::String => value.is_string(),
+        Kind::Bool => value.is_boolean(),
+        Kind::Int => value.is_i64(),
+        Kind::Uint => value.as_u64().is_some_and(|n| n <= u64::from(u32::MAX)),
+        Kind::StringList => each(value, Value::is_string),
+        Kind::IpList => each(value, |v| v.as_str().is_some_and(is_ip)),
+        Kind::Ip => value.as_str().is_some_and(|s| s.is_empty() || is_ip(s)),
+        Kind::StringMap => value
+            .as_object()
+            .is_some_and(|m| m.values().all(|v| v.is_string() || v.is_null())),
+        Kind::BoolMap => value
+            .as_object()
+            .is_some_and(|m| m.values().all(|v| v.is_boolean() || v.is_null())),
+        Kind::MemBytes => value.is_u64() || value.as_str().is_some_and(|s| mem_bytes(s).is_some()),
+        Kind::Object => value.is_object(),
+        Kind::ObjectList => each(value, |v| v.is_object() || v.is_null()),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(t!(
+            "predict.wrong_type",
+            expected = kind_words(kind),
+            found = json_kind(value)
+        )
+        .into_owned())
+    }
+}
+
+fn each(value: &Value, item: impl Fn(&Value) -> bool) -> bool {
+    value
+        .as_array()
+        .is_some_and(|a| a.iter().all(|v| v.is_null() || item(v)))
+}
+
+fn is_ip(s: &str) -> bool {
+    s.parse::<std::net::IpAddr>().is_ok()
+}
+
+/// docker/go-units RAMInBytes: a number with an optional b/k/m/g/t/p suffix (and an optional trailing b).
+fn mem_bytes(s: &str) -> Option<f64> {
+    let lower = s.trim().to_ascii_lowercase();
+    let digits_end = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(lower.len());
+    let n: f64 = lower[..digits_end].parse().ok()?;
+    let unit = lower[digits_end..].trim();
+    matches!(
+        unit,
+        "" | "b" | "k" | "kb" | "m" | "mb" | "g" | "gb" | "t" | "tb" | "p" | "pb"
+    )
+    .then_some(n)
+}
+
+fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
+    if let Some(n) = value.as_i64() {
+        if rules.min.is_some_and(|min| n < min) || rules.max.is_some_and(|max| n > max) {
+            return Err(t!(
+                "predict.out_of_range",
+                value = n,
+                min = rules.min.unwrap_or(i64::MIN),
+                max = rules.max.unwrap_or(i64::MAX)
+            )
+            .into_owned());
+        }
+    }
+    if let (Some(allowed), Some(s)) = (&rules.one_of, value.as_str()) {
+        if !allowed.iter().any(|a| a.eq_ignore_ascii_case(s)) {
+            return Err(t!(
+                "predict.not_one_of",
+                value = s,
+                allowed = allowed.join(", ")
+            )
+            .into_owned());
+        }
+    }
+    if let (Some(items), Some(list)) = (rules.items, value.as_array()) {
+        for item in list.iter().filter_map(Value::as_str) {
+            let checked = match items {
+                Items::MirrorUrl => go_mirror(item, true),
+                Items::MirrorUrlNoPath => go_mirror(item, false),
+                Items::Label => item
+                    .contains('=')
+                    .then_some(())
+                    .ok_or_else(|| t!("predict.label", label = item).into_owned()),
+            };
+            checked.map_err(|e| format!("{e} (Engine {engine})"))?;
+        }
+    }
+    Ok(())
+}
+
+/// moby's registry.ValidateMirror after Go's url.Parse, which refuses control characters and spaces in the host.
+fn go_mirror(raw: &str, path_allowed: bool) -> Result<(), String> {
+    let bad = || Err(t!("predict.mirror", url = raw.escape_debug().to_string()).into_owned());
+    if raw.chars().any(|c| c.is_control() || c == ' ') {
+        return bad();
+    }
+    let Some((scheme, rest)) = raw.split_once("://") else {
+        return bad();
+    };
+    if scheme != "http" && scheme != "https" {
+        return bad();
+    }
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    if authority.contains('@') || tail.contains('?') || tail.contains('#') {
+        return bad();
+    }
+    if !path_allowed && !(tail.is_empty() || tail == "/") {
+        return Err(t!("predict.mirror_path", url = raw).into_owned());
+    }
+    Ok(())
+}
+
+/// Where `"key"` is written (first occurrence as an object key), as 1-based line and column.
+fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
+    let quoted = serde_json::to_string(key).ok()?;
+    let mut from = 0;
+    while let Some(i) = text[from..].find(&quoted) {
+        let at = from + i;
+        let after = text[at + quoted.len()..].trim_start();
+        if after.starts_with(':') {
+            let before = &text[..at];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Some((line, column));
+        }
+        from = at + quoted.len();
+    }
+    None
+}
+
+fn strip_position(message: &str) -> String {
+    message
+        .rsplit_once(" at line ")
+        .map_or(message, |(m, _)| m)
+        .to_owned()
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn kind_words(kind: Kind) -> &'static str {
+    match kind {
+        Kind::String => "a string",
+        Kind::Bool => "true or false",
+        Kind::Int => "an integer",
+        Kind::Uint => "a non-negative integer",
+        Kind::StringList => "a list of strings",
+        Kind::IpList => "a list of IP addresses",
+        Kind::Ip => "an IP address",
+        Kind::StringMap => "an object of strings",
+        Kind::BoolMap => "an object of true/false",
+        Kind::MemBytes => "a size such as \"64m\"",
+        Kind::Object => "an object",
+        Kind::ObjectList => "a list of objects",
+        Kind::Any => "any value",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn starts(json: &str, engine: &str) -> bool {
+        predict(json.as_bytes(), Version::parse(engine).unwrap()).starts
+    }
+
+    #[test]
+    fn documents_differ_by_engine() {
+        assert!(!starts("", "20.10") && starts("", "26.1"));
+        assert!(!starts(" \n", "20.10") && starts(" \n", "26.1"));
+        assert!(!starts("\u{feff}{}", "20.10") && starts("\u{feff}{}", "26.1"));
+        assert!(starts("{} {}", "20.10") && !starts("{} {}", "26.1"));
+        assert!(!starts("[]", "26.1") && starts("null", "26.1"));
+    }
+
+    #[test]
+    fn types_ranges_and_keys() {
+        assert!(!starts(
+            r#"{"registry-mirrors": "https://a.example"}"#,
+            "26.1"
+        ));
+        assert!(!starts(
+            r#"{"registry-mirrors": ["https://a.example", 1]}"#,
+            "26.1"
+        ));
+        assert!(!starts(r#"{"debug": "yes"}"#, "26.1"));
+        assert!(!starts(r#"{"max-concurrent-downloads": -1}"#, "20.10"));
+        assert!(!starts(r#"{"max-concurrent-downloads": 1.5}"#, "26.1"));
+        assert!(!starts(r#"{"Registry-Mirrors": []}"#, "26.1"));
+        assert!(!starts(r#"{"registry-auth": {"x": 1}}"#, "26.1"));
+        assert!(!starts(
+            r#"{"proxies": {"http-proxy": "http://p:3128"}}"#,
+            "20.10"
+        ));
+        assert!(starts(
+            r#"{"proxies": {"http-proxy": "http://p:3128"}}"#,
+            "26.1"
+        ));
+        assert!(starts(
+            r#"{"log-opts": {"max-size": "10m"}, "debug": null}"#,
+            "20.10"
+        ));
+    }
+
+    #[test]
+    fn mirrors_as_dockerd_checks_them() {
+        assert!(!starts(
+            r#"{"registry-mirrors": ["docker.m.daocloud.io"]}"#,
+            "26.1"
+        ));
+        assert!(!starts(
+            r#"{"registry-mirrors": [" https://a.example"]}"#,
+            "26.1"
+        ));
+        assert!(!starts(
+            r#"{"registry-mirrors": ["https://a.example/x"]}"#,
+            "20.10"
+        ));
+        assert!(starts(
+            r#"{"registry-mirrors": ["https://a.example/x"]}"#,
+            "26.1"
+        ));
+        assert!(!starts(
+            r#"{"registry-mirrors": ["https://u:p@a.example"]}"#,
+            "26.1"
+        ));
+    }
+
+    #[test]
+    fn refusals_say_where() {
+        let p = predict(
+            b"{\n  \"debug\": true,\n  \"registry-auth\": {\"a\": 1}\n}",
+            Version::parse("26.1").unwrap(),
+        );
+        assert_eq!(p.refusals.len(), 1);
+        assert_eq!(p.refusals[0].key.as_deref(), Some("a"));
+        assert_eq!(
+            (p.refusals[0].line, p.refusals[0].column),
+            (Some(3), Some(21))
+        );
+    }
+}
