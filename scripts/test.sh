@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
-# docker-registry, docker.io for dockerd, skopeo), so this one command works on a fresh Debian machine.
+# docker-registry, docker.io for dockerd, skopeo, containerd; trixie's engine into target/engines), so this one
+# command works on a fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,9 @@ if [ ${#need[@]} -gt 0 ]; then
   $sudo apt-get update
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
 fi
+
+# The second engine generation (trixie's Engine 26.1 + containerd 1.7), privately under target/engines.
+bash scripts/engines.sh
 
 mkdir -p target
 cargo test --locked "$@" 2>&1 | tee target/test-output.log

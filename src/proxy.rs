@@ -125,20 +125,6 @@ fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
 }
 
 /// dockerd's major version, from `dockerd --version` ("Docker version 20.10.24+dfsg1, build …").
-fn engine_major() -> Option<u32> {
-    let out = std::process::Command::new("dockerd")
-        .arg("--version")
-        .output()
-        .ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    text.split_whitespace()
-        .nth(2)?
-        .split('.')
-        .next()?
-        .parse()
-        .ok()
-}
-
 fn unit_name(unit: ProxyUnit) -> &'static str {
     match unit {
         ProxyUnit::Docker => "docker",
@@ -166,7 +152,9 @@ fn use_daemon_json(place: &ProxyPlace) -> bool {
         (_, ProxyUnit::Containerd) => false,
         (ProxyMethod::DaemonJson, _) => true,
         (ProxyMethod::Systemd, _) => false,
-        (ProxyMethod::Auto, _) => engine_major().is_some_and(|v| v >= 23),
+        (ProxyMethod::Auto, _) => crate::dockerd::installed_version()
+            .and_then(|v| crate::dockerd::Version::parse(&v))
+            .is_some_and(|v| v.major >= 23),
     }
 }
 

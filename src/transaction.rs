@@ -10,12 +10,14 @@ use anyhow::{bail, Context, Result};
 use tokio::signal::unix::{signal, SignalKind};
 
 use crate::daemon_config::files;
-use crate::engine::Engine;
+use crate::engine::{Engine, Info};
 use crate::output;
 use crate::service::Service;
 
 /// How long a service gets to answer after a restart.
 const READY: Duration = Duration::from_secs(60);
+/// How long a reloaded daemon may take to show its new configuration in `/info`.
+const SETTLE: Duration = Duration::from_secs(10);
 
 /// The change failed after a write and the old files are back (exit code 4).
 #[derive(Debug, thiserror::Error)]
@@ -270,11 +272,28 @@ async fn activate(plan: &Plan) -> Result<()> {
     verify(plan, svc).await
 }
 
+/// `/info` once it shows what we expect, or as it is after `SETTLE`. A reload is a SIGHUP that `systemctl reload`
+/// does not wait for (the unit's ExecReload is `kill -s HUP`): Engine 26 answers `/info` with the old config for
+/// a few milliseconds after it, so one look right away reports a failed reload that is only late.
+async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        let info = engine.info().await?;
+        if done(&info) || std::time::Instant::now() >= deadline {
+            return Ok(info);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
     match &plan.verify {
         Verify::DockerMirrors(engine, want) => {
             engine.wait_ready(READY).await?;
-            let live = engine.info().await?.registry_config.mirrors;
+            let live = settled(engine, |i| &i.registry_config.mirrors == want)
+                .await?
+                .registry_config
+                .mirrors;
             if &live != want {
                 bail!(
                     "{}",
@@ -295,7 +314,8 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
         }
         Verify::DockerProxy(engine, http, https) => {
             engine.wait_ready(READY).await?;
-            let info = engine.info().await?;
+            let info =
+                settled(engine, |i| (&i.http_proxy, &i.https_proxy) == (http, https)).await?;
             if (&info.http_proxy, &info.https_proxy) != (http, https) {
                 bail!(
                     "{}",
@@ -315,7 +335,7 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
         }
         Verify::DockerProxyGone(engine, old) => {
             engine.wait_ready(READY).await?;
-            let info = engine.info().await?;
+            let info = settled(engine, |i| ![&i.http_proxy, &i.https_proxy].contains(&old)).await?;
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
                 bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }

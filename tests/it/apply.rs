@@ -4,6 +4,7 @@ use std::process::Output;
 use std::sync::Arc;
 
 use crate::support::dockerd::Dockerd;
+use crate::support::engines;
 use crate::support::image::Image;
 use crate::support::registry::Registry;
 use crate::support::Sandbox;
@@ -92,254 +93,265 @@ fn backups(d: &Dockerd) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn apply_top_3_restarts_dockerd_and_docker_pulls_through_the_mirror() {
-    let sb = Sandbox::new();
-    let farm = farm(&sb, 3);
-    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
-    let pid_before = d.main_pid();
-    let mirrors: Vec<(String, String)> = farm
-        .mirrors
-        .iter()
-        .enumerate()
-        .map(|(i, m)| (format!("m{i}"), m.url()))
-        .collect();
-    let named: Vec<(&str, String)> = mirrors
-        .iter()
-        .map(|(n, u)| (n.as_str(), u.clone()))
-        .collect();
-    let catalogue = sb.catalogue(&named);
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let farm = farm(&sb, 3);
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        let pid_before = d.main_pid();
+        let mirrors: Vec<(String, String)> = farm
+            .mirrors
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (format!("m{i}"), m.url()))
+            .collect();
+        let named: Vec<(&str, String)> = mirrors
+            .iter()
+            .map(|(n, u)| (n.as_str(), u.clone()))
+            .collect();
+        let catalogue = sb.catalogue(&named);
 
-    let out = apply(
-        &sb,
-        &d,
-        &[
-            "apply",
-            "--top",
-            "3",
-            "--image",
-            IMAGE,
-            "--catalogue",
-            catalogue.to_str().unwrap(),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "apply failed: {}\n{}\n{}",
-        text(&out.stderr),
-        text(&out.stdout),
-        d.log()
-    );
+        let out = apply(
+            &sb,
+            &d,
+            &[
+                "apply",
+                "--top",
+                "3",
+                "--image",
+                IMAGE,
+                "--catalogue",
+                catalogue.to_str().unwrap(),
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "apply failed: {}\n{}\n{}",
+            text(&out.stderr),
+            text(&out.stdout),
+            d.log()
+        );
 
-    // The file: three mirrors, every other line untouched.
-    let after = std::fs::read_to_string(&d.config).unwrap();
-    let v: serde_json::Value = serde_json::from_str(&after).unwrap();
-    let written: Vec<String> = serde_json::from_value(v["registry-mirrors"].clone()).unwrap();
-    let mut expected: Vec<String> = farm
-        .mirrors
-        .iter()
-        .map(|m| format!("{}/", m.url()))
-        .collect();
-    let mut sorted = written.clone();
-    sorted.sort();
-    expected.sort();
-    assert_eq!(sorted, expected);
-    let without = |s: &str| {
-        s.lines()
-            .filter(|l| !l.contains("registry-mirrors"))
-            .map(|l| l.trim_end_matches(',').to_owned())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(without(&after), without(&d.original));
+        // The file: three mirrors, every other line untouched.
+        let after = std::fs::read_to_string(&d.config).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&after).unwrap();
+        let written: Vec<String> = serde_json::from_value(v["registry-mirrors"].clone()).unwrap();
+        let mut expected: Vec<String> = farm
+            .mirrors
+            .iter()
+            .map(|m| format!("{}/", m.url()))
+            .collect();
+        let mut sorted = written.clone();
+        sorted.sort();
+        expected.sort();
+        assert_eq!(sorted, expected);
+        let without = |s: &str| {
+            s.lines()
+                .filter(|l| !l.contains("registry-mirrors"))
+                .map(|l| l.trim_end_matches(',').to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(without(&after), without(&d.original));
 
-    // A byte-exact backup beside it.
-    let b = backups(&d);
-    assert_eq!(b.len(), 1);
-    assert_eq!(std::fs::read(&b[0]).unwrap(), d.original.as_bytes());
+        // A byte-exact backup beside it.
+        let b = backups(&d);
+        assert_eq!(b.len(), 1);
+        assert_eq!(std::fs::read(&b[0]).unwrap(), d.original.as_bytes());
 
-    // dockerd really restarted and runs with them, as `docker info` prints them.
-    assert_ne!(
-        d.main_pid(),
-        pid_before,
-        "a restart means a new dockerd process"
-    );
-    assert_eq!(
-        d.live_mirrors(),
-        written,
-        "docker info lists the written mirrors in order"
-    );
-    let info = text(&d.docker(&["info"]).stdout);
-    let block: String = written.iter().map(|m| format!("  {m}\n")).collect();
-    assert!(
-        info.contains(&format!(" Registry Mirrors:\n{block}")),
-        "{info}"
-    );
-    assert!(
-        d.systemctl_log().contains("daemon-reload\nrestart docker"),
-        "{}",
-        d.systemctl_log()
-    );
+        // dockerd really restarted and runs with them, as `docker info` prints them.
+        assert_ne!(
+            d.main_pid(),
+            pid_before,
+            "a restart means a new dockerd process"
+        );
+        assert_eq!(
+            d.live_mirrors(),
+            written,
+            "docker info lists the written mirrors in order"
+        );
+        let info = text(&d.docker(&["info"]).stdout);
+        let block: String = written.iter().map(|m| format!("  {m}\n")).collect();
+        assert!(
+            info.contains(&format!(" Registry Mirrors:\n{block}")),
+            "{info}"
+        );
+        assert!(
+            d.systemctl_log().contains("daemon-reload\nrestart docker"),
+            "{}",
+            d.systemctl_log()
+        );
 
-    // And a real pull of an image that only the mirrors have works.
-    let pull = d.docker(&["pull", "mirrorctl-only-here:latest"]);
-    assert!(
-        pull.status.success(),
-        "docker pull failed: {}\n{}",
-        text(&pull.stderr),
-        d.log()
-    );
+        // And a real pull of an image that only the mirrors have works.
+        let pull = d.docker(&["pull", "mirrorctl-only-here:latest"]);
+        assert!(
+            pull.status.success(),
+            "docker pull failed: {}\n{}",
+            text(&pull.stderr),
+            d.log()
+        );
+    });
 }
 
 #[test]
 fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
-    let sb = Sandbox::new();
-    let farm = farm(&sb, 1);
-    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
-    let pid = d.main_pid();
-    let url = farm.mirrors[0].url();
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let farm = farm(&sb, 1);
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        let pid = d.main_pid();
+        let url = farm.mirrors[0].url();
 
-    let out = apply(
-        &sb,
-        &d,
-        &["apply", "--reload", "--mirror", &url, "--image", IMAGE],
-    );
-    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
-    assert_eq!(d.main_pid(), pid, "reload must not restart dockerd");
-    assert_eq!(d.live_mirrors(), [format!("{url}/")]);
-    assert!(d.systemctl_log().contains("reload docker"));
+        let out = apply(
+            &sb,
+            &d,
+            &["apply", "--reload", "--mirror", &url, "--image", IMAGE],
+        );
+        assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+        assert_eq!(d.main_pid(), pid, "reload must not restart dockerd");
+        assert_eq!(d.live_mirrors(), [format!("{url}/")]);
+        assert!(d.systemctl_log().contains("reload docker"));
 
-    let out = apply(&sb, &d, &["restore"]);
-    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
-    assert_eq!(
-        std::fs::read_to_string(&d.config).unwrap(),
-        d.original,
-        "restore brings back the exact bytes"
-    );
-    assert!(
-        d.live_mirrors().is_empty(),
-        "and dockerd runs with them again"
-    );
+        let out = apply(&sb, &d, &["restore"]);
+        assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+        assert_eq!(
+            std::fs::read_to_string(&d.config).unwrap(),
+            d.original,
+            "restore brings back the exact bytes"
+        );
+        assert!(
+            d.live_mirrors().is_empty(),
+            "and dockerd runs with them again"
+        );
+    });
 }
 
 #[test]
 fn a_flag_conflict_is_refused_before_anything_is_touched() {
-    let sb = Sandbox::new();
-    let d = Dockerd::start(
-        &sb.path().join("dockerd"),
-        USER_CONFIG,
-        &["--registry-mirror=http://127.0.0.1:9/"],
-    );
-    let out = apply(
-        &sb,
-        &d,
-        &["apply", "--mirror", "https://m.example", "--no-probe"],
-    );
-    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("registry-mirrors")
-            && err.contains("--registry-mirror=http://127.0.0.1:9/")
-            && err.contains("ExecStart"),
-        "{err}"
-    );
-    assert!(err.contains("hint:"), "{err}");
-    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
-    assert!(backups(&d).is_empty());
-    assert!(d.is_active());
-    assert!(
-        !d.systemctl_log().contains("restart"),
-        "{}",
-        d.systemctl_log()
-    );
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join("dockerd"),
+            USER_CONFIG,
+            &["--registry-mirror=http://127.0.0.1:9/"],
+        );
+        let out = apply(
+            &sb,
+            &d,
+            &["apply", "--mirror", "https://m.example", "--no-probe"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("registry-mirrors")
+                && err.contains("--registry-mirror=http://127.0.0.1:9/")
+                && err.contains("ExecStart"),
+            "{err}"
+        );
+        assert!(err.contains("hint:"), "{err}");
+        assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+        assert!(backups(&d).is_empty());
+        assert!(d.is_active());
+        assert!(
+            !d.systemctl_log().contains("restart"),
+            "{}",
+            d.systemctl_log()
+        );
+    });
 }
 
 #[test]
 fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
-    let sb = Sandbox::new();
-    let farm = farm(&sb, 1);
-    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
-    d.fail_next_restart();
-    let out = apply(
-        &sb,
-        &d,
-        &[
-            "apply",
-            "--mirror",
-            &farm.mirrors[0].url(),
-            "--image",
-            IMAGE,
-        ],
-    );
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    let err = text(&out.stderr);
-    assert!(
-        err.contains("rolled back") && err.contains("docker is running"),
-        "{err}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(&d.config).unwrap(),
-        d.original,
-        "the old bytes are back"
-    );
-    assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
-    assert!(d.live_mirrors().is_empty());
-    assert!(d.systemctl_log().contains("reset-failed docker"));
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let farm = farm(&sb, 1);
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        d.fail_next_restart();
+        let out = apply(
+            &sb,
+            &d,
+            &[
+                "apply",
+                "--mirror",
+                &farm.mirrors[0].url(),
+                "--image",
+                IMAGE,
+            ],
+        );
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("rolled back") && err.contains("docker is running"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&d.config).unwrap(),
+            d.original,
+            "the old bytes are back"
+        );
+        assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
+        assert!(d.live_mirrors().is_empty());
+        assert!(d.systemctl_log().contains("reset-failed docker"));
+    });
 }
 
 #[test]
 fn ctrl_c_during_the_restart_rolls_back() {
-    let sb = Sandbox::new();
-    let farm = farm(&sb, 1);
-    let d = Dockerd::start(&sb.path().join("dockerd"), USER_CONFIG, &[]);
-    d.hang_next_restart();
-    let child = sb
-        .mirrorctl()
-        .env("PATH", d.path_env())
-        .env("DOCKER_HOST", d.host())
-        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
-        .args([
-            "apply",
-            "--mirror",
-            &farm.mirrors[0].url(),
-            "--image",
-            IMAGE,
-            "--init",
-            "systemd",
-            "--yes",
-            "--config",
-        ])
-        .arg(&d.config)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Wait for the condition, not for a time: the restart is under way once the private systemctl logged it.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while !d.systemctl_log().contains("restart hanging") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "apply never reached the restart:\n{}",
-            d.systemctl_log()
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let farm = farm(&sb, 1);
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        d.hang_next_restart();
+        let child = sb
+            .mirrorctl()
+            .env("PATH", d.path_env())
+            .env("DOCKER_HOST", d.host())
+            .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+            .args([
+                "apply",
+                "--mirror",
+                &farm.mirrors[0].url(),
+                "--image",
+                IMAGE,
+                "--init",
+                "systemd",
+                "--yes",
+                "--config",
+            ])
+            .arg(&d.config)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait for the condition, not for a time: the restart is under way once the private systemctl logged it.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !d.systemctl_log().contains("restart hanging") {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "apply never reached the restart:\n{}",
+                d.systemctl_log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert_ne!(
+            std::fs::read_to_string(&d.config).unwrap(),
+            d.original,
+            "the new file is in place mid-restart"
         );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_ne!(
-        std::fs::read_to_string(&d.config).unwrap(),
-        d.original,
-        "the new file is in place mid-restart"
-    );
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-    assert!(
-        text(&out.stderr).contains("interrupted"),
-        "{}",
-        text(&out.stderr)
-    );
-    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
-    assert!(d.is_active(), "{}", d.systemctl_log());
+        let status = std::process::Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+        assert!(
+            text(&out.stderr).contains("interrupted"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+        assert!(d.is_active(), "{}", d.systemctl_log());
+    });
 }
 
 #[test]
@@ -436,11 +448,11 @@ fn kill_9_during_the_write_leaves_the_old_or_the_new_file_never_a_mix() {
     let sb = Sandbox::new();
     let path = sb.path().join("daemon.json");
     // A large file makes the write window wide enough to land kills inside it.
-    let mut old = String::from("{\n");
+    let mut old = String::from("{\n  \"labels\": [\n");
     for i in 0..10_000 {
-        old.push_str(&format!("  \"label-{i}\": \"{}\",\n", "x".repeat(60)));
+        old.push_str(&format!("    \"label-{i}={}\",\n", "x".repeat(60)));
     }
-    old.push_str("  \"debug\": false\n}\n");
+    old.push_str("    \"last=1\"\n  ],\n  \"debug\": false\n}\n");
     std::fs::write(&path, &old).unwrap();
     let run = || {
         write_only(&sb, &path, "https://m.example", &["--yes", "--no-restart"])

@@ -107,8 +107,10 @@ fn every_check_fires_on_its_fixture() {
     assert_eq!(code, 1, "errors mean a non-zero exit");
     let got = severities(&doc);
     let want: BTreeMap<String, String> = [
+        ("dockerd-starts", "error"),
         ("config-parse", "ok"),
-        ("unknown-keys", "warning"),
+        ("unknown-keys", "error"),
+        ("option-value", "ok"),
         ("flag-conflict", "error"),
         ("mirror-url", "error"),
         ("mirror-closed", "error"),
@@ -154,7 +156,13 @@ fn a_broken_file_and_a_clean_one() {
     let path = stub_systemctl(&sb, &[("Result", "success"), ("MainPID", "0")]);
     let (doc, code, _) = doctor(&sb, "{\n  \"debug\": true,\n}\n", &path);
     assert_eq!(code, 1);
-    let parse = &doc["checks"][0];
+    assert_eq!(doc["dockerd_starts"], false, "{doc:#}");
+    let parse = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "config-parse")
+        .unwrap();
     assert_eq!(
         (parse["id"].as_str(), parse["severity"].as_str()),
         (Some("config-parse"), Some("error"))
@@ -173,6 +181,7 @@ fn a_broken_file_and_a_clean_one() {
         &path,
     );
     assert_eq!(code, 0, "{doc:#}");
+    assert_eq!(doc["dockerd_starts"], true, "{doc:#}");
     let got = severities(&doc);
     assert!(
         got.iter()

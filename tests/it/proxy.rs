@@ -6,6 +6,7 @@ use std::process::Output;
 use serde_json::Value;
 
 use crate::support::dockerd::Dockerd;
+use crate::support::engines;
 use crate::support::Sandbox;
 
 const PROXY: &str = "http://ops:s3cret@127.0.0.1:3128";
@@ -35,72 +36,90 @@ fn all_text(o: &Output) -> String {
 
 #[test]
 fn proxy_set_shows_in_docker_info_and_unset_removes_it() {
-    let sb = Sandbox::new();
-    let d = Dockerd::start(
-        &sb.path().join("dockerd"),
-        "{\n  \"debug\": false\n}\n",
-        &[],
-    );
-    let out = run(
-        &sb,
-        &d,
-        &[
-            "proxy",
-            "set",
-            PROXY,
-            "--no-proxy",
-            "localhost,127.0.0.1",
-            "--init",
-            "systemd",
-            "--yes",
-        ],
-    );
-    assert!(out.status.success(), "{}\n{}", all_text(&out), d.log());
-    assert!(
-        !all_text(&out).contains("s3cret"),
-        "the password was printed:\n{}",
-        all_text(&out)
-    );
-    let dropin = d.dir.join("systemd/docker.service.d/http-proxy.conf");
-    assert!(std::fs::read_to_string(&dropin)
-        .unwrap()
-        .contains(&format!("Environment=\"HTTP_PROXY={PROXY}\"")));
-    assert_eq!(
-        std::fs::read_to_string(&d.config).unwrap(),
-        d.original,
-        "Engine 20.10: the drop-in, not daemon.json"
-    );
-    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
-    assert!(
-        info.contains(&format!(" HTTP Proxy: {MASKED}\n"))
-            && info.contains(" No Proxy: localhost,127.0.0.1\n"),
-        "{info}"
-    );
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join("dockerd"),
+            "{\n  \"debug\": false\n}\n",
+            &[],
+        );
+        let out = run(
+            &sb,
+            &d,
+            &[
+                "proxy",
+                "set",
+                PROXY,
+                "--no-proxy",
+                "localhost,127.0.0.1",
+                "--init",
+                "systemd",
+                "--yes",
+            ],
+        );
+        assert!(out.status.success(), "{}\n{}", all_text(&out), d.log());
+        assert!(
+            !all_text(&out).contains("s3cret"),
+            "the password was printed:\n{}",
+            all_text(&out)
+        );
+        let dropin = d.dir.join("systemd/docker.service.d/http-proxy.conf");
+        let config = std::fs::read_to_string(&d.config).unwrap();
+        if engine.modern {
+            // Engine 23+: daemon.json `proxies`, which the real dockerd then reports through /info.
+            let v: Value = serde_json::from_str(&config).unwrap();
+            assert_eq!(v["proxies"]["http-proxy"], PROXY, "{config}");
+            assert!(!dropin.exists());
+        } else {
+            assert!(std::fs::read_to_string(&dropin)
+                .unwrap()
+                .contains(&format!("Environment=\"HTTP_PROXY={PROXY}\"")));
+            assert_eq!(
+                config, d.original,
+                "Engine 20.10: the drop-in, not daemon.json"
+            );
+        }
+        let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+        assert!(
+            info.contains(&format!(" HTTP Proxy: {MASKED}\n"))
+                && info.contains(" No Proxy: localhost,127.0.0.1\n"),
+            "{info}"
+        );
 
-    let out = sb
-        .mirrorctl()
-        .env("DOCKER_HOST", d.host())
-        .args(["proxy", "show", "--json", "--systemd-dir"])
-        .arg(d.dir.join("systemd"))
-        .arg("--config")
-        .arg(&d.config)
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["dropin"]["http"], MASKED);
-    assert_eq!(doc["live"]["https"], MASKED);
-    assert!(doc["daemon_json"].is_null());
-    assert!(!all_text(&out).contains("s3cret"));
+        let out = sb
+            .mirrorctl()
+            .env("DOCKER_HOST", d.host())
+            .args(["proxy", "show", "--json", "--systemd-dir"])
+            .arg(d.dir.join("systemd"))
+            .arg("--config")
+            .arg(&d.config)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let (used, unused) = if engine.modern {
+            ("daemon_json", "dropin")
+        } else {
+            ("dropin", "daemon_json")
+        };
+        assert_eq!(doc[used]["http"], MASKED, "{doc}");
+        assert_eq!(doc["live"]["https"], MASKED);
+        assert!(doc[unused].is_null(), "{doc}");
+        assert!(!all_text(&out).contains("s3cret"));
 
-    let out = run(&sb, &d, &["proxy", "unset", "--init", "systemd", "--yes"]);
-    assert!(out.status.success(), "{}", all_text(&out));
-    assert!(!dropin.exists());
-    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
-    // What is left is the test harness's own dead-end proxy from the unit's environment, not ours.
-    assert!(
-        !info.contains(MASKED) && info.contains(" HTTP Proxy: http://127.0.0.1:9\n"),
-        "{info}"
-    );
+        let out = run(&sb, &d, &["proxy", "unset", "--init", "systemd", "--yes"]);
+        assert!(out.status.success(), "{}", all_text(&out));
+        assert!(!dropin.exists());
+        assert!(!std::fs::read_to_string(&d.config)
+            .unwrap()
+            .contains("proxies"));
+        let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+        // What is left is the test harness's own dead-end proxy from the unit's environment, not ours.
+        assert!(
+            !info.contains(MASKED) && info.contains(" HTTP Proxy: http://127.0.0.1:9\n"),
+            "{info}"
+        );
+    });
 }
 
 #[test]

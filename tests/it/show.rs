@@ -3,92 +3,95 @@
 use serde_json::Value;
 
 use crate::support::dockerd::Dockerd;
+use crate::support::engines;
 use crate::support::Sandbox;
 
 #[test]
 fn show_prints_what_docker_info_prints_and_reports_drift() {
-    let sb = Sandbox::new();
-    let config = r#"{
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let config = r#"{
   "registry-mirrors": ["https://docker.mirrors.ustc.edu.cn", "http://127.0.0.1:9"],
   "insecure-registries": ["reg.lan:5000", "10.1.0.0/16"]
 }
 "#;
-    let d = Dockerd::start(&sb.path().join("dockerd"), config, &[]);
-    let show = |json: bool| {
-        let mut c = sb.mirrorctl();
-        c.env("DOCKER_HOST", d.host())
-            .arg("show")
-            .arg("--config")
-            .arg(&d.config)
-            .args(sb.runtime_places());
-        if json {
-            c.arg("--json");
-        }
-        let out = c.output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), config, &[]);
+        let show = |json: bool| {
+            let mut c = sb.mirrorctl();
+            c.env("DOCKER_HOST", d.host())
+                .arg("show")
+                .arg("--config")
+                .arg(&d.config)
+                .args(sb.runtime_places());
+            if json {
+                c.arg("--json");
+            }
+            let out = c.output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+
+        // Byte for byte the blocks of the real `docker info`.
+        let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
+        let start = info
+            .find(" Insecure Registries:\n")
+            .expect("docker info has the block");
+        let end = info.find(" Live Restore Enabled:").unwrap();
+        let expected = &info[start..end];
+        let doc: Value = serde_json::from_str(&show(true)).unwrap();
+        assert_eq!(
+            doc["live"]["docker_info"], expected,
+            "docker info said:\n{expected}"
         );
-        String::from_utf8(out.stdout).unwrap()
-    };
+        assert!(show(false).contains(expected));
+        assert!(doc["differences"].as_array().unwrap().is_empty(), "{doc}");
 
-    // Byte for byte the blocks of the real `docker info`.
-    let info = String::from_utf8(d.docker(&["info"]).stdout).unwrap();
-    let start = info
-        .find(" Insecure Registries:\n")
-        .expect("docker info has the block");
-    let end = info.find(" Live Restore Enabled:").unwrap();
-    let expected = &info[start..end];
-    let doc: Value = serde_json::from_str(&show(true)).unwrap();
-    assert_eq!(
-        doc["live"]["docker_info"], expected,
-        "docker info said:\n{expected}"
-    );
-    assert!(show(false).contains(expected));
-    assert!(doc["differences"].as_array().unwrap().is_empty(), "{doc}");
+        // The closed USTC mirror is flagged from the catalogue; the other is unknown to it.
+        let ustc = doc["mirrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["url"] == "https://docker.mirrors.ustc.edu.cn/")
+            .unwrap();
+        assert_eq!(ustc["catalogue"]["status"], "closed");
+        assert!(show(false).contains("CLOSED"));
 
-    // The closed USTC mirror is flagged from the catalogue; the other is unknown to it.
-    let ustc = doc["mirrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["url"] == "https://docker.mirrors.ustc.edu.cn/")
-        .unwrap();
-    assert_eq!(ustc["catalogue"]["status"], "closed");
-    assert!(show(false).contains("CLOSED"));
+        // Change the file without restarting: show says so and how to fix it.
+        std::fs::write(&d.config, r#"{"registry-mirrors": ["https://docker.m.daocloud.io"], "insecure-registries": ["reg.lan:5000", "10.1.0.0/16"]}"#).unwrap();
+        let doc: Value = serde_json::from_str(&show(true)).unwrap();
+        let kinds: Vec<&str> = doc["differences"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, ["not-applied", "not-in-file"], "{doc}");
+        assert!(show(false).contains("docker was not restarted"));
 
-    // Change the file without restarting: show says so and how to fix it.
-    std::fs::write(&d.config, r#"{"registry-mirrors": ["https://docker.m.daocloud.io"], "insecure-registries": ["reg.lan:5000", "10.1.0.0/16"]}"#).unwrap();
-    let doc: Value = serde_json::from_str(&show(true)).unwrap();
-    let kinds: Vec<&str> = doc["differences"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["kind"].as_str().unwrap())
-        .collect();
-    assert_eq!(kinds, ["not-applied", "not-in-file"], "{doc}");
-    assert!(show(false).contains("docker was not restarted"));
-
-    // doctor sees the same drift against the live daemon.
-    let out = sb
-        .mirrorctl()
-        .env("DOCKER_HOST", d.host())
-        .env("PATH", d.path_env())
-        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
-        .args(["doctor", "--json", "--init", "systemd", "--config"])
-        .arg(&d.config)
-        .args(sb.runtime_places())
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let drift = doc["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "live-drift")
-        .unwrap();
-    assert_eq!(drift["severity"], "warning", "{doc:#}");
+        // doctor sees the same drift against the live daemon.
+        let out = sb
+            .mirrorctl()
+            .env("DOCKER_HOST", d.host())
+            .env("PATH", d.path_env())
+            .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+            .args(["doctor", "--json", "--init", "systemd", "--config"])
+            .arg(&d.config)
+            .args(sb.runtime_places())
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let drift = doc["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "live-drift")
+            .unwrap();
+        assert_eq!(drift["severity"], "warning", "{doc:#}");
+    });
 }
 
 #[test]

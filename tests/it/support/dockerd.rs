@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::require;
+use super::engines::Engine;
 
 pub struct Dockerd {
     pub dir: PathBuf,
@@ -16,11 +16,14 @@ pub struct Dockerd {
     /// The bytes it was started with: the user's config plus the key that keeps dockerd's trust key in `dir`.
     pub original: String,
     bin: PathBuf,
+    /// The engine generation's binaries, first on PATH for the private systemctl and for mirrorctl.
+    engine_path: OsString,
 }
 
 const SYSTEMCTL: &str = r#"#!/bin/bash
 # A private systemctl for one test dockerd. State lives in __STATE__.
 S="__STATE__"
+export PATH="__PATH__"
 export DOCKER_CONFIG="$S/client"
 echo "$*" >> "$S/systemctl.log"
 args=()
@@ -101,10 +104,10 @@ esac
 impl Dockerd {
     /// Writes `user_config` merged with the keys that keep this dockerd inside `dir`, and starts it through the
     /// private systemctl. `flags` are extra dockerd command-line flags (to provoke flag/file conflicts).
-    pub fn start(dir: &Path, user_config: &str, flags: &[&str]) -> Self {
-        require("dockerd", "docker.io");
-        require("docker", "docker.io");
-        require("containerd", "containerd");
+    pub fn start(engine: &Engine, dir: &Path, user_config: &str, flags: &[&str]) -> Self {
+        for bin in ["dockerd", "docker", "containerd"] {
+            engine.bin(bin);
+        }
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         let socket = dir.join("docker.sock");
         let config = dir.join("daemon.json");
@@ -148,7 +151,9 @@ impl Dockerd {
         let script = dir.join("bin/systemctl");
         std::fs::write(
             &script,
-            SYSTEMCTL.replace("__STATE__", &dir.display().to_string()),
+            SYSTEMCTL
+                .replace("__STATE__", &dir.display().to_string())
+                .replace("__PATH__", &engine.path_env().to_string_lossy()),
         )
         .unwrap();
         std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
@@ -159,6 +164,7 @@ impl Dockerd {
             config,
             original,
             bin: dir.join("bin"),
+            engine_path: engine.path_env(),
         };
         let out = d.systemctl(&["start", "docker"]);
         assert!(
@@ -178,11 +184,11 @@ impl Dockerd {
         std::fs::read_to_string(self.dir.join("systemctl.log")).unwrap_or_default()
     }
 
-    /// PATH with the private systemctl first.
+    /// PATH with the private systemctl first, then the engine's binaries.
     pub fn path_env(&self) -> OsString {
         let mut p = OsString::from(&self.bin);
         p.push(":");
-        p.push(std::env::var_os("PATH").unwrap_or_default());
+        p.push(&self.engine_path);
         p
     }
 
@@ -200,6 +206,8 @@ impl Dockerd {
 
     pub fn docker(&self, args: &[&str]) -> Output {
         Command::new("docker")
+            .env("PATH", &self.engine_path)
+            .env("DOCKER_CONFIG", self.dir.join("client"))
             .arg("-H")
             .arg(self.host())
             .args(args)

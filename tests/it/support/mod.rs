@@ -1,4 +1,5 @@
 pub mod dockerd;
+pub mod engines;
 pub mod fake_registry;
 pub mod image;
 pub mod registry;

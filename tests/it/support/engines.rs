@@ -1,0 +1,82 @@
+//! The two engine generations every real-daemon test runs on: Debian bookworm's (Engine 20.10, containerd 1.6, the
+//! system's packages) and trixie's (Engine 26.1, containerd 1.7, extracted under target/engines by
+//! scripts/engines.sh without touching the system's packages).
+
+use std::ffi::OsString;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use super::require;
+
+pub struct Engine {
+    /// For failure messages: which engine a test was running on.
+    pub name: &'static str,
+    /// Directories put first on PATH (dockerd, containerd, ctr, docker); empty for the system's own.
+    pub bins: Vec<PathBuf>,
+    /// Engine 23 and later: `--validate`, daemon.json `proxies`, lenient BOM and empty files.
+    pub modern: bool,
+}
+
+impl Engine {
+    /// PATH with this engine's binaries first.
+    pub fn path_env(&self) -> OsString {
+        let mut dirs: Vec<PathBuf> = self.bins.clone();
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        dirs.extend(["/usr/sbin".into(), "/sbin".into()]);
+        std::env::join_paths(dirs).unwrap()
+    }
+
+    /// One of this engine's binaries (`dockerd`, `containerd`, `ctr`, `docker`).
+    pub fn bin(&self, name: &str) -> PathBuf {
+        for dir in &self.bins {
+            if dir.join(name).is_file() {
+                return dir.join(name);
+            }
+        }
+        let package = if name.starts_with("docker") {
+            "docker.io"
+        } else {
+            "containerd"
+        };
+        require(name, package)
+    }
+}
+
+pub fn all() -> Vec<Engine> {
+    let trixie = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/engines/trixie/usr");
+    assert!(
+        trixie.join("sbin/dockerd").is_file() && trixie.join("bin/containerd").is_file(),
+        "trixie's engine is missing under {}: run `bash scripts/engines.sh` (scripts/test.sh and .ci/run do)",
+        trixie.display()
+    );
+    vec![
+        Engine {
+            name: "bookworm dockerd 20.10 + containerd 1.6",
+            bins: vec![],
+            modern: false,
+        },
+        Engine {
+            name: "trixie dockerd 26.1 + containerd 1.7",
+            bins: vec![trixie.join("sbin"), trixie.join("bin")],
+            modern: true,
+        },
+    ]
+}
+
+/// Runs `test` on every engine generation; a failure says which engine it happened on.
+pub fn each(test: impl Fn(&Engine)) {
+    for engine in all() {
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| test(&engine))) {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()));
+            match message {
+                Some(m) => panic!("on {}: {m}", engine.name),
+                None => resume_unwind(panic),
+            }
+        }
+    }
+}
