@@ -269,11 +269,19 @@ pub enum MirrorUrlError {
     Credentials(String),
     #[error("{}", t!("url.query", url = .0))]
     QueryOrFragment(String),
+    /// Shown escaped (`\n`, `\u{1b}`), never raw: it may hold a terminal escape.
+    #[error("{}", t!("url.whitespace", url = .0))]
+    Whitespace(String),
 }
 
 /// dockerd's `ValidateMirror`: http(s) only, no credentials, no query or fragment; the result has exactly one
 /// trailing slash added, as dockerd stores it. (A path is accepted: Engine 25+ allows one; `doctor` warns for older.)
 pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
+    // The URL parser would strip these silently, but the raw string is what lands in the file, and Go's url.Parse
+    // refuses it: dockerd would not start.
+    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(MirrorUrlError::Whitespace(raw.escape_debug().to_string()));
+    }
     let url = reqwest::Url::parse(raw).map_err(|_| MirrorUrlError::NotAUrl(raw.to_owned()))?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(MirrorUrlError::Scheme {

@@ -343,6 +343,14 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
         (Some(Ok(())), None) => out.push(ok("unknown-keys", t!("doctor.validate_ok"))),
         (None, None) => out.push(ok("unknown-keys", t!("doctor.keys_ok"))),
     }
+    for r in &p.ignored {
+        out.push(finding(
+            "ignored-key",
+            Severity::Warning,
+            r.to_string(),
+            Some(t!("doctor.fix.ignored").as_ref()),
+        ));
+    }
     let mut values = of(Stage::Value).peekable();
     if values.peek().is_none() {
         out.push(ok("option-value", t!("doctor.values_ok")));

@@ -80,8 +80,19 @@ pub struct Opt {
     pub kind: Kind,
     pub since: Version,
     pub until: Option<Version>,
+    /// A command-line flag with no field behind it: dockerd accepts the key and drops its value.
+    #[serde(default)]
+    pub ignored: bool,
     #[serde(flatten)]
     pub rules: Rules,
+}
+
+/// An option as one engine knows it.
+#[derive(Debug, Clone)]
+pub struct Known {
+    pub kind: Kind,
+    pub rules: Rules,
+    pub ignored: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -123,7 +134,7 @@ impl Table {
     }
 
     /// The option as `engine` knows it, with the rules in force there; `None`: unknown to that engine.
-    pub fn option(&self, name: &str, engine: Version) -> Option<(Kind, Rules)> {
+    pub fn option(&self, name: &str, engine: Version) -> Option<Known> {
         let o = self.options.iter().find(|o| o.name == name)?;
         if engine < o.since || o.until.is_some_and(|u| engine > u) {
             return None;
@@ -133,7 +144,11 @@ impl Table {
             .iter()
             .find(|r| r.name == name && engine <= r.until)
             .map_or_else(|| o.rules.clone(), |r| r.rules.clone());
-        Some((o.kind, rules))
+        Some(Known {
+            kind: o.kind,
+            rules,
+            ignored: o.ignored,
+        })
     }
 
     /// The first engine that knows `name`, for "needs Engine X" hints.
@@ -196,14 +211,14 @@ mod tests {
         assert!(t.option("graph", v("20.10")).is_some());
         assert!(t.option("graph", v("24.0")).is_none());
         assert!(t.option("log-format", v("24.0")).is_none());
-        assert_eq!(
-            t.option("max-download-attempts", v("20.10")).unwrap().1.min,
-            Some(1)
-        );
-        assert_eq!(
-            t.option("max-download-attempts", v("26.1")).unwrap().1.min,
-            Some(0)
-        );
+        let min = |engine| {
+            t.option("max-download-attempts", v(engine))
+                .unwrap()
+                .rules
+                .min
+        };
+        assert_eq!((min("20.10"), min("26.1")), (Some(1), Some(0)));
+        assert!(t.option("registry-mirror", v("26.1")).unwrap().ignored);
         assert_eq!(t.newest(), v("29.7"));
         assert!(t.option("registry-auth", v("29.7")).is_none());
     }

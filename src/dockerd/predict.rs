@@ -17,6 +17,9 @@ pub enum Stage {
     UnknownKey,
     /// Decoding into Go types, then `Validate` and the registry's mirror check.
     Value,
+    /// Not a refusal: a flag name dockerd accepts as a key and then ignores (`registry-mirror` for
+    /// `registry-mirrors`), so the setting silently does nothing.
+    Ignored,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,11 +37,16 @@ pub struct Prediction {
     pub engine: Version,
     pub starts: bool,
     pub refusals: Vec<Refusal>,
+    /// Keys dockerd accepts and ignores: it starts, but not as the user meant.
+    pub ignored: Vec<Refusal>,
 }
 
 impl std::fmt::Display for Refusal {
-    /// `reason (line L, column C)`.
+    /// `` `key`: reason (line L, column C)``.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let (Stage::Value, Some(key)) = (self.stage, &self.key) {
+            write!(f, "`{key}`: ")?;
+        }
         f.write_str(&self.reason)?;
         if let (Some(line), Some(column)) = (self.line, self.column) {
             write!(f, " ({})", t!("predict.at", line = line, column = column))?;
@@ -49,15 +57,22 @@ impl std::fmt::Display for Refusal {
 
 /// Judges `bytes` as daemon.json for `engine`. Flag conflicts are not part of it: they depend on the unit.
 pub fn predict(bytes: &[u8], engine: Version) -> Prediction {
-    let refusals = refusals(bytes, engine);
+    let (refusals, ignored) = judge(bytes, engine);
     Prediction {
         engine,
         starts: refusals.is_empty(),
         refusals,
+        ignored,
     }
 }
 
-fn refusals(bytes: &[u8], engine: Version) -> Vec<Refusal> {
+fn judge(bytes: &[u8], engine: Version) -> (Vec<Refusal>, Vec<Refusal>) {
+    let mut ignored = Vec::new();
+    let refusals = refusals(bytes, engine, &mut ignored);
+    (refusals, ignored)
+}
+
+fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Refusal> {
     let table = Table::get();
     let whole = |reason: String| {
         vec![Refusal {
@@ -72,9 +87,15 @@ fn refusals(bytes: &[u8], engine: Version) -> Vec<Refusal> {
     if table.lenient(engine) {
         body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     }
-    let Ok(text) = std::str::from_utf8(body) else {
-        return whole(t!("predict.not_utf8").into_owned());
+    // 23.0 runs a UTF-8 validator first; 20.10's decoder turns invalid bytes into U+FFFD, as it does lone
+    // surrogate escapes (both engines).
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) if table.lenient(engine) => return whole(t!("predict.not_utf8").into_owned()),
+        Err(_) => String::from_utf8_lossy(body),
     };
+    let text = replace_lone_surrogates(&text);
+    let text = text.as_str();
     let text_trimmed = text.trim_matches(|c: char| c.is_ascii_whitespace());
     if text_trimmed.is_empty() {
         return if table.lenient(engine) {
@@ -137,6 +158,30 @@ fn refusals(bytes: &[u8], engine: Version) -> Vec<Refusal> {
             _ => {}
         }
     }
+    for (key, value) in &map {
+        let keys: Vec<&String> = match value {
+            Value::Object(inner) if !table.flat.iter().any(|f| f == key) => inner.keys().collect(),
+            _ => vec![key],
+        };
+        for k in keys {
+            if table.option(k, engine).is_some_and(|o| o.ignored) {
+                let meant =
+                    meant(k).filter(|m| table.option(m, engine).is_some_and(|o| !o.ignored));
+                let reason = match meant {
+                    Some(m) => t!("predict.ignored_meant", key = k, meant = m),
+                    None => t!("predict.ignored", key = k),
+                };
+                let (line, column) = locate_key(text, k).unzip();
+                ignored.push(Refusal {
+                    stage: Stage::Ignored,
+                    key: Some(k.clone()),
+                    reason: reason.into_owned(),
+                    line,
+                    column,
+                });
+            }
+        }
+    }
     for key in &unknown {
         let reason = match table.since(key) {
             Some(since) if since > engine => {
@@ -160,13 +205,14 @@ fn refusals(bytes: &[u8], engine: Version) -> Vec<Refusal> {
 
     // 2. Each value must decode into the option's Go type, then pass dockerd's value checks.
     for (key, value) in &map {
-        let Some((kind, rules)) = table.option(key, engine) else {
+        let Some(known) = table.option(key, engine) else {
             continue; // a flattened object whose keys are all options: Go ignores it when decoding
         };
-        if value.is_null() {
-            continue; // null leaves a Go field at its default
+        if value.is_null() || known.ignored {
+            continue; // null leaves a Go field at its default; an ignored key has no field
         }
-        if let Err(reason) = fits(kind, value).and_then(|()| obeys(&rules, value, engine)) {
+        let checked = fits(known.kind, value).and_then(|()| obeys(&known.rules, value, engine));
+        if let Err(reason) = checked {
             refuse(&mut out, Stage::Value, key, reason);
         }
     }
@@ -254,7 +300,8 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
         }
     }
     if let (Some(items), Some(list)) = (rules.items, value.as_array()) {
-        for item in list.iter().filter_map(Value::as_str) {
+        // A null item decodes to "" in a Go []string, which the checks then see.
+        for item in list.iter().map(|v| v.as_str().unwrap_or_default()) {
             let checked = match items {
                 Items::MirrorUrl => go_mirror(item, true),
                 Items::MirrorUrlNoPath => go_mirror(item, false),
@@ -285,10 +332,64 @@ fn go_mirror(raw: &str, path_allowed: bool) -> Result<(), String> {
     if authority.contains('@') || tail.contains('?') || tail.contains('#') {
         return bad();
     }
-    if !path_allowed && !(tail.is_empty() || tail == "/") {
+    if !(path_allowed || tail.is_empty() || tail == "/") {
         return Err(t!("predict.mirror_path", url = raw).into_owned());
     }
     Ok(())
+}
+
+/// The daemon.json key a flag name stands for, when it is the plural (`registry-mirror` → `registry-mirrors`).
+fn meant(flag: &str) -> Option<String> {
+    match flag {
+        "add-runtime" => Some("runtimes".into()),
+        "feature" => Some("features".into()),
+        "containerd-plugins-namespace" => Some("containerd-plugin-namespace".into()),
+        "host" => Some("hosts".into()),
+        "insecure-registry" => Some("insecure-registries".into()),
+        _ => Some(format!("{flag}s")),
+    }
+}
+
+/// Go's decoder turns an unpaired UTF-16 surrogate escape (`\ud800`) into U+FFFD; serde_json refuses it.
+fn replace_lone_surrogates(text: &str) -> String {
+    let hex = |s: &str| u16::from_str_radix(s, 16).ok();
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < text.len() {
+        if bytes[i] == b'\\' && i + 1 < text.len() {
+            if bytes[i + 1] == b'u' && i + 6 <= text.len() {
+                if let Some(u) = text.get(i + 2..i + 6).and_then(hex) {
+                    let low = text
+                        .get(i + 6..i + 12)
+                        .filter(|s| s.starts_with("\\u"))
+                        .and_then(|s| hex(&s[2..]));
+                    match u {
+                        0xD800..=0xDBFF if low.is_some_and(|l| (0xDC00..=0xDFFF).contains(&l)) => {
+                            out.push_str(&text[i..i + 12]);
+                            i += 12;
+                            continue;
+                        }
+                        0xD800..=0xDFFF => {
+                            out.push_str("\\ufffd");
+                            i += 6;
+                            continue;
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // Any other escape: copy both characters so an escaped backslash is never read as a new escape.
+            let next = text[i + 1..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&text[i..i + 1 + next]);
+            i += 1 + next;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("in bounds");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// Where `"key"` is written (first occurrence as an object key), as 1-based line and column.
@@ -414,6 +515,48 @@ mod tests {
             r#"{"registry-mirrors": ["https://u:p@a.example"]}"#,
             "26.1"
         ));
+    }
+
+    #[test]
+    fn what_go_decodes_leniently() {
+        assert!(starts(r#"{"labels": ["a=\ud800"]}"#, "26.1"));
+        assert!(starts(
+            r#"{"labels": ["a=\ud83d\ude00", "b=\\ud800"]}"#,
+            "26.1"
+        ));
+        assert!(!starts(
+            r#"{"registry-mirrors": ["https://a.example", null]}"#,
+            "26.1"
+        ));
+        assert!(
+            predict(
+                b"{\"labels\": [\"a=\xff\"]}",
+                Version::parse("20.10").unwrap()
+            )
+            .starts
+        );
+        assert!(
+            !predict(
+                b"{\"labels\": [\"a=\xff\"]}",
+                Version::parse("26.1").unwrap()
+            )
+            .starts
+        );
+    }
+
+    #[test]
+    fn a_flag_name_as_a_key_starts_but_is_ignored() {
+        let p = predict(
+            br#"{"registry-mirror": ["https://a.example"]}"#,
+            Version::parse("26.1").unwrap(),
+        );
+        assert!(p.starts);
+        assert_eq!(p.ignored.len(), 1);
+        assert!(
+            p.ignored[0].reason.contains("registry-mirrors"),
+            "{}",
+            p.ignored[0].reason
+        );
     }
 
     #[test]

@@ -604,3 +604,47 @@ fn apply_reuses_a_fresh_probe_and_refuses_when_none_passed() {
     );
     assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
 }
+
+#[test]
+fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_broken_mirror_list() {
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let path = sb.path().join("daemon.json");
+        let run = |flags: &[&str]| {
+            write_only(&sb, &path, "https://m.example", flags)
+                .env("PATH", engine.path_env())
+                .output()
+                .unwrap()
+        };
+        // A value of the wrong type elsewhere in the file: apply does not touch it, so it must not write.
+        let broken =
+            "{\n  \"registry-mirrors\": [\"docker.m.daocloud.io\"],\n  \"debug\": \"yes\"\n}\n";
+        std::fs::write(&path, broken).unwrap();
+        let out = run(&["--yes", "--no-restart"]);
+        assert_eq!(out.status.code(), Some(1), "{}", text(&out.stdout));
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("would refuse")
+                && err.contains("`debug`")
+                && err.contains("line 3, column 3")
+                && err.contains("hint:"),
+            "{err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            broken,
+            "nothing written"
+        );
+
+        // Only the mirror list is broken (no scheme: dockerd will not start): apply replaces it, which fixes it.
+        let fixable =
+            "{\n  \"registry-mirrors\": [\"docker.m.daocloud.io\"],\n  \"debug\": true\n}\n";
+        std::fs::write(&path, fixable).unwrap();
+        let out = run(&["--yes", "--no-restart"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "{\n  \"registry-mirrors\": [\"https://m.example/\"],\n  \"debug\": true\n}\n"
+        );
+    });
+}

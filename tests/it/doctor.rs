@@ -101,7 +101,8 @@ fn every_check_fires_on_its_fixture() {
     "http://10.0.0.2:5000"
   ],
   "insecure-registries": ["10.0.0.1:5000"],
-  "registry-mirror": []
+  "registry-mirror": [],
+  "registry-auth": "from a blog post"
 }"#;
     let (doc, code, text) = doctor(&sb, config, &path);
     assert_eq!(code, 1, "errors mean a non-zero exit");
@@ -110,6 +111,7 @@ fn every_check_fires_on_its_fixture() {
         ("dockerd-starts", "error"),
         ("config-parse", "ok"),
         ("unknown-keys", "error"),
+        ("ignored-key", "warning"),
         ("option-value", "ok"),
         ("flag-conflict", "error"),
         ("mirror-url", "error"),

@@ -2,6 +2,7 @@
 
 mod apply;
 mod cli;
+mod dockerd_starts;
 mod doctor;
 mod probe;
 mod proxy;

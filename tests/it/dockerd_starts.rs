@@ -1,0 +1,295 @@
+//! The differential test: every daemon.json of the corpus (tests/fixtures/daemon-json) is started under both real
+//! dockerds, and `doctor --json`'s `dockerd_starts` must say what really happened, on every file and both engines.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::engines::{self, Engine};
+use crate::support::Sandbox;
+
+/// The corpus, by name; `@DATA@` in a file stands for the test's own data-root.
+fn corpus() -> Vec<(String, Vec<u8>)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/daemon-json");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|p| {
+            let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
+/// The flags that keep a dockerd inside `dir`, less those the file sets itself (a key in both is a conflict).
+fn sandbox_flags(dir: &Path, containerd: &Path, bytes: &[u8]) -> Vec<String> {
+    let keys: Vec<String> = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|t| {
+            serde_json::Deserializer::from_str(t.trim_start_matches('\u{feff}'))
+                .into_iter::<Value>()
+                .next()
+        })
+        .and_then(Result::ok)
+        .and_then(|v| v.as_object().map(|m| m.keys().cloned().collect()))
+        .unwrap_or_default();
+    [
+        ("data-root", dir.join("data").display().to_string()),
+        ("exec-root", dir.join("exec").display().to_string()),
+        ("pidfile", dir.join("dockerd.pid").display().to_string()),
+        (
+            "host",
+            format!("unix://{}", dir.join("docker.sock").display()),
+        ),
+        ("storage-driver", "vfs".into()),
+        ("iptables", "false".into()),
+        ("bridge", "none".into()),
+        ("containerd", containerd.display().to_string()),
+    ]
+    .into_iter()
+    .filter(|(k, _)| {
+        !keys
+            .iter()
+            .any(|key| key == k || (*k == "host" && key == "hosts"))
+    })
+    .map(|(k, v)| format!("--{k}={v}"))
+    .collect()
+}
+
+/// A containerd of the engine's generation inside `dir`, shared by that engine's dockerd runs.
+struct Containerd(Child, PathBuf);
+
+impl Containerd {
+    fn start(engine: &Engine, dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let socket = dir.join("containerd.sock");
+        let config = dir.join("containerd.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "version = 2\nroot = \"{}\"\nstate = \"{}\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n[grpc]\n  address = \"{}\"\n",
+                dir.join("root").display(),
+                dir.join("state").display(),
+                socket.display()
+            ),
+        )
+        .unwrap();
+        let child = Command::new(engine.bin("containerd"))
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join("containerd.log")).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !socket.exists() {
+            assert!(
+                Instant::now() < deadline,
+                "containerd did not start on {}",
+                engine.name
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self(child, socket)
+    }
+}
+
+impl Drop for Containerd {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn answers_ping(socket: &Path) -> bool {
+    let Ok(mut s) = UnixStream::connect(socket) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
+    if s.write_all(b"GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200")
+}
+
+/// Starts the real dockerd on `config` and says whether it came up (its API answered) or exited, with its log.
+/// It runs in a mount namespace of its own with a private /etc/docker: Engine 20.10 writes its trust key there.
+fn really_starts(
+    engine: &Engine,
+    dir: &Path,
+    containerd: &Path,
+    config: &Path,
+    bytes: &[u8],
+) -> (bool, String) {
+    std::fs::create_dir_all(dir.join("etc-docker")).unwrap();
+    let log_path = dir.join("dockerd.log");
+    let mut child = Command::new("unshare")
+        .args([
+            "--mount",
+            "--propagation",
+            "private",
+            "sh",
+            "-c",
+            "mount --bind \"$0\" /etc/docker && exec \"$@\"",
+        ])
+        .arg(dir.join("etc-docker"))
+        .arg(engine.bin("dockerd"))
+        .arg("--config-file")
+        .arg(config)
+        .args(sandbox_flags(dir, containerd, bytes))
+        .env("PATH", engine.path_env())
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_path).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let started = loop {
+        if child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        if answers_ping(&dir.join("docker.sock")) {
+            break true;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "dockerd neither started nor exited in 60 s on {}",
+            engine.name
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if started {
+        unsafe_term(&child);
+        let _ = child.wait();
+    }
+    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+    let last = log
+        .lines()
+        .rev()
+        .find(|l| l.contains("level=error") || l.contains("failed") || l.contains("unable"))
+        .unwrap_or("")
+        .to_owned();
+    (started, last)
+}
+
+fn unsafe_term(child: &Child) {
+    let _ = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status();
+}
+
+/// `doctor --json` as a user would run it, with this engine's dockerd first on PATH and no daemon running.
+fn doctor(sb: &Sandbox, engine: &Engine, config: &Path) -> Value {
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let systemctl = bin.join("systemctl");
+    std::fs::write(
+        &systemctl,
+        "#!/bin/sh\n[ \"$1\" = show ] && { echo; exit 0; }\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &systemctl,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let mut path = bin.into_os_string();
+    path.push(":");
+    path.push(engine.path_env());
+    let out = sb
+        .mirrorctl()
+        .env("PATH", path)
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", sb.path().join("none.sock").display()),
+        )
+        .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
+        .args(["doctor", "--json", "--init", "systemd", "--config"])
+        .arg(config)
+        .args(sb.runtime_places())
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor --json printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn doctor_predicts_whether_each_real_dockerd_starts_on_every_corpus_file() {
+    let corpus = corpus();
+    assert!(
+        corpus.len() >= 40,
+        "the corpus has only {} files",
+        corpus.len()
+    );
+    let mut report = Vec::new();
+    let mut wrong = 0;
+    for engine in engines::all() {
+        let sb = Sandbox::new();
+        let containerd = Containerd::start(&engine, &sb.path().join("containerd"));
+        for (name, template) in &corpus {
+            let dir = sb.path().join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            let text = String::from_utf8_lossy(template);
+            let bytes = if text.contains("@DATA@") {
+                text.replace("@DATA@", &dir.join("data").display().to_string())
+                    .into_bytes()
+            } else {
+                template.clone()
+            };
+            let config = dir.join("daemon.json");
+            std::fs::write(&config, &bytes).unwrap();
+            let (real, log) = really_starts(&engine, &dir, &containerd.1, &config, &bytes);
+            let doc = doctor(&sb, &engine, &config);
+            let predicted = doc["dockerd_starts"]
+                .as_bool()
+                .expect("dockerd_starts is a bool");
+            let verdict = doc["checks"][0]["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if real != predicted {
+                wrong += 1;
+            }
+            report.push(format!(
+                "{} {:<40} {:<8} real={:<5} doctor={:<5} | {} | {}",
+                if real == predicted { "  " } else { "XX" },
+                name,
+                if engine.modern { "26.1" } else { "20.10" },
+                real,
+                predicted,
+                verdict,
+                log
+            ));
+            assert_eq!(
+                std::fs::read(&config).unwrap(),
+                bytes,
+                "doctor changed {name}"
+            );
+        }
+    }
+    assert_eq!(
+        wrong,
+        0,
+        "doctor was wrong {wrong} times:\n{}",
+        report.join("\n")
+    );
+}
