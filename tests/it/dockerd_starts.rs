@@ -3,12 +3,13 @@
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::containerd::Containerd;
 use crate::support::engines::{self, Engine};
 use crate::support::Sandbox;
 
@@ -63,51 +64,6 @@ fn sandbox_flags(dir: &Path, containerd: &Path, bytes: &[u8]) -> Vec<String> {
     })
     .map(|(k, v)| format!("--{k}={v}"))
     .collect()
-}
-
-/// A containerd of the engine's generation inside `dir`, shared by that engine's dockerd runs.
-struct Containerd(Child, PathBuf);
-
-impl Containerd {
-    fn start(engine: &Engine, dir: &Path) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let socket = dir.join("containerd.sock");
-        let config = dir.join("containerd.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "version = 2\nroot = \"{}\"\nstate = \"{}\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n[grpc]\n  address = \"{}\"\n",
-                dir.join("root").display(),
-                dir.join("state").display(),
-                socket.display()
-            ),
-        )
-        .unwrap();
-        let child = Command::new(engine.bin("containerd"))
-            .arg("--config")
-            .arg(&config)
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join("containerd.log")).unwrap())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while !socket.exists() {
-            assert!(
-                Instant::now() < deadline,
-                "containerd did not start on {}",
-                engine.name
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self(child, socket)
-    }
-}
-
-impl Drop for Containerd {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 fn answers_ping(socket: &Path) -> bool {
@@ -244,7 +200,9 @@ fn doctor_predicts_whether_each_real_dockerd_starts_on_every_corpus_file() {
     let mut wrong = 0;
     for engine in engines::all() {
         let sb = Sandbox::new();
-        let containerd = Containerd::start(&engine, &sb.path().join("containerd"));
+        let dir = sb.path().join("containerd");
+        let containerd =
+            Containerd::start(&engine, &dir, &Containerd::config_text(&dir, false, ""));
         for (name, template) in &corpus {
             let dir = sb.path().join(name);
             std::fs::create_dir_all(&dir).unwrap();
@@ -257,7 +215,7 @@ fn doctor_predicts_whether_each_real_dockerd_starts_on_every_corpus_file() {
             };
             let config = dir.join("daemon.json");
             std::fs::write(&config, &bytes).unwrap();
-            let (real, log) = really_starts(&engine, &dir, &containerd.1, &config, &bytes);
+            let (real, log) = really_starts(&engine, &dir, &containerd.socket, &config, &bytes);
             let doc = doctor(&sb, &engine, &config);
             let predicted = doc["dockerd_starts"]
                 .as_bool()

@@ -3,9 +3,11 @@
 use std::process::Command;
 use std::sync::Arc;
 
+use crate::support::containerd::Containerd;
+use crate::support::engines::{self, Engine};
 use crate::support::image::Image;
 use crate::support::registry::Registry;
-use crate::support::{require, Sandbox};
+use crate::support::Sandbox;
 
 const IMAGE: &str = "library/mirrorctl-only-here:latest";
 
@@ -80,35 +82,26 @@ fn containers_drop_in_works_for_skopeo() {
     assert!(index["manifests"].is_array(), "{index}");
 }
 
-#[test]
-fn containerd_hosts_toml_works_for_ctr_and_config_toml_is_kept() {
-    let containerd = require("containerd", "containerd");
-    let ctr = require("ctr", "containerd");
-    let sb = Sandbox::new();
-    let (_upstream, mirror) = mirror(&sb);
-    let d = sb.path().join("containerd");
-    std::fs::create_dir_all(&d).unwrap();
-    let socket = d.join("c.sock");
-    let config = d.join("config.toml");
-    let config_text = format!(
-        "version = 2\nroot = \"{root}\"\nstate = \"{state}\"\n# only what this test needs: no CRI, no /opt\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n\n[grpc]\n  address = \"{sock}\"\n\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{hosts}\"\n",
-        root = d.join("root").display(),
-        state = d.join("state").display(),
-        sock = socket.display(),
-        hosts = d.join("certs.d").display(),
-    );
-    std::fs::write(&config, &config_text).unwrap();
-    let log = std::fs::File::create(d.join("containerd.log")).unwrap();
-    let mut daemon = Command::new(containerd)
-        .arg("--config")
-        .arg(&config)
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
+/// `ctr content fetch` of the test image through `hosts_dir`, with no route but the mirror.
+fn ctr_fetch(engine: &Engine, c: &Containerd, hosts_dir: &std::path::Path) -> std::process::Output {
+    offline(&mut Command::new(engine.bin("ctr")))
+        .arg("--address")
+        .arg(&c.socket)
+        .args(["content", "fetch", "--hosts-dir"])
+        .arg(hosts_dir)
+        .arg(format!("docker.io/{IMAGE}"))
+        .output()
+        .unwrap()
+}
 
-    let out = sb
-        .mirrorctl()
+fn containerd_apply(
+    sb: &Sandbox,
+    engine: &Engine,
+    c: &Containerd,
+    mirror: &Registry,
+) -> std::process::Output {
+    sb.mirrorctl()
+        .env("PATH", c.path_env(engine))
         .args([
             "apply",
             "--target",
@@ -118,57 +111,130 @@ fn containerd_hosts_toml_works_for_ctr_and_config_toml_is_kept() {
             "systemd",
             "--image",
             IMAGE,
-            "--mirror",
-            &mirror.url(),
-            "--containerd-config",
         ])
-        .arg(&config)
+        .args(["--mirror", &mirror.url(), "--containerd-config"])
+        .arg(&c.config)
         .arg("--containerd-hosts-dir")
-        .arg(d.join("not-used"))
+        .arg(c.dir.join("certs.d"))
         .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("no restart is needed"));
-    assert_eq!(
-        std::fs::read_to_string(&config).unwrap(),
-        config_text,
-        "config_path was set: config.toml untouched"
-    );
-    let hosts = d.join("certs.d/docker.io/hosts.toml");
-    assert!(std::fs::read_to_string(&hosts)
         .unwrap()
-        .contains(&format!("[host.\"{}\"]", mirror.url())));
+}
 
-    // Wait for containerd's socket (it was started before the apply, so this is normally immediate).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while !socket.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "containerd did not start: {}",
-            std::fs::read_to_string(d.join("containerd.log")).unwrap_or_default()
+#[test]
+fn containerd_hosts_toml_works_for_ctr_and_config_toml_is_kept() {
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let (_upstream, mirror) = mirror(&sb);
+        let d = sb.path().join("containerd");
+        let hosts = d.join("certs.d");
+        let config_text = Containerd::config_text(
+            &d,
+            false,
+            &format!(
+                "\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n",
+                hosts.display()
+            ),
         );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = offline(&mut Command::new(ctr))
-        .arg("--address")
-        .arg(&socket)
-        .args(["content", "fetch", "--hosts-dir"])
-        .arg(d.join("certs.d"))
-        .arg("docker.io/library/mirrorctl-only-here:latest")
-        .output()
-        .unwrap();
-    let _ = daemon.kill();
-    let _ = daemon.wait();
-    assert!(
-        out.status.success(),
-        "ctr failed through the mirror: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+        let c = Containerd::start(engine, &d, &config_text);
+        let pid = c.main_pid();
+
+        let out = containerd_apply(&sb, engine, &c, &mirror);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("no restart is needed"));
+        assert_eq!(
+            std::fs::read_to_string(&c.config).unwrap(),
+            config_text,
+            "config_path was set: config.toml untouched"
+        );
+        assert_eq!(c.main_pid(), pid, "no restart");
+        assert!(std::fs::read_to_string(hosts.join("docker.io/hosts.toml"))
+            .unwrap()
+            .contains(&format!("[host.\"{}\"]", mirror.url())));
+
+        let out = ctr_fetch(engine, &c, &hosts);
+        assert!(
+            out.status.success(),
+            "ctr failed through the mirror: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
+}
+
+#[test]
+fn containerd_with_cri_gets_config_path_added_restarts_and_pulls_through_the_mirror() {
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let (_upstream, mirror) = mirror(&sb);
+        let d = sb.path().join("containerd");
+        // The CRI plugin on, as kubeadm and k3s-less clusters run it, and no config_path: hosts.toml is ignored.
+        let before = Containerd::config_text(
+            &d,
+            true,
+            "\n# tuned by ops\n[plugins.\"io.containerd.grpc.v1.cri\"]\n  sandbox_image = \"registry.k8s.io/pause:3.9\"\n",
+        );
+        let c = Containerd::start(engine, &d, &before);
+        let pid = c.main_pid();
+        assert!(
+            c.log().contains("ConfigPath:}") || c.log().contains("ConfigPath: "),
+            "no config_path yet"
+        );
+
+        let out = containerd_apply(&sb, engine, &c, &mirror);
+        assert!(
+            out.status.success(),
+            "{}{}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            c.log()
+        );
+        let after = std::fs::read_to_string(&c.config).unwrap();
+        let hosts = c.dir.join("certs.d");
+        // Every line of the old file is still there, in order; the only new lines set config_path.
+        let mut old = before.lines().peekable();
+        let added: Vec<&str> = after
+            .lines()
+            .filter(|l| {
+                let kept = old.peek() == Some(l);
+                if kept {
+                    old.next();
+                }
+                !kept && !l.is_empty()
+            })
+            .collect();
+        assert!(old.peek().is_none(), "a line was lost:\n{after}");
+        assert_eq!(
+            added,
+            [
+                "[plugins.\"io.containerd.grpc.v1.cri\".registry]".to_owned(),
+                format!("config_path = \"{}\"", hosts.display())
+            ],
+            "{after}"
+        );
+        assert!(
+            c.systemctl_log().contains("restart containerd"),
+            "{}",
+            c.systemctl_log()
+        );
+        assert_ne!(c.main_pid(), pid, "containerd was restarted");
+        // The restarted CRI plugin reports the registry config it runs with.
+        assert!(
+            c.log().contains(&format!("ConfigPath:{}", hosts.display())),
+            "the CRI plugin did not pick up config_path:\n{}",
+            c.log()
+        );
+        let out = ctr_fetch(engine, &c, &hosts);
+        assert!(
+            out.status.success(),
+            "ctr failed through the mirror: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    });
 }
 
 #[test]

@@ -1,3 +1,4 @@
+pub mod containerd;
 pub mod dockerd;
 pub mod engines;
 pub mod fake_registry;
