@@ -58,7 +58,12 @@ pub async fn apply(args: &ApplyArgs) -> Result<()> {
     } else {
         None
     };
-    let mirrors = choose_mirrors(&args.opts, args.top.into(), args.no_probe).await?;
+    // The probe follows the proxy of the daemon.json being edited, as dockerd will.
+    let opts = ProbeOptions {
+        daemon_config: args.target.config.clone(),
+        ..args.opts.clone()
+    };
+    let mirrors = choose_mirrors(&opts, args.top.into(), args.no_probe).await?;
     let mut plans = Vec::new();
     for kind in kinds {
         match kind {

@@ -125,12 +125,21 @@ pub struct ProbeOptions {
     /// dockerd's per-registry CA directory; its certificates are trusted as dockerd trusts them.
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
     pub certs_dir: PathBuf,
+    /// Probe directly (or through this shell's HTTP(S)_PROXY) instead of through dockerd's own proxy.
+    #[arg(long)]
+    pub no_daemon_proxy: bool,
+    /// The daemon.json whose `proxies` the probe follows (apply's --config; else the default location).
+    #[arg(skip)]
+    pub daemon_config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]
 pub struct ProbeArgs {
     #[command(flatten)]
     pub opts: ProbeOptions,
+    /// The daemon.json whose `proxies` the probe goes through (default: /etc/docker/daemon.json).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,

@@ -1,6 +1,7 @@
 //! The one place that builds TLS and HTTP clients, once, before any timed window.
 
 use rust_i18n::t;
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,40 +9,90 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rustls::pki_types::CertificateDer;
 
-/// What the probes share: one rustls config (trust decided once) and one reqwest client.
+use crate::probe::route::Route;
+
+/// What the probes share: rustls configs (trust decided once), reqwest clients and the proxy route.
 #[derive(Clone)]
 pub struct Clients {
     /// HTTP/1.1-only TLS for the hand-made ping connection, whose phases we time ourselves.
     pub ping_tls: Arc<rustls::ClientConfig>,
     pub http: reqwest::Client,
+    /// The proxy a pull goes through, if any (see `probe::route`).
+    pub route: Option<Arc<Route>>,
+    /// dockerd's `certs.d/<host[:port]>/*.crt`: those CAs are trusted for that registry only, as dockerd does.
+    by_host: Arc<HashMap<String, (Arc<rustls::ClientConfig>, reqwest::Client)>>,
 }
 
 impl Clients {
     /// `certs_dir` is dockerd's `/etc/docker/certs.d`: a mirror with a private CA is trusted when dockerd trusts it.
-    pub fn new(certs_dir: &Path) -> Result<Self> {
+    pub fn new(certs_dir: &Path, route: Option<Route>) -> Result<Self> {
         install_crypto();
-        let roots = Arc::new(root_store(certs_dir));
-        let config = |alpn: &[&[u8]]| {
-            let mut c = rustls::ClientConfig::builder()
-                .with_root_certificates(roots.clone())
-                .with_no_client_auth();
-            c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-            c
-        };
-        let http = reqwest::Client::builder()
-            .use_preconfigured_tls(config(&[b"h2", b"http/1.1"]))
-            .user_agent(crate::registry::USER_AGENT)
-            .connect_timeout(Duration::from_secs(10))
-            // A CDN redirect is normal for blobs; reqwest drops Authorization when the host changes.
-            .redirect(reqwest::redirect::Policy::limited(5))
-            .pool_idle_timeout(Duration::from_secs(15))
-            .build()
-            .context(t!("io.http_client"))?;
+        let route = route.map(Arc::new);
+        let system = system_roots();
+        let (ping_tls, http) = pair(system.clone(), route.clone())?;
+        let mut by_host = HashMap::new();
+        for (host, certs) in certs_d(certs_dir) {
+            let mut roots = system.clone();
+            for cert in certs {
+                let _ = roots.add(cert);
+            }
+            by_host.insert(host, pair(roots, route.clone())?);
+        }
         Ok(Self {
-            ping_tls: Arc::new(config(&[b"http/1.1"])),
+            ping_tls,
             http,
+            route,
+            by_host: Arc::new(by_host),
         })
     }
+
+    /// The clients for one mirror: with its own certs.d CAs when it has some.
+    pub fn for_mirror(&self, url: &reqwest::Url) -> Clients {
+        let host = url.host_str().unwrap_or_default();
+        let key = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.to_owned(),
+        };
+        match self.by_host.get(&key) {
+            Some((ping_tls, http)) => Clients {
+                ping_tls: ping_tls.clone(),
+                http: http.clone(),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+}
+
+/// The ping's TLS config and a reqwest client over the same roots and proxy route.
+fn pair(
+    roots: rustls::RootCertStore,
+    route: Option<Arc<Route>>,
+) -> Result<(Arc<rustls::ClientConfig>, reqwest::Client)> {
+    let roots = Arc::new(roots);
+    let config = |alpn: &[&[u8]]| {
+        let mut c = rustls::ClientConfig::builder()
+            .with_root_certificates(roots.clone())
+            .with_no_client_auth();
+        c.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        c
+    };
+    let mut builder = reqwest::Client::builder()
+        .use_preconfigured_tls(config(&[b"h2", b"http/1.1"]))
+        .user_agent(crate::registry::USER_AGENT)
+        .connect_timeout(Duration::from_secs(10))
+        // A CDN redirect is normal for blobs; reqwest drops Authorization when the host changes.
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .pool_idle_timeout(Duration::from_secs(15))
+        // Our route decides, with Go's rules, not reqwest's reading of the environment.
+        .no_proxy();
+    if let Some(route) = route {
+        builder = builder.proxy(reqwest::Proxy::custom(move |url| {
+            route.proxy_for(url).cloned()
+        }));
+    }
+    let http = builder.build().context(t!("io.http_client"))?;
+    Ok((Arc::new(config(&[b"http/1.1"])), http))
 }
 
 /// reqwest panics when a client is built before a rustls provider is installed; main calls this first thing.
@@ -50,24 +101,20 @@ pub fn install_crypto() {
     let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
-/// System roots first (what dockerd trusts, and what works behind a TLS-inspecting proxy), plus dockerd's
-/// per-registry CAs; the bundled Mozilla roots only when the system has none.
-fn root_store(certs_dir: &Path) -> rustls::RootCertStore {
+/// System roots (what dockerd trusts, and what works behind a TLS-inspecting proxy); the bundled Mozilla roots
+/// only when the system has none.
+fn system_roots() -> rustls::RootCertStore {
     let mut store = rustls::RootCertStore::empty();
     let native = rustls_native_certs::load_native_certs();
     store.add_parsable_certificates(native.certs);
     if store.is_empty() {
         store.add_parsable_certificates(webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter().cloned());
     }
-    // dockerd scopes certs.d/<host>/*.crt to that host; rustls has one store per config, so we trust them for
-    // every host. That can only make a probe more lenient than dockerd for a host that has no CA there.
-    for cert in certs_d(certs_dir) {
-        let _ = store.add(cert);
-    }
     store
 }
 
-fn certs_d(dir: &Path) -> Vec<CertificateDer<'static>> {
+/// `certs.d/<host[:port]>/*.crt`, by directory name.
+fn certs_d(dir: &Path) -> Vec<(String, Vec<CertificateDer<'static>>)> {
     let Ok(hosts) = std::fs::read_dir(dir) else {
         return vec![];
     };
@@ -76,14 +123,18 @@ fn certs_d(dir: &Path) -> Vec<CertificateDer<'static>> {
         let Ok(files) = std::fs::read_dir(host.path()) else {
             continue;
         };
+        let mut certs = Vec::new();
         for f in files.flatten() {
             let p = f.path();
             if p.extension().is_some_and(|e| e == "crt") {
                 if let Ok(pem) = std::fs::read(&p) {
                     use rustls::pki_types::pem::PemObject;
-                    out.extend(CertificateDer::pem_slice_iter(&pem).flatten());
+                    certs.extend(CertificateDer::pem_slice_iter(&pem).flatten());
                 }
             }
+        }
+        if !certs.is_empty() {
+            out.push((host.file_name().to_string_lossy().into_owned(), certs));
         }
     }
     out

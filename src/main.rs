@@ -115,7 +115,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Probe(args) => {
             let catalogue = probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
-            let report = probe::command::probe(&args.opts, &catalogue).await?;
+            let opts = cli::ProbeOptions {
+                daemon_config: args.config.clone(),
+                ..args.opts.clone()
+            };
+            let report = probe::command::probe(&opts, &catalogue).await?;
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {

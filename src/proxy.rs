@@ -110,7 +110,7 @@ fn json_value(p: &Proxy) -> Value {
     Value::Object(m)
 }
 
-fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
+pub fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
     let get = |k: &str| {
         map.get("proxies")
             .and_then(|p| p.get(k))
@@ -124,7 +124,6 @@ fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
     }
 }
 
-/// dockerd's major version, from `dockerd --version` ("Docker version 20.10.24+dfsg1, build …").
 fn unit_name(unit: ProxyUnit) -> &'static str {
     match unit {
         ProxyUnit::Docker => "docker",

@@ -84,7 +84,30 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
             args.registry
         );
     }
-    let clients = Clients::new(&args.certs_dir)?;
+    let route = if args.no_daemon_proxy {
+        super::route::Route::from_env()
+    } else {
+        match super::route::daemon(args.daemon_config.as_deref()).await {
+            Some(r) => Some(r),
+            None => super::route::Route::from_env(),
+        }
+    };
+    if let Some(r) = &route {
+        let shown = |u: &Option<reqwest::Url>| {
+            u.as_ref()
+                .map_or("-".to_owned(), |u| crate::proxy::mask(u.as_str()))
+        };
+        crate::output::info(&format!(
+            "{}\n",
+            t!(
+                "probe.via_proxy",
+                http = shown(&r.http),
+                https = shown(&r.https),
+                source = r.source
+            )
+        ));
+    }
+    let clients = Clients::new(&args.certs_dir, route.clone())?;
 
     let bar = ProgressBar::with_draw_target(
         Some(selection.len() as u64),
@@ -112,6 +135,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
         catalogue_updated: catalogue.updated.clone(),
         fingerprint: catalogue::fingerprint(selection.iter().copied()),
         timeout_s: args.timeout,
+        proxy: route,
         results,
     };
     if let Err(e) = crate::cache::save(&report) {

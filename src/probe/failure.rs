@@ -39,6 +39,8 @@ pub enum Status {
     Network,
     /// An answer that fits none of the above (odd status, malformed manifest).
     BadResponse,
+    /// The proxy that dockerd (and so the probe) goes through is unreachable or refused the connection.
+    Proxy,
 }
 
 impl Status {
@@ -59,6 +61,7 @@ impl Status {
             Status::TooSlow => "too-slow",
             Status::Network => "network",
             Status::BadResponse => "bad-response",
+            Status::Proxy => "proxy",
         }
     }
 }

@@ -6,6 +6,7 @@ mod failure;
 mod ping;
 pub mod rank;
 pub mod report;
+pub mod route;
 
 use rust_i18n::t;
 use std::net::SocketAddr;
@@ -129,7 +130,10 @@ pub async fn probe_one(
     let started = Instant::now();
     let mut queued = Duration::ZERO;
     let outcome = match Url::parse(url) {
-        Ok(base) => pull(&base, settings, clients, blob_gate, &mut p, &mut queued).await,
+        Ok(base) => {
+            let clients = clients.for_mirror(&base);
+            pull(&base, settings, &clients, blob_gate, &mut p, &mut queued).await
+        }
         Err(e) => Err(Failure::new(
             Status::BadResponse,
             t!("fail.invalid_url", detail = e),
@@ -241,7 +245,14 @@ async fn prepare(
         .map_err(|e| Failure::new(Status::BadResponse, e.to_string()))?;
 
     p.step = Step::Ping;
-    let pong = ping::ping(clients.ping_tls.clone(), &v2, &mut p.phases, &mut p.address).await?;
+    let pong = ping::ping(
+        clients.ping_tls.clone(),
+        clients.route.as_deref(),
+        &v2,
+        &mut p.phases,
+        &mut p.address,
+    )
+    .await?;
     p.requests.push(format!("GET {v2} → {}", pong.status));
     let token = match pong.status {
         200 => {
@@ -363,8 +374,7 @@ async fn request_blob(
         .v2
         .join(&format!("{}/blobs/{digest}", plan.repository))
         .expect("a relative path joins");
-    let r = authorized(clients.http.get(url), plan.token.as_deref())
-        .send()
+    let r = send(authorized(clients.http.get(url), plan.token.as_deref()))
         .await
         .map_err(|e| failure::from_reqwest(Step::Blob, &e))?;
     p.requests
@@ -440,7 +450,7 @@ async fn fetch_token(
         q.append_pair("scope", &format!("repository:{}:pull", image.repository));
     }
     let shown = url.clone();
-    let r = clients.http.get(url).send().await.map_err(|e| {
+    let r = send(clients.http.get(url)).await.map_err(|e| {
         let f = failure::from_reqwest(Step::Token, &e);
         match f.status {
             Status::Timeout => f,
@@ -474,6 +484,29 @@ async fn fetch_token(
         .ok_or_else(|| Failure::new(Status::Auth, t!("fail.no_token", realm = realm)))
 }
 
+/// Sends a GET, once more if a kept-alive connection turned out to be closed by the other end before it answered
+/// (a proxy or server closing idle connections): Go's transport, and so dockerd, retries that case too.
+async fn send(req: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
+    let again = req.try_clone();
+    match (req.send().await, again) {
+        (Err(e), Some(again)) if closed_before_answer(&e) => again.send().await,
+        (result, _) => result,
+    }
+}
+
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<hyper::Error>()
+            .is_some_and(hyper::Error::is_incomplete_message)
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
+}
+
 fn authorized(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
     match token {
         Some(t) => req.header(AUTHORIZATION, format!("Bearer {t}")),
@@ -499,8 +532,7 @@ async fn get_manifest(
         clients.http.get(url).header(ACCEPT, manifest::ACCEPT),
         token,
     );
-    let r = req
-        .send()
+    let r = send(req)
         .await
         .map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
     if let Some(last) = log.last_mut() {

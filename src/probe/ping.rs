@@ -16,6 +16,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::failure::{Failure, Status};
+use super::route::Route;
 use super::Phases;
 
 /// What `/v2/` answered.
@@ -33,6 +34,7 @@ impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
 pub async fn ping(
     tls: Arc<rustls::ClientConfig>,
+    route: Option<&Route>,
     v2: &Url,
     phases: &mut Phases,
     address: &mut Option<SocketAddr>,
@@ -43,17 +45,53 @@ pub async fn ping(
         .trim_matches(['[', ']'])
         .to_owned();
     let port = v2.port_or_known_default().unwrap_or(443);
+    // Through a proxy, DNS and connect are the proxy's; the mirror's name is resolved by the proxy.
+    let proxy = route.and_then(|r| r.proxy_for(v2).map(|p| (p, r.source.as_str())));
+    let proxy_failure = |detail: String| {
+        let (p, source) = proxy.expect("only called with a proxy");
+        Failure::new(
+            Status::Proxy,
+            t!(
+                "fail.proxy",
+                proxy = crate::proxy::mask(p.as_str()),
+                source = source,
+                detail = detail
+            ),
+        )
+    };
+    if let Some((p, _)) = proxy.filter(|(p, _)| p.scheme() != "http") {
+        return Err(proxy_failure(
+            t!("fail.proxy_scheme", scheme = p.scheme()).into_owned(),
+        ));
+    }
+    let (dial_host, dial_port) = match proxy {
+        Some((p, _)) => (
+            p.host_str()
+                .unwrap_or_default()
+                .trim_matches(['[', ']'])
+                .to_owned(),
+            p.port_or_known_default().unwrap_or(80),
+        ),
+        None => (host.clone(), port),
+    };
 
     let t = Instant::now();
-    let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| Failure::new(Status::Dns, t!("fail.dns", host = host, detail = e)))?
-        .collect();
+    let addrs: Vec<SocketAddr> =
+        match tokio::net::lookup_host((dial_host.as_str(), dial_port)).await {
+            Ok(a) => a.collect(),
+            Err(e) if proxy.is_some() => return Err(proxy_failure(e.to_string())),
+            Err(e) => {
+                return Err(Failure::new(
+                    Status::Dns,
+                    t!("fail.dns", host = host, detail = e),
+                ))
+            }
+        };
     phases.dns_ms = Some(ms(t));
     if addrs.is_empty() {
         return Err(Failure::new(
             Status::Dns,
-            t!("fail.no_address", host = host),
+            t!("fail.no_address", host = dial_host),
         ));
     }
 
@@ -70,8 +108,11 @@ pub async fn ping(
             Err(e) => last_err = Some(e),
         }
     }
-    let Some(tcp) = tcp else {
+    let Some(mut tcp) = tcp else {
         let e = last_err.expect("at least one address was tried");
+        if proxy.is_some() {
+            return Err(proxy_failure(e.to_string()));
+        }
         let status = if e.kind() == std::io::ErrorKind::ConnectionRefused {
             Status::Refused
         } else {
@@ -83,6 +124,11 @@ pub async fn ping(
         ));
     };
     let _ = tcp.set_nodelay(true);
+    if let (Some((p, _)), "https") = (proxy, v2.scheme()) {
+        connect_tunnel(&mut tcp, p, &host, port)
+            .await
+            .map_err(proxy_failure)?;
+    }
     phases.connect_ms = Some(ms(t));
 
     let stream: Box<dyn Io> = if v2.scheme() == "https" {
@@ -122,7 +168,16 @@ pub async fn ping(
         Some(p) => format!("{}:{p}", v2.host_str().unwrap_or_default()),
         None => v2.host_str().unwrap_or_default().to_owned(),
     };
-    let request = hyper::Request::get(v2.path())
+    // A plain-HTTP request through a proxy names the whole URL (absolute form) and carries the proxy's login.
+    let (target, login) = match proxy {
+        Some((p, _)) if v2.scheme() == "http" => (v2.as_str().to_owned(), basic_login(p)),
+        _ => (v2.path().to_owned(), None),
+    };
+    let mut request = hyper::Request::get(target);
+    if let Some(login) = login {
+        request = request.header(hyper::header::PROXY_AUTHORIZATION, login);
+    }
+    let request = request
         .header(HOST, authority)
         .header(USER_AGENT, crate::registry::USER_AGENT)
         .body(Empty::<Bytes>::new())
@@ -149,6 +204,83 @@ pub async fn ping(
         headers: parts.headers,
         body: buf,
     })
+}
+
+/// `CONNECT host:port` on the proxy connection; anything but 200 is the proxy's refusal, in its words.
+async fn connect_tunnel(
+    tcp: &mut TcpStream,
+    proxy: &Url,
+    host: &str,
+    port: u16,
+) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let mut head = format!(
+        "CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: {}\r\n",
+        crate::registry::USER_AGENT
+    );
+    if let Some(login) = basic_login(proxy) {
+        head.push_str(&format!("Proxy-Authorization: {login}\r\n"));
+    }
+    head.push_str("\r\n");
+    tcp.write_all(head.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    // Read the answer's head byte by byte: nothing of the tunnel (the TLS handshake) may be read past it.
+    let mut answer = Vec::new();
+    while !answer.ends_with(b"\r\n\r\n") {
+        if answer.len() >= 8192 {
+            return Err(t!("fail.proxy_answer_long").into_owned());
+        }
+        let mut byte = [0u8];
+        match tcp.read(&mut byte).await {
+            Ok(0) => return Err(t!("fail.proxy_closed").into_owned()),
+            Ok(_) => answer.push(byte[0]),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let status_line = String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let code = status_line.split_whitespace().nth(1).unwrap_or_default();
+    if code == "200" {
+        Ok(())
+    } else {
+        Err(t!(
+            "fail.proxy_refused",
+            target = authority,
+            answer = status_line.escape_debug().to_string()
+        )
+        .into_owned())
+    }
+}
+
+/// `Basic …` from the proxy URL's user and password, percent-decoded as Go does.
+fn basic_login(proxy: &Url) -> Option<String> {
+    use base64::Engine as _;
+    if proxy.username().is_empty() {
+        return None;
+    }
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pair = format!(
+        "{}:{}",
+        decode(proxy.username()),
+        decode(proxy.password().unwrap_or_default())
+    );
+    Some(format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    ))
 }
 
 pub fn ms(since: Instant) -> f64 {

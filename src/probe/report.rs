@@ -42,6 +42,9 @@ pub struct Report {
     /// Identifies the probed set of mirrors (see `catalogue::fingerprint`).
     pub fingerprint: String,
     pub timeout_s: f64,
+    /// The proxy the probe went through (credentials masked); `None`: direct.
+    #[serde(default, skip_deserializing)]
+    pub proxy: Option<super::route::Route>,
     pub results: Vec<MirrorResult>,
 }
 

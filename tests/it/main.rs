@@ -5,6 +5,7 @@ mod cli;
 mod dockerd_starts;
 mod doctor;
 mod probe;
+mod probe_proxy;
 mod proxy;
 mod show;
 mod snapshots;

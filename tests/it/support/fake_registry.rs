@@ -57,6 +57,11 @@ pub struct Behavior {
 
 /// A CA and a `localhost` certificate it signed: the server config, and the CA in PEM for the client to trust.
 pub fn tls_for_localhost() -> (Arc<rustls::ServerConfig>, String) {
+    tls_for("localhost")
+}
+
+/// A CA and a certificate for `name` it signed.
+pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
     let _ = rustls::crypto::ring::default_provider().install_default();
     let ca_key = KeyPair::generate().unwrap();
@@ -68,7 +73,7 @@ pub fn tls_for_localhost() -> (Arc<rustls::ServerConfig>, String) {
     let ca_cert = ca_params.self_signed(&ca_key).unwrap();
     let issuer = Issuer::new(ca_params, ca_key);
     let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec!["localhost".to_owned()])
+    let leaf = CertificateParams::new(vec![name.to_owned()])
         .unwrap()
         .signed_by(&leaf_key, &issuer)
         .unwrap();

@@ -4,6 +4,7 @@ pub mod engines;
 pub mod fake_registry;
 pub mod image;
 pub mod registry;
+pub mod tinyproxy;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -32,7 +33,12 @@ impl Sandbox {
         c.env("HOME", self.path().join("home"))
             .env("XDG_CACHE_HOME", self.path().join("cache"))
             .env("XDG_CONFIG_HOME", self.path().join("config"))
-            .env_remove("DOCKER_HOST")
+            // No daemon and no /etc of the machine's unless a test asks: the probe follows dockerd's proxy.
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", self.path().join("no-docker.sock").display()),
+            )
+            .env("MIRRORCTL_SYSCONFDIR", self.path().join("etc"))
             // English unless a test asks for another language with --lang.
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
