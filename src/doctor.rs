@@ -321,27 +321,28 @@ fn check_runtimes(
 }
 
 fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>) {
-    let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
-    let mut unknown = of(Stage::UnknownKey).peekable();
-    match (&f.validate, unknown.peek()) {
-        (Some(Err(e)), _) => out.push(finding(
-            "unknown-keys",
+    match &f.validate {
+        Some(Err(e)) => out.push(finding(
+            "dockerd-validate",
             Severity::Error,
             t!("doctor.validate_rejects", detail = e),
             Some(t!("doctor.fix.validate").as_ref()),
         )),
-        (_, Some(_)) => {
-            for r in unknown {
-                out.push(finding(
-                    "unknown-keys",
-                    Severity::Error,
-                    r.to_string(),
-                    Some(t!("doctor.fix.unknown_keys").as_ref()),
-                ));
-            }
-        }
-        (Some(Ok(())), None) => out.push(ok("unknown-keys", t!("doctor.validate_ok"))),
-        (None, None) => out.push(ok("unknown-keys", t!("doctor.keys_ok"))),
+        Some(Ok(())) => out.push(ok("dockerd-validate", t!("doctor.validate_ok"))),
+        None => {}
+    }
+    let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
+    let mut unknown = of(Stage::UnknownKey).peekable();
+    if unknown.peek().is_none() {
+        out.push(ok("unknown-keys", t!("doctor.keys_ok")));
+    }
+    for r in unknown {
+        out.push(finding(
+            "unknown-keys",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.unknown_keys").as_ref()),
+        ));
     }
     for r in &p.ignored {
         out.push(finding(

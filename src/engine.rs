@@ -150,3 +150,131 @@ impl Engine {
         }
     }
 }
+
+/// `/info` as Engine 20.10 and 26.1 really sent it (captured from the test daemons, paths replaced), read by every
+/// consumer: `show`, `doctor`, apply's verification and `proxy show`.
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::Catalogue;
+
+    fn fixture(name: &str) -> Info {
+        let path = format!(
+            "{}/tests/fixtures/info/engine-{name}.json",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
+            .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn both_engines_parse_with_and_without_mirrors() {
+        for engine in ["20.10", "26.1"] {
+            let bare = fixture(engine);
+            assert!(bare.registry_config.mirrors.is_empty(), "{engine}");
+            assert!(bare.server_version.starts_with(engine), "{engine}");
+            let configured = fixture(&format!("{engine}-configured"));
+            assert_eq!(
+                configured.registry_config.mirrors,
+                ["https://docker.1ms.run/", "http://10.0.0.2:5000/"],
+                "{engine}"
+            );
+            assert!(configured
+                .registry_config
+                .index_configs
+                .contains_key("10.0.0.2:5000"));
+        }
+        // Engine 26 sends null for the empty mirror list; 20.10 sends [].
+        let raw = std::fs::read_to_string(format!(
+            "{}/tests/fixtures/info/engine-26.1.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        assert!(raw.contains("\"Mirrors\": null"));
+    }
+
+    #[test]
+    fn show_reads_both_engines() {
+        for engine in ["20.10", "26.1"] {
+            let r = crate::show::build(
+                "unix:///run/docker.sock",
+                Ok(fixture(&format!("{engine}-configured"))),
+                crate::show::FileState::default(),
+                &Catalogue::builtin(),
+                None,
+                std::time::SystemTime::now(),
+            );
+            assert!(r.live.reachable, "{engine}");
+            assert!(
+                r.live.docker_info.ends_with(
+                    " Registry Mirrors:\n  https://docker.1ms.run/\n  http://10.0.0.2:5000/\n"
+                ),
+                "{engine}: {}",
+                r.live.docker_info
+            );
+            let bare = crate::show::build(
+                "unix:///run/docker.sock",
+                Ok(fixture(engine)),
+                crate::show::FileState::default(),
+                &Catalogue::builtin(),
+                None,
+                std::time::SystemTime::now(),
+            );
+            assert!(
+                !bare.live.docker_info.contains("Registry Mirrors"),
+                "{engine}"
+            );
+        }
+    }
+
+    #[test]
+    fn doctor_verification_and_proxy_read_both_engines() {
+        for engine in ["20.10", "26.1"] {
+            let info = fixture(&format!("{engine}-configured"));
+            let want = [
+                "https://docker.1ms.run/".to_owned(),
+                "http://10.0.0.2:5000/".to_owned(),
+            ];
+            assert!(crate::transaction::mirrors_live(&info, &want), "{engine}");
+            assert!(
+                crate::transaction::mirrors_live(&fixture(engine), &[]),
+                "{engine}"
+            );
+
+            let facts = crate::doctor::Facts {
+                path: "/etc/docker/daemon.json".into(),
+                bytes: Some(Ok(br#"{"registry-mirrors": ["https://docker.1ms.run", "http://10.0.0.2:5000"], "insecure-registries": ["10.0.0.2:5000"]}"#.to_vec())),
+                info: Ok(info.clone()),
+                sources: vec![],
+                unit_result: None,
+                unit_environment: None,
+                validate: None,
+                engine: Some(info.server_version.clone()),
+                runtimes: vec![],
+            };
+            let r = crate::doctor::check(&facts, &Catalogue::builtin());
+            let sev = |id: &str| r.checks.iter().find(|c| c.id == id).map(|c| c.severity);
+            assert_eq!(
+                sev("daemon-reachable"),
+                Some(crate::doctor::Severity::Ok),
+                "{engine}"
+            );
+            assert_eq!(
+                sev("live-drift"),
+                Some(crate::doctor::Severity::Ok),
+                "{engine}: {r:?}"
+            );
+            assert!(r.dockerd_starts, "{engine}: {r:?}");
+        }
+        let p = crate::proxy::live(&fixture("26.1-configured"));
+        assert_eq!(
+            p.http.as_deref(),
+            Some("http://xxxxx:xxxxx@proxy.corp:3128")
+        );
+        assert_eq!(p.no_proxy.as_deref(), Some("localhost,127.0.0.1"));
+        assert_eq!(
+            crate::proxy::live(&fixture("20.10")),
+            crate::proxy::Proxy::default()
+        );
+    }
+}

@@ -312,6 +312,16 @@ pub struct ProxyReport {
     pub live: Option<Proxy>,
 }
 
+/// The proxy the running daemon reports (`docker info`'s HTTP Proxy / HTTPS Proxy / No Proxy).
+pub fn live(i: &crate::engine::Info) -> Proxy {
+    let some = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    Proxy {
+        http: some(&i.http_proxy),
+        https: some(&i.https_proxy),
+        no_proxy: some(&i.no_proxy),
+    }
+}
+
 pub async fn show(args: &ProxyShowArgs) -> Result<ProxyReport> {
     let (path, rootless) = files::locate(args.config.as_deref());
     let daemon_json = match files::read(&path)? {
@@ -326,11 +336,7 @@ pub async fn show(args: &ProxyShowArgs) -> Result<ProxyReport> {
         .map(|b| parse_dropin(&String::from_utf8_lossy(&b)))
         .filter(|p| !p.is_empty());
     let live = match (args.place.unit, Engine::from_env()) {
-        (ProxyUnit::Docker, Ok(e)) => e.info().await.ok().map(|i| Proxy {
-            http: Some(i.http_proxy).filter(|s| !s.is_empty()),
-            https: Some(i.https_proxy).filter(|s| !s.is_empty()),
-            no_proxy: None,
-        }),
+        (ProxyUnit::Docker, Ok(e)) => e.info().await.ok().map(|i| live(&i)),
         _ => None,
     };
     Ok(ProxyReport {

@@ -35,7 +35,7 @@ pub struct Live {
     pub docker_info: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Default, Serialize)]
 pub struct FileState {
     pub path: String,
     pub exists: bool,

@@ -272,6 +272,11 @@ async fn activate(plan: &Plan) -> Result<()> {
     verify(plan, svc).await
 }
 
+/// Whether the daemon runs with exactly these mirrors (dockerd's normalised form, in order).
+pub fn mirrors_live(info: &Info, want: &[String]) -> bool {
+    info.registry_config.mirrors == want
+}
+
 /// `/info` once it shows what we expect, or as it is after `SETTLE`. A reload is a SIGHUP that `systemctl reload`
 /// does not wait for (the unit's ExecReload is `kill -s HUP`): Engine 26 answers `/info` with the old config for
 /// a few milliseconds after it, so one look right away reports a failed reload that is only late.
@@ -290,7 +295,7 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
     match &plan.verify {
         Verify::DockerMirrors(engine, want) => {
             engine.wait_ready(READY).await?;
-            let live = settled(engine, |i| &i.registry_config.mirrors == want)
+            let live = settled(engine, |i| mirrors_live(i, want))
                 .await?
                 .registry_config
                 .mirrors;

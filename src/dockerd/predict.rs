@@ -204,6 +204,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     }
 
     // 2. Each value must decode into the option's Go type, then pass dockerd's value checks.
+    let mut rules = Vec::new();
     for (key, value) in &map {
         let Some(known) = table.option(key, engine) else {
             continue; // a flattened object whose keys are all options: Go ignores it when decoding
@@ -211,10 +212,18 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
         if value.is_null() || known.ignored {
             continue; // null leaves a Go field at its default; an ignored key has no field
         }
-        let checked = fits(known.kind, value).and_then(|()| obeys(&known.rules, value, engine));
-        if let Err(reason) = checked {
-            refuse(&mut out, Stage::Value, key, reason);
+        match fits(known.kind, value) {
+            Err(reason) => refuse(&mut out, Stage::Value, key, reason),
+            Ok(()) => {
+                if let Err(reason) = obeys(&known.rules, value, engine) {
+                    rules.push((key.clone(), reason));
+                }
+            }
         }
+    }
+    // Go decodes every value before dockerd checks any: type errors are what it reports first.
+    for (key, reason) in rules {
+        refuse(&mut out, Stage::Value, &key, reason);
     }
     out
 }
