@@ -188,9 +188,7 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     let ours = args.places.containerd_hosts_dir.display().to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
-    let hosts = Path::new(&check.hosts_dir)
-        .join(&args.opts.registry)
-        .join("hosts.toml");
+    let hosts = containerd::hosts_file(&check.hosts_dir, &args.opts.registry)?;
     let hosts_before = files::read(&hosts)?;
     let mut changes = vec![FileChange::new(
         hosts,
@@ -292,9 +290,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
                 let major = containerd_major(text.as_deref()).await;
                 let ours = args.places.containerd_hosts_dir.display().to_string();
                 let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
-                let hosts = Path::new(&check.hosts_dir)
-                    .join(&args.registry)
-                    .join("hosts.toml");
+                let hosts = containerd::hosts_file(&check.hosts_dir, &args.registry)?;
                 ("containerd", hosts, t!("apply.containerd_no_restart"))
             } else {
                 (

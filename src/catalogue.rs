@@ -149,6 +149,11 @@ impl Catalogue {
             if mirrors.iter().any(|m| m.name == e.name) {
                 bail!("{}", t!("catalogue.duplicate", name = e.name));
             }
+            // A catalogue names registries that become directory names (certs.d/<registry>/hosts.toml).
+            let registry = e.registry.unwrap_or_else(|| default_registry.clone());
+            validate_registry(&registry).map_err(|err| {
+                anyhow::anyhow!("{}", t!("catalogue.bad_entry", name = e.name, detail = err))
+            })?;
             mirrors.push(Mirror {
                 name: e.name,
                 url: e.url,
@@ -160,7 +165,7 @@ impl Catalogue {
                 checked: e.checked,
                 template: e.template,
                 origin: origin.clone(),
-                registry: e.registry.unwrap_or_else(|| default_registry.clone()),
+                registry,
             });
         }
         Ok(Self {
@@ -274,6 +279,37 @@ pub enum MirrorUrlError {
     Whitespace(String),
 }
 
+/// A registry name as runtimes key their files by it: `host[:port]`, lower-case DNS labels or an IP, nothing that
+/// could become a path (`/`, `..`), a TOML or systemd directive, or a terminal escape.
+pub fn validate_registry(raw: &str) -> Result<String, String> {
+    let bad = || {
+        Err(t!(
+            "url.bad_registry",
+            registry = raw.escape_debug().to_string()
+        )
+        .into_owned())
+    };
+    let (host, port) = match raw.rsplit_once(':') {
+        Some((h, p)) if !h.contains(':') => (h, Some(p)),
+        _ => (raw, None),
+    };
+    if port.is_some_and(|p| p.parse::<u16>().map_or(true, |n| n == 0)) {
+        return bad();
+    }
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    };
+    if host.is_empty() || host.len() > 253 || !host.split('.').all(label_ok) {
+        return bad();
+    }
+    Ok(raw.to_owned())
+}
+
 /// dockerd's `ValidateMirror`: http(s) only, no credentials, no query or fragment; the result has exactly one
 /// trailing slash added, as dockerd stores it. (A path is accepted: Engine 25+ allows one; `doctor` warns for older.)
 pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
@@ -306,6 +342,39 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registry_names_that_cannot_become_paths_or_directives() {
+        for ok in [
+            "docker.io",
+            "ghcr.io",
+            "registry.k8s.io",
+            "127.0.0.1:5000",
+            "reg-1.lan:443",
+        ] {
+            assert_eq!(validate_registry(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            "../../escape",
+            "/etc",
+            "a/b",
+            "..",
+            ".",
+            "",
+            "Docker.io",
+            "a\"b",
+            "a\nb",
+            "a..b",
+            "-a.io",
+            "a.io:0",
+            "a.io:x",
+            "a.io:99999",
+            "a b",
+            "\u{1b}[2J",
+        ] {
+            assert!(validate_registry(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn builtin_catalogue_parses_and_names_the_common_guides_mirrors() {

@@ -101,7 +101,7 @@ pub struct ProbeOptions {
     pub source: Source,
     /// The registry the mirrors stand in for: docker.io, or ghcr.io, quay.io, registry.k8s.io, … (those need
     /// --image naming one of their images; dockerd's registry-mirrors serve only docker.io).
-    #[arg(long, default_value = "docker.io", value_name = "HOST")]
+    #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
     pub registry: String,
     /// The image each mirror must serve (default for docker.io: library/alpine:latest).
     #[arg(long)]
@@ -208,7 +208,7 @@ pub struct RestoreArgs {
     #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
     pub kind: TargetKind,
     /// For containerd: the registry whose hosts.toml to restore.
-    #[arg(long, default_value = "docker.io", value_name = "HOST")]
+    #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
     pub registry: String,
     #[command(flatten)]
     pub places: crate::runtimes::Places,
@@ -326,7 +326,7 @@ pub struct ListArgs {
     #[command(flatten)]
     pub source: Source,
     /// Only mirrors of this registry (default: all registries).
-    #[arg(long, value_name = "HOST")]
+    #[arg(long, value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
     pub registry: Option<String>,
     /// Print one JSON document instead of the table.
     #[arg(long)]

@@ -50,6 +50,13 @@ pub fn mask(url: &str) -> String {
 }
 
 fn validate(url: &str) -> Result<()> {
+    // The URL parser drops tabs and newlines silently; the raw string is what would be written.
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        bail!(
+            "{}",
+            t!("proxy.bad_url", url = mask(url).escape_debug().to_string())
+        );
+    }
     let u = reqwest::Url::parse(url)
         .map_err(|_| anyhow::anyhow!("{}", t!("proxy.not_url", url = mask(url))))?;
     if !["http", "https", "socks5", "socks5h"].contains(&u.scheme()) || u.host_str().is_none() {
@@ -58,8 +65,9 @@ fn validate(url: &str) -> Result<()> {
     Ok(())
 }
 
-/// The systemd drop-in: one `Environment=` per variable, as Docker's documentation writes it.
-pub fn dropin_text(p: &Proxy) -> String {
+/// The systemd drop-in: one `Environment=` per variable, as Docker's documentation writes it, quoted by systemd's
+/// rules (see `targets::systemd`).
+pub fn dropin_text(p: &Proxy) -> Result<String> {
     let mut s = String::from("# Written by mirrorctl (mirrorctl proxy set).\n[Service]\n");
     for (k, v) in [
         ("HTTP_PROXY", &p.http),
@@ -67,10 +75,10 @@ pub fn dropin_text(p: &Proxy) -> String {
         ("NO_PROXY", &p.no_proxy),
     ] {
         if let Some(v) = v {
-            s.push_str(&format!("Environment=\"{k}={v}\"\n"));
+            s.push_str(&crate::targets::systemd::environment_line(k, v)?);
         }
     }
-    s
+    Ok(s)
 }
 
 /// Reads `Environment=` assignments (quoted or not, several per line) from a unit drop-in.
@@ -80,17 +88,14 @@ pub fn parse_dropin(text: &str) -> Proxy {
         let Some(rest) = line.strip_prefix("Environment=") else {
             continue;
         };
-        for kv in daemon_config::split_words(rest) {
-            let Some((k, v)) = kv.split_once('=') else {
-                continue;
-            };
+        for (k, v) in crate::targets::systemd::parse_environment(rest) {
             let slot = match k.to_ascii_uppercase().as_str() {
                 "HTTP_PROXY" => &mut p.http,
                 "HTTPS_PROXY" => &mut p.https,
                 "NO_PROXY" => &mut p.no_proxy,
                 _ => continue,
             };
-            *slot = Some(v.to_owned());
+            *slot = Some(v);
         }
     }
     p
@@ -241,7 +246,7 @@ pub async fn set(args: &ProxySetArgs) -> Result<()> {
         let path = dropin_path(&args.place, rootless);
         let before = files::read(&path)?;
         (
-            vec![FileChange::new(path, before, dropin_text(&proxy))],
+            vec![FileChange::new(path, before, dropin_text(&proxy)?)],
             false,
         )
     };
@@ -395,7 +400,7 @@ mod tests {
             https: Some("http://p:3128".into()),
             no_proxy: Some("localhost,127.0.0.1".into()),
         };
-        let text = dropin_text(&p);
+        let text = dropin_text(&p).unwrap();
         assert_eq!(text, "# Written by mirrorctl (mirrorctl proxy set).\n[Service]\nEnvironment=\"HTTP_PROXY=http://p:3128\"\nEnvironment=\"HTTPS_PROXY=http://p:3128\"\nEnvironment=\"NO_PROXY=localhost,127.0.0.1\"\n");
         assert_eq!(parse_dropin(&text), p);
         assert_eq!(

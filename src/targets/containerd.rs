@@ -47,19 +47,45 @@ impl Major {
     }
 }
 
-/// `hosts.toml` for one registry: the mirrors in rank order, then the registry itself.
+/// `hosts.toml` for one registry: the mirrors in rank order, then the registry itself. Built through toml_edit,
+/// so a value can never close its string and start a table of its own.
 pub fn hosts_toml(registry: &str, mirrors: &[String]) -> String {
-    let mut s = format!(
-        "# Written by mirrorctl. containerd tries each host in order, then the server.\nserver = \"https://{}\"\n",
-        upstream_host(registry)
+    let mut doc = DocumentMut::new();
+    doc.decor_mut().set_prefix(
+        "# Written by mirrorctl. containerd tries each host in order, then the server.\n",
     );
+    doc["server"] = value(format!("https://{}", upstream_host(registry)));
+    let mut hosts = Table::new();
+    hosts.set_implicit(true);
     for m in mirrors {
-        s.push_str(&format!(
-            "\n[host.\"{}\"]\n  capabilities = [\"pull\", \"resolve\"]\n",
-            m.trim_end_matches('/')
-        ));
+        let mut host = Table::new();
+        host["capabilities"] = value(toml_edit::Array::from_iter(["pull", "resolve"]));
+        hosts.insert(m.trim_end_matches('/'), Item::Table(host));
     }
-    s
+    doc["host"] = Item::Table(hosts);
+    doc.to_string()
+}
+
+/// `<hosts_dir>/<registry>/hosts.toml`, proven to stay inside `hosts_dir`: the registry name is checked again here,
+/// where it becomes a path, whatever validated it before.
+pub fn hosts_file(hosts_dir: &str, registry: &str) -> Result<std::path::PathBuf> {
+    crate::catalogue::validate_registry(registry).map_err(anyhow::Error::msg)?;
+    let dir = std::path::Path::new(hosts_dir);
+    let file = dir.join(registry).join("hosts.toml");
+    let inside = file.strip_prefix(dir).is_ok_and(|rest| {
+        rest.components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+    });
+    if !inside {
+        bail!(
+            "{}",
+            t!(
+                "url.bad_registry",
+                registry = registry.escape_debug().to_string()
+            )
+        );
+    }
+    Ok(file)
 }
 
 /// What config.toml needs for hosts.toml to take effect.
@@ -101,6 +127,16 @@ pub fn ensure_config_path(
     {
         // containerd accepts a ':'-separated list; the first directory is where we write.
         let first = existing.split(':').next().unwrap_or(existing).to_owned();
+        if !first.starts_with('/') {
+            // containerd would resolve it against its own working directory, which is not ours to guess.
+            bail!(
+                "{}",
+                t!(
+                    "containerd.relative",
+                    path = first.escape_debug().to_string()
+                )
+            );
+        }
         return Ok(ConfigCheck {
             after: None,
             hosts_dir: first,
@@ -144,7 +180,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            "# Written by mirrorctl. containerd tries each host in order, then the server.\nserver = \"https://registry-1.docker.io\"\n\n[host.\"https://a.example\"]\n  capabilities = [\"pull\", \"resolve\"]\n\n[host.\"http://127.0.0.1:5000\"]\n  capabilities = [\"pull\", \"resolve\"]\n"
+            "# Written by mirrorctl. containerd tries each host in order, then the server.\nserver = \"https://registry-1.docker.io\"\n\n[host.\"https://a.example\"]\ncapabilities = [\"pull\", \"resolve\"]\n\n[host.\"http://127.0.0.1:5000\"]\ncapabilities = [\"pull\", \"resolve\"]\n"
         );
         let parsed: toml::Value = toml::from_str(&s).unwrap();
         assert_eq!(
@@ -152,6 +188,39 @@ mod tests {
             Some("pull")
         );
         assert!(hosts_toml("ghcr.io", &[]).contains("server = \"https://ghcr.io\""));
+    }
+
+    #[test]
+    fn hosts_files_stay_in_their_directory() {
+        assert_eq!(
+            hosts_file("/etc/containerd/certs.d", "reg.lan:5000").unwrap(),
+            std::path::Path::new("/etc/containerd/certs.d/reg.lan:5000/hosts.toml")
+        );
+        for evil in ["../../escape", "/etc", "a/../..", ".."] {
+            assert!(
+                hosts_file("/etc/containerd/certs.d", evil).is_err(),
+                "{evil}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_relative_config_path_is_refused() {
+        let text = "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"certs.d\"\n";
+        assert!(ensure_config_path(Some(text), Major::V1, "/etc/containerd/certs.d").is_err());
+    }
+
+    #[test]
+    fn a_hostile_mirror_cannot_add_a_host_or_a_setting() {
+        let evil = "https://a.example/\"]\n[host.\"https://evil.example\"]\nskip_verify = true\n#"
+            .to_owned();
+        let s = hosts_toml("docker.io", &[evil.clone()]);
+        let parsed: toml::Value = toml::from_str(&s).unwrap();
+        let hosts = parsed["host"].as_table().unwrap();
+        assert_eq!(hosts.len(), 1, "{s}");
+        let (key, host) = hosts.iter().next().unwrap();
+        assert_eq!(key, evil.trim_end_matches('/'));
+        assert!(host.get("skip_verify").is_none(), "{s}");
     }
 
     #[test]

@@ -1,27 +1,36 @@
 //! The containers family (podman, cri-o, skopeo, buildah): a registries.conf v2 drop-in, never the user's main file.
 
+use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table};
+
 use super::{location, upstream_host};
 
 /// The drop-in's name: late in the order so it wins over distribution defaults for the same prefix.
 pub const DROPIN: &str = "50-mirrorctl.conf";
 
 /// One `[[registry]]` for the prefix with a `[[registry.mirror]]` per mirror, in rank order; plain-http mirrors are
-/// marked insecure, as containers/image requires.
+/// marked insecure, as containers/image requires. Built through toml_edit: values are encoded, never spliced.
 pub fn dropin(registry: &str, mirrors: &[String]) -> String {
-    let mut s = format!(
-        "# Written by mirrorctl. Mirrors are tried in order, then the registry itself.\n[[registry]]\nprefix = \"{registry}\"\nlocation = \"{}\"\n",
-        upstream_host(registry)
-    );
+    let mut entry = Table::new();
+    entry["prefix"] = value(registry);
+    entry["location"] = value(upstream_host(registry));
+    let mut list = ArrayOfTables::new();
     for m in mirrors {
-        s.push_str(&format!(
-            "\n[[registry.mirror]]\nlocation = \"{}\"\n",
-            location(m)
-        ));
+        let mut mirror = Table::new();
+        mirror["location"] = value(location(m));
         if m.starts_with("http://") {
-            s.push_str("insecure = true\n");
+            mirror["insecure"] = value(true);
         }
+        list.push(mirror);
     }
-    s
+    entry.insert("mirror", Item::ArrayOfTables(list));
+    let mut registries = ArrayOfTables::new();
+    registries.push(entry);
+    let mut doc = DocumentMut::new();
+    doc.decor_mut().set_prefix(
+        "# Written by mirrorctl. Mirrors are tried in order, then the registry itself.\n",
+    );
+    doc.insert("registry", Item::ArrayOfTables(registries));
+    doc.to_string()
 }
 
 #[cfg(test)]
@@ -42,5 +51,15 @@ mod tests {
         assert!(r["mirror"][0].get("insecure").is_none());
         assert_eq!(r["mirror"][1]["location"].as_str(), Some("127.0.0.1:5000"));
         assert_eq!(r["mirror"][1]["insecure"].as_bool(), Some(true));
+        assert!(s.starts_with("# Written by mirrorctl."), "{s}");
+    }
+
+    #[test]
+    fn a_hostile_mirror_cannot_add_a_registry() {
+        let evil = "https://a.example/\"\n[[registry]]\nprefix = \"quay.io\"\nlocation = \"evil.example\"\n#";
+        let v: toml::Value = toml::from_str(&dropin("docker.io", &[evil.into()])).unwrap();
+        let registries = v["registry"].as_array().unwrap();
+        assert_eq!(registries.len(), 1);
+        assert_eq!(registries[0]["mirror"].as_array().unwrap().len(), 1);
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod containerd;
 pub mod containers;
+pub mod systemd;
 
 /// The registry's own endpoint, which a mirror list falls back to.
 pub fn upstream_host(registry: &str) -> &str {

@@ -4,6 +4,7 @@ mod apply;
 mod cli;
 mod dockerd_starts;
 mod doctor;
+mod hardening;
 mod probe;
 mod probe_proxy;
 mod proxy;

@@ -1,0 +1,209 @@
+//! What a careless or hostile user or mirror hands mirrorctl never becomes a directive, a path or a lost edit:
+//! each case as a user would type it, with the file system checked afterwards.
+
+use std::path::Path;
+use std::process::Output;
+
+use crate::support::Sandbox;
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// Every file under `dir`, for "nothing was written" checks.
+fn files(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files(&p));
+            } else {
+                out.push(p.display().to_string());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn proxy_set(sb: &Sandbox, url: &str, no_proxy: &str) -> Output {
+    sb.mirrorctl()
+        .args([
+            "proxy",
+            "set",
+            url,
+            "--no-proxy",
+            no_proxy,
+            "--method",
+            "systemd",
+            "--init",
+            "systemd",
+        ])
+        .args(["--yes", "--no-restart", "--systemd-dir"])
+        .arg(sb.path().join("systemd"))
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_newline_in_no_proxy_or_the_proxy_url_cannot_add_a_systemd_directive() {
+    let sb = Sandbox::new();
+    let evil = "localhost\"\nExecStartPre=/bin/touch /tmp/PWNED\nEnvironment=\"A=b";
+    let out = proxy_set(&sb, "http://127.0.0.1:3128", evil);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("control character"), "{}", text(&out));
+    let out = proxy_set(
+        &sb,
+        "http://127.0.0.1:3128\nExecStartPre=/bin/true",
+        "localhost",
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        files(&sb.path().join("systemd")).is_empty(),
+        "nothing written"
+    );
+}
+
+#[test]
+fn a_password_with_quotes_and_spaces_is_quoted_by_systemds_rules_and_never_printed() {
+    let sb = Sandbox::new();
+    let url = "http://ops:p%22a's%20s%25w@127.0.0.1:3128";
+    let out = proxy_set(&sb, url, "localhost,127.0.0.1");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(!text(&out).contains("p%22a"), "{}", text(&out));
+    let dropin =
+        std::fs::read_to_string(sb.path().join("systemd/docker.service.d/http-proxy.conf"))
+            .unwrap();
+    // `%` doubled for systemd's specifiers; one directive per line.
+    assert!(
+        dropin
+            .contains("Environment=\"HTTP_PROXY=http://ops:p%%22a's%%20s%%25w@127.0.0.1:3128\"\n"),
+        "{dropin}"
+    );
+    assert_eq!(
+        dropin
+            .lines()
+            .filter(|l| l.starts_with("Environment="))
+            .count(),
+        3,
+        "{dropin}"
+    );
+}
+
+#[test]
+fn a_registry_name_cannot_escape_the_hosts_directory() {
+    let sb = Sandbox::new();
+    for registry in ["../../escape", "/etc", "a\"b"] {
+        let out = sb
+            .mirrorctl()
+            .args([
+                "apply",
+                "--target",
+                "containerd",
+                "--registry",
+                registry,
+                "--image",
+                "x/y:1",
+            ])
+            .args([
+                "--mirror",
+                "https://m.example",
+                "--no-probe",
+                "--yes",
+                "--containerd-config",
+            ])
+            .arg(sb.path().join("containerd/config.toml"))
+            .arg("--containerd-hosts-dir")
+            .arg(sb.path().join("containerd/certs.d"))
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{registry}: {}", text(&out));
+        assert!(text(&out).contains("not a registry name"), "{}", text(&out));
+    }
+    assert!(
+        files(sb.path()).iter().all(|f| !f.contains("hosts.toml")),
+        "{:?}",
+        files(sb.path())
+    );
+}
+
+#[test]
+fn a_mirror_url_with_control_characters_is_refused_and_the_file_kept() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&path, before).unwrap();
+    for url in [
+        "https://a.example\n",
+        "https://a.example/\u{1b}]0;pwned\u{7}",
+        " https://a.example",
+    ] {
+        let out = sb
+            .mirrorctl()
+            .args([
+                "apply",
+                "--mirror",
+                url,
+                "--no-probe",
+                "--yes",
+                "--no-restart",
+                "--config",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+        assert!(
+            !text(&out).contains('\u{1b}'),
+            "a raw escape reached the terminal: {:?}",
+            text(&out)
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+}
+
+#[test]
+fn a_hostile_mirror_url_cannot_add_a_host_to_hosts_toml() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("containerd/config.toml");
+    let hosts_dir = sb.path().join("containerd/certs.d");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n", hosts_dir.display()),
+    )
+    .unwrap();
+    let evil = "https://a.example/\"]skip_verify=true";
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--target",
+            "containerd",
+            "--mirror",
+            evil,
+            "--no-probe",
+            "--yes",
+            "--containerd-config",
+        ])
+        .arg(&config)
+        .arg("--containerd-hosts-dir")
+        .arg(&hosts_dir)
+        .output()
+        .unwrap();
+    if out.status.success() {
+        let written = std::fs::read_to_string(hosts_dir.join("docker.io/hosts.toml")).unwrap();
+        let v: toml::Value = toml::from_str(&written).unwrap();
+        let hosts = v["host"].as_table().unwrap();
+        assert_eq!(hosts.len(), 1, "{written}");
+        assert!(
+            hosts.values().all(|h| h.get("skip_verify").is_none()),
+            "{written}"
+        );
+    }
+}
