@@ -214,7 +214,7 @@ mod tests {
     fn a_hostile_mirror_cannot_add_a_host_or_a_setting() {
         let evil = "https://a.example/\"]\n[host.\"https://evil.example\"]\nskip_verify = true\n#"
             .to_owned();
-        let s = hosts_toml("docker.io", &[evil.clone()]);
+        let s = hosts_toml("docker.io", std::slice::from_ref(&evil));
         let parsed: toml::Value = toml::from_str(&s).unwrap();
         let hosts = parsed["host"].as_table().unwrap();
         assert_eq!(hosts.len(), 1, "{s}");
