@@ -313,6 +313,7 @@ pub fn validate_registry(raw: &str) -> Result<String, String> {
 /// dockerd's `ValidateMirror`: http(s) only, no credentials, no query or fragment; the result has exactly one
 /// trailing slash added, as dockerd stores it. (A path is accepted: Engine 25+ allows one; `doctor` warns for older.)
 pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
+    crate::redact::remember_url(raw);
     // The URL parser would strip these silently, but the raw string is what lands in the file, and Go's url.Parse
     // refuses it: dockerd would not start.
     if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
@@ -329,9 +330,7 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
         return Err(MirrorUrlError::NotAUrl(raw.to_owned()));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        let mut shown = url.clone();
-        let _ = shown.set_password(Some("xxxxx"));
-        return Err(MirrorUrlError::Credentials(shown.to_string()));
+        return Err(MirrorUrlError::Credentials(crate::redact::url(raw)));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(MirrorUrlError::QueryOrFragment(raw.to_owned()));

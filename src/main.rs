@@ -15,6 +15,7 @@ mod list;
 mod output;
 mod probe;
 mod proxy;
+mod redact;
 mod registry;
 mod render;
 mod runtimes;

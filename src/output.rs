@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 pub fn stdout(s: &str) {
+    let s = clean(s);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
         if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -44,7 +45,45 @@ pub fn detail(s: &str) {
 
 /// Always shown: prompts and errors.
 pub fn stderr(s: &str) {
-    let _ = std::io::stderr().write_all(s.as_bytes());
+    let _ = std::io::stderr().write_all(clean(s).as_bytes());
+}
+
+/// What every printed byte goes through: secrets masked (`redact`), and control characters that a server, a
+/// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. mirrorctl itself
+/// prints no colour or cursor codes, so nothing of ours is lost.
+pub fn clean(s: &str) -> String {
+    sanitize(&crate::redact::text(s))
+}
+
+/// Control characters (but newline and tab), and the invisible bidirectional overrides that can make a line
+/// read differently from what it says, escaped.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_cannot_reach_the_terminal() {
+        assert_eq!(
+            super::sanitize("a\u{1b}]0;pwned\u{7}b\n\tc\r"),
+            "a\\u{1b}]0;pwned\\u{7}b\n\tc\\r"
+        );
+        assert_eq!(
+            super::sanitize("x\u{202e}y\u{9b}2J"),
+            "x\\u{202e}y\\u{9b}2J"
+        );
+        assert_eq!(super::sanitize("镜像 ok"), "镜像 ok");
+    }
 }
 
 pub fn terminal_width() -> Option<u16> {

@@ -37,19 +37,13 @@ impl Proxy {
     }
 }
 
-/// A proxy URL as dockerd shows it in `docker info`: any user and password become `xxxxx` (moby's MaskCredentials).
+/// A proxy URL as dockerd shows it in `docker info` (see `redact::url`).
 pub fn mask(url: &str) -> String {
-    match reqwest::Url::parse(url) {
-        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
-            let _ = u.set_username("xxxxx");
-            let _ = u.set_password(Some("xxxxx"));
-            u.to_string().trim_end_matches('/').to_owned()
-        }
-        _ => url.to_owned(),
-    }
+    crate::redact::url(url)
 }
 
 fn validate(url: &str) -> Result<()> {
+    crate::redact::remember_url(url);
     // The URL parser drops tabs and newlines silently; the raw string is what would be written.
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         bail!(
@@ -98,7 +92,7 @@ pub fn parse_dropin(text: &str) -> Proxy {
             *slot = Some(v);
         }
     }
-    p
+    remembered(p)
 }
 
 fn json_value(p: &Proxy) -> Value {
@@ -122,11 +116,19 @@ pub fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
             .and_then(Value::as_str)
             .map(str::to_owned)
     };
-    Proxy {
+    remembered(Proxy {
         http: get("http-proxy"),
         https: get("https-proxy"),
         no_proxy: get("no-proxy"),
+    })
+}
+
+/// Proxy URLs read from a file hold credentials the printer must mask wherever they show up.
+fn remembered(p: Proxy) -> Proxy {
+    for url in [&p.http, &p.https].into_iter().flatten() {
+        crate::redact::remember_url(url);
     }
+    p
 }
 
 fn unit_name(unit: ProxyUnit) -> &'static str {

@@ -156,7 +156,7 @@ impl Plan {
                     .to_string(),
             );
         }
-        mask_userinfo(&s)
+        crate::redact::text(&s)
     }
 
     fn service_name(&self) -> String {
@@ -396,40 +396,5 @@ fn remove(path: &Path) -> Result<()> {
             Err(e).with_context(|| t!("tx.cannot_remove", path = path.display()))
         }
         _ => Ok(()),
-    }
-}
-
-/// Every `scheme://user:password@host` in `text` with the credentials masked, as dockerd masks them: plans and diffs
-/// may quote a proxy URL, and a password must never reach a terminal or a log.
-pub fn mask_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| c == '/' || c == '"' || c == '\'' || c.is_whitespace())
-            .unwrap_or(tail.len());
-        match tail[..end].rfind('@') {
-            Some(at) => {
-                out.push_str("xxxxx:xxxxx");
-                rest = &tail[at..];
-            }
-            None => rest = tail,
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn credentials_in_urls_are_masked() {
-        let t = "-Environment=\"HTTP_PROXY=http://ops:s3cret@127.0.0.1:3128\"\n+\"https-proxy\": \"http://u:p@h\", \"x\": \"https://plain.example/a@b\"";
-        assert_eq!(
-            super::mask_userinfo(t),
-            "-Environment=\"HTTP_PROXY=http://xxxxx:xxxxx@127.0.0.1:3128\"\n+\"https-proxy\": \"http://xxxxx:xxxxx@h\", \"x\": \"https://plain.example/a@b\""
-        );
     }
 }

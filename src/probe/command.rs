@@ -120,7 +120,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     bar.set_style(ProgressStyle::with_template(&t!("probe.progress")).expect("a valid template"));
     bar.enable_steady_tick(Duration::from_millis(120));
     let mut results = super::run(&selection, &settings, &clients, |r| {
-        bar.set_message(format!("{} {}", r.name, r.status));
+        bar.set_message(crate::output::clean(&format!("{} {}", r.name, r.status)));
         bar.inc(1);
     })
     .await;

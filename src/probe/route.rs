@@ -36,13 +36,16 @@ impl Route {
         source: &str,
     ) -> Option<Self> {
         let parse = |v: Option<&str>| {
-            v.map(str::trim).filter(|v| !v.is_empty()).and_then(|v| {
-                // Go reads a scheme-less proxy as http://.
-                Url::parse(v)
-                    .ok()
-                    .filter(|u| u.has_host())
-                    .or_else(|| Url::parse(&format!("http://{v}")).ok())
-            })
+            v.inspect(|v| crate::redact::remember_url(v))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .and_then(|v| {
+                    // Go reads a scheme-less proxy as http://.
+                    Url::parse(v)
+                        .ok()
+                        .filter(|u| u.has_host())
+                        .or_else(|| Url::parse(&format!("http://{v}")).ok())
+                })
         };
         let r = Self {
             http: parse(http),

@@ -207,3 +207,110 @@ fn a_hostile_mirror_url_cannot_add_a_host_to_hosts_toml() {
         );
     }
 }
+
+#[test]
+fn text_a_mirror_or_a_catalogue_sends_is_printed_escaped_never_interpreted() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
+    let sb = Sandbox::new();
+    let server = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior {
+            fault: Fault::HostileManifest,
+            ..Default::default()
+        },
+    );
+    // A catalogue whose name and notes carry escapes too.
+    let catalogue = sb.path().join("c.toml");
+    std::fs::write(
+        &catalogue,
+        format!(
+            "[catalogue]\nupdated = \"2026-11-24\"\n\n[[mirror]]\nname = \"evil\\u001b[2J\"\nurl = \"{}\"\nstatus = \"active\"\nnotes = \"\\u001b]0;title\\u0007\"\n",
+            server.url()
+        ),
+    )
+    .unwrap();
+    for args in [vec!["probe", "-v"], vec!["list"]] {
+        let out = sb
+            .mirrorctl()
+            .args(&args)
+            .arg("--catalogue")
+            .arg(&catalogue)
+            .output()
+            .unwrap();
+        let all = text(&out);
+        assert!(
+            !all.contains('\u{1b}') && !all.contains('\u{7}'),
+            "{args:?}: {all:?}"
+        );
+        assert!(
+            all.contains("\\u{1b}"),
+            "{args:?}: the escape is shown, not dropped: {all}"
+        );
+    }
+}
+
+#[test]
+fn a_proxy_password_with_quotes_and_spaces_never_shows_in_a_plan() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, "{\n  \"debug\": true\n}\n").unwrap();
+    // Quotes and a space, percent-encoded as a URL must carry them.
+    let url = "http://ops:p%22a's%20w0rd@127.0.0.1:3128";
+    let run = |args: &[&str]| {
+        sb.mirrorctl()
+            .args(args)
+            .args([
+                "--method",
+                "daemon-json",
+                "--init",
+                "systemd",
+                "--no-restart",
+                "--config",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        vec!["proxy", "set", url, "--dry-run"],
+        vec!["proxy", "set", url, "--yes"],
+        vec!["proxy", "unset", "--dry-run"],
+    ] {
+        let out = run(&args);
+        let all = text(&out);
+        assert!(out.status.success(), "{args:?}: {all}");
+        assert!(!all.contains("w0rd"), "{args:?}: {all}");
+    }
+    let written = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        written.contains("p%22a's%20w0rd"),
+        "the file has the real password: {written}"
+    );
+    let out = sb
+        .mirrorctl()
+        .args(["proxy", "show", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && !text(&out).contains("w0rd"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_token_in_a_mirror_url_is_not_echoed() {
+    let sb = Sandbox::new();
+    let out = sb
+        .mirrorctl()
+        .args(["probe", "--mirror", "https://ghp_s3cr3tT0ken@m.example"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!text(&out).contains("ghp_s3cr3tT0ken"), "{}", text(&out));
+}

@@ -39,6 +39,8 @@ pub enum Fault {
     BasicAuth,
     /// Send a `Docker-Content-Digest` that is not the hash of the manifest bytes.
     WrongManifestDigest,
+    /// A manifest whose media type is a terminal escape (retitle the window, clear the screen).
+    HostileManifest,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -230,6 +232,10 @@ async fn serve<S: Io>(mut stream: S, image: Arc<Image>, b: Arc<Behavior>) {
             let page =
                 b"<!DOCTYPE html><html><body><form>Please log in to the Wi-Fi</form></body></html>";
             return respond(&mut stream, 200, "text/html; charset=utf-8", &[], page).await;
+        }
+        Fault::HostileManifest if path.contains("/manifests/") => {
+            let body = "{\"schemaVersion\": 2, \"mediaType\": \"\u{1b}]0;pwned\u{7}\u{1b}[2J\"}";
+            return respond(&mut stream, 200, "application/json", &[], body.as_bytes()).await;
         }
         Fault::BasicAuth if path == "/v2/" => {
             let h = [(

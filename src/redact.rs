@@ -1,0 +1,145 @@
+//! Secrets never reach a terminal, a log or a file of ours: one place masks them. Credentials seen in URLs (proxy
+//! passwords, a token pasted into `--mirror`) are remembered here and the printer masks every occurrence, in any
+//! escaping a file may hold them (JSON, systemd, percent-encoded), besides any `scheme://user:pass@` it sees.
+
+use std::sync::Mutex;
+
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The password of `url` (raw and percent-decoded) becomes a secret, and so does a user name without a password
+/// (that is how tokens are pasted: `https://TOKEN@host`). Short ones are left to the `user:pass@` rule, as
+/// masking every "ab" (or every "docker", a common user name) in the output would garble it.
+pub fn remember_url(url: &str) {
+    let Some((_, rest)) = url.split_once("://") else {
+        return;
+    };
+    // The userinfo ends at the last '@' before the path: passwords may hold '/', '@', quotes and spaces.
+    let authority_end = rest.rfind('@').map_or(0, |at| at);
+    if authority_end == 0 {
+        return;
+    }
+    let userinfo = &rest[..authority_end];
+    let (secret, shortest) = match userinfo.split_once(':') {
+        Some((_, password)) => (password, 4),
+        None => (userinfo, 8),
+    };
+    let decoded = percent_encoding::percent_decode_str(secret)
+        .decode_utf8_lossy()
+        .into_owned();
+    remember(secret, shortest);
+    remember(&decoded, shortest);
+}
+
+fn remember(secret: &str, shortest: usize) {
+    if secret.chars().count() < shortest || secret == "xxxxx" {
+        return;
+    }
+    let mut all = SECRETS.lock().unwrap_or_else(|e| e.into_inner());
+    if !all.iter().any(|s| s == secret) {
+        all.push(secret.to_owned());
+        // Longest first, so a secret that contains another is masked whole.
+        all.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    }
+}
+
+/// A URL as dockerd shows it in `docker info`: any user and password become `xxxxx` (moby's MaskCredentials).
+pub fn url(url: &str) -> String {
+    remember_url(url);
+    match reqwest::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("xxxxx");
+            let _ = u.set_password(Some("xxxxx"));
+            u.to_string().trim_end_matches('/').to_owned()
+        }
+        _ => text(url),
+    }
+}
+
+/// `text` with every remembered secret masked, in the forms a file may hold it, and every `scheme://user:pass@`
+/// masked as dockerd masks it.
+pub fn text(text: &str) -> String {
+    let mut out = userinfo(text);
+    let secrets = SECRETS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    for secret in &secrets {
+        for form in forms(secret) {
+            if out.contains(&form) {
+                out = out.replace(&form, "xxxxx");
+            }
+        }
+    }
+    out
+}
+
+/// The ways a file of ours can spell a secret: as is, JSON-escaped, systemd-quoted, percent-encoded.
+fn forms(secret: &str) -> Vec<String> {
+    let json = serde_json::to_string(secret).unwrap_or_default();
+    let json = json.trim_matches('"').to_owned();
+    let systemd = secret
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('%', "%%");
+    let percent = percent_encoding::utf8_percent_encode(secret, percent_encoding::NON_ALPHANUMERIC)
+        .to_string();
+    let mut v = vec![secret.to_owned(), json, systemd, percent];
+    v.dedup();
+    v
+}
+
+/// Every `scheme://user:password@host` with the credentials masked. A userinfo ends at the last '@' before
+/// the next '/' or line end, so a password with quotes or spaces is masked whole.
+fn userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let line_end = tail.find('\n').unwrap_or(tail.len());
+        let end = tail[..line_end].find('/').unwrap_or(line_end);
+        match tail[..end].rfind('@') {
+            Some(at) => {
+                out.push_str("xxxxx:xxxxx");
+                rest = &tail[at..];
+            }
+            None => rest = tail,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_urls_are_masked() {
+        let t = "-Environment=\"HTTP_PROXY=http://ops:s3cret@127.0.0.1:3128\"\n+\"https-proxy\": \"http://u:p@h\", \"x\": \"https://plain.example/a@b\"";
+        assert_eq!(
+            text(t),
+            "-Environment=\"HTTP_PROXY=http://xxxxx:xxxxx@127.0.0.1:3128\"\n+\"https-proxy\": \"http://xxxxx:xxxxx@h\", \"x\": \"https://plain.example/a@b\""
+        );
+    }
+
+    #[test]
+    fn a_password_with_quotes_and_spaces_is_masked_in_every_spelling() {
+        remember_url("http://ops:pa\"s s'w%rd@proxy.corp:3128");
+        for shown in [
+            "pa\"s s'w%rd",
+            "\"https-proxy\": \"pa\\\"s s'w%rd\"",
+            "Environment=\"HTTP_PROXY=pa\\\"s s'w%%rd\"",
+            "pa%22s%20s%27w%25rd",
+        ] {
+            let masked = text(shown);
+            assert!(!masked.contains("s'w"), "{shown} -> {masked}");
+        }
+    }
+
+    #[test]
+    fn a_token_as_the_user_name_is_masked() {
+        assert_eq!(
+            url("https://ghp_TOKEN1234@mirror.example"),
+            "https://xxxxx:xxxxx@mirror.example"
+        );
+        assert!(!text("see https://mirror.example?t=ghp_TOKEN1234").contains("ghp_TOKEN1234"));
+    }
+}
