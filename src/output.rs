@@ -70,21 +70,6 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn escapes_cannot_reach_the_terminal() {
-        assert_eq!(
-            super::sanitize("a\u{1b}]0;pwned\u{7}b\n\tc\r"),
-            "a\\u{1b}]0;pwned\\u{7}b\n\tc\\r"
-        );
-        assert_eq!(
-            super::sanitize("x\u{202e}y\u{9b}2J"),
-            "x\\u{202e}y\\u{9b}2J"
-        );
-        assert_eq!(super::sanitize("镜像 ok"), "镜像 ok");
-    }
-}
 
 pub fn terminal_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {
@@ -128,4 +113,20 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         crate::exit::ERROR
     };
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn escapes_cannot_reach_the_terminal() {
+        assert_eq!(
+            super::sanitize("a\u{1b}]0;pwned\u{7}b\n\tc\r"),
+            "a\\u{1b}]0;pwned\\u{7}b\n\tc\\r"
+        );
+        assert_eq!(
+            super::sanitize("x\u{202e}y\u{9b}2J"),
+            "x\\u{202e}y\\u{9b}2J"
+        );
+        assert_eq!(super::sanitize("镜像 ok"), "镜像 ok");
+    }
 }
