@@ -10,9 +10,29 @@ pub fn stdout(s: &str) {
     let s = clean(s);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
+        // `| head` closed the pipe: done, quietly — but never in the middle of a change (a `| tee log` killed
+        // by a dropped SSH session must not stop a rollback).
+        if e.kind() == std::io::ErrorKind::BrokenPipe && !IN_TRANSACTION.load(Ordering::SeqCst) {
             std::process::exit(0);
         }
+    }
+}
+
+static IN_TRANSACTION: AtomicBool = AtomicBool::new(false);
+
+/// While alive, a closed stdout does not end the process.
+pub struct Transaction;
+
+impl Transaction {
+    pub fn begin() -> Self {
+        IN_TRANSACTION.store(true, Ordering::SeqCst);
+        Transaction
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        IN_TRANSACTION.store(false, Ordering::SeqCst);
     }
 }
 
@@ -69,7 +89,6 @@ pub fn sanitize(s: &str) -> String {
     }
     out
 }
-
 
 pub fn terminal_width() -> Option<u16> {
     if !std::io::stdout().is_terminal() {

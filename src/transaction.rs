@@ -167,11 +167,42 @@ impl Plan {
     }
 }
 
+/// How long a restart under way may take to finish after a signal before the rollback starts anyway.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// The signals that end a transaction early.
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Which one came, in words.
+    async fn recv(&mut self) -> String {
+        tokio::select! {
+            _ = self.int.recv() => t!("tx.interrupted"),
+            _ = self.term.recv() => t!("tx.terminated"),
+            _ = self.hup.recv() => t!("tx.hung_up"),
+        }
+        .into_owned()
+    }
+}
+
 /// Runs the plan. Before the first write nothing needs undoing; after it, every failure path rolls back.
 pub async fn execute(plan: &Plan) -> Result<()> {
-    // Listen for Ctrl-C and SIGTERM before touching anything, so an interrupt never leaves a half-applied change.
-    let mut int = signal(SignalKind::interrupt())?;
-    let mut term = signal(SignalKind::terminate())?;
+    // Listen for Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) before touching anything, so no signal
+    // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
+    let mut signals = Signals::new()?;
+    let _printing = output::Transaction::begin();
     if let (Activation::Restart(_), Verify::DockerMirrors(engine, _)) =
         (&plan.activation, &plan.verify)
     {
@@ -194,10 +225,17 @@ pub async fn execute(plan: &Plan) -> Result<()> {
         written.push(c);
     }
     if outcome.is_ok() {
+        let activation = activate(plan);
+        tokio::pin!(activation);
         outcome = tokio::select! {
-            r = activate(plan) => r,
-            _ = int.recv() => Err(anyhow::anyhow!("{}", t!("tx.interrupted"))),
-            _ = term.recv() => Err(anyhow::anyhow!("{}", t!("tx.terminated"))),
+            r = &mut activation => r,
+            why = signals.recv() => {
+                // A restart cut off half-way leaves the unit in whatever state systemd reached: let it end (within
+                // reason), then undo the change on a daemon that is up or down, not in between.
+                output::info(&format!("{}\n", t!("tx.signal_wait", why = why, secs = GRACE.as_secs())));
+                let _ = tokio::time::timeout(GRACE, &mut activation).await;
+                Err(anyhow::anyhow!("{why}"))
+            }
         };
     }
     let Err(why) = outcome else { return Ok(()) };

@@ -295,8 +295,14 @@ fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
 }
 
 #[test]
-fn ctrl_c_during_the_restart_rolls_back() {
+fn a_signal_during_the_restart_rolls_back() {
     engines::each(|engine| {
+        // SIGHUP (an SSH session that drops) on one engine, Ctrl-C on the other.
+        let (signal, said) = if engine.modern {
+            ("-INT", "interrupted")
+        } else {
+            ("-HUP", "hung up")
+        };
         let sb = Sandbox::new();
         let farm = farm(&sb, 1);
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
@@ -338,17 +344,13 @@ fn ctrl_c_during_the_restart_rolls_back() {
             "the new file is in place mid-restart"
         );
         let status = std::process::Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
+            .args([signal, &child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
         let out = child.wait_with_output().unwrap();
         assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
-        assert!(
-            text(&out.stderr).contains("interrupted"),
-            "{}",
-            text(&out.stderr)
-        );
+        assert!(text(&out.stderr).contains(said), "{}", text(&out.stderr));
         assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
         assert!(d.is_active(), "{}", d.systemctl_log());
     });
