@@ -125,7 +125,7 @@ impl Catalogue {
     }
 
     pub fn load(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path)
+        let text = crate::daemon_config::files::read_text(path)
             .with_context(|| t!("catalogue.unreadable", path = path.display()))?;
         Self::parse(&text, Origin::File(path.to_owned()))
             .with_context(|| t!("catalogue.invalid", path = path.display()))

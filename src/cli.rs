@@ -110,17 +110,17 @@ pub struct ProbeOptions {
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Option<String>,
     /// One deadline per mirror, in seconds, for the whole pull.
-    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_timeout)]
     pub timeout: f64,
     /// How many mirrors to probe at once.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = 32, value_parser = parse_count)]
     pub jobs: usize,
     /// How many blob downloads at once: they share your link, so fewer means each mirror's speed is measured on
     /// the whole link (the wait for a slot is not counted against the mirror).
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = parse_count)]
     pub blob_jobs: usize,
     /// Refuse to download a layer larger than this many MiB (the probe picks the image's smallest layer).
-    #[arg(long, value_name = "MIB", default_value_t = 64)]
+    #[arg(long, value_name = "MIB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65536))]
     pub max_blob_mib: u64,
     /// dockerd's per-registry CA directory; its certificates are trusted as dockerd trusts them.
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
@@ -331,4 +331,22 @@ pub struct ListArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+/// A deadline in seconds: positive and at most a day (a larger one is a typo, and would overflow a timer).
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if t > 0.0 && t <= 86_400.0 => Ok(t),
+        _ => Err(format!(
+            "`{s}` is not a number of seconds between 0 and 86400"
+        )),
+    }
+}
+
+/// How many at once: from 1 to 10000 (more would only run out of file descriptors).
+fn parse_count(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err(format!("`{s}` is not a whole number from 1 to 10000")),
+    }
 }

@@ -38,18 +38,64 @@ fn is_rootless() -> bool {
     uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists())
 }
 
-/// The file to edit: a symlinked daemon.json is edited at its target, so the link survives.
+/// The file to edit: a symlinked daemon.json is edited at its target, so the link survives — also when the target
+/// does not exist yet (a dangling link is followed, not replaced by a file).
 pub fn resolve(path: &Path) -> PathBuf {
-    fs::canonicalize(path).unwrap_or_else(|_| path.to_owned())
+    if let Ok(p) = fs::canonicalize(path) {
+        return p;
+    }
+    let mut p = path.to_owned();
+    for _ in 0..40 {
+        match fs::read_link(&p) {
+            Ok(target) if target.is_absolute() => p = target,
+            Ok(target) => p = p.parent().unwrap_or(Path::new("/")).join(target),
+            Err(_) => break,
+        }
+    }
+    p
 }
 
-/// The current bytes, or `None` when the file does not exist.
+/// The most mirrorctl reads of any config file: far above any real one, far below what would hurt.
+pub const MAX_CONFIG_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The current bytes, or `None` when the file does not exist. Only a regular file is read (a FIFO would block and
+/// a device never end), and only up to `MAX_CONFIG_BYTES`.
 pub fn read(path: &Path) -> Result<Option<Vec<u8>>> {
-    match fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e).with_context(|| t!("apply.cannot_read", path = path.display())),
+    use std::io::Read;
+    let meta = match fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| t!("apply.cannot_read", path = path.display())),
+    };
+    if !meta.is_file() {
+        anyhow::bail!("{}", t!("io.not_regular", path = path.display()));
     }
+    let file =
+        fs::File::open(path).with_context(|| t!("apply.cannot_read", path = path.display()))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_CONFIG_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| t!("apply.cannot_read", path = path.display()))?;
+    if bytes.len() as u64 > MAX_CONFIG_BYTES {
+        anyhow::bail!(
+            "{}",
+            t!(
+                "io.too_big",
+                path = path.display(),
+                mib = MAX_CONFIG_BYTES / 1024 / 1024
+            )
+        );
+    }
+    Ok(Some(bytes))
+}
+
+/// `read` for text files that must exist, as UTF-8 (lossless or an error naming the file).
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = read(path)?.ok_or_else(|| {
+        anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::NotFound))
+            .context(t!("apply.cannot_read", path = path.display()).into_owned())
+    })?;
+    String::from_utf8(bytes).with_context(|| t!("apply.not_utf8", path = path.display()))
 }
 
 /// Writes `bytes` to `path` so that a reader (or a crash) sees either the old file or the new one, never a mix:
@@ -135,6 +181,38 @@ pub fn backups(path: &Path) -> Vec<PathBuf> {
     found.sort();
     found.reverse();
     found
+}
+
+#[cfg(test)]
+mod read_tests {
+    use super::*;
+
+    #[test]
+    fn a_dangling_link_is_followed_to_where_it_points() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("daemon.json");
+        std::os::unix::fs::symlink("real/daemon.json", &link).unwrap();
+        assert_eq!(resolve(&link), dir.path().join("real/daemon.json"));
+    }
+
+    #[test]
+    fn a_fifo_a_device_and_a_huge_file_are_refused_without_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success());
+        let e = read(&fifo).unwrap_err();
+        assert!(format!("{e:#}").contains("not a regular file"), "{e:#}");
+        assert!(read(Path::new("/dev/zero")).is_err());
+        let big = dir.path().join("big.json");
+        let f = fs::File::create(&big).unwrap();
+        f.set_len(MAX_CONFIG_BYTES + 1).unwrap();
+        assert!(format!("{:#}", read(&big).unwrap_err()).contains("16 MiB"));
+        assert_eq!(read(&dir.path().join("none")).unwrap(), None);
+    }
 }
 
 #[cfg(test)]

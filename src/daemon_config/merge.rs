@@ -27,15 +27,31 @@ pub fn set_mirrors(text: Option<&str>, mirrors: &[String]) -> Result<String> {
     set_key(text, MIRRORS_KEY, Some(&serde_json::json!(mirrors)))
 }
 
-/// Sets (or, with `None`, removes) one top-level key and changes nothing else.
+/// Sets (or, with `None`, removes) one top-level key and changes nothing else. When the key is there more than
+/// once, dockerd uses the last: the earlier ones go and the last is set.
 pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<String> {
     // A whitespace-only file means "no options" to Engine 23+ (and is fatal to 20.10): either way, start afresh.
     let source = text.filter(|t| !t.trim().is_empty()).unwrap_or("{}\n");
-    let root = CstRootNode::parse(source, &ParseOptions::default())
+    if let Some(one_line) = append_on_one_line(source, key, value) {
+        check_only_key_changed(source, &one_line, key, value)?;
+        return Ok(one_line);
+    }
+    // The tree editor refuses an unpaired surrogate escape that dockerd accepts: stand in for each one with a
+    // private-use escape the file does not hold, and put the original text back after the edit.
+    let (stand_in, swaps) = stand_in_for_lone_surrogates(source);
+    let root = CstRootNode::parse(&stand_in, &ParseOptions::default())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context(t!("merge.cannot_edit"))?;
     let obj = root.object_value_or_set();
-    match (obj.get(key), value) {
+    let named = |p: &jsonc_parser::cst::CstObjectProp| {
+        p.name().and_then(|n| n.decoded_value().ok()).as_deref() == Some(key)
+    };
+    let mut same: Vec<_> = obj.properties().into_iter().filter(named).collect();
+    let last = same.pop();
+    for earlier in same {
+        earlier.remove();
+    }
+    match (last, value) {
         (Some(prop), Some(v)) => prop.set_value(cst(v)),
         (None, Some(v)) => {
             obj.append(key, cst(v));
@@ -43,9 +59,85 @@ pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<S
         (Some(prop), None) => prop.remove(),
         (None, None) => {}
     }
-    let out = root.to_string();
+    let mut out = root.to_string();
+    for (marker, original) in swaps {
+        out = out.replacen(&marker, &original, 1);
+    }
     check_only_key_changed(source, &out, key, value)?;
     Ok(out)
+}
+
+/// `source` with each unpaired surrogate escape replaced by a unique `\uE0xx` marker, and the swaps to undo.
+fn stand_in_for_lone_surrogates(source: &str) -> (String, Vec<(String, String)>) {
+    let fixed = crate::dockerd::replace_lone_surrogates(source);
+    if fixed == source {
+        return (source.to_owned(), vec![]);
+    }
+    // Walk both texts: where they differ, the source has a 6-byte lone escape and `fixed` has `\ufffd`.
+    let mut out = String::with_capacity(source.len());
+    let mut swaps = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    let (a, b) = (source.as_bytes(), fixed.as_bytes());
+    while i < a.len() {
+        if a[i..].starts_with(b"\\u")
+            && b[j..].starts_with(b"\\ufffd")
+            && !a[i..].starts_with(b"\\ufffd")
+        {
+            let marker = (0xE000..0xF8FF)
+                .map(|n| format!("\\u{n:04x}"))
+                .find(|m| {
+                    !source.to_ascii_lowercase().contains(m)
+                        && !swaps.iter().any(|(s, _): &(String, String)| s == m)
+                })
+                .expect("a free private-use code point");
+            swaps.push((marker.clone(), source[i..i + 6].to_owned()));
+            out.push_str(&marker);
+            i += 6;
+            j += 6;
+        } else {
+            let c = source[i..].chars().next().expect("in bounds");
+            out.push(c);
+            i += c.len_utf8();
+            j += c.len_utf8();
+        }
+    }
+    (out, swaps)
+}
+
+/// A file written on one line stays on one line: the new key goes before the closing brace, in the file's own
+/// spacing after commas (the tree editor would re-indent the whole object).
+fn append_on_one_line(source: &str, key: &str, value: Option<&Value>) -> Option<String> {
+    let value = value?;
+    let body = source.trim_end();
+    if body.contains('\n') || !body.trim_start().starts_with('{') || !body.ends_with('}') {
+        return None;
+    }
+    let map: Map<String, Value> = serde_json::from_str(body).ok()?;
+    if map.contains_key(key) {
+        return None; // replacing a value in place keeps the line as it is already
+    }
+    let close = body.len() - 1;
+    let before_close = body[..close].trim_end();
+    // The file's own spacing after ':' and ',' when it shows one; a space otherwise.
+    let colon = if body.contains("\": ") || !body.contains("\":") {
+        ": "
+    } else {
+        ":"
+    };
+    let pair = format!(
+        "{}{colon}{}",
+        serde_json::to_string(key).ok()?,
+        serde_json::to_string(value).ok()?
+    );
+    let glue = if map.is_empty() {
+        ""
+    } else if body.contains(",\"") {
+        ","
+    } else {
+        ", "
+    };
+    let trailing = &source[body.len()..];
+    Some(format!("{before_close}{glue}{pair}}}{trailing}"))
 }
 
 fn cst(v: &Value) -> CstInputValue {
@@ -68,9 +160,10 @@ fn check_only_key_changed(
     key: &str,
     value: Option<&Value>,
 ) -> Result<()> {
-    let mut old: Map<String, Value> = serde_json::from_str(before)?;
+    let lenient = crate::dockerd::replace_lone_surrogates;
+    let mut old: Map<String, Value> = serde_json::from_str(&lenient(before))?;
     let mut new: Map<String, Value> =
-        serde_json::from_str(after).context(t!("merge.not_strict"))?;
+        serde_json::from_str(&lenient(after)).context(t!("merge.not_strict"))?;
     let set = new.shift_remove(key);
     old.shift_remove(key);
     if set.as_ref() != value || old != new || !old.keys().eq(new.keys()) {
@@ -113,6 +206,59 @@ mod tests {
             ),
             "{after}"
         );
+    }
+
+    #[test]
+    fn an_unpaired_surrogate_that_dockerd_accepts_is_kept_byte_for_byte() {
+        let before = "{\n  \"labels\": [\"a=\\ud800\", \"b=\\udc00x\"],\n  \"debug\": true\n}\n";
+        let after = set_mirrors(Some(before), &m(&["https://a.example/"])).unwrap();
+        assert!(
+            after.starts_with(
+                "{\n  \"labels\": [\"a=\\ud800\", \"b=\\udc00x\"],\n  \"debug\": true,\n"
+            ),
+            "{after}"
+        );
+        assert!(
+            after.contains("\"registry-mirrors\": [\"https://a.example/\"]"),
+            "{after}"
+        );
+    }
+
+    #[test]
+    fn a_one_line_file_stays_on_one_line() {
+        for (before, after) in [
+            (
+                "{\"debug\":true}\n",
+                "{\"debug\":true, \"registry-mirrors\":[\"https://a.example/\"]}\n",
+            ),
+            (
+                "{\"debug\": true, \"x\": 1}",
+                "{\"debug\": true, \"x\": 1, \"registry-mirrors\": [\"https://a.example/\"]}",
+            ),
+            ("{}\n", "{\"registry-mirrors\": [\"https://a.example/\"]}\n"),
+            (
+                "{\"registry-mirrors\": [\"https://old.example/\"], \"debug\": true}\n",
+                "{\"registry-mirrors\": [\"https://a.example/\"], \"debug\": true}\n",
+            ),
+        ] {
+            assert_eq!(
+                set_mirrors(Some(before), &m(&["https://a.example/"])).unwrap(),
+                after
+            );
+        }
+    }
+
+    #[test]
+    fn a_duplicated_key_is_set_where_dockerd_reads_it_the_last() {
+        let before = "{\n  \"registry-mirrors\": [\"docker.m.daocloud.io\"],\n  \"debug\": true,\n  \"registry-mirrors\": [\"https://b.example/\"]\n}\n";
+        let after = set_mirrors(Some(before), &m(&["https://a.example/"])).unwrap();
+        let v: Value = serde_json::from_str(&after).unwrap();
+        assert_eq!(
+            v["registry-mirrors"],
+            serde_json::json!(["https://a.example/"])
+        );
+        assert_eq!(after.matches("registry-mirrors").count(), 1, "{after}");
+        assert!(after.contains("\"debug\": true"), "{after}");
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, ConfigError> {
     if text.trim().is_empty() {
         return Err(ConfigError::Empty);
     }
+    // Go reads an unpaired surrogate escape (`\ud800`) as U+FFFD; so does dockerd, so do we.
+    let text = &crate::dockerd::replace_lone_surrogates(text);
     let value: Value = serde_json::from_str(text).map_err(|e| ConfigError::Syntax {
         line: e.line(),
         column: e.column(),

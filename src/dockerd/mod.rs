@@ -7,7 +7,7 @@ pub mod predict;
 use std::path::Path;
 
 pub use options::Version;
-pub use predict::{predict, Prediction, Stage};
+pub use predict::{predict, replace_lone_surrogates, Prediction, Stage};
 
 /// `dockerd --version` of the dockerd on PATH (or /usr/sbin), the one that systemd or an init script would start:
 /// `26.1.5+dfsg1`.

@@ -360,7 +360,7 @@ fn meant(flag: &str) -> Option<String> {
 }
 
 /// Go's decoder turns an unpaired UTF-16 surrogate escape (`\ud800`) into U+FFFD; serde_json refuses it.
-fn replace_lone_surrogates(text: &str) -> String {
+pub fn replace_lone_surrogates(text: &str) -> String {
     let hex = |s: &str| u16::from_str_radix(s, 16).ok();
     let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
