@@ -265,72 +265,187 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
 }
 
 pub async fn restore(args: &RestoreArgs) -> Result<()> {
+    let (path, valid): (PathBuf, fn(&[u8]) -> bool) = match args.kind {
+        TargetKind::Docker => (files::locate(args.target.config.as_deref()).0, |b| {
+            daemon_config::parse(b).is_ok()
+        }),
+        TargetKind::Containerd => {
+            let config = files::read(&args.places.containerd_config)?;
+            let text = config.as_deref().map(String::from_utf8_lossy);
+            let major = containerd_major(text.as_deref()).await;
+            let ours = args.places.containerd_hosts_dir.display().to_string();
+            let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
+            (
+                containerd::hosts_file(&check.hosts_dir, &args.registry)?,
+                |b| {
+                    std::str::from_utf8(b)
+                        .is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
+                },
+            )
+        }
+        TargetKind::Containers => (args.places.containers_dir().join(containers::DROPIN), |b| {
+            std::str::from_utf8(b).is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
+        }),
+        TargetKind::Auto => bail!("{}", t!("restore.one_target")),
+    };
+    if args.list {
+        let list = restore_list(&path, valid);
+        if args.json {
+            output::stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
+        } else {
+            output::stdout(&render_restore_list(&path, &list));
+        }
+        return Ok(());
+    }
+    let (chosen, after) = choose_backup(&path, args.backup.as_deref(), valid)?;
+    output::info(&format!(
+        "{}\n",
+        t!(
+            "restore.restoring",
+            path = path.display(),
+            when = chosen.when(),
+            backup = chosen.name()
+        )
+    ));
+    let current = files::read(&path)?;
+    let mut change = match after {
+        Some(bytes) => FileChange::new(path.clone(), current, bytes),
+        None => FileChange::remove(path.clone(), current), // the change being undone created the file
+    };
+    change.keep = files::Kind::PreRestore;
     let plan = match args.kind {
         TargetKind::Docker => {
-            let (path, rootless) = files::locate(args.target.config.as_deref());
-            let (newest, after) = newest_backup(&path)?;
-            parse_or_explain(&newest, &after)?;
-            let mirrors = daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
-                &daemon_config::parse(&after)?,
-            ))?;
+            let rootless = files::locate(args.target.config.as_deref()).1;
+            let mirrors = match &change.after {
+                Some(b) => daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
+                    &daemon_config::parse(b)?,
+                ))?,
+                None => vec![],
+            };
             Plan {
                 target: "docker",
                 notes: vec![],
                 daemon_json: true,
                 activation: activation(&args.target, &path, rootless, "docker")?,
                 verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
-                changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
+                changes: vec![change],
                 mirrors,
             }
         }
-        TargetKind::Containerd | TargetKind::Containers => {
-            let (target, path, when) = if args.kind == TargetKind::Containerd {
-                let config = files::read(&args.places.containerd_config)?;
-                let text = config.as_deref().map(String::from_utf8_lossy);
-                let major = containerd_major(text.as_deref()).await;
-                let ours = args.places.containerd_hosts_dir.display().to_string();
-                let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
-                let hosts = containerd::hosts_file(&check.hosts_dir, &args.registry)?;
-                ("containerd", hosts, t!("apply.containerd_no_restart"))
+        _ => Plan {
+            target: if args.kind == TargetKind::Containerd {
+                "containerd"
             } else {
-                (
-                    "containers",
-                    args.places.containers_dir().join(containers::DROPIN),
-                    t!("apply.containers_next_run"),
-                )
-            };
-            let (_, after) = newest_backup(&path)?;
-            Plan {
-                target,
-                notes: vec![],
-                daemon_json: false,
-                activation: Activation::Automatic(when.into()),
-                verify: Verify::Nothing,
-                changes: vec![FileChange::new(path.clone(), files::read(&path)?, after)],
-                mirrors: vec![],
-            }
-        }
-        TargetKind::Auto => bail!("{}", t!("restore.one_target")),
+                "containers"
+            },
+            notes: vec![],
+            daemon_json: false,
+            activation: Activation::Automatic(
+                if args.kind == TargetKind::Containerd {
+                    t!("apply.containerd_no_restart")
+                } else {
+                    t!("apply.containers_next_run")
+                }
+                .into(),
+            ),
+            verify: Verify::Nothing,
+            changes: vec![change],
+            mirrors: vec![],
+        },
     };
     run(vec![plan], &args.target).await
 }
 
-/// The newest of our backups beside `path`, and its bytes.
-fn newest_backup(path: &Path) -> Result<(PathBuf, Vec<u8>)> {
-    let Some(newest) = files::backups(path).into_iter().next() else {
-        return Err(Hinted {
-            message: t!("restore.no_backup", path = path.display()).into(),
-            hint: t!("restore.no_backup_hint").into(),
+/// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change
+/// that reads back as valid (a corrupt one is skipped with a warning); a `pre-restore` copy only when named.
+fn choose_backup(
+    path: &Path,
+    wanted: Option<&str>,
+    valid: fn(&[u8]) -> bool,
+) -> Result<(files::Backup, Option<Vec<u8>>)> {
+    let all = files::backups(path);
+    if let Some(name) = wanted {
+        let Some(b) = all.iter().find(|b| b.name() == name) else {
+            return Err(Hinted {
+                message: t!("restore.no_such_backup", name = name, path = path.display()).into(),
+                hint: t!("restore.list_hint").into(),
+            }
+            .into());
+        };
+        let bytes = read_backup(b)?;
+        if bytes.as_deref().is_some_and(|b| !valid(b)) {
+            bail!("{}", t!("restore.corrupt_chosen", name = name));
         }
-        .into());
-    };
-    let bytes =
-        std::fs::read(&newest).with_context(|| t!("apply.cannot_read", path = newest.display()))?;
-    output::info(&format!(
-        "{}\n",
-        t!("restore.restoring", path = newest.display())
-    ));
-    Ok((newest, bytes))
+        return Ok((b.clone(), bytes));
+    }
+    for b in all.iter().filter(|b| b.kind != files::Kind::PreRestore) {
+        let bytes = read_backup(b)?;
+        if bytes.as_deref().is_some_and(|b| !valid(b)) {
+            output::info(&format!(
+                "{}\n",
+                t!("restore.skipping_corrupt", name = b.name())
+            ));
+            continue;
+        }
+        return Ok((b.clone(), bytes));
+    }
+    Err(Hinted {
+        message: t!("restore.no_backup", path = path.display()).into(),
+        hint: t!("restore.no_backup_hint").into(),
+    }
+    .into())
+}
+
+fn read_backup(b: &files::Backup) -> Result<Option<Vec<u8>>> {
+    if b.kind == files::Kind::Absent {
+        return Ok(None);
+    }
+    files::read(&b.path)?
+        .map(Some)
+        .ok_or_else(|| anyhow::anyhow!("{}", t!("apply.cannot_read", path = b.path.display())))
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedBackup {
+    name: String,
+    kind: files::Kind,
+    time: String,
+    bytes: Option<u64>,
+    valid: bool,
+}
+
+fn restore_list(path: &Path, valid: fn(&[u8]) -> bool) -> Vec<ListedBackup> {
+    files::backups(path)
+        .into_iter()
+        .map(|b| {
+            let bytes = read_backup(&b).ok().flatten();
+            ListedBackup {
+                name: b.name(),
+                kind: b.kind,
+                time: b.when(),
+                bytes: bytes.as_ref().map(|v| v.len() as u64),
+                valid: b.kind == files::Kind::Absent || bytes.as_deref().is_some_and(valid),
+            }
+        })
+        .collect()
+}
+
+fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
+    if list.is_empty() {
+        return format!("{}\n", t!("restore.no_backup", path = path.display()));
+    }
+    let mut s = format!("{}\n", t!("restore.list_head", path = path.display()));
+    for b in list {
+        let what = match (b.kind, b.valid) {
+            (files::Kind::Absent, _) => t!("restore.kind_absent"),
+            (files::Kind::PreRestore, _) => t!("restore.kind_pre_restore"),
+            (files::Kind::Backup, true) => t!("restore.kind_backup"),
+            (files::Kind::Backup, false) => t!("restore.kind_corrupt"),
+        };
+        s.push_str(&format!("  {}  {}  {what}\n", b.time, b.name));
+    }
+    s.push_str(&format!("{}\n", t!("restore.list_hint")));
+    s
 }
 
 pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {

@@ -210,6 +210,15 @@ pub struct RestoreArgs {
     /// For containerd: the registry whose hosts.toml to restore.
     #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
     pub registry: String,
+    /// List the backups of the file, newest first, and change nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Restore this backup (a name from --list) instead of the newest.
+    #[arg(long, value_name = "NAME", conflicts_with = "list")]
+    pub backup: Option<String>,
+    /// With --list: print one JSON document.
+    #[arg(long, requires = "list")]
+    pub json: bool,
     #[command(flatten)]
     pub places: crate::runtimes::Places,
 }

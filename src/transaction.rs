@@ -35,6 +35,8 @@ pub struct FileChange {
     pub after: Option<Vec<u8>>,
     /// Run on the complete candidate before it replaces anything (`dockerd --validate`).
     pub check: fn(&Path) -> Result<()>,
+    /// What the backup of `before` is kept as (a restore keeps a `pre-restore` copy, never chosen by default).
+    pub keep: files::Kind,
 }
 
 impl FileChange {
@@ -44,6 +46,7 @@ impl FileChange {
             before,
             after: Some(after.into()),
             check: |_| Ok(()),
+            keep: files::Kind::Backup,
         }
     }
 
@@ -54,6 +57,7 @@ impl FileChange {
             before,
             after: None,
             check: |_| Ok(()),
+            keep: files::Kind::Backup,
         }
     }
 
@@ -259,8 +263,9 @@ pub async fn execute(plan: &Plan) -> Result<()> {
 }
 
 fn write_one(c: &FileChange) -> Result<()> {
-    if let Some(old) = &c.before {
-        let b = files::backup(&c.path, old)?;
+    // Also when there was no file: the `.absent` record lets `restore` remove what this change created.
+    let b = files::backup(&c.path, c.before.as_deref(), c.keep)?;
+    if c.before.is_some() {
         output::info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
     }
     match &c.after {

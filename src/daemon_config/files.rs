@@ -106,81 +106,190 @@ pub fn write_atomic(
     bytes: &[u8],
     check: impl FnOnce(&Path) -> Result<()>,
 ) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let like = fs::metadata(path).ok();
+    let tmp = staged(path, bytes, like.as_ref())?;
+    check(tmp.path())?;
+    tmp.persist(path)
+        .map_err(|e| e.error)
+        .map_err(|e| busy_hint(e, path))?;
+    sync_dir(path)
+}
+
+/// The bytes in a synced temp file beside `path`, with `like`'s mode and owner (0644 for a new file).
+fn staged(
+    path: &Path,
+    bytes: &[u8],
+    like: Option<&fs::Metadata>,
+) -> Result<tempfile::NamedTempFile> {
+    let dir = parent(path);
     fs::create_dir_all(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
-    let old = fs::metadata(path).ok();
     let mut tmp = tempfile::Builder::new()
         .prefix(".daemon.json.mirrorctl-")
         .tempfile_in(dir)
         .with_context(|| t!("io.cannot_write_in", path = dir.display()))?;
     tmp.write_all(bytes)?;
-    let mode = old
-        .as_ref()
-        .map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    let mode = like.map_or(0o644, |m| m.permissions().mode() & 0o7777);
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
-    if let Some(m) = &old {
+    if let Some(m) = like {
         // Only root can give a file away; as another user the owner is already ours.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));
     }
     tmp.as_file().sync_all()?;
-    check(tmp.path())?;
-    tmp.persist(path)
-        .with_context(|| t!("io.cannot_write", path = path.display()))?;
-    fs::File::open(dir)
-        .and_then(|d| d.sync_all())
-        .with_context(|| t!("io.cannot_sync", path = dir.display()))?;
-    Ok(())
+    Ok(tmp)
 }
 
-/// Copies the current bytes to `daemon.json.mirrorctl-<UTC time>.bak` beside the file; drops the oldest beyond
-/// `KEEP_BACKUPS`. Returns the backup's path.
-pub fn backup(path: &Path, bytes: &[u8]) -> Result<PathBuf> {
-    let stamp = humantime::format_rfc3339_millis(SystemTime::now())
-        .to_string()
-        .replace([':', '-', '.'], "");
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+fn sync_dir(path: &Path) -> Result<()> {
+    let dir = parent(path);
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .with_context(|| t!("io.cannot_sync", path = dir.display()))
+}
+
+/// A rename onto a bind-mounted file fails with EBUSY: say what that means.
+fn busy_hint(e: std::io::Error, path: &Path) -> anyhow::Error {
+    let busy = e.raw_os_error() == Some(16);
+    let e =
+        anyhow::Error::new(e).context(t!("io.cannot_write", path = path.display()).into_owned());
+    if busy {
+        e.context(t!("io.bind_mounted", path = path.display()).into_owned())
+    } else {
+        e
+    }
+}
+
+/// What a backup holds: the bytes before a change, the fact that there was no file, or the bytes before a
+/// `restore` (kept so a restore can be undone, never chosen by default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    Backup,
+    Absent,
+    PreRestore,
+}
+
+impl Kind {
+    fn suffix(self) -> &'static str {
+        match self {
+            Kind::Backup => ".bak",
+            Kind::Absent => ".absent",
+            Kind::PreRestore => ".pre-restore",
+        }
+    }
+}
+
+/// One backup of a file: `<name>.mirrorctl-<UTC time to the nanosecond>.<kind>` beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backup {
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// `20261125T141003123456789Z`: sorts as time does.
+    pub stamp: String,
+}
+
+impl Backup {
+    pub fn name(&self) -> String {
+        self.path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// `2026-11-25 14:10:03 UTC`, for people.
+    pub fn when(&self) -> String {
+        let s = &self.stamp;
+        format!(
+            "{}-{}-{} {}:{}:{} UTC",
+            &s[0..4],
+            &s[4..6],
+            &s[6..8],
+            &s[9..11],
+            &s[11..13],
+            &s[13..15]
+        )
+    }
+}
+
+/// Keeps `bytes` (or, with `None`, the fact that `path` did not exist) beside `path`, with the file's own mode and
+/// owner — a backup is never readable by more people than the file. Names are unique to the nanosecond and never
+/// overwrite one another. Drops the oldest beyond `KEEP_BACKUPS`.
+pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind) -> Result<PathBuf> {
+    let like = fs::metadata(path).ok();
+    let kind = if bytes.is_none() { Kind::Absent } else { kind };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "daemon.json".into());
-    let dest = path.with_file_name(format!("{name}{BACKUP_TAG}{stamp}.bak"));
-    write_atomic(&dest, bytes, |_| Ok(()))
-        .with_context(|| t!("io.cannot_backup", path = dest.display()))?;
-    let all = backups(path);
-    for old in all.iter().skip(KEEP_BACKUPS) {
-        let _ = fs::remove_file(old);
+    let tmp = staged(path, bytes.unwrap_or_default(), like.as_ref().or(None))?;
+    let mut tmp = Some(tmp);
+    for _ in 0..100 {
+        let stamp = humantime::format_rfc3339_nanos(SystemTime::now())
+            .to_string()
+            .replace([':', '-', '.'], "");
+        let dest = path.with_file_name(format!("{name}{BACKUP_TAG}{stamp}{}", kind.suffix()));
+        match tmp
+            .take()
+            .expect("kept until persisted")
+            .persist_noclobber(&dest)
+        {
+            Ok(_) => {
+                sync_dir(path)?;
+                for old in backups(path).iter().skip(KEEP_BACKUPS) {
+                    let _ = fs::remove_file(&old.path);
+                }
+                return Ok(dest);
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = Some(e.file),
+            Err(e) => {
+                return Err(e.error).with_context(|| t!("io.cannot_backup", path = dest.display()))
+            }
+        }
     }
-    Ok(dest)
+    anyhow::bail!("{}", t!("io.cannot_backup", path = path.display()))
 }
 
-/// Our backups of `path`, newest first.
-pub fn backups(path: &Path) -> Vec<PathBuf> {
-    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+/// Our backups of `path`, newest first. Only names mirrorctl writes count: a hand-made
+/// `daemon.json.mirrorctl-mycopy.bak` is not one of ours.
+pub fn backups(path: &Path) -> Vec<Backup> {
+    let Some(name) = path.file_name() else {
         return vec![];
     };
     let prefix = format!("{}{BACKUP_TAG}", name.to_string_lossy());
-    let mut found: Vec<PathBuf> = fs::read_dir(if dir.as_os_str().is_empty() {
-        Path::new(".")
-    } else {
-        dir
-    })
-    .into_iter()
-    .flatten()
-    .flatten()
-    .map(|e| e.path())
-    .filter(|p| {
-        p.file_name()
-            .map(|n| n.to_string_lossy())
-            .is_some_and(|n| n.starts_with(&prefix) && n.ends_with(".bak"))
-    })
-    .collect();
-    // The timestamp sorts lexically.
-    found.sort();
-    found.reverse();
+    let mut found: Vec<Backup> = fs::read_dir(parent(path))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let file = e.file_name().to_string_lossy().into_owned();
+            let rest = file.strip_prefix(&prefix)?;
+            let (kind, stamp) = [Kind::Backup, Kind::Absent, Kind::PreRestore]
+                .into_iter()
+                .find_map(|k| rest.strip_suffix(k.suffix()).map(|s| (k, s)))?;
+            is_stamp(stamp).then(|| Backup {
+                path: e.path(),
+                kind,
+                stamp: stamp.to_owned(),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| b.stamp.cmp(&a.stamp));
     found
+}
+
+/// `YYYYMMDDTHHMMSS` then 0–9 fraction digits then `Z`, as `backup` writes it.
+fn is_stamp(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 16
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..b.len() - 1].iter().all(u8::is_ascii_digit)
+        && b[b.len() - 1] == b'Z'
 }
 
 #[cfg(test)]
@@ -232,18 +341,26 @@ mod tests {
             0o600
         );
 
-        let mut made = vec![];
+        // Many within the same millisecond: every one kept under its own name, none overwritten.
         for i in 0..KEEP_BACKUPS + 2 {
-            made.push(backup(&f, format!("{i}").as_bytes()).unwrap());
-            std::thread::sleep(std::time::Duration::from_millis(2)); // distinct millisecond stamps
+            backup(&f, Some(format!("{i}").as_bytes()), Kind::Backup).unwrap();
         }
         let kept = backups(&f);
         assert_eq!(kept.len(), KEEP_BACKUPS);
         assert_eq!(
-            fs::read(&kept[0]).unwrap(),
+            fs::read(&kept[0].path).unwrap(),
             format!("{}", KEEP_BACKUPS + 1).as_bytes(),
             "newest first"
         );
+        assert_eq!(
+            fs::metadata(&kept[0].path).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "a backup is as private as its file"
+        );
+        // A hand-made copy with a look-alike name is not ours.
+        fs::write(dir.path().join("daemon.json.mirrorctl-mycopy.bak"), b"{}").unwrap();
+        assert!(backups(&f).iter().all(|b| !b.name().contains("mycopy")));
+        assert!(kept[0].when().ends_with(" UTC"));
     }
 
     #[test]

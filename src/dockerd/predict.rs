@@ -144,17 +144,18 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     };
 
     // 1. Every key, after dockerd flattens nested objects, must be an option of this engine.
-    let mut unknown = Vec::new();
+    // (the key dockerd names, the top-level key the user wrote it under)
+    let mut unknown: Vec<(String, String)> = Vec::new();
     for (key, value) in &map {
         match value {
             Value::Object(inner) if !table.flat.iter().any(|f| f == key) => {
                 for k in inner.keys() {
                     if table.option(k, engine).is_none() {
-                        unknown.push(k.clone());
+                        unknown.push((k.clone(), key.clone()));
                     }
                 }
             }
-            _ if table.option(key, engine).is_none() => unknown.push(key.clone()),
+            _ if table.option(key, engine).is_none() => unknown.push((key.clone(), key.clone())),
             _ => {}
         }
     }
@@ -182,7 +183,12 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
             }
         }
     }
-    for key in &unknown {
+    for (inner, outer) in &unknown {
+        // `proxies` on 20.10 is refused as its inner `http-proxy`: name what the user wrote.
+        let key = match table.since(outer) {
+            Some(since) if since > engine => outer,
+            _ => inner,
+        };
         let reason = match table.since(key) {
             Some(since) if since > engine => {
                 t!("predict.too_new", key = key, since = since, engine = engine)

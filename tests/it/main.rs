@@ -8,6 +8,7 @@ mod hardening;
 mod probe;
 mod probe_proxy;
 mod proxy;
+mod restore;
 mod show;
 mod snapshots;
 mod support;

@@ -1,0 +1,160 @@
+//! `restore` and backups without a daemon (`--no-restart`): what a backup holds, who may read it, which one is
+//! chosen, and that nothing ping-pongs.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::support::Sandbox;
+
+fn run(sb: &Sandbox, args: &[&str], config: &Path) -> Output {
+    sb.mirrorctl()
+        .args(args)
+        .args(["--yes", "--no-restart", "--config"])
+        .arg(config)
+        .output()
+        .unwrap()
+}
+
+fn apply(sb: &Sandbox, config: &Path, mirror: &str) {
+    let out = run(sb, &["apply", "--mirror", mirror, "--no-probe"], config);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn restore(sb: &Sandbox, config: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["restore"];
+    args.extend_from_slice(extra);
+    run(sb, &args, config)
+}
+
+fn listed(sb: &Sandbox, config: &Path) -> Vec<Value> {
+    let out = sb
+        .mirrorctl()
+        .args(["restore", "--list", "--json", "--config"])
+        .arg(config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+#[test]
+fn a_backup_is_as_private_as_its_file() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    std::fs::write(&config, "{\n  \"labels\": [\"owner=ops\"]\n}\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    apply(&sb, &config, "https://a.example");
+    let list = listed(&sb, &config);
+    assert_eq!(list.len(), 1, "{list:?}");
+    let backup = sb.path().join(list[0]["name"].as_str().unwrap());
+    assert_eq!(
+        std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}
+
+#[test]
+fn restore_undoes_a_first_apply_by_removing_the_file_it_created() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("docker/daemon.json");
+    apply(&sb, &config, "https://a.example");
+    assert!(config.exists());
+    assert_eq!(listed(&sb, &config)[0]["kind"], "absent");
+    let out = restore(&sb, &config, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!config.exists(), "the file apply created is gone again");
+}
+
+#[test]
+fn repeated_restores_return_to_the_state_before_the_last_change_and_stay_there() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    let original = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&config, original).unwrap();
+    apply(&sb, &config, "https://a.example");
+    let after_a = std::fs::read_to_string(&config).unwrap();
+    apply(&sb, &config, "https://b.example");
+    for _ in 0..3 {
+        let out = restore(&sb, &config, &[]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&config).unwrap(),
+            after_a,
+            "no ping-pong"
+        );
+    }
+    let err = String::from_utf8_lossy(&restore(&sb, &config, &[]).stderr).into_owned();
+    assert!(
+        err.contains("before the change of") && err.contains(".bak"),
+        "says which: {err}"
+    );
+    // The state before the restores is kept and can be chosen by name.
+    let pre = listed(&sb, &config)
+        .into_iter()
+        .find(|b| b["kind"] == "pre-restore")
+        .expect("a pre-restore copy");
+    let out = restore(&sb, &config, &["--backup", pre["name"].as_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(std::fs::read_to_string(&config)
+        .unwrap()
+        .contains("b.example"));
+}
+
+#[test]
+fn a_corrupt_newest_backup_is_skipped_with_a_warning_and_a_hand_made_copy_ignored() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    std::fs::write(&config, "{\n  \"debug\": true\n}\n").unwrap();
+    apply(&sb, &config, "https://a.example");
+    apply(&sb, &config, "https://b.example");
+    let newest = sb
+        .path()
+        .join(listed(&sb, &config)[0]["name"].as_str().unwrap());
+    std::fs::write(&newest, "{ truncated").unwrap();
+    std::fs::write(sb.path().join("daemon.json.mirrorctl-mycopy.bak"), "{}").unwrap();
+    let out = restore(&sb, &config, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not parse"));
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        "{\n  \"debug\": true\n}\n"
+    );
+    let names: Vec<String> = listed(&sb, &config)
+        .iter()
+        .map(|b| b["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.iter().all(|n| !n.contains("mycopy")), "{names:?}");
+    let out = restore(
+        &sb,
+        &config,
+        &["--backup", "daemon.json.mirrorctl-mycopy.bak"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
