@@ -127,7 +127,8 @@ fn docker_plan(
     let after = daemon_config::set_mirrors(before_text, mirrors)?;
     refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
     let rootless = files::locate(target.config.as_deref()).1;
-    let mut change = FileChange::new(path.clone(), before, after);
+    let mut change = FileChange::new(path.clone(), before, after)
+        .merged(daemon_config::MIRRORS_KEY, Some(serde_json::json!(mirrors)));
     change.check = validate_with_dockerd;
     Ok(Plan {
         target: "docker",
@@ -570,6 +571,21 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
         return Ok(());
     }
     confirm(target.yes)?;
+    let what = std::env::args().collect::<Vec<_>>().join(" ");
+    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait())?;
+    let mut plans = plans;
+    for p in &mut plans {
+        let mut moved = false;
+        for c in &mut p.changes {
+            moved |= c.refresh()?;
+        }
+        if moved {
+            output::stdout(&p.describe());
+            if !target.yes {
+                confirm(false)?;
+            }
+        }
+    }
     let mut done: Vec<&str> = Vec::new();
     for p in plans.iter().filter(|p| !p.is_noop()) {
         if let Err(e) = transaction::execute(p).await {

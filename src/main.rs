@@ -12,6 +12,7 @@ mod engine;
 mod http;
 mod i18n;
 mod list;
+mod lock;
 mod output;
 mod probe;
 mod proxy;

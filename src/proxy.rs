@@ -243,7 +243,9 @@ pub async fn set(args: &ProxySetArgs) -> Result<()> {
             .as_deref()
             .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8"));
         let after = daemon_config::set_key(text, "proxies", Some(&json_value(&proxy)))?;
-        (vec![FileChange::new(path, before, after)], true)
+        let change =
+            FileChange::new(path, before, after).merged("proxies", Some(json_value(&proxy)));
+        (vec![change], true)
     } else {
         let path = dropin_path(&args.place, rootless);
         let before = files::read(&path)?;
@@ -286,7 +288,7 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
                     removed = from_json(&map);
                 }
                 let after = daemon_config::set_key(Some(std::str::from_utf8(b)?), "proxies", None)?;
-                changes.push(FileChange::new(path, before.clone(), after));
+                changes.push(FileChange::new(path, before.clone(), after).merged("proxies", None));
                 daemon_json = true;
             }
         }

@@ -37,6 +37,9 @@ pub struct FileChange {
     pub check: fn(&Path) -> Result<()>,
     /// What the backup of `before` is kept as (a restore keeps a `pre-restore` copy, never chosen by default).
     pub keep: files::Kind,
+    /// For a daemon.json edit: the one key it sets (and to what), so the edit can be made again on bytes that
+    /// changed since the plan was shown. `None`: the file is ours and replaced whole.
+    pub merge: Option<(String, Option<serde_json::Value>)>,
 }
 
 impl FileChange {
@@ -47,6 +50,7 @@ impl FileChange {
             after: Some(after.into()),
             check: |_| Ok(()),
             keep: files::Kind::Backup,
+            merge: None,
         }
     }
 
@@ -58,11 +62,76 @@ impl FileChange {
             after: None,
             check: |_| Ok(()),
             keep: files::Kind::Backup,
+            merge: None,
         }
     }
 
     pub fn changes(&self) -> bool {
         self.before != self.after
+    }
+
+    /// A daemon.json edit that sets `key` to `value` (`None`: removes it) and nothing else.
+    pub fn merged(self, key: &str, value: Option<serde_json::Value>) -> Self {
+        Self {
+            merge: Some((key.to_owned(), value)),
+            ..self
+        }
+    }
+
+    /// Re-reads the file under the lock, just before the write. An edit made since the plan was shown (during the
+    /// probe, or while the prompt waited) is never lost: the merge is made again on the new bytes — unless the
+    /// other edit touched the very key we set, which is refused. Returns whether anything moved.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let now = files::read(&self.path)?;
+        if now == self.before {
+            return Ok(false);
+        }
+        match &self.merge {
+            Some((key, value)) => {
+                let of = |b: &Option<Vec<u8>>| {
+                    b.as_deref()
+                        .and_then(|b| crate::daemon_config::parse(b).ok())
+                        .and_then(|m| m.get(key).cloned())
+                };
+                // Another edit of our key is a conflict, unless it already says what we were going to write.
+                if of(&self.before) != of(&now) && of(&now) != *value {
+                    bail!(
+                        "{}",
+                        t!("tx.changed_key", path = self.path.display(), key = key)
+                    );
+                }
+                let text = match &now {
+                    Some(b) => Some(
+                        std::str::from_utf8(b)
+                            .with_context(|| t!("apply.not_utf8", path = self.path.display()))?
+                            .to_owned(),
+                    ),
+                    None => None,
+                };
+                if let Some(b) = &now {
+                    crate::daemon_config::parse(b).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}",
+                            t!("apply.invalid_file", path = self.path.display(), detail = e)
+                        )
+                    })?;
+                }
+                self.after = Some(
+                    crate::daemon_config::set_key(text.as_deref(), key, value.as_ref())?
+                        .into_bytes(),
+                );
+                output::info(&format!(
+                    "{}\n",
+                    t!("tx.changed_meanwhile", path = self.path.display())
+                ));
+            }
+            None => output::info(&format!(
+                "{}\n",
+                t!("tx.replaced_meanwhile", path = self.path.display())
+            )),
+        }
+        self.before = now;
+        Ok(true)
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod apply;
 mod cli;
+mod concurrency;
 mod dockerd_starts;
 mod doctor;
 mod hardening;

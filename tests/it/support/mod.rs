@@ -39,6 +39,7 @@ impl Sandbox {
                 format!("unix://{}", self.path().join("no-docker.sock").display()),
             )
             .env("MIRRORCTL_SYSCONFDIR", self.path().join("etc"))
+            .env("MIRRORCTL_STATE_DIR", self.path().join("state"))
             // English unless a test asks for another language with --lang.
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")

@@ -1,0 +1,99 @@
+//! One writer at a time: every command that changes files holds an exclusive lock (std's `File::lock`) on a file in
+//! the state directory for the whole change — re-read, write, restart, verify, roll back. A second one waits a
+//! bounded time, then fails naming the holder.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rust_i18n::t;
+
+/// `MIRRORCTL_STATE_DIR`; else `/var/lib/mirrorctl` for root, `$XDG_STATE_HOME/mirrorctl` for others.
+pub fn state_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("MIRRORCTL_STATE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let root =
+        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    if root {
+        return PathBuf::from("/var/lib/mirrorctl");
+    }
+    dirs::state_dir()
+        .or_else(dirs::cache_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mirrorctl")
+}
+
+/// Held until dropped; the operating system releases it if the process dies.
+pub struct Lock {
+    _file: File,
+}
+
+/// How long a second writer waits for the first: `MIRRORCTL_LOCK_WAIT_SECS`, else a minute (a restart that
+/// rolls back can take that long).
+pub fn wait() -> Duration {
+    std::env::var("MIRRORCTL_LOCK_WAIT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map_or(Duration::from_secs(60), Duration::from_secs)
+}
+
+impl Lock {
+    /// Takes the lock for `what` (the command line, for whoever waits on us).
+    pub fn acquire(what: &str, wait: Duration) -> Result<Self> {
+        let dir = state_dir();
+        std::fs::create_dir_all(&dir)
+            .with_context(|| t!("io.cannot_create", path = dir.display()))?;
+        let path = dir.join("lock");
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| t!("apply.cannot_read", path = path.display()))?;
+        let deadline = Instant::now() + wait;
+        let mut told = false;
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder =
+                        std::fs::read_to_string(dir.join("lock.owner")).unwrap_or_default();
+                    let holder = holder.trim();
+                    if Instant::now() >= deadline {
+                        anyhow::bail!(
+                            "{}",
+                            t!(
+                                "lock.busy",
+                                holder = holder,
+                                secs = wait.as_secs(),
+                                path = path.display()
+                            )
+                        );
+                    }
+                    if !told {
+                        crate::output::info(&format!("{}\n", t!("lock.waiting", holder = holder)));
+                        told = true;
+                    }
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(std::fs::TryLockError::Error(e)) => {
+                    return Err(e).with_context(|| t!("apply.cannot_read", path = path.display()));
+                }
+            }
+        }
+        // Who holds it, for the next one in line (best effort: the lock itself is what counts).
+        let owner = format!(
+            "pid {} — `{what}` — since {}",
+            std::process::id(),
+            humantime::format_rfc3339_seconds(std::time::SystemTime::now())
+        );
+        if let Ok(mut f) = File::create(dir.join("lock.owner")) {
+            let _ = f.write_all(owner.as_bytes());
+        }
+        Ok(Self { _file: file })
+    }
+}
