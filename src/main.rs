@@ -9,6 +9,8 @@ mod dockerd;
 mod dockerd_flags;
 mod doctor;
 mod engine;
+#[cfg(test)]
+mod fuzz;
 mod http;
 mod i18n;
 mod list;
