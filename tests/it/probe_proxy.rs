@@ -148,7 +148,7 @@ fn the_probe_follows_the_proxy_the_running_dockerd_reports() {
         let d = Dockerd::start(engine, &dir, "{\n  \"debug\": false\n}\n", &[]);
         let catalogue = sb.catalogue(&[("m", format!("http://mirror.test:{}", plain.addr.port()))]);
         let out = sb
-            .mirrorctl()
+            .mirrorctl_no_dns()
             .env("PATH", d.path_env())
             .env("DOCKER_HOST", d.host())
             .args(["probe", "--json", "--catalogue"])

@@ -58,6 +58,30 @@ impl Sandbox {
         c
     }
 
+    /// mirrorctl whose name lookups never leave the machine: in a mount namespace of its own, /etc/resolv.conf
+    /// names 127.0.0.1, where nothing answers, so a name that /etc/hosts does not know fails at once — as on a
+    /// machine without DNS — instead of asking the network.
+    pub fn mirrorctl_no_dns(&self) -> Command {
+        let resolv = self.path().join("resolv.conf");
+        std::fs::write(
+            &resolv,
+            "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
+        )
+        .unwrap();
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg("mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"")
+            .arg(&resolv)
+            .arg(env!("CARGO_BIN_EXE_mirrorctl"));
+        for (k, v) in self.mirrorctl().get_envs() {
+            match v {
+                Some(v) => c.env(k, v),
+                None => c.env_remove(k),
+            };
+        }
+        c
+    }
+
     /// Flags that point `show` and `doctor` at this sandbox's containerd and containers files, never the machine's.
     pub fn runtime_places(&self) -> Vec<std::ffi::OsString> {
         let p = self.path().join("runtimes");
@@ -108,7 +132,7 @@ impl Sandbox {
     pub fn probe(&self, mirrors: &[(&str, String)], extra: &[&str]) -> (Value, i32) {
         let catalogue = self.catalogue(mirrors);
         let out = self
-            .mirrorctl()
+            .mirrorctl_no_dns()
             .args(["probe", "--json", "--catalogue"])
             .arg(&catalogue)
             .args(extra)
