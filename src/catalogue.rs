@@ -131,6 +131,16 @@ impl Catalogue {
             .with_context(|| t!("catalogue.invalid", path = path.display()))
     }
 
+    /// The built-in catalogue with the user's own file merged over it: what every command — `show` and `doctor`
+    /// too — knows of mirrors (a campus mirror the user marked active is not "closed" anywhere).
+    pub fn in_use() -> Result<Self> {
+        let mut c = Self::builtin();
+        if let Some(path) = user_path().filter(|p| p.exists()) {
+            c.merge(Self::load(&path)?);
+        }
+        Ok(c)
+    }
+
     fn parse(text: &str, origin: Origin) -> Result<Self> {
         // toml's error already says line and column and quotes the offending line.
         let file: FileFormat = toml::from_str(text)?;

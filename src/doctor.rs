@@ -537,7 +537,9 @@ fn check_proxy(
     }
 }
 
-pub fn render(r: &DoctorReport) -> String {
+/// The report for people, wrapped to `width` (a terminal's) with the reasons under their id.
+pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
+    use crate::render::wrap;
     let mut s = format!("mirrorctl doctor — {}\n", r.config);
     for c in &r.checks {
         let mark = match c.severity {
@@ -545,12 +547,16 @@ pub fn render(r: &DoctorReport) -> String {
             Severity::Warning => "WARN",
             Severity::Error => "FAIL",
         };
-        s.push_str(&format!("[{mark}] {:<22} {}\n", c.id, c.reason));
+        s.push_str(&format!(
+            "[{mark}] {:<22} {}\n",
+            c.id,
+            wrap(&c.reason, 30, 30, width)
+        ));
         if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
             s.push_str(&format!(
                 "       {:<22} {}\n",
                 "",
-                t!("show.fix", fix = fix)
+                wrap(&t!("show.fix", fix = fix), 30, 30, width)
             ));
         }
     }
@@ -640,7 +646,7 @@ mod tests {
             ..Default::default()
         });
         let r = check(&f, &Catalogue::builtin());
-        let text = render(&r);
+        let text = render(&r, None);
         assert!(
             text.contains("proxy.corp") && !text.contains("s3cret"),
             "{text}"

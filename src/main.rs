@@ -129,7 +129,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 output::stdout(&(render::probe_table(&report, output::terminal_width()) + "\n"));
                 output::detail(&render::probe_details(&report));
-                output::info(&(render::probe_summary(&report) + "\n"));
+                let summary = render::probe_summary(&report);
+                let width = output::stderr_width();
+                let wrapped: Vec<String> = summary
+                    .lines()
+                    .map(|l| render::wrap(l, 0, 2, width))
+                    .collect();
+                output::info(&(wrapped.join("\n") + "\n"));
             }
             Ok(if report.passed().next().is_some() {
                 ExitCode::SUCCESS
@@ -149,11 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Doctor(args) => {
             let facts = doctor::gather(args.config.as_deref(), args.init, &args.runtimes).await;
-            let report = doctor::check(&facts, &catalogue::Catalogue::builtin());
+            let report = doctor::check(&facts, &catalogue::Catalogue::in_use()?);
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&doctor::render(&report));
+                output::stdout(&doctor::render(&report, output::terminal_width()));
             }
             Ok(if report.has_errors() {
                 ExitCode::from(exit::ERROR)

@@ -45,6 +45,11 @@ pub fn configure(quiet: bool, verbose: bool) {
     VERBOSE.store(verbose, Ordering::Relaxed);
 }
 
+/// `-q`: no progress, no explanations.
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
+
 pub fn verbose() -> bool {
     VERBOSE.load(Ordering::Relaxed)
 }
@@ -90,14 +95,28 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
-pub fn terminal_width() -> Option<u16> {
-    if !std::io::stdout().is_terminal() {
+/// The width of the terminal stderr is, for messages; `None` when it is not a terminal.
+pub fn stderr_width() -> Option<u16> {
+    let err = std::io::stderr();
+    if !err.is_terminal() {
         return None;
     }
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .or(Some(120))
+    terminal_size::terminal_size_of(&err)
+        .map(|(w, _)| w.0)
+        .or(Some(80))
+}
+
+/// The width of the terminal stdout is, asked of the terminal itself (shells do not export `$COLUMNS`); `None`
+/// when stdout is a pipe or a file, which get one line per row.
+pub fn terminal_width() -> Option<u16> {
+    let out = std::io::stdout();
+    if !out.is_terminal() {
+        return None;
+    }
+    terminal_size::terminal_size_of(&out)
+        .map(|(w, _)| w.0)
+        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+        .or(Some(80))
 }
 
 /// Prints an error chain (`error:` / `caused by:` / `hint:`) and returns the exit code its kind calls for.

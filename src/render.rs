@@ -1,6 +1,9 @@
 //! Text for people: tables and units. Pure: strings in, strings out.
 
-use comfy_table::{presets::UTF8_BORDERS_ONLY, Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{
+    presets::UTF8_BORDERS_ONLY, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table,
+    Width,
+};
 use rust_i18n::t;
 
 use crate::probe::Report;
@@ -29,6 +32,74 @@ pub fn millis(ms: f64) -> String {
     }
 }
 
+/// `text` wrapped to `width` display columns (CJK counts two): the first line starts at column `first`, the
+/// others are indented by `indent` spaces. Unwrapped when `width` is `None` (a pipe). A word longer than a line
+/// is cut.
+pub fn wrap(text: &str, first: usize, indent: usize, width: Option<u16>) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let Some(width) = width.map(usize::from) else {
+        return text.to_owned();
+    };
+    let room = |start: usize| width.saturating_sub(start).max(20);
+    let mut lines: Vec<String> = Vec::new();
+    let (mut line, mut line_w, mut avail) = (String::new(), 0, room(first));
+    for word in text.split(' ') {
+        let mut word = word;
+        loop {
+            let w = word.width();
+            let need = if line.is_empty() { w } else { line_w + 1 + w };
+            if need <= avail {
+                if !line.is_empty() {
+                    line.push(' ');
+                    line_w += 1;
+                }
+                line.push_str(word);
+                line_w += w;
+                break;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                (line_w, avail) = (0, room(indent));
+                continue;
+            }
+            let (head, tail) = split_at_width(word, avail);
+            lines.push(head.to_owned());
+            avail = room(indent);
+            word = tail;
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join(&format!("\n{}", " ".repeat(indent)))
+}
+
+/// The longest head of `s` at most `cols` wide (at least one character).
+fn split_at_width(s: &str, cols: usize) -> (&str, &str) {
+    let mut used = 0;
+    for (i, c) in s.char_indices() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w > cols && i > 0 {
+            return s.split_at(i);
+        }
+        used += w;
+    }
+    (s, "")
+}
+
+/// A failure's reason as short as the table needs it; the whole chain is in `-v`.
+pub fn short_reason(r: &crate::probe::report::MirrorResult) -> String {
+    use crate::probe::Status;
+    match r.status {
+        Status::Dns => t!("short.dns").into_owned(),
+        Status::Refused => t!("short.refused").into_owned(),
+        _ => r.error.clone().unwrap_or_default(),
+    }
+}
+
 /// An empty table in our style: wrapped to `width` on a terminal, one line per row in a pipe.
 pub fn table(width: Option<u16>) -> Table {
     let mut t = Table::new();
@@ -42,9 +113,60 @@ pub fn table(width: Option<u16>) -> Table {
     t
 }
 
-/// The probe table, best first. `width` is the terminal's, if stdout is one.
+/// The probe table, best first. `width` is the terminal's, if stdout is one; below 110 columns the three numbers
+/// share one column with the reason, so that a row fits an 80-column screen.
 pub fn probe_table(report: &Report, width: Option<u16>) -> String {
+    let compact = width.is_some_and(|w| w < 110);
     let mut t = table(width);
+    let dash = || "-".to_string();
+    let numbers = |r: &crate::probe::report::MirrorResult| {
+        (
+            r.latency_ms.map_or_else(dash, millis),
+            r.throughput_bps
+                .map_or_else(dash, |b| format!("{}/s", bytes(b))),
+            r.score_s.map_or_else(dash, |s| format!("{s:.1} s")),
+        )
+    };
+    if compact {
+        t.set_header([
+            "#".to_owned(),
+            t!("table.mirror").into_owned(),
+            t!("table.url").into_owned(),
+            t!("table.status").into_owned(),
+            t!("table.result").into_owned(),
+        ]);
+        let url_width = report
+            .results
+            .iter()
+            .map(|r| r.url.chars().count())
+            .max()
+            .unwrap_or(0)
+            .min(32);
+        t.set_constraints([
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::UpperBoundary(Width::Fixed(14)),
+            // +2: comfy-table counts the cell's padding in the boundary.
+            ColumnConstraint::LowerBoundary(Width::Fixed(url_width as u16 + 2)),
+            ColumnConstraint::ContentWidth,
+            ColumnConstraint::LowerBoundary(Width::Fixed(12)),
+        ]);
+        for r in &report.results {
+            let (lat, speed, est) = numbers(r);
+            let result = if r.ok {
+                format!("{lat} · {speed} · {est}")
+            } else {
+                short_reason(r)
+            };
+            t.add_row(vec![
+                Cell::new(r.rank).set_alignment(CellAlignment::Right),
+                Cell::new(&r.name),
+                Cell::new(&r.url),
+                Cell::new(r.status.as_str()),
+                Cell::new(result),
+            ]);
+        }
+        return t.to_string();
+    }
     t.set_header([
         "#".to_owned(),
         t!("table.mirror").into_owned(),
@@ -56,21 +178,16 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
         t!("table.why").into_owned(),
     ]);
     for r in &report.results {
-        let dash = || "-".to_string();
+        let (lat, speed, est) = numbers(r);
         t.add_row(vec![
             Cell::new(r.rank).set_alignment(CellAlignment::Right),
             Cell::new(&r.name),
             Cell::new(&r.url),
             Cell::new(r.status.as_str()),
-            Cell::new(r.latency_ms.map_or_else(dash, millis)).set_alignment(CellAlignment::Right),
-            Cell::new(
-                r.throughput_bps
-                    .map_or_else(dash, |b| format!("{}/s", bytes(b))),
-            )
-            .set_alignment(CellAlignment::Right),
-            Cell::new(r.score_s.map_or_else(dash, |s| format!("{s:.1} s")))
-                .set_alignment(CellAlignment::Right),
-            Cell::new(r.error.as_deref().unwrap_or("")),
+            Cell::new(lat).set_alignment(CellAlignment::Right),
+            Cell::new(speed).set_alignment(CellAlignment::Right),
+            Cell::new(est).set_alignment(CellAlignment::Right),
+            Cell::new(short_reason(r)),
         ]);
     }
     t.to_string()
@@ -103,6 +220,9 @@ pub fn probe_details(report: &Report) -> String {
         .into_iter()
         .filter_map(|(n, v)| v.map(|ms| format!("{n} {}", millis(ms))))
         .collect();
+        if let Some(e) = &r.error {
+            s.push_str(&format!("  {}: {e}\n", r.status));
+        }
         s.push_str(&format!(
             "  {}: {}\n",
             t!("details.phases"),
@@ -131,12 +251,44 @@ pub fn probe_summary(report: &Report) -> String {
         updated = report.catalogue_updated
     )
     .into_owned();
+    if let Some(cause) = common_cause(report) {
+        s.push_str(&format!("\n{cause}"));
+    }
     if ok == 0 {
         s.push_str(&format!("\n{}", t!("summary.none")));
     } else {
         s.push_str(&format!("\n{}", t!("summary.next")));
     }
     s
+}
+
+/// When many mirrors fail the same way, the cause is this machine, not the mirrors: say it once, with the fix.
+pub fn common_cause(report: &Report) -> Option<String> {
+    use crate::probe::Status;
+    let failed: Vec<_> = report.results.iter().filter(|r| !r.ok).collect();
+    let ok = report.results.len() - failed.len();
+    let count = |s: Status| failed.iter().filter(|r| r.status == s).count();
+    let dns = count(Status::Dns);
+    if dns >= 3 || (ok == 0 && dns >= 2 && dns == failed.len()) {
+        return Some(t!("cause.dns", count = dns).into_owned());
+    }
+    let unreachable = count(Status::Refused) + count(Status::Network) + count(Status::Timeout);
+    if ok == 0 && failed.len() >= 2 && unreachable == failed.len() {
+        return Some(t!("cause.unreachable", count = unreachable).into_owned());
+    }
+    let issuer = failed
+        .iter()
+        .filter(|r| r.status == Status::Tls)
+        .filter(|r| {
+            r.error
+                .as_deref()
+                .is_some_and(|e| e.contains("UnknownIssuer"))
+        })
+        .count();
+    if issuer >= 2 {
+        return Some(t!("cause.tls_issuer", count = issuer).into_owned());
+    }
+    None
 }
 
 /// The registry blocks of `docker info`, line for line as docker/cli prints them (cli/command/system/info.go).
@@ -178,6 +330,22 @@ mod tests {
             " Insecure Registries:\n  reg.lan:5000\n  127.0.0.0/8\n Registry Mirrors:\n  https://a.example/\n  http://10.0.0.1:5000/\n"
         );
         assert_eq!(docker_info_registries(&Default::default()), "");
+    }
+
+    #[test]
+    fn wrapping_keeps_every_line_within_the_width() {
+        use unicode_width::UnicodeWidthStr;
+        let text = "dockerd 26.1.5+dfsg1 will refuse this file: `registry-mirrors`: invalid mirror \"https://a-very-long-host-name-that-goes-on-and-on.example.com/with/a/path\" 镜像地址无效，请检查 (line 2, column 3)";
+        let out = wrap(text, 30, 30, Some(80));
+        for (i, l) in out.lines().enumerate() {
+            let start = if i == 0 { 30 } else { 0 };
+            assert!(start + l.width() <= 80, "{i}: {l:?}");
+        }
+        assert_eq!(
+            out.split_whitespace().collect::<String>(),
+            text.split_whitespace().collect::<String>()
+        );
+        assert_eq!(wrap(text, 30, 30, None), text);
     }
 
     #[test]

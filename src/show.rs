@@ -93,7 +93,7 @@ pub async fn show(config: Option<&Path>, places: &crate::runtimes::Places) -> Re
         &engine.host,
         info,
         file,
-        &Catalogue::builtin(),
+        &Catalogue::in_use()?,
         crate::cache::load().as_ref(),
         SystemTime::now(),
     );

@@ -20,13 +20,13 @@ pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
     let mut c = match &source.catalogue {
         Some(path) => Catalogue::load(path)?,
         None => {
-            let mut c = Catalogue::builtin();
-            if let Some(days) = c.stale_days(SystemTime::now()) {
+            let c = Catalogue::in_use()?;
+            if let Some(days) = Catalogue::builtin().stale_days(SystemTime::now()) {
                 crate::output::info(&format!(
                     "{}\n",
                     t!(
                         "catalogue.stale",
-                        updated = c.updated,
+                        updated = Catalogue::builtin().updated,
                         days = days,
                         path = catalogue::user_path()
                             .map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p
@@ -34,9 +34,6 @@ pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
                                 .to_string())
                     )
                 ));
-            }
-            if let Some(path) = catalogue::user_path().filter(|p| p.exists()) {
-                c.merge(Catalogue::load(&path)?);
             }
             c
         }
@@ -79,10 +76,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     let settings = settings(args)?;
     let selection = catalogue.selection(args.source.all, &args.registry);
     if selection.is_empty() {
-        bail!(
-            "nothing to probe: the catalogue has no usable mirror of {} (add --all for closed ones, or --mirror URL)",
-            args.registry
-        );
+        bail!("{}", t!("probe.nothing", registry = args.registry));
     }
     let route = if args.no_daemon_proxy {
         super::route::Route::from_env()
@@ -111,7 +105,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
 
     let bar = ProgressBar::with_draw_target(
         Some(selection.len() as u64),
-        if std::io::stderr().is_terminal() {
+        if std::io::stderr().is_terminal() && !crate::output::quiet() {
             ProgressDrawTarget::stderr()
         } else {
             ProgressDrawTarget::hidden()

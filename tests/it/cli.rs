@@ -155,3 +155,155 @@ fn completions_and_man_page() {
         "man/mirrorctl.1 is out of date: run `cargo run -q -- man > man/mirrorctl.1`"
     );
 }
+
+/// Runs `cmd` on a pseudo-terminal `cols` wide (util-linux `script`) and returns what the terminal showed.
+fn on_terminal(cmd: &std::process::Command, cols: u16) -> String {
+    shown(&on_terminal_raw(cmd, cols))
+}
+
+/// Every byte written to the terminal, redraws and escapes included.
+fn on_terminal_raw(cmd: &std::process::Command, cols: u16) -> String {
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    let line = std::iter::once(cmd.get_program())
+        .chain(cmd.get_args())
+        .map(quote)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut script = std::process::Command::new("script");
+    script
+        .args([
+            "-qec",
+            &format!("stty cols {cols} rows 40; {line}"),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    // A terminal emulator says what it is; without TERM, progress bars take the terminal for a dumb one.
+    script.env("TERM", "xterm-256color").env_remove("NO_COLOR");
+    let out = script.output().unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// What the screen shows: per line, what follows the last carriage return (a progress line redraws itself),
+/// without escape sequences (the progress line's "clear line").
+fn shown(raw: &str) -> String {
+    raw.split('\n')
+        .map(|l| {
+            let shown = l.rsplit('\r').find(|seg| !seg.is_empty()).unwrap_or("");
+            let mut plain = String::new();
+            let mut chars = shown.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '\u{1b}' {
+                    // CSI: ESC [ parameters final-byte
+                    if chars.peek() == Some(&'[') {
+                        chars.next();
+                        for c in chars.by_ref() {
+                            if c.is_ascii_alphabetic() {
+                                break;
+                            }
+                        }
+                    }
+                } else {
+                    plain.push(c);
+                }
+            }
+            plain
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn ten_mirrors_failing_on_dns_fit_an_80_column_screen_and_say_why_once() {
+    use unicode_width::UnicodeWidthStr;
+    let sb = Sandbox::new();
+    let mirrors: Vec<(String, String)> = (0..10)
+        .map(|i| {
+            (
+                format!("mirror-{i}"),
+                format!("https://mirror-{i}.example.test"),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, String)> = mirrors
+        .iter()
+        .map(|(n, u)| (n.as_str(), u.clone()))
+        .collect();
+    let catalogue = sb.catalogue(&refs);
+    let mut cmd = sb.mirrorctl_no_dns();
+    cmd.args(["probe", "--catalogue"]).arg(&catalogue);
+    let screen = on_terminal(&cmd, 80);
+    let lines: Vec<&str> = screen.lines().filter(|l| !l.trim().is_empty()).collect();
+    for l in &lines {
+        assert!(l.width() <= 80, "{} columns: {l}\n{screen}", l.width());
+    }
+    assert!(lines.len() <= 40, "{} lines:\n{screen}", lines.len());
+    let words = screen.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert_eq!(
+        words.matches("cannot resolve host names").count(),
+        1,
+        "said once: {screen}"
+    );
+    assert_eq!(
+        screen.matches("host name does not").count(),
+        10,
+        "a short reason per row: {screen}"
+    );
+}
+
+#[test]
+fn doctor_fits_an_80_column_terminal() {
+    use unicode_width::UnicodeWidthStr;
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    std::fs::write(
+        &config,
+        "{\n  \"registry-mirrors\": [\"docker.m.daocloud.io\", \"https://docker.mirrors.ustc.edu.cn\"],\n  \"debug\": \"yes\"\n}\n",
+    )
+    .unwrap();
+    let mut cmd = sb.mirrorctl();
+    cmd.args(["doctor", "--init", "sysv", "--config"])
+        .arg(&config)
+        .args(sb.runtime_places());
+    let screen = on_terminal(&cmd, 80);
+    assert!(screen.contains("dockerd-starts"), "{screen}");
+    for l in screen.lines() {
+        assert!(l.width() <= 80, "{} columns: {l}\n{screen}", l.width());
+    }
+}
+
+#[test]
+fn quiet_hides_the_progress_line_on_a_terminal() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    let sb = Sandbox::new();
+    // Slow enough (a few 300 ms answers) for the progress line to be drawn.
+    let slow = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior {
+            latency: std::time::Duration::from_millis(300),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("m", slow.url())]);
+    let mut loud = sb.mirrorctl_no_dns();
+    loud.args(["probe", "--catalogue"]).arg(&catalogue);
+    let raw = on_terminal_raw(&loud, 100);
+    assert!(
+        raw.contains("probing"),
+        "the progress line shows without -q: {raw:?}"
+    );
+    let mut quiet = sb.mirrorctl_no_dns();
+    quiet.args(["probe", "-q", "--catalogue"]).arg(&catalogue);
+    let screen = on_terminal_raw(&quiet, 100);
+    assert!(!screen.contains("probing"), "{screen}");
+    assert!(screen.contains(&slow.url()), "results still show: {screen}");
+}

@@ -259,3 +259,36 @@ fn containerd_and_containers_mirrors_are_checked_too() {
     );
     assert_eq!(runtimes[1]["mirrors"][0], "https://hub-mirror.c.163.com");
 }
+
+#[test]
+fn the_users_catalogue_counts_in_doctor_and_show() {
+    let sb = Sandbox::new();
+    let path = stub_systemctl(&sb, &[("Result", "success"), ("MainPID", "0")]);
+    let config = r#"{"registry-mirrors": ["https://docker.mirrors.ustc.edu.cn"]}"#;
+    let (doc, _, _) = doctor(&sb, config, &path);
+    assert_eq!(
+        severities(&doc)["mirror-closed"],
+        "error",
+        "the built-in catalogue says closed"
+    );
+    // A user on the campus network knows better.
+    let user = sb.path().join("config/mirrorctl");
+    std::fs::create_dir_all(&user).unwrap();
+    std::fs::write(
+        user.join("mirrors.toml"),
+        "[[mirror]]\nname = \"ustc\"\nurl = \"https://docker.mirrors.ustc.edu.cn\"\nstatus = \"active\"\nnotes = \"still works on our campus\"\n",
+    )
+    .unwrap();
+    let (doc, _, _) = doctor(&sb, config, &path);
+    assert_eq!(severities(&doc)["mirror-closed"], "ok", "{doc:#}");
+    let file = sb.path().join("daemon.json");
+    let out = sb
+        .mirrorctl()
+        .args(["show", "--json", "--config"])
+        .arg(&file)
+        .args(sb.runtime_places())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("\"closed\""), "{text}");
+}
