@@ -25,9 +25,10 @@ bash scripts/engines.sh
 mkdir -p target
 cargo test --locked "$@" 2>&1 | tee target/test-output.log
 
-# In CI (or with MIRRORCTL_TEST_DEB=1): build the .deb, install it, and run the installed binary.
+# In CI (or with MIRRORCTL_TEST_DEB=1): build the .deb and the .rpm, install each, and run the installed binary.
 if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
   command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
+  command -v cargo-generate-rpm >/dev/null 2>&1 || cargo install cargo-generate-rpm --locked
   bash scripts/package.sh
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -37,6 +38,20 @@ if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
   test -s /usr/share/bash-completion/completions/mirrorctl
   $sudo dpkg -r mirrorctl
   echo "package: the .deb installs, runs and uninstalls"
+  # The .rpm, with Debian's rpm tool: its file list, then an install into a private root (never the system's).
+  rpm=$(ls target/generate-rpm/mirrorctl-*.rpm)
+  files=$(rpm -qpl "$rpm")
+  for f in /usr/bin/mirrorctl /usr/share/man/man1/mirrorctl.1 /usr/share/bash-completion/completions/mirrorctl \
+           /usr/share/zsh/site-functions/_mirrorctl /usr/share/fish/vendor_completions.d/mirrorctl.fish; do
+    grep -qx "$f" <<<"$files" || { echo "the .rpm lacks $f" >&2; exit 1; }
+  done
+  rpmroot=$(mktemp -d)
+  rpm --root "$rpmroot" --initdb
+  rpm --root "$rpmroot" -i --nodeps --noscripts "$rpm"
+  "$rpmroot/usr/bin/mirrorctl" --version
+  rpm --root "$rpmroot" -q mirrorctl
+  rm -rf "$rpmroot"
+  echo "package: the .rpm lists and installs its files"
 fi
 
 # One closing line for the whole suite, summed over cargo's test binaries.

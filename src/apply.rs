@@ -1,38 +1,26 @@
 //! `apply` and `restore`: choose the mirrors, turn them into one `Plan` per runtime, show the plans, confirm, and
-//! run each as a transaction (see `transaction.rs`).
+//! run each through the change engine (see `change/`).
 
 use rust_i18n::t;
-use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
 
 use crate::catalogue::Catalogue;
+use crate::change::{run, Activation, FileChange, Plan, Verify};
 use crate::cli::{ApplyArgs, ProbeOptions, RestoreArgs, Target, TargetKind};
-use crate::daemon_config::{self, files, Conflict};
+use crate::daemon_config::parse_or_explain;
+use crate::daemon_config::{self, files};
 use crate::engine::Engine;
+use crate::errors::{Hinted, NoMirrorPassed};
 use crate::output;
 use crate::probe::{self, Report};
 use crate::service::Service;
 use crate::targets::{containerd, containers};
-use crate::transaction::{self, Activation, FileChange, Plan, Verify};
 
 /// How long a cached probe stays good enough to apply from.
 const FRESH: Duration = Duration::from_secs(10 * 60);
-
-/// `apply` found no mirror that passed its probe (exit code 3).
-#[derive(Debug, thiserror::Error)]
-#[error("no mirror passed the probe, so there is nothing to apply; no file was touched")]
-pub struct NoMirrorPassed;
-
-/// A user-facing error with the next step to take.
-#[derive(Debug, thiserror::Error)]
-#[error("{message}")]
-pub struct Hinted {
-    pub message: String,
-    pub hint: String,
-}
 
 pub async fn apply(args: &ApplyArgs) -> Result<()> {
     let kinds = targets(args.kind);
@@ -129,14 +117,14 @@ fn docker_plan(
     let rootless = files::locate(target.config.as_deref()).1;
     let mut change = FileChange::new(path.clone(), before, after)
         .merged(daemon_config::MIRRORS_KEY, Some(serde_json::json!(mirrors)));
-    change.check = validate_with_dockerd;
+    change.check = crate::dockerd::refuse_invalid;
     Ok(Plan {
         target: "docker",
         mirrors: mirrors.to_vec(),
         notes: vec![],
         daemon_json: true,
         changes: vec![change],
-        activation: activation(target, &path, rootless, "docker")?,
+        activation: crate::change::activation(target, &path, rootless, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
     })
 }
@@ -327,7 +315,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
                 target: "docker",
                 notes: vec![],
                 daemon_json: true,
-                activation: activation(&args.target, &path, rootless, "docker")?,
+                activation: crate::change::activation(&args.target, &path, rootless, "docker")?,
                 verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
                 changes: vec![change],
                 mirrors,
@@ -449,35 +437,6 @@ fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
     s
 }
 
-pub fn activation(target: &Target, path: &Path, rootless: bool, unit: &str) -> Result<Activation> {
-    if path.ends_with(".docker/daemon.json") && target.config.is_none() {
-        return Ok(Activation::Manual(t!("apply.desktop").into()));
-    }
-    if target.no_restart {
-        let service = Service::detect(target.init, rootless)
-            .ok()
-            .map(|s| s.unit(unit));
-        let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
-        return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
-    }
-    let service = Service::detect(target.init, rootless)?.unit(unit);
-    Ok(if target.reload {
-        Activation::Reload(service)
-    } else {
-        Activation::Restart(service)
-    })
-}
-
-pub fn parse_or_explain(path: &Path, bytes: &[u8]) -> Result<()> {
-    daemon_config::parse(bytes).map(|_| ()).map_err(|e| {
-        Hinted {
-            message: t!("apply.invalid_file", path = path.display(), detail = e).into(),
-            hint: e.hint().replace("FILE", &path.display().to_string()),
-        }
-        .into()
-    })
-}
-
 /// The mirrors to write, in dockerd's form: `--mirror` ones as given, else the best of a recent or fresh probe.
 async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Result<Vec<String>> {
     if !opts.source.mirrors.is_empty() {
@@ -547,108 +506,4 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
 fn age(r: &Report) -> Option<Duration> {
     let t = humantime::parse_rfc3339(&r.probed_at).ok()?;
     SystemTime::now().duration_since(t).ok()
-}
-
-/// Shows every plan, checks what can be checked without writing, confirms once, then runs them in turn.
-pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
-    if plans.is_empty() {
-        bail!("{}", t!("apply.no_runtime"));
-    }
-    for p in &plans {
-        output::stdout(&p.describe());
-        if p.is_noop() {
-            output::stdout(&format!("{}\n", t!("apply.up_to_date")));
-        }
-    }
-    for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
-        check_conflicts(p).await?;
-    }
-    if plans.iter().all(Plan::is_noop) {
-        return Ok(());
-    }
-    if target.dry_run {
-        output::stdout(&format!("{}\n", t!("apply.dry_run")));
-        return Ok(());
-    }
-    confirm(target.yes)?;
-    let what = std::env::args().collect::<Vec<_>>().join(" ");
-    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait())?;
-    let mut plans = plans;
-    for p in &mut plans {
-        let mut moved = false;
-        for c in &mut p.changes {
-            moved |= c.refresh()?;
-        }
-        if moved {
-            output::stdout(&p.describe());
-            if !target.yes {
-                confirm(false)?;
-            }
-        }
-    }
-    let mut done: Vec<&str> = Vec::new();
-    for p in plans.iter().filter(|p| !p.is_noop()) {
-        if let Err(e) = transaction::execute(p).await {
-            if !done.is_empty() {
-                output::info(&format!(
-                    "{}\n",
-                    t!("apply.stay_applied", targets = done.join(", "))
-                ));
-            }
-            return Err(e);
-        }
-        done.push(p.target);
-    }
-    Ok(())
-}
-
-/// Refuses when a key of the new daemon.json is also a dockerd flag: dockerd would not start.
-async fn check_conflicts(plan: &Plan) -> Result<()> {
-    let service = match &plan.activation {
-        Activation::Restart(s) | Activation::Reload(s) => Some(s),
-        _ => None,
-    };
-    let sources = crate::dockerd_flags::sources(service).await;
-    let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
-    let map = daemon_config::parse(after).context(t!("apply.bug_unparsable"))?;
-    let conflicts: Vec<Conflict> =
-        daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
-    if conflicts.is_empty() {
-        return Ok(());
-    }
-    let list: Vec<String> = conflicts.iter().map(|c| c.to_string()).collect();
-    Err(Hinted {
-        message: t!("apply.conflict", list = list.join("\n  ")).into(),
-        hint: t!("apply.conflict_hint").into(),
-    }
-    .into())
-}
-
-fn confirm(yes: bool) -> Result<()> {
-    if yes {
-        return Ok(());
-    }
-    if !std::io::stdin().is_terminal() {
-        return Err(Hinted {
-            message: t!("apply.no_terminal").into(),
-            hint: t!("apply.no_terminal_hint").into(),
-        }
-        .into());
-    }
-    output::stderr(&format!("{} ", t!("apply.confirm")));
-    let mut answer = String::new();
-    std::io::stdin().read_line(&mut answer)?;
-    if matches!(answer.trim(), "y" | "Y" | "yes" | "是") {
-        Ok(())
-    } else {
-        bail!("{}", t!("apply.cancelled"))
-    }
-}
-
-/// `dockerd --validate --config-file F` (Engine 23+) on the complete candidate, before it replaces anything.
-fn validate_with_dockerd(candidate: &Path) -> Result<()> {
-    match crate::dockerd::validate(candidate) {
-        Some(Err(e)) => bail!("{}", t!("apply.validate_rejected", detail = e)),
-        _ => Ok(()), // valid, or an older engine that cannot validate: our own checks stand alone
-    }
 }

@@ -235,9 +235,9 @@ mod tests {
                 "https://docker.1ms.run/".to_owned(),
                 "http://10.0.0.2:5000/".to_owned(),
             ];
-            assert!(crate::transaction::mirrors_live(&info, &want), "{engine}");
+            assert!(crate::change::live::mirrors_live(&info, &want), "{engine}");
             assert!(
-                crate::transaction::mirrors_live(&fixture(engine), &[]),
+                crate::change::live::mirrors_live(&fixture(engine), &[]),
                 "{engine}"
             );
 

@@ -3,12 +3,14 @@
 mod apply;
 mod cache;
 mod catalogue;
+mod change;
 mod cli;
 mod daemon_config;
 mod dockerd;
 mod dockerd_flags;
 mod doctor;
 mod engine;
+mod errors;
 #[cfg(test)]
 mod fuzz;
 mod http;
@@ -25,7 +27,6 @@ mod runtimes;
 mod service;
 mod show;
 mod targets;
-mod transaction;
 
 use rust_i18n::t;
 use std::process::ExitCode;

@@ -131,7 +131,7 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
     });
     if let Some(h) = e
         .chain()
-        .find_map(|c| c.downcast_ref::<crate::apply::Hinted>())
+        .find_map(|c| c.downcast_ref::<crate::errors::Hinted>())
     {
         msg.push_str(&format!("{}: {}\n", t!("label.hint"), h.hint));
     } else if denied {
@@ -143,9 +143,9 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
         ));
     }
     stderr(&msg);
-    let code = if e.chain().any(|c| c.is::<crate::transaction::RolledBack>()) {
+    let code = if e.chain().any(|c| c.is::<crate::change::RolledBack>()) {
         crate::exit::ROLLED_BACK
-    } else if e.chain().any(|c| c.is::<crate::apply::NoMirrorPassed>()) {
+    } else if e.chain().any(|c| c.is::<crate::errors::NoMirrorPassed>()) {
         crate::exit::NO_MIRROR_PASSED
     } else {
         crate::exit::ERROR

@@ -8,13 +8,12 @@ use anyhow::{bail, Result};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::apply;
+use crate::change::{FileChange, Plan, Verify};
 use crate::cli::{
     ProxyMethod, ProxyPlace, ProxySetArgs, ProxyShowArgs, ProxyUnit, ProxyUnsetArgs, Target,
 };
 use crate::daemon_config::{self, files};
 use crate::engine::Engine;
-use crate::transaction::{FileChange, Plan, Verify};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Proxy {
@@ -168,7 +167,7 @@ fn read_daemon_json(target: &Target) -> Result<(PathBuf, bool, Option<Vec<u8>>)>
     let (path, rootless) = files::locate(target.config.as_deref());
     let bytes = files::read(&path)?;
     if let Some(b) = &bytes {
-        apply::parse_or_explain(&path, b)?;
+        daemon_config::parse_or_explain(&path, b)?;
     }
     Ok((path, rootless, bytes))
 }
@@ -187,7 +186,7 @@ fn plan(
     }
     let unit = unit_name(place.unit);
     let rootless = files::locate(target.config.as_deref()).1;
-    let activation = apply::activation(target, changes[0].path.as_path(), rootless, unit)?;
+    let activation = crate::change::activation(target, changes[0].path.as_path(), rootless, unit)?;
     let verify = match (place.unit, removed) {
         (ProxyUnit::Docker, None) => {
             let m = proxy.masked();
@@ -254,7 +253,7 @@ pub async fn set(args: &ProxySetArgs) -> Result<()> {
             false,
         )
     };
-    apply::run(
+    crate::change::run(
         vec![plan(
             &args.target,
             &args.place,
@@ -308,7 +307,7 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
         changes,
         daemon_json,
     )?;
-    apply::run(vec![plan], &args.target).await
+    crate::change::run(vec![plan], &args.target).await
 }
 
 #[derive(Debug, Serialize)]

@@ -22,3 +22,15 @@ pub fn mirrors_of(map: &serde_json::Map<String, serde_json::Value>) -> Vec<Strin
         _ => vec![],
     }
 }
+
+/// Parses as dockerd does, or an error that says where and what to do (`hint:`), for any command about to edit.
+pub fn parse_or_explain(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use rust_i18n::t;
+    parse(bytes).map(|_| ()).map_err(|e| {
+        crate::errors::Hinted {
+            message: t!("apply.invalid_file", path = path.display(), detail = e).into(),
+            hint: e.hint().replace("FILE", &path.display().to_string()),
+        }
+        .into()
+    })
+}

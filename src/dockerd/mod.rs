@@ -34,6 +34,15 @@ fn binary() -> Option<std::path::PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// A `FileChange` check: `dockerd --validate` refuses the complete candidate before it replaces anything (an older
+/// engine that cannot validate leaves our own checks to stand alone).
+pub fn refuse_invalid(candidate: &Path) -> anyhow::Result<()> {
+    match validate(candidate) {
+        Some(Err(e)) => anyhow::bail!("{}", rust_i18n::t!("apply.validate_rejected", detail = e)),
+        _ => Ok(()),
+    }
+}
+
 /// `dockerd --validate --config-file F` (Engine 23+): checks JSON, unknown keys and flag conflicts, but not mirror
 /// URLs, so it is one input to a verdict, never the verdict. `None` when the installed dockerd lacks it.
 pub fn validate(file: &Path) -> Option<Result<(), String>> {

@@ -1,0 +1,69 @@
+//! The file side of a change: each write backed up first, and undone in reverse order on the way out.
+
+use rust_i18n::t;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+
+use super::plan::FileChange;
+use crate::daemon_config::files;
+use crate::output;
+
+/// The files written so far, in order: what a rollback puts back.
+#[derive(Default)]
+pub struct Journal<'a> {
+    written: Vec<&'a FileChange>,
+}
+
+impl<'a> Journal<'a> {
+    /// Backs up (or records that there was no file), then writes atomically.
+    pub fn write(&mut self, c: &'a FileChange) -> Result<()> {
+        write_one(c)?;
+        self.written.push(c);
+        Ok(())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty()
+    }
+
+    /// Puts the old bytes back (or removes files the change created), newest first.
+    pub fn undo(&self) -> Result<()> {
+        for c in self.written.iter().rev() {
+            match &c.before {
+                Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
+                None => remove(&c.path)?,
+            }
+            output::info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
+        }
+        Ok(())
+    }
+}
+
+fn write_one(c: &FileChange) -> Result<()> {
+    // Also when there was no file: the `.absent` record lets `restore` remove what this change created.
+    let b = files::backup(&c.path, c.before.as_deref(), c.keep)?;
+    if c.before.is_some() {
+        output::info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
+    }
+    match &c.after {
+        Some(bytes) => {
+            files::write_atomic(&c.path, bytes, c.check)?;
+            output::info(&format!("{}\n", t!("tx.wrote", path = c.path.display())));
+        }
+        None => {
+            remove(&c.path)?;
+            output::info(&format!("{}\n", t!("tx.removed", path = c.path.display())));
+        }
+    }
+    Ok(())
+}
+
+fn remove(path: &Path) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(e).with_context(|| t!("tx.cannot_remove", path = path.display()))
+        }
+        _ => Ok(()),
+    }
+}

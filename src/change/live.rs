@@ -1,0 +1,186 @@
+//! The real activator: the service manager restarts or reloads, the Engine API says whether the change is live,
+//! and after a rollback the service is brought up on the old files.
+
+use rust_i18n::t;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+
+use super::plan::{Activation, Plan, Verify};
+use super::Activator;
+use crate::engine::{Engine, Info};
+use crate::output;
+use crate::service::Service;
+
+/// How long a service gets to answer after a restart.
+const READY: Duration = Duration::from_secs(60);
+/// How long a reloaded daemon may take to show its new configuration in `/info`.
+const SETTLE: Duration = Duration::from_secs(10);
+
+/// systemd / sysv / OpenRC and the Engine API, for real.
+pub struct Live;
+
+impl Activator for Live {
+    async fn before(&self, plan: &Plan) {
+        if let (Activation::Restart(_), Verify::DockerMirrors(engine, _)) =
+            (&plan.activation, &plan.verify)
+        {
+            if let Ok(info) = engine.info().await {
+                if info.containers_running > 0 && !info.live_restore_enabled {
+                    output::info(&format!(
+                        "{}\n",
+                        t!("tx.containers_running", count = info.containers_running)
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn activate(&self, plan: &Plan) -> Result<()> {
+        activate(plan).await
+    }
+
+    async fn recover(&self, plan: &Plan) -> Result<()> {
+        match (&plan.activation, &plan.verify) {
+            (Activation::Restart(svc), verify) => {
+                svc.recover().await?;
+                if let Verify::DockerMirrors(engine, _)
+                | Verify::DockerProxy(engine, ..)
+                | Verify::DockerProxyGone(engine, _) = verify
+                {
+                    engine.wait_ready(READY).await?;
+                }
+            }
+            (Activation::Reload(svc), verify) => {
+                svc.reload().await?;
+                if let Verify::DockerMirrors(engine, _) = verify {
+                    engine.wait_ready(READY).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+async fn activate(plan: &Plan) -> Result<()> {
+    let svc = match &plan.activation {
+        Activation::Manual(how) => {
+            output::stdout(&format!("{}\n", t!("tx.written", how = how)));
+            return Ok(());
+        }
+        Activation::Automatic(when) => {
+            output::stdout(&format!("{}\n", t!("tx.written", how = when)));
+            return Ok(());
+        }
+        Activation::Restart(svc) => {
+            output::info(&format!(
+                "{}\n",
+                t!("tx.restarting", how = svc.describe_restart(false))
+            ));
+            svc.restart()
+                .await
+                .with_context(|| t!("tx.restart_failed", service = svc.unit))?;
+            svc
+        }
+        Activation::Reload(svc) => {
+            output::info(&format!(
+                "{}\n",
+                t!("tx.reloading", how = svc.describe_restart(true))
+            ));
+            svc.reload()
+                .await
+                .with_context(|| t!("tx.reload_failed", service = svc.unit))?;
+            svc
+        }
+    };
+    verify(plan, svc).await
+}
+
+/// Whether the daemon runs with exactly these mirrors (dockerd's normalised form, in order).
+pub fn mirrors_live(info: &Info, want: &[String]) -> bool {
+    info.registry_config.mirrors == want
+}
+
+/// `/info` once it shows what we expect, or as it is after `SETTLE`. A reload is a SIGHUP that `systemctl reload`
+/// does not wait for (the unit's ExecReload is `kill -s HUP`): Engine 26 answers `/info` with the old config for
+/// a few milliseconds after it, so one look right away reports a failed reload that is only late.
+async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> {
+    let deadline = std::time::Instant::now() + SETTLE;
+    loop {
+        let info = engine.info().await?;
+        if done(&info) || std::time::Instant::now() >= deadline {
+            return Ok(info);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
+    match &plan.verify {
+        Verify::DockerMirrors(engine, want) => {
+            engine.wait_ready(READY).await?;
+            let live = settled(engine, |i| mirrors_live(i, want))
+                .await?
+                .registry_config
+                .mirrors;
+            if &live != want {
+                bail!(
+                    "{}",
+                    t!(
+                        "tx.mirrors_not_live",
+                        live = format!("{live:?}"),
+                        want = format!("{want:?}")
+                    )
+                );
+            }
+            output::stdout(&format!(
+                "{}\n",
+                t!("tx.verified_mirrors", count = live.len())
+            ));
+            for m in &live {
+                output::stdout(&format!("  {m}\n"));
+            }
+        }
+        Verify::DockerProxy(engine, http, https) => {
+            engine.wait_ready(READY).await?;
+            let info =
+                settled(engine, |i| (&i.http_proxy, &i.https_proxy) == (http, https)).await?;
+            if (&info.http_proxy, &info.https_proxy) != (http, https) {
+                bail!(
+                    "{}",
+                    t!(
+                        "tx.proxy_not_live",
+                        live_http = info.http_proxy,
+                        live_https = info.https_proxy,
+                        http = http,
+                        https = https
+                    )
+                );
+            }
+            output::stdout(&format!(
+                "{}\n",
+                t!("tx.verified_proxy", http = http, https = https)
+            ));
+        }
+        Verify::DockerProxyGone(engine, old) => {
+            engine.wait_ready(READY).await?;
+            let info = settled(engine, |i| ![&i.http_proxy, &i.https_proxy].contains(&old)).await?;
+            if [&info.http_proxy, &info.https_proxy].contains(&old) {
+                bail!("{}", t!("tx.proxy_still_used", proxy = old));
+            }
+            output::stdout(&format!("{}\n", t!("tx.verified_proxy_gone")));
+        }
+        Verify::Active => {
+            if !svc.is_active().await {
+                bail!("{}", t!("tx.not_active", service = svc.unit));
+            }
+            output::stdout(&format!(
+                "{}\n",
+                t!("tx.verified_active", service = svc.unit)
+            ));
+        }
+        Verify::Nothing => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,250 @@
+//! A change as a value: the files before and after, how the service picks them up, and how to tell it worked.
+//! `--dry-run` prints exactly this; nothing here writes or restarts anything (`refresh` only reads).
+
+use rust_i18n::t;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::daemon_config::files;
+use crate::engine::Engine;
+use crate::output;
+use crate::service::Service;
+
+/// One file: its bytes now and after (`None`: it does not exist, or is to be removed).
+pub struct FileChange {
+    pub path: PathBuf,
+    pub before: Option<Vec<u8>>,
+    pub after: Option<Vec<u8>>,
+    /// Run on the complete candidate before it replaces anything (`dockerd --validate`).
+    pub check: fn(&Path) -> Result<()>,
+    /// What the backup of `before` is kept as (a restore keeps a `pre-restore` copy, never chosen by default).
+    pub keep: files::Kind,
+    /// For a daemon.json edit: the one key it sets (and to what), so the edit can be made again on bytes that
+    /// changed since the plan was shown. `None`: the file is ours and replaced whole.
+    pub merge: Option<(String, Option<serde_json::Value>)>,
+}
+
+impl FileChange {
+    pub fn new(path: PathBuf, before: Option<Vec<u8>>, after: impl Into<Vec<u8>>) -> Self {
+        Self {
+            path,
+            before,
+            after: Some(after.into()),
+            check: |_| Ok(()),
+            keep: files::Kind::Backup,
+            merge: None,
+        }
+    }
+
+    /// Removes the file (a backup of it is kept, as for any change).
+    pub fn remove(path: PathBuf, before: Option<Vec<u8>>) -> Self {
+        Self {
+            path,
+            before,
+            after: None,
+            check: |_| Ok(()),
+            keep: files::Kind::Backup,
+            merge: None,
+        }
+    }
+
+    pub fn changes(&self) -> bool {
+        self.before != self.after
+    }
+
+    /// A daemon.json edit that sets `key` to `value` (`None`: removes it) and nothing else.
+    pub fn merged(self, key: &str, value: Option<serde_json::Value>) -> Self {
+        Self {
+            merge: Some((key.to_owned(), value)),
+            ..self
+        }
+    }
+
+    /// Re-reads the file under the lock, just before the write. An edit made since the plan was shown (during the
+    /// probe, or while the prompt waited) is never lost: the merge is made again on the new bytes — unless the
+    /// other edit touched the very key we set, which is refused. Returns whether anything moved.
+    pub fn refresh(&mut self) -> Result<bool> {
+        let now = files::read(&self.path)?;
+        if now == self.before {
+            return Ok(false);
+        }
+        match &self.merge {
+            Some((key, value)) => {
+                let of = |b: &Option<Vec<u8>>| {
+                    b.as_deref()
+                        .and_then(|b| crate::daemon_config::parse(b).ok())
+                        .and_then(|m| m.get(key).cloned())
+                };
+                // Another edit of our key is a conflict, unless it already says what we were going to write.
+                if of(&self.before) != of(&now) && of(&now) != *value {
+                    bail!(
+                        "{}",
+                        t!("tx.changed_key", path = self.path.display(), key = key)
+                    );
+                }
+                let text = match &now {
+                    Some(b) => Some(
+                        std::str::from_utf8(b)
+                            .with_context(|| t!("apply.not_utf8", path = self.path.display()))?
+                            .to_owned(),
+                    ),
+                    None => None,
+                };
+                if let Some(b) = &now {
+                    crate::daemon_config::parse(b).map_err(|e| {
+                        anyhow::anyhow!(
+                            "{}",
+                            t!("apply.invalid_file", path = self.path.display(), detail = e)
+                        )
+                    })?;
+                }
+                self.after = Some(
+                    crate::daemon_config::set_key(text.as_deref(), key, value.as_ref())?
+                        .into_bytes(),
+                );
+                output::info(&format!(
+                    "{}\n",
+                    t!("tx.changed_meanwhile", path = self.path.display())
+                ));
+            }
+            None => output::info(&format!(
+                "{}\n",
+                t!("tx.replaced_meanwhile", path = self.path.display())
+            )),
+        }
+        self.before = now;
+        Ok(true)
+    }
+}
+
+/// How the service picks the files up.
+pub enum Activation {
+    Restart(Service),
+    Reload(Service),
+    /// The user does it (Docker Desktop, --no-restart); the text says how.
+    Manual(String),
+    /// The runtime reads the files by itself (hosts.toml, registries.conf); the text says when.
+    Automatic(String),
+}
+
+/// How to tell the change is live.
+pub enum Verify {
+    /// `GET /info` lists exactly these mirrors.
+    DockerMirrors(Engine, Vec<String>),
+    /// The unit is active after its restart.
+    Active,
+    /// `GET /info` shows these proxies (as dockerd masks them: `http://xxxxx:xxxxx@host`).
+    DockerProxy(Engine, String, String),
+    /// `GET /info` no longer shows this proxy (another source, such as the environment, may still set one).
+    DockerProxyGone(Engine, String),
+    Nothing,
+}
+
+pub struct Plan {
+    /// `docker`, `containerd`, `containers`: for headings and messages.
+    pub target: &'static str,
+    pub mirrors: Vec<String>,
+    /// Other lines for the plan's heading (what a proxy change sets).
+    pub notes: Vec<String>,
+    pub changes: Vec<FileChange>,
+    pub activation: Activation,
+    pub verify: Verify,
+    /// The change writes daemon.json (its first file): check its keys against dockerd's flags first.
+    pub daemon_json: bool,
+}
+
+impl Plan {
+    pub fn is_noop(&self) -> bool {
+        self.changes.iter().all(|c| !c.changes())
+    }
+
+    /// The plan and a unified diff per file, as `--dry-run` prints it.
+    pub fn describe(&self) -> String {
+        let mut s = format!("[{}]\n", self.target);
+        for c in &self.changes {
+            let state = match (&c.before, &c.after, c.changes()) {
+                (_, _, false) => t!("plan.unchanged"),
+                (None, _, true) => t!("plan.created"),
+                (Some(_), None, true) => t!("plan.removed"),
+                (Some(_), Some(_), true) => t!("plan.changed"),
+            };
+            s.push_str(&format!(
+                "{}\n",
+                t!("plan.file", path = c.path.display(), state = state)
+            ));
+        }
+        if !self.mirrors.is_empty() {
+            s.push_str(&format!("{}\n", t!("plan.mirrors")));
+        }
+        for (i, m) in self.mirrors.iter().enumerate() {
+            s.push_str(&format!("  {}. {m}\n", i + 1));
+        }
+        for n in &self.notes {
+            s.push_str(&format!("{n}\n"));
+        }
+        s.push_str(&match &self.activation {
+            Activation::Restart(svc) => t!("plan.then_restart", how = svc.describe_restart(false)),
+            Activation::Reload(svc) => t!("plan.then_reload", how = svc.describe_restart(true)),
+            Activation::Manual(how) | Activation::Automatic(how) => {
+                t!("plan.then_manual", how = how)
+            }
+        });
+        s.push('\n');
+        for c in self.changes.iter().filter(|c| c.changes()) {
+            let before = c
+                .before
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let after = c
+                .after
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            let name = c.path.display().to_string();
+            let diff = similar::TextDiff::from_lines(before.as_ref(), after.as_ref());
+            s.push_str(
+                &diff
+                    .unified_diff()
+                    .context_radius(2)
+                    .header(&name, &name)
+                    .to_string(),
+            );
+        }
+        crate::redact::text(&s)
+    }
+
+    pub(crate) fn service_name(&self) -> String {
+        match &self.activation {
+            Activation::Restart(s) | Activation::Reload(s) => s.unit.clone(),
+            _ => self.target.to_owned(),
+        }
+    }
+}
+
+/// How the service picks the change up, from the user's flags: Docker Desktop's file is for the user to restart
+/// from the app; `--no-restart` says how; `--reload` is a SIGHUP (no container stops); otherwise a restart.
+pub fn activation(
+    target: &crate::cli::Target,
+    path: &Path,
+    rootless: bool,
+    unit: &str,
+) -> Result<Activation> {
+    if path.ends_with(".docker/daemon.json") && target.config.is_none() {
+        return Ok(Activation::Manual(t!("apply.desktop").into()));
+    }
+    if target.no_restart {
+        let service = Service::detect(target.init, rootless)
+            .ok()
+            .map(|s| s.unit(unit));
+        let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
+        return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
+    }
+    let service = Service::detect(target.init, rootless)?.unit(unit);
+    Ok(if target.reload {
+        Activation::Reload(service)
+    } else {
+        Activation::Restart(service)
+    })
+}

@@ -1,0 +1,392 @@
+//! Running plans: show them, check dockerd's flags, confirm, take the lock, re-read, then for each plan write
+//! through the journal and activate — and on any failure or signal, undo in reverse and recover.
+
+use rust_i18n::t;
+use std::future::Future;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use tokio::signal::unix::{signal, SignalKind};
+
+use super::journal::Journal;
+use super::live::Live;
+use super::plan::{Activation, Plan};
+use super::Activator;
+use crate::cli::Target;
+use crate::daemon_config::{self, Conflict};
+use crate::errors::Hinted;
+use crate::output;
+
+/// The change failed after a write and the old files are back (exit code 4).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", if *.restored { t!("tx.rolled_back", what = .what, service = .service) } else { t!("tx.rolled_back_down", what = .what, service = .service) })]
+pub struct RolledBack {
+    pub what: String,
+    pub service: String,
+    pub restored: bool,
+}
+
+/// How long a restart under way may take to finish after a signal before the rollback starts anyway.
+const GRACE: Duration = Duration::from_secs(5);
+
+/// The signals that end a transaction early.
+struct Signals {
+    int: tokio::signal::unix::Signal,
+    term: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+        })
+    }
+
+    /// Which one came, in words.
+    async fn recv(&mut self) -> String {
+        tokio::select! {
+            _ = self.int.recv() => t!("tx.interrupted"),
+            _ = self.term.recv() => t!("tx.terminated"),
+            _ = self.hup.recv() => t!("tx.hung_up"),
+        }
+        .into_owned()
+    }
+}
+
+/// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator.
+pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
+    if plans.is_empty() {
+        bail!("{}", t!("apply.no_runtime"));
+    }
+    for p in &plans {
+        output::stdout(&p.describe());
+        if p.is_noop() {
+            output::stdout(&format!("{}\n", t!("apply.up_to_date")));
+        }
+    }
+    for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
+        check_conflicts(p).await?;
+    }
+    if plans.iter().all(Plan::is_noop) {
+        return Ok(());
+    }
+    if target.dry_run {
+        output::stdout(&format!("{}\n", t!("apply.dry_run")));
+        return Ok(());
+    }
+    confirm(target.yes)?;
+    // Listen for Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) before touching anything, so no signal
+    // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
+    let mut signals = Signals::new()?;
+    let what = std::env::args().collect::<Vec<_>>().join(" ");
+    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait())?;
+    let mut plans = plans;
+    for p in &mut plans {
+        let mut moved = false;
+        for c in &mut p.changes {
+            moved |= c.refresh()?;
+        }
+        if moved {
+            output::stdout(&p.describe());
+            if !target.yes {
+                confirm(false)?;
+            }
+        }
+    }
+    let mut done: Vec<&str> = Vec::new();
+    for p in plans.iter().filter(|p| !p.is_noop()) {
+        if let Err(e) = execute(p, &Live, signals.recv(), GRACE).await {
+            if !done.is_empty() {
+                output::info(&format!(
+                    "{}\n",
+                    t!("apply.stay_applied", targets = done.join(", "))
+                ));
+            }
+            return Err(e);
+        }
+        done.push(p.target);
+    }
+    Ok(())
+}
+
+/// Runs one plan. Before the first write nothing needs undoing; after it, every failure path — an error, or
+/// `interrupt` resolving (a signal) — rolls back. A signal lets the activation under way finish (for `grace` at
+/// most), so the rollback never starts on a half-restarted unit.
+pub async fn execute<A: Activator>(
+    plan: &Plan,
+    activator: &A,
+    interrupt: impl Future<Output = String>,
+    grace: Duration,
+) -> Result<()> {
+    let _printing = output::Transaction::begin();
+    activator.before(plan).await;
+    let mut journal = Journal::default();
+    let mut outcome = Ok(());
+    for c in plan.changes.iter().filter(|c| c.changes()) {
+        if let Err(e) = journal.write(c) {
+            outcome = Err(e);
+            break;
+        }
+    }
+    if outcome.is_ok() {
+        let activation = activator.activate(plan);
+        tokio::pin!(activation);
+        tokio::pin!(interrupt);
+        outcome = tokio::select! {
+            // A signal that came is honoured even when the activation is done at the same moment.
+            biased;
+            why = &mut interrupt => {
+                output::info(&format!("{}\n", t!("tx.signal_wait", why = why, secs = grace.as_secs())));
+                let _ = tokio::time::timeout(grace, &mut activation).await;
+                Err(anyhow::anyhow!("{why}"))
+            }
+            r = &mut activation => r,
+        };
+    }
+    let Err(why) = outcome else { return Ok(()) };
+    if journal.is_empty() {
+        return Err(why); // nothing was touched
+    }
+    output::info(&format!("{why:#}\n{}\n", t!("tx.rolling_back")));
+    let restored = match journal.undo() {
+        Ok(()) => activator.recover(plan).await,
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &restored {
+        output::info(&format!(
+            "{}\n",
+            t!("tx.rollback_trouble", detail = format!("{e:#}"))
+        ));
+    }
+    Err(RolledBack {
+        what: format!("{why:#}"),
+        service: plan.service_name(),
+        restored: restored.is_ok(),
+    }
+    .into())
+}
+
+fn confirm(yes: bool) -> Result<()> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Hinted {
+            message: t!("apply.no_terminal").into(),
+            hint: t!("apply.no_terminal_hint").into(),
+        }
+        .into());
+    }
+    output::stderr(&format!("{} ", t!("apply.confirm")));
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer)?;
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "是") {
+        Ok(())
+    } else {
+        bail!("{}", t!("apply.cancelled"))
+    }
+}
+
+async fn check_conflicts(plan: &Plan) -> Result<()> {
+    let service = match &plan.activation {
+        Activation::Restart(s) | Activation::Reload(s) => Some(s),
+        _ => None,
+    };
+    let sources = crate::dockerd_flags::sources(service).await;
+    let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
+    let map = daemon_config::parse(after).context(t!("apply.bug_unparsable"))?;
+    let conflicts: Vec<Conflict> =
+        daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = conflicts.iter().map(|c| c.to_string()).collect();
+    Err(Hinted {
+        message: t!("apply.conflict", list = list.join("\n  ")).into(),
+        hint: t!("apply.conflict_hint").into(),
+    }
+    .into())
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every rollback path, without root or a daemon: temp files and a fake activator that fails on request.
+
+    use std::cell::RefCell;
+    use std::path::Path;
+
+    use super::*;
+    use crate::change::{Activation, FileChange, Verify};
+
+    #[derive(Default)]
+    struct Fake {
+        /// What `activate` does: fail with this message, or never finish.
+        fail: Option<&'static str>,
+        hang: bool,
+        calls: RefCell<Vec<&'static str>>,
+    }
+
+    impl Activator for Fake {
+        async fn before(&self, _: &Plan) {}
+        async fn activate(&self, _: &Plan) -> Result<()> {
+            self.calls.borrow_mut().push("activate");
+            if self.hang {
+                std::future::pending::<()>().await;
+            }
+            match self.fail {
+                Some(why) => bail!("{why}"),
+                None => Ok(()),
+            }
+        }
+        async fn recover(&self, _: &Plan) -> Result<()> {
+            self.calls.borrow_mut().push("recover");
+            Ok(())
+        }
+    }
+
+    fn plan(changes: Vec<FileChange>) -> Plan {
+        Plan {
+            target: "docker",
+            mirrors: vec![],
+            notes: vec![],
+            changes,
+            activation: Activation::Manual("test".into()),
+            verify: Verify::Nothing,
+            daemon_json: true,
+        }
+    }
+
+    fn file(dir: &Path, name: &str, bytes: Option<&str>) -> std::path::PathBuf {
+        let p = dir.join(name);
+        if let Some(b) = bytes {
+            std::fs::write(&p, b).unwrap();
+        }
+        p
+    }
+
+    fn never() -> impl Future<Output = String> {
+        std::future::pending()
+    }
+
+    fn run_plan(p: &Plan, a: &Fake, interrupt: impl Future<Output = String>) -> Result<()> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(execute(p, a, interrupt, Duration::from_millis(50)))
+    }
+
+    fn rolled_back(r: &Result<()>) -> bool {
+        r.as_ref().err().is_some_and(|e| e.is::<RolledBack>())
+    }
+
+    #[test]
+    fn the_second_write_fails_then_the_first_is_put_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "a.json", Some("old a"));
+        // The second file's directory is a regular file: its write fails after the first one succeeded.
+        let blocker = file(dir.path(), "not-a-dir", Some("x"));
+        let p = plan(vec![
+            FileChange::new(a.clone(), Some(b"old a".to_vec()), "new a"),
+            FileChange::new(blocker.join("b.json"), None, "new b"),
+        ]);
+        let fake = Fake::default();
+        let r = run_plan(&p, &fake, never());
+        assert!(rolled_back(&r), "{r:?}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(
+            *fake.calls.borrow(),
+            ["recover"],
+            "never activated, recovered"
+        );
+    }
+
+    #[test]
+    fn a_failed_restart_puts_every_file_back_and_removes_created_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "a.json", Some("old a"));
+        let created = dir.path().join("new.json");
+        let p = plan(vec![
+            FileChange::new(a.clone(), Some(b"old a".to_vec()), "new a"),
+            FileChange::new(created.clone(), None, "created"),
+        ]);
+        let fake = Fake {
+            fail: Some("Job for docker.service failed"),
+            ..Default::default()
+        };
+        let r = run_plan(&p, &fake, never());
+        assert!(rolled_back(&r), "{r:?}");
+        assert!(format!("{:#}", r.unwrap_err()).contains("docker.service failed"));
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert!(!created.exists());
+        assert_eq!(*fake.calls.borrow(), ["activate", "recover"]);
+    }
+
+    #[test]
+    fn the_daemon_reporting_other_mirrors_rolls_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "daemon.json", Some("{}"));
+        let p = plan(vec![FileChange::new(
+            a.clone(),
+            Some(b"{}".to_vec()),
+            "{\"registry-mirrors\": []}",
+        )]);
+        let fake = Fake {
+            fail: Some("docker is running but `docker info` lists [\"https://other/\"]"),
+            ..Default::default()
+        };
+        assert!(rolled_back(&run_plan(&p, &fake, never())));
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "{}");
+    }
+
+    #[test]
+    fn a_hanging_restart_and_a_signal_end_in_a_complete_rollback() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "daemon.json", Some("old"));
+        let p = plan(vec![FileChange::new(
+            a.clone(),
+            Some(b"old".to_vec()),
+            "new",
+        )]);
+        let fake = Fake {
+            hang: true,
+            ..Default::default()
+        };
+        let r = run_plan(&p, &fake, async { "terminated".to_owned() });
+        assert!(rolled_back(&r), "{r:?}");
+        assert!(format!("{:#}", r.unwrap_err()).contains("terminated"));
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert_eq!(*fake.calls.borrow(), ["activate", "recover"]);
+    }
+
+    #[test]
+    fn a_signal_during_a_restart_that_then_succeeds_still_rolls_back_after_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "daemon.json", Some("old"));
+        let p = plan(vec![FileChange::new(
+            a.clone(),
+            Some(b"old".to_vec()),
+            "new",
+        )]);
+        let fake = Fake::default();
+        let r = run_plan(&p, &fake, async { "hung up".to_owned() });
+        // The activation was let finish (it does at once here), and the change undone as the signal asked.
+        assert!(rolled_back(&r), "{r:?}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+    }
+
+    #[test]
+    fn nothing_written_means_nothing_to_undo() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = file(dir.path(), "not-a-dir", Some("x"));
+        let p = plan(vec![FileChange::new(blocker.join("a.json"), None, "new")]);
+        let fake = Fake::default();
+        let r = run_plan(&p, &fake, never());
+        assert!(r.is_err() && !rolled_back(&r), "{r:?}");
+        assert!(fake.calls.borrow().is_empty());
+    }
+}
