@@ -132,11 +132,9 @@ fn docker_plan(
 /// The installed dockerd would still refuse the file for a reason apply does not fix (it fixes only the mirrors):
 /// stop before writing and say where, in the user's own file.
 fn refuse_what_dockerd_would(path: &Path, before: Option<&[u8]>, after: &[u8]) -> Result<()> {
-    let Some(text) = crate::dockerd::installed_version() else {
+    let host = crate::host::Host::get();
+    let (Some(text), Some(engine)) = (&host.dockerd, host.dockerd_version()) else {
         return Ok(()); // no dockerd here: nothing to predict for
-    };
-    let Some(engine) = crate::dockerd::Version::parse(&text) else {
-        return Ok(());
     };
     let predicted = crate::dockerd::predict(after, engine);
     let Some(first) = predicted.refusals.first() else {
@@ -173,7 +171,7 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
         ),
         None => None,
     };
-    let major = containerd_major(text).await;
+    let major = crate::host::Host::get().containerd_major(text);
     let ours = args.places.containerd_hosts_dir.display().to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
@@ -215,25 +213,6 @@ async fn containerd_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     })
 }
 
-/// The config file's `version` says it best; else ask the binary.
-async fn containerd_major(config: Option<&str>) -> containerd::Major {
-    let version = config
-        .and_then(|t| t.parse::<toml::Table>().ok())
-        .and_then(|t| t.get("version").and_then(toml::Value::as_integer));
-    match version {
-        Some(3) => return containerd::Major::V2,
-        Some(2) => return containerd::Major::V1,
-        _ => {}
-    }
-    let out = tokio::process::Command::new("containerd")
-        .arg("--version")
-        .output()
-        .await;
-    out.ok()
-        .and_then(|o| containerd::Major::from_version_output(&String::from_utf8_lossy(&o.stdout)))
-        .unwrap_or(containerd::Major::V1)
-}
-
 fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     let dir = args.places.containers_dir();
     let path = dir.join(containers::DROPIN);
@@ -261,7 +240,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
         TargetKind::Containerd => {
             let config = files::read(&args.places.containerd_config)?;
             let text = config.as_deref().map(String::from_utf8_lossy);
-            let major = containerd_major(text.as_deref()).await;
+            let major = crate::host::Host::get().containerd_major(text.as_deref());
             let ours = args.places.containerd_hosts_dir.display().to_string();
             let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
             (
@@ -492,7 +471,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         _ => {
             output::info(&format!("{}\n", t!("apply.probing_now")));
             let r = probe::command::probe(opts, &catalogue).await?;
-            output::info(&(crate::render::probe_table(&r, None) + "\n"));
+            output::info(&(crate::probe::render::probe_table(&r, None) + "\n"));
             r
         }
     };

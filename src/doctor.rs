@@ -84,7 +84,7 @@ pub async fn gather(
         .as_ref()
         .and_then(|b| b.as_ref().ok())
         .and_then(|_| crate::dockerd::validate(&path));
-    let engine = crate::dockerd::installed_version().or_else(|| {
+    let engine = crate::host::Host::get().dockerd.clone().or_else(|| {
         info.as_ref()
             .ok()
             .map(|i| i.server_version.clone())

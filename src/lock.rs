@@ -15,9 +15,7 @@ pub fn state_dir() -> PathBuf {
     if let Some(d) = std::env::var_os("MIRRORCTL_STATE_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(d);
     }
-    let root =
-        std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
-    if root {
+    if crate::host::Host::get().uid == 0 {
         return PathBuf::from("/var/lib/mirrorctl");
     }
     dirs::state_dir()

@@ -13,6 +13,7 @@ mod engine;
 mod errors;
 #[cfg(test)]
 mod fuzz;
+mod host;
 mod http;
 mod i18n;
 mod list;
@@ -128,9 +129,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&(render::probe_table(&report, output::terminal_width()) + "\n"));
-                output::detail(&render::probe_details(&report));
-                let summary = render::probe_summary(&report);
+                output::stdout(
+                    &(probe::render::probe_table(&report, output::terminal_width()) + "\n"),
+                );
+                output::detail(&probe::render::probe_details(&report));
+                let summary = probe::render::probe_summary(&report);
                 let width = output::stderr_width();
                 let wrapped: Vec<String> = summary
                     .lines()

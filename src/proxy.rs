@@ -157,8 +157,8 @@ fn use_daemon_json(place: &ProxyPlace) -> bool {
         (_, ProxyUnit::Containerd) => false,
         (ProxyMethod::DaemonJson, _) => true,
         (ProxyMethod::Systemd, _) => false,
-        (ProxyMethod::Auto, _) => crate::dockerd::installed_version()
-            .and_then(|v| crate::dockerd::Version::parse(&v))
+        (ProxyMethod::Auto, _) => crate::host::Host::get()
+            .dockerd_version()
             .is_some_and(|v| v.major >= 23),
     }
 }

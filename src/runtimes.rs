@@ -36,10 +36,7 @@ pub struct Places {
 impl Places {
     pub fn containers_dir(&self) -> PathBuf {
         self.containers_dir.clone().unwrap_or_else(|| {
-            let root = std::fs::metadata("/proc/self")
-                .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-                .unwrap_or(true);
-            if root {
+            if crate::host::Host::get().uid == 0 {
                 PathBuf::from("/etc/containers/registries.conf.d")
             } else {
                 dirs::config_dir()
@@ -115,14 +112,7 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
     let mut out = Vec::new();
     let config = std::fs::read_to_string(&p.containerd_config).ok();
     let check = config.as_deref().map(|t| {
-        let major = match t
-            .parse::<toml::Table>()
-            .ok()
-            .and_then(|v| v.get("version").and_then(toml::Value::as_integer))
-        {
-            Some(3) => crate::targets::containerd::Major::V2,
-            _ => crate::targets::containerd::Major::V1,
-        };
+        let major = crate::host::Host::get().containerd_major(Some(t));
         crate::targets::containerd::ensure_config_path(
             Some(t),
             major,

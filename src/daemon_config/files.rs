@@ -15,7 +15,7 @@ const BACKUP_TAG: &str = ".mirrorctl-";
 
 /// `--config`, else where this platform's dockerd reads it. Returns whether it is a rootless daemon's.
 pub fn locate(config: Option<&Path>) -> (PathBuf, bool) {
-    let rootless = is_rootless();
+    let rootless = crate::host::Host::get().rootless;
     let path = match config {
         Some(p) => p.to_owned(),
         None if cfg!(target_os = "macos") => dirs::home_dir()
@@ -27,15 +27,6 @@ pub fn locate(config: Option<&Path>) -> (PathBuf, bool) {
         None => crate::dockerd_flags::sysconfdir().join("docker/daemon.json"),
     };
     (resolve(&path), rootless)
-}
-
-/// A non-root user whose own dockerd socket exists runs rootless Docker.
-fn is_rootless() -> bool {
-    // SAFETY-free way to ask for the uid: the owner of /proc/self.
-    let uid = std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
-        .unwrap_or(0);
-    uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists())
 }
 
 /// The file to edit: a symlinked daemon.json is edited at its target, so the link survives — also when the target

@@ -5,6 +5,7 @@ pub mod command;
 mod failure;
 mod ping;
 pub mod rank;
+pub mod render;
 pub mod report;
 pub mod route;
 
