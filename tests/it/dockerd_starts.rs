@@ -180,16 +180,21 @@ fn doctor(sb: &Sandbox, engine: &Engine, config: &Path) -> Value {
         .args(sb.runtime_places())
         .output()
         .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "doctor --json printed no JSON ({e}): {}",
             String::from_utf8_lossy(&out.stderr)
         )
-    })
+    });
+    crate::support::docs::check::<crate::support::docs::DoctorDoc>(&doc);
+    doc
 }
 
 #[test]
 fn doctor_predicts_whether_each_real_dockerd_starts_on_every_corpus_file() {
+    if !crate::support::needs_root("the differential test") {
+        return;
+    }
     let corpus = corpus();
     assert!(
         corpus.len() >= 40,

@@ -45,8 +45,10 @@ fn doctor(sb: &Sandbox, config: &str, path_env: &std::ffi::OsString) -> (Value, 
         c.output().unwrap()
     };
     let (out, text) = (run(true), run(false));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::docs::check::<crate::support::docs::DoctorDoc>(&doc);
     (
-        serde_json::from_slice(&out.stdout).unwrap(),
+        doc,
         out.status.code().unwrap(),
         String::from_utf8(text.stdout).unwrap(),
     )

@@ -405,3 +405,45 @@ fn waiting_for_a_download_slot_is_not_charged_to_the_mirror() {
         );
     }
 }
+
+#[test]
+fn a_probe_spends_one_request_per_step_and_nothing_more() {
+    let sb = Sandbox::new();
+    let realm = FakeRegistry::start(alpine(8 * 1024), Behavior::default());
+    let mirror = FakeRegistry::start(
+        alpine(8 * 1024),
+        Behavior {
+            token_realm: Some(format!("{}/token", realm.url())),
+            ..Default::default()
+        },
+    );
+    let (doc, code) = sb.probe(&[("m", mirror.url())], &[]);
+    assert_eq!(code, 0, "{doc}");
+    // Mirrors allow ~20 requests a minute: a ping, the challenge's token from the realm, the index, the
+    // platform's manifest and one blob — each once.
+    let served = mirror.served();
+    let steps: Vec<&str> = served
+        .iter()
+        .map(|p| {
+            if p == "/v2/" {
+                "ping"
+            } else if p.contains("/manifests/latest") {
+                "index"
+            } else if p.contains("/manifests/sha256:") {
+                "manifest"
+            } else if p.contains("/blobs/") {
+                "blob"
+            } else {
+                "other"
+            }
+        })
+        .collect();
+    assert_eq!(steps, ["ping", "index", "manifest", "blob"], "{served:?}");
+    let tokens = realm.served();
+    assert_eq!(tokens.len(), 1, "{tokens:?}");
+    assert!(
+        tokens[0].starts_with("/token?")
+            && tokens[0].contains("scope=repository%3Alibrary%2Falpine%3Apull"),
+        "{tokens:?}"
+    );
+}

@@ -45,7 +45,11 @@ fn listed(sb: &Sandbox, config: &Path) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    let list = serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap();
+    for b in &list {
+        crate::support::docs::check::<crate::support::docs::BackupDoc>(b);
+    }
+    list
 }
 
 #[test]

@@ -67,6 +67,13 @@ pub fn all() -> Vec<Engine> {
 
 /// Runs `test` on every engine generation; a failure says which engine it happened on.
 pub fn each(test: impl Fn(&Engine)) {
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("this test")
+        .to_owned();
+    if !super::needs_root(&name) {
+        return;
+    }
     for engine in all() {
         if let Err(panic) = catch_unwind(AssertUnwindSafe(|| test(&engine))) {
             let message = panic

@@ -90,6 +90,8 @@ pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
 pub struct FakeRegistry {
     pub addr: SocketAddr,
     pub hits: Arc<AtomicUsize>,
+    /// The path of every request served, in order, so a test can assert which were made.
+    served: Arc<std::sync::Mutex<Vec<String>>>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -113,6 +115,8 @@ impl FakeRegistry {
         std_listener.set_nonblocking(true).unwrap();
         let addr = std_listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
+        let served = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = served.clone();
         let (stop, mut stopped) = tokio::sync::oneshot::channel();
         let behavior = Arc::new(behavior);
         let counter = hits.clone();
@@ -124,15 +128,15 @@ impl FakeRegistry {
                     accepted = listener.accept() => {
                         let Ok((stream, _)) = accepted else { continue };
                         counter.fetch_add(1, Ordering::SeqCst);
-                        let (image, behavior) = (image.clone(), behavior.clone());
+                        let (image, behavior, log) = (image.clone(), behavior.clone(), log.clone());
                         tokio::spawn(async move {
                             match behavior.tls.clone() {
                                 Some(cfg) => {
                                     if let Ok(tls) = tokio_rustls::TlsAcceptor::from(cfg).accept(stream).await {
-                                        serve(tls, image, behavior).await;
+                                        serve(tls, image, behavior, log).await;
                                     }
                                 }
-                                None => serve(stream, image, behavior).await,
+                                None => serve(stream, image, behavior, log).await,
                             }
                         });
                     }
@@ -142,6 +146,7 @@ impl FakeRegistry {
         Self {
             addr,
             hits,
+            served,
             _stop: stop,
         }
     }
@@ -152,6 +157,11 @@ impl FakeRegistry {
 
     pub fn requests(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
+    }
+
+    /// The paths served so far, in order (query strings included).
+    pub fn served(&self) -> Vec<String> {
+        self.served.lock().unwrap().clone()
     }
 }
 
@@ -190,10 +200,16 @@ async fn read_request<S: Io>(stream: &mut S) -> Option<Request> {
     })
 }
 
-async fn serve<S: Io>(mut stream: S, image: Arc<Image>, b: Arc<Behavior>) {
+async fn serve<S: Io>(
+    mut stream: S,
+    image: Arc<Image>,
+    b: Arc<Behavior>,
+    log: Arc<std::sync::Mutex<Vec<String>>>,
+) {
     let Some(req) = read_request(&mut stream).await else {
         return;
     };
+    log.lock().unwrap().push(req.path.clone());
     if let Fault::Hang(p) = &b.fault {
         if req.path.contains(p) {
             // Hold the connection open without a byte; the client's deadline must end it.

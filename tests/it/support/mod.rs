@@ -1,5 +1,6 @@
 pub mod containerd;
 pub mod dockerd;
+pub mod docs;
 pub mod engines;
 pub mod fake_registry;
 pub mod image;
@@ -69,7 +70,8 @@ impl Sandbox {
         )
         .unwrap();
         let mut c = Command::new("unshare");
-        c.args(["--mount", "--propagation", "private", "sh", "-c"])
+        c.args(private_mounts())
+            .args(["sh", "-c"])
             .arg("mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"")
             .arg(&resolv)
             .arg(env!("CARGO_BIN_EXE_mirrorctl"));
@@ -144,6 +146,7 @@ impl Sandbox {
                 String::from_utf8_lossy(&out.stderr)
             )
         });
+        docs::check::<docs::ProbeDoc>(&doc);
         (doc, out.status.code().expect("exited"))
     }
 }
@@ -156,6 +159,37 @@ pub fn result<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|r| r["name"] == name)
         .unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+/// Whether the tests run as root, as CI does.
+pub fn is_root() -> bool {
+    std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+}
+
+/// Tests that start real daemons (dockerd, containerd) or bind-mount over /etc in a private mount namespace need
+/// root, as CI has. Run as another user they say so in one line and stop, instead of failing half-way.
+pub fn needs_root(test: &str) -> bool {
+    if is_root() {
+        return true;
+    }
+    eprintln!("skipped {test}: needs root (real dockerd/containerd, private mounts); `bash .ci/run` runs it as root");
+    false
+}
+
+/// `unshare` arguments for a private mount namespace: as root directly, as another user inside a user namespace
+/// of its own (where it is root).
+pub fn private_mounts() -> Vec<&'static str> {
+    if is_root() {
+        vec!["--mount", "--propagation", "private"]
+    } else {
+        vec![
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "--propagation",
+            "private",
+        ]
+    }
 }
 
 /// A required system binary, or a failure naming the Debian package that provides it.

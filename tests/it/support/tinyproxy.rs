@@ -35,7 +35,8 @@ impl Tinyproxy {
         .unwrap();
         let log = dir.join("tinyproxy.log");
         let child = Command::new("unshare")
-            .args(["--mount", "--propagation", "private", "sh", "-c"])
+            .args(super::private_mounts())
+            .args(["sh", "-c"])
             .arg("mount --bind \"$0\" /etc/hosts && exec \"$1\" -d -c \"$2\"")
             .arg(dir.join("hosts"))
             .arg(bin)

@@ -1,0 +1,101 @@
+//! The `--json` documents the tests read, as types with `deny_unknown_fields`: a field renamed, added or dropped
+//! in mirrorctl fails here, where a test reading `serde_json::Value` would quietly see `null`.
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read by serde to check the shape; tests use `Value` for what they assert
+pub struct ProbeDoc {
+    pub registry: String,
+    pub image: String,
+    pub platform: String,
+    pub probed_at: String,
+    pub catalogue_updated: String,
+    pub fingerprint: String,
+    pub timeout_s: f64,
+    pub proxy: Option<ProxyDoc>,
+    pub results: Vec<MirrorDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ProxyDoc {
+    pub http: Option<String>,
+    pub https: Option<String>,
+    pub no_proxy: String,
+    pub source: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct MirrorDoc {
+    pub rank: usize,
+    pub name: String,
+    pub url: String,
+    pub ok: bool,
+    pub status: String,
+    pub error: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub throughput_bps: Option<f64>,
+    pub score_s: Option<f64>,
+    pub blob_bytes: u64,
+    pub total_ms: f64,
+    pub address: Option<String>,
+    pub phases: PhasesDoc,
+    pub requests: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct PhasesDoc {
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    pub ttfb_ms: Option<f64>,
+    pub token_ms: Option<f64>,
+    pub manifest_ms: Option<f64>,
+    pub blob_ms: Option<f64>,
+    pub queued_ms: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct DoctorDoc {
+    pub config: String,
+    pub engine: Option<String>,
+    pub dockerd_starts: bool,
+    pub checks: Vec<FindingDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct FindingDoc {
+    pub id: String,
+    pub severity: String,
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct BackupDoc {
+    pub name: String,
+    pub kind: String,
+    pub time: String,
+    pub bytes: Option<u64>,
+    pub valid: bool,
+}
+
+/// Fails the test unless `doc` has exactly the shape of `T`.
+pub fn check<T: serde::de::DeserializeOwned>(doc: &serde_json::Value) {
+    if let Err(e) = serde_json::from_value::<T>(doc.clone()) {
+        panic!("the --json document does not have the documented shape: {e}\n{doc:#}");
+    }
+}
