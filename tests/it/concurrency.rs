@@ -180,18 +180,8 @@ fn a_held_lock_makes_the_next_writer_wait_then_fail_naming_the_holder() {
     let before = "{\n  \"debug\": true\n}\n";
     std::fs::write(&config, before).unwrap();
     let out = sb
-        .mirrorctl()
+        .apply_file(&config, "https://m.example")
         .env("MIRRORCTL_LOCK_WAIT_SECS", "1")
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--yes",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&config)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));

@@ -143,20 +143,7 @@ fn a_mirror_url_with_control_characters_is_refused_and_the_file_kept() {
         "https://a.example/\u{1b}]0;pwned\u{7}",
         " https://a.example",
     ] {
-        let out = sb
-            .mirrorctl()
-            .args([
-                "apply",
-                "--mirror",
-                url,
-                "--no-probe",
-                "--yes",
-                "--no-restart",
-                "--config",
-            ])
-            .arg(&path)
-            .output()
-            .unwrap();
+        let out = sb.apply_file(&path, url).output().unwrap();
         assert_ne!(out.status.code(), Some(0), "{}", text(&out));
         assert!(
             !text(&out).contains('\u{1b}'),

@@ -76,16 +76,7 @@ impl Containerd {
     pub fn start(engine: &Engine, dir: &Path, config: &str) -> Self {
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         std::fs::write(dir.join("config.toml"), config).unwrap();
-        let script = dir.join("bin/systemctl");
-        std::fs::write(
-            &script,
-            SYSTEMCTL
-                .replace("__STATE__", &dir.display().to_string())
-                .replace("__PATH__", &engine.path_env().to_string_lossy()),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        super::install_systemctl(dir, SYSTEMCTL, engine);
         let c = Self {
             dir: dir.to_owned(),
             socket: dir.join("containerd.sock"),

@@ -148,16 +148,7 @@ impl Dockerd {
         }
         args.extend(flags.iter().map(|f| f.to_string()));
         std::fs::write(dir.join("dockerd.args"), args.join("\n") + "\n").unwrap();
-        let script = dir.join("bin/systemctl");
-        std::fs::write(
-            &script,
-            SYSTEMCTL
-                .replace("__STATE__", &dir.display().to_string())
-                .replace("__PATH__", &engine.path_env().to_string_lossy()),
-        )
-        .unwrap();
-        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
-            .unwrap();
+        super::install_systemctl(dir, SYSTEMCTL, engine);
         let d = Self {
             dir: dir.to_owned(),
             socket,

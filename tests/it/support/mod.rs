@@ -84,6 +84,22 @@ impl Sandbox {
         c
     }
 
+    /// `apply --mirror URL --no-probe --yes --no-restart --config PATH`: the file side of apply, no daemon involved.
+    pub fn apply_file(&self, path: &Path, url: &str) -> Command {
+        let mut c = self.mirrorctl();
+        c.args([
+            "apply",
+            "--mirror",
+            url,
+            "--no-probe",
+            "--yes",
+            "--no-restart",
+            "--config",
+        ])
+        .arg(path);
+        c
+    }
+
     /// Flags that point `show` and `doctor` at this sandbox's containerd and containers files, never the machine's.
     pub fn runtime_places(&self) -> Vec<std::ffi::OsString> {
         let p = self.path().join("runtimes");
@@ -159,6 +175,21 @@ pub fn result<'a>(doc: &'a Value, name: &str) -> &'a Value {
         .iter()
         .find(|r| r["name"] == name)
         .unwrap_or_else(|| panic!("no {name} in {doc}"))
+}
+
+/// Writes a private `systemctl` (from `template`, with `__STATE__` and `__PATH__` filled in) to `dir/bin`, for one
+/// test daemon; tests put `dir/bin` first on PATH.
+pub fn install_systemctl(dir: &Path, template: &str, engine: &engines::Engine) {
+    std::fs::create_dir_all(dir.join("bin")).unwrap();
+    let script = dir.join("bin/systemctl");
+    std::fs::write(
+        &script,
+        template
+            .replace("__STATE__", &dir.display().to_string())
+            .replace("__PATH__", &engine.path_env().to_string_lossy()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
 }
 
 /// Whether the tests run as root, as CI does.
