@@ -95,7 +95,7 @@ pub async fn gather(
         path: path.display().to_string(),
         bytes,
         info,
-        sources: crate::dockerd_flags::sources(service.as_ref()).await,
+        sources: crate::dockerd::flags::sources(service.as_ref()).await,
         unit_result,
         unit_environment,
         validate,

@@ -7,7 +7,6 @@ mod change;
 mod cli;
 mod daemon_config;
 mod dockerd;
-mod dockerd_flags;
 mod doctor;
 mod engine;
 mod errors;

@@ -196,7 +196,7 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
         Activation::Restart(s) | Activation::Reload(s) => Some(s),
         _ => None,
     };
-    let sources = crate::dockerd_flags::sources(service).await;
+    let sources = crate::dockerd::flags::sources(service).await;
     let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
     let map = daemon_config::parse(after).context(t!("apply.bug_unparsable"))?;
     let conflicts: Vec<Conflict> =

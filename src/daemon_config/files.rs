@@ -24,7 +24,7 @@ pub fn locate(config: Option<&Path>) -> (PathBuf, bool) {
         None if rootless => dirs::config_dir()
             .unwrap_or_default()
             .join("docker/daemon.json"),
-        None => crate::dockerd_flags::sysconfdir().join("docker/daemon.json"),
+        None => crate::dockerd::flags::sysconfdir().join("docker/daemon.json"),
     };
     (resolve(&path), rootless)
 }

@@ -1,6 +1,7 @@
 //! What dockerd itself will do: its options by engine version, a prediction of whether it starts with a given
 //! daemon.json, its `--validate`, and where its command-line flags come from.
 
+pub mod flags;
 pub mod options;
 pub mod predict;
 
