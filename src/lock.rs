@@ -84,6 +84,8 @@ impl Lock {
             }
         }
         // Who holds it, for the next one in line (best effort: the lock itself is what counts).
+        // The command line may hold a proxy URL with its password: masked like everything else we write.
+        let what = crate::redact::text(what);
         let owner = format!(
             "pid {} — `{what}` — since {}",
             std::process::id(),

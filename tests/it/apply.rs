@@ -511,27 +511,24 @@ fn permission_denied_says_to_use_sudo_and_changes_nothing() {
     std::fs::write(&path, USER_CONFIG).unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
     // As root the directory's mode would not stop us: run unprivileged in a user namespace of our own.
-    let mut c = std::process::Command::new("unshare");
-    c.arg("--user").arg(env!("CARGO_BIN_EXE_mirrorctl"));
-    for (k, v) in sb.mirrorctl().get_envs() {
-        match v {
-            Some(v) => c.env(k, v),
-            None => c.env_remove(k),
-        };
-    }
-    let out = c
-        .args([
-            "apply",
-            "--mirror",
-            "https://m.example",
-            "--no-probe",
-            "--yes",
-            "--no-restart",
-            "--config",
-        ])
-        .arg(&path)
-        .output()
-        .unwrap();
+    let mut outer = std::process::Command::new("unshare");
+    outer.arg("--user");
+    let out = crate::support::inside(
+        outer,
+        sb.mirrorctl()
+            .args([
+                "apply",
+                "--mirror",
+                "https://m.example",
+                "--no-probe",
+                "--yes",
+                "--no-restart",
+                "--config",
+            ])
+            .arg(&path),
+    )
+    .output()
+    .unwrap();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);

@@ -301,3 +301,23 @@ fn a_token_in_a_mirror_url_is_not_echoed() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!text(&out).contains("ghp_s3cr3tT0ken"), "{}", text(&out));
 }
+
+#[test]
+fn a_bind_mounted_file_gets_an_error_that_says_so_and_stays_as_it_was() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&path, before).unwrap();
+    // As in a container or Docker Desktop: the file is a mount point, which rename(2) cannot replace.
+    let mut outer = std::process::Command::new("unshare");
+    outer
+        .args(crate::support::private_mounts())
+        .args(["sh", "-c", "mount --bind \"$0\" \"$0\" && exec \"$@\""])
+        .arg(&path);
+    let out = crate::support::inside(outer, &sb.apply_file(&path, "https://m.example"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("bind mount"), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+}

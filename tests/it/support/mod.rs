@@ -69,19 +69,13 @@ impl Sandbox {
             "nameserver 127.0.0.1\noptions timeout:1 attempts:1\n",
         )
         .unwrap();
-        let mut c = Command::new("unshare");
-        c.args(private_mounts())
+        let mut outer = Command::new("unshare");
+        outer
+            .args(private_mounts())
             .args(["sh", "-c"])
             .arg("mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"")
-            .arg(&resolv)
-            .arg(env!("CARGO_BIN_EXE_mirrorctl"));
-        for (k, v) in self.mirrorctl().get_envs() {
-            match v {
-                Some(v) => c.env(k, v),
-                None => c.env_remove(k),
-            };
-        }
-        c
+            .arg(&resolv);
+        inside(outer, &self.mirrorctl())
     }
 
     /// `apply --mirror URL --no-probe --yes --no-restart --config PATH`: the file side of apply, no daemon involved.
@@ -190,6 +184,18 @@ pub fn install_systemctl(dir: &Path, template: &str, engine: &engines::Engine) {
     )
     .unwrap();
     std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
+/// `outer` (say `unshare … sh -c …`) running `inner` with `inner`'s arguments and environment.
+pub fn inside(mut outer: Command, inner: &Command) -> Command {
+    outer.arg(inner.get_program()).args(inner.get_args());
+    for (k, v) in inner.get_envs() {
+        match v {
+            Some(v) => outer.env(k, v),
+            None => outer.env_remove(k),
+        };
+    }
+    outer
 }
 
 /// Whether the tests run as root, as CI does.
