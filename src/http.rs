@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use rustls::pki_types::CertificateDer;
 
-use crate::probe::route::Route;
+use crate::registry::route::Route;
 
 /// What the probes share: rustls configs (trust decided once), reqwest clients and the proxy route.
 #[derive(Clone)]

@@ -79,11 +79,11 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
         bail!("{}", t!("probe.nothing", registry = args.registry));
     }
     let route = if args.no_daemon_proxy {
-        super::route::Route::from_env()
+        crate::registry::route::Route::from_env()
     } else {
-        match super::route::daemon(args.daemon_config.as_deref()).await {
+        match crate::registry::route::daemon(args.daemon_config.as_deref()).await {
             Some(r) => Some(r),
-            None => super::route::Route::from_env(),
+            None => crate::registry::route::Route::from_env(),
         }
     };
     if let Some(r) = &route {

@@ -2,32 +2,33 @@
 //! each under one deadline.
 
 pub mod command;
-mod failure;
-mod ping;
 pub mod rank;
 pub mod render;
 pub mod report;
-pub mod route;
 
 use rust_i18n::t;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::Url;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
-pub use failure::{Failure, Status, Step};
-use ping::ms;
+use crate::registry::client::{
+    authorized, check, fetch_token, get_manifest, is_html, looks_like_registry, not_a_registry,
+    parse_manifest, retry_after, send,
+};
+use crate::registry::failure;
+pub use crate::registry::failure::{Failure, Status, Step};
+use crate::registry::ping::{self, ms};
 pub use report::{MirrorResult, Report};
 
 use crate::catalogue::Mirror;
 use crate::http::Clients;
-use crate::registry::auth::{parse_challenge, Challenge, TokenResponse};
+use crate::registry::auth::{parse_challenge, Challenge};
 use crate::registry::manifest::{self, Document, Platform};
 use crate::registry::{Digest, ImageRef};
 
@@ -60,9 +61,6 @@ pub struct Settings {
     /// than a share of it; the wait for a slot is not charged to the mirror's deadline.
     pub blob_jobs: usize,
 }
-
-const MANIFEST_LIMIT: usize = 4 * 1024 * 1024; // containerd's limit for a manifest
-const TOKEN_LIMIT: usize = 1024 * 1024;
 
 /// Probes every mirror concurrently; `on_done` is called as each finishes (for a progress display).
 pub async fn run(
@@ -387,196 +385,6 @@ async fn request_blob(
     Ok(r)
 }
 
-/// `/v2/` with 200 must be a registry's `{}` (or carry its API header); a captive portal answers 200 with HTML.
-fn looks_like_registry(headers: &HeaderMap, body: &[u8]) -> bool {
-    let api = headers
-        .get("docker-distribution-api-version")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("registry/2"));
-    let json = serde_json::from_slice::<serde_json::Value>(body).is_ok_and(|v| v.is_object());
-    (api || json) && !is_html(headers, body)
-}
-
-fn is_html(headers: &HeaderMap, body: &[u8]) -> bool {
-    let ct_html = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("html"));
-    let start = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map_or(&[][..], |i| &body[i..]);
-    ct_html || start.starts_with(b"<")
-}
-
-fn not_a_registry(headers: &HeaderMap, body: &[u8]) -> Failure {
-    if is_html(headers, body) {
-        Failure::new(Status::NotARegistry, t!("fail.html"))
-    } else {
-        Failure::new(Status::NotARegistry, t!("fail.no_api"))
-    }
-}
-
-fn retry_after(h: &HeaderMap) -> Option<String> {
-    h.get(RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .map(|s| format!("{s}s"))
-}
-
-fn check(step: Step, r: &reqwest::Response) -> Result<(), Failure> {
-    if r.status().is_success() {
-        return Ok(());
-    }
-    Err(failure::from_status(
-        step,
-        r.status().as_u16(),
-        retry_after(r.headers()).as_deref(),
-    ))
-}
-
-async fn fetch_token(
-    clients: &Clients,
-    realm: &str,
-    service: Option<&str>,
-    image: &ImageRef,
-    log: &mut Vec<String>,
-) -> Result<String, Failure> {
-    let mut url = Url::parse(realm)
-        .map_err(|_| Failure::new(Status::Auth, t!("fail.realm_not_url", realm = realm)))?;
-    {
-        let mut q = url.query_pairs_mut();
-        if let Some(s) = service {
-            q.append_pair("service", s);
-        }
-        q.append_pair("scope", &format!("repository:{}:pull", image.repository));
-    }
-    let shown = url.clone();
-    let r = send(clients.http.get(url)).await.map_err(|e| {
-        let f = failure::from_reqwest(Step::Token, &e);
-        match f.status {
-            Status::Timeout => f,
-            _ => Failure::new(
-                Status::Auth,
-                t!("fail.realm_down", realm = realm, detail = f.reason),
-            ),
-        }
-    })?;
-    log.push(format!("GET {shown} → {}", r.status().as_u16()));
-    match r.status().as_u16() {
-        200 => {}
-        429 => {
-            return Err(failure::from_status(
-                Step::Token,
-                429,
-                retry_after(r.headers()).as_deref(),
-            ))
-        }
-        code => {
-            return Err(Failure::new(
-                Status::Auth,
-                t!("fail.token_refused", realm = realm, code = code),
-            ))
-        }
-    }
-    let body = read_bounded(Step::Token, r, TOKEN_LIMIT).await?;
-    serde_json::from_slice::<TokenResponse>(&body)
-        .ok()
-        .and_then(TokenResponse::into_token)
-        .ok_or_else(|| Failure::new(Status::Auth, t!("fail.no_token", realm = realm)))
-}
-
-/// Sends a GET, once more if a kept-alive connection turned out to be closed by the other end before it answered
-/// (a proxy or server closing idle connections): Go's transport, and so dockerd, retries that case too.
-async fn send(req: reqwest::RequestBuilder) -> reqwest::Result<reqwest::Response> {
-    let again = req.try_clone();
-    match (req.send().await, again) {
-        (Err(e), Some(again)) if closed_before_answer(&e) => again.send().await,
-        (result, _) => result,
-    }
-}
-
-fn closed_before_answer(e: &reqwest::Error) -> bool {
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        if s.downcast_ref::<hyper::Error>()
-            .is_some_and(hyper::Error::is_incomplete_message)
-        {
-            return true;
-        }
-        source = s.source();
-    }
-    false
-}
-
-fn authorized(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest::RequestBuilder {
-    match token {
-        Some(t) => req.header(AUTHORIZATION, format!("Bearer {t}")),
-        None => req,
-    }
-}
-
-/// Fetches a manifest and verifies it: against the digest we asked for, else against `Docker-Content-Digest`.
-async fn get_manifest(
-    clients: &Clients,
-    v2: &Url,
-    repo: &str,
-    reference: &str,
-    expected: Option<&Digest>,
-    token: Option<&str>,
-    log: &mut Vec<String>,
-) -> Result<(Option<String>, Vec<u8>), Failure> {
-    let url = v2
-        .join(&format!("{repo}/manifests/{reference}"))
-        .expect("a relative path joins");
-    log.push(format!("GET {url}"));
-    let req = authorized(
-        clients.http.get(url).header(ACCEPT, manifest::ACCEPT),
-        token,
-    );
-    let r = send(req)
-        .await
-        .map_err(|e| failure::from_reqwest(Step::Manifest, &e))?;
-    if let Some(last) = log.last_mut() {
-        last.push_str(&format!(" → {}", r.status().as_u16()));
-    }
-    check(Step::Manifest, &r)?;
-    let ct = r
-        .headers()
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let claimed = r
-        .headers()
-        .get("docker-content-digest")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let headers = r.headers().clone();
-    let body = read_bounded(Step::Manifest, r, MANIFEST_LIMIT).await?;
-    if is_html(&headers, &body) {
-        return Err(not_a_registry(&headers, &body));
-    }
-    let actual = Digest::of(&body);
-    let promised = expected.map(|d| d.as_str().to_owned()).or(claimed);
-    if let Some(want) = promised.filter(|d| d.starts_with("sha256:")) {
-        if want != actual.as_str() {
-            return Err(Failure::new(
-                Status::DigestMismatch,
-                t!(
-                    "fail.manifest_digest",
-                    reference = reference,
-                    want = want,
-                    actual = actual
-                ),
-            ));
-        }
-    }
-    Ok((ct, body))
-}
-
-fn parse_manifest(ct: Option<&str>, body: &[u8]) -> Result<Document, Failure> {
-    manifest::parse(ct, body).map_err(|e| Failure::new(Status::BadResponse, format!("{e:#}")))
-}
-
 /// Downloads one whole blob, hashing as it streams, never holding more than one chunk, and stopping at the first
 /// byte past the size the manifest promised (an endless body costs nothing).
 async fn stream_blob(
@@ -617,30 +425,4 @@ async fn stream_blob(
     }
     p.throughput_bps = Some(size as f64 / start.elapsed().as_secs_f64().max(1e-6));
     Ok(())
-}
-
-async fn read_bounded(
-    step: Step,
-    mut r: reqwest::Response,
-    limit: usize,
-) -> Result<Vec<u8>, Failure> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = r
-        .chunk()
-        .await
-        .map_err(|e| failure::from_reqwest(step, &e))?
-    {
-        if buf.len() + chunk.len() > limit {
-            return Err(Failure::new(
-                Status::BadResponse,
-                t!(
-                    "fail.too_large",
-                    step = step.as_str(),
-                    limit = crate::render::bytes(limit as f64)
-                ),
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
 }

@@ -44,7 +44,7 @@ pub struct Report {
     pub timeout_s: f64,
     /// The proxy the probe went through (credentials masked); `None`: direct.
     #[serde(default, skip_deserializing)]
-    pub proxy: Option<super::route::Route>,
+    pub proxy: Option<crate::registry::route::Route>,
     pub results: Vec<MirrorResult>,
 }
 

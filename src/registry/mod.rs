@@ -1,7 +1,11 @@
 //! A small registry v2 client: what a probe needs to pull one image the way dockerd does.
 
 pub mod auth;
+pub mod client;
+pub mod failure;
 pub mod manifest;
+pub mod ping;
+pub mod route;
 
 use rust_i18n::t;
 use std::fmt;

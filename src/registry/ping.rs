@@ -16,8 +16,8 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::failure::{Failure, Status};
-use super::route::Route;
-use super::Phases;
+use crate::probe::Phases;
+use crate::registry::route::Route;
 
 /// What `/v2/` answered.
 pub struct Pong {
