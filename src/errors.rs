@@ -1,4 +1,59 @@
-//! The errors a person acts on, and the exit codes they map to: main maps, commands only return.
+//! The errors a person acts on, what to do next about each (`Hint`), and the exit codes they map to: commands only
+//! return errors, `output::fail` prints them and main exits with `exit_code`.
+
+use rust_i18n::t;
+
+/// Exit codes, in one place (the README's table).
+pub mod exit {
+    pub const ERROR: u8 = 1;
+    pub const NO_MIRROR_PASSED: u8 = 3;
+    pub const ROLLED_BACK: u8 = 4;
+}
+
+/// An error that knows the next step.
+pub trait Hint {
+    fn hint(&self) -> String;
+}
+
+impl Hint for Hinted {
+    fn hint(&self) -> String {
+        self.hint.clone()
+    }
+}
+
+impl Hint for crate::daemon_config::ConfigError {
+    fn hint(&self) -> String {
+        crate::daemon_config::ConfigError::hint(self)
+    }
+}
+
+/// The first hint anywhere in the chain; else, for any permission error, the same advice (sudo).
+pub fn hint_of(e: &anyhow::Error) -> Option<String> {
+    for cause in e.chain() {
+        if let Some(h) = cause.downcast_ref::<Hinted>() {
+            return Some(h.hint());
+        }
+        if let Some(h) = cause.downcast_ref::<crate::daemon_config::ConfigError>() {
+            return Some(Hint::hint(h));
+        }
+    }
+    let denied = e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+    });
+    denied.then(|| t!("hint.permission").into_owned())
+}
+
+/// What the process exits with for this error.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.chain().any(|c| c.is::<crate::change::RolledBack>()) {
+        exit::ROLLED_BACK
+    } else if e.chain().any(|c| c.is::<NoMirrorPassed>()) {
+        exit::NO_MIRROR_PASSED
+    } else {
+        exit::ERROR
+    }
+}
 
 /// A user-facing error with the next step to take.
 #[derive(Debug, thiserror::Error)]

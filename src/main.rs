@@ -35,13 +35,6 @@ rust_i18n::i18n!("locales", fallback = "en");
 
 use cli::{Cli, Command, ProxyCommand};
 
-/// Exit codes scripts can branch on (also listed in `--help`).
-pub mod exit {
-    pub const ERROR: u8 = 1;
-    pub const NO_MIRROR_PASSED: u8 = 3;
-    pub const ROLLED_BACK: u8 = 4;
-}
-
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     rust_i18n::set_locale(i18n::choose(i18n::flag_from_args(&args), |k| {
@@ -143,7 +136,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if report.passed().next().is_some() {
                 ExitCode::SUCCESS
             } else {
-                ExitCode::from(exit::NO_MIRROR_PASSED)
+                ExitCode::from(errors::exit::NO_MIRROR_PASSED)
             })
         }
         Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
@@ -165,7 +158,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&doctor::render(&report, output::terminal_width()));
             }
             Ok(if report.has_errors() {
-                ExitCode::from(exit::ERROR)
+                ExitCode::from(errors::exit::ERROR)
             } else {
                 ExitCode::SUCCESS
             })

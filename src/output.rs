@@ -125,32 +125,11 @@ pub fn fail(e: &anyhow::Error) -> ExitCode {
     for cause in e.chain().skip(1) {
         msg.push_str(&format!("  {}: {cause}\n", t!("label.caused_by")));
     }
-    let denied = e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
-    });
-    if let Some(h) = e
-        .chain()
-        .find_map(|c| c.downcast_ref::<crate::errors::Hinted>())
-    {
-        msg.push_str(&format!("{}: {}\n", t!("label.hint"), h.hint));
-    } else if denied {
-        // Any permission error, wherever it came from, has the same next step.
-        msg.push_str(&format!(
-            "{}: {}\n",
-            t!("label.hint"),
-            t!("hint.permission")
-        ));
+    if let Some(hint) = crate::errors::hint_of(e) {
+        msg.push_str(&format!("{}: {hint}\n", t!("label.hint")));
     }
     stderr(&msg);
-    let code = if e.chain().any(|c| c.is::<crate::change::RolledBack>()) {
-        crate::exit::ROLLED_BACK
-    } else if e.chain().any(|c| c.is::<crate::errors::NoMirrorPassed>()) {
-        crate::exit::NO_MIRROR_PASSED
-    } else {
-        crate::exit::ERROR
-    };
-    ExitCode::from(code)
+    ExitCode::from(crate::errors::exit_code(e))
 }
 
 #[cfg(test)]
