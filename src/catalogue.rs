@@ -51,9 +51,54 @@ pub struct Mirror {
     pub origin: Origin,
     /// The registry this mirror stands in for: docker.io, ghcr.io, registry.k8s.io, …
     pub registry: String,
+    /// The quota its operator states (`20/min`, `100/h`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<String>,
+    /// Whether pulling needs an account: none, optional (more quota), required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<Login>,
+    /// Who can reach it: any, mainland (China), aliyun / tencent / huawei (that cloud's machines), or a campus.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// It serves only the images on its allowlist (403 for others, often at the blob step).
+    pub allowlist: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Login {
+    None,
+    Optional,
+    Required,
 }
 
 impl Mirror {
+    /// Access facts for people, in one short line: `20/min · allowlist · login optional · mainland`.
+    pub fn access(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        if let Some(r) = &self.rate_limit {
+            parts.push(r.clone());
+        }
+        if self.allowlist {
+            parts.push(t!("access.allowlist").into_owned());
+        }
+        match self.login {
+            Some(Login::Optional) => parts.push(t!("access.login_optional").into_owned()),
+            Some(Login::Required) => parts.push(t!("access.login_required").into_owned()),
+            _ => {}
+        }
+        if let Some(r) = self.region.as_deref().filter(|r| *r != "any") {
+            parts.push(match r {
+                "mainland" => t!("access.mainland").into_owned(),
+                "aliyun" => t!("access.cloud", cloud = "Aliyun").into_owned(),
+                "tencent" => t!("access.cloud", cloud = "Tencent Cloud").into_owned(),
+                "huawei" => t!("access.cloud", cloud = "Huawei Cloud").into_owned(),
+                campus => t!("access.campus", campus = campus).into_owned(),
+            });
+        }
+        parts.join(" · ")
+    }
+
     /// The notes in the user's language (Chinese when the catalogue has them and the locale is zh).
     pub fn notes_local(&self) -> &str {
         match &self.notes_zh {
@@ -116,6 +161,14 @@ struct Entry {
     template: bool,
     #[serde(default)]
     registry: Option<String>,
+    #[serde(default)]
+    rate_limit: Option<String>,
+    #[serde(default)]
+    login: Option<Login>,
+    #[serde(default)]
+    region: Option<String>,
+    #[serde(default)]
+    allowlist: bool,
 }
 
 impl Catalogue {
@@ -176,6 +229,10 @@ impl Catalogue {
                 template: e.template,
                 origin: origin.clone(),
                 registry,
+                rate_limit: e.rate_limit,
+                login: e.login,
+                region: e.region,
+                allowlist: e.allowlist,
             });
         }
         Ok(Self {
@@ -241,6 +298,10 @@ impl Catalogue {
             template: false,
             origin: Origin::CommandLine,
             registry: registry.to_owned(),
+            rate_limit: None,
+            login: None,
+            region: None,
+            allowlist: false,
         });
         Ok(())
     }
@@ -351,6 +412,61 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_2026_catalogue_is_sourced_dated_and_covers_every_registry() {
+        let c = Catalogue::builtin();
+        assert!(c.mirrors.len() >= 40, "{} entries", c.mirrors.len());
+        for m in &c.mirrors {
+            assert!(
+                !m.sources.is_empty() && m.checked.is_some(),
+                "{} lacks sources or a date",
+                m.name
+            );
+            assert!(m.notes_zh.is_some(), "{} lacks Chinese notes", m.name);
+        }
+        for reg in [
+            "ghcr.io",
+            "quay.io",
+            "registry.k8s.io",
+            "gcr.io",
+            "mcr.microsoft.com",
+            "nvcr.io",
+            "docker.elastic.co",
+        ] {
+            assert!(
+                c.mirrors.iter().any(|m| m.registry == reg),
+                "no mirror of {reg}"
+            );
+        }
+        let status = |host: &str| {
+            c.mirrors
+                .iter()
+                .find(|m| m.url.contains(host))
+                .map(|m| m.status)
+        };
+        for closed in [
+            "docker.rainbond.cc",
+            "docker-0.unsee.tech",
+            "docker.kejilion.pro",
+            "docker.1panelproxy.com",
+            "docker.aityp.com",
+            "hub.rat.dev",
+        ] {
+            assert_eq!(status(closed), Some(Status::Closed), "{closed}");
+        }
+        let dao = c.mirrors.iter().find(|m| m.name == "daocloud").unwrap();
+        assert!(dao.allowlist && dao.rate_limit.as_deref() == Some("20/min"));
+        assert_eq!(
+            c.mirrors
+                .iter()
+                .find(|m| m.name == "xuanyuan")
+                .unwrap()
+                .rate_limit
+                .as_deref(),
+            Some("100/h")
+        );
+    }
 
     #[test]
     fn registry_names_that_cannot_become_paths_or_directives() {

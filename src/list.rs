@@ -82,6 +82,7 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
         t!("table.url").into_owned(),
         t!("table.status").into_owned(),
         t!("list.provider").into_owned(),
+        t!("list.access").into_owned(),
         t!("list.notes").into_owned(),
         t!("list.from").into_owned(),
         t!("list.last_probe").into_owned(),
@@ -117,6 +118,7 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
             &m.url,
             &status,
             &m.provider,
+            &m.access(),
             &m.notes_local().to_owned(),
             &(if e.from == "built-in" {
                 t!("list.builtin").into_owned()

@@ -120,6 +120,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     .await;
     bar.finish_and_clear();
 
+    explain_with_catalogue(&mut results, &selection);
     rank::rank(&mut results);
     let report = Report {
         registry: args.registry.clone(),
@@ -140,4 +141,25 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
         ));
     }
     Ok(report)
+}
+
+/// A 403 or a 429 reads differently when the catalogue knows why: an allowlist, a stated quota.
+fn explain_with_catalogue(results: &mut [super::MirrorResult], selection: &[&catalogue::Mirror]) {
+    for r in results.iter_mut() {
+        let Some(m) = selection.iter().find(|m| m.name == r.name) else {
+            continue;
+        };
+        let known = match r.status {
+            super::Status::Denied if m.allowlist => {
+                Some(t!("fail.known_allowlist", provider = m.provider).into_owned())
+            }
+            super::Status::RateLimited => m.rate_limit.as_ref().map(|limit| {
+                t!("fail.known_quota", provider = m.provider, limit = limit).into_owned()
+            }),
+            _ => None,
+        };
+        if let (Some(known), Some(error)) = (known, r.error.as_mut()) {
+            *error = format!("{known} ({error})");
+        }
+    }
 }

@@ -447,3 +447,57 @@ fn a_probe_spends_one_request_per_step_and_nothing_more() {
         "{tokens:?}"
     );
 }
+
+#[test]
+fn a_403_or_a_429_is_explained_with_what_the_catalogue_knows() {
+    let sb = Sandbox::new();
+    let allowlisted = FakeRegistry::start(
+        alpine(4 * 1024),
+        Behavior {
+            fault: Fault::Status("/blobs/", 403),
+            ..Default::default()
+        },
+    );
+    let quota = FakeRegistry::start(
+        alpine(4 * 1024),
+        Behavior {
+            fault: Fault::Status("/manifests/", 429),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.path().join("c.toml");
+    std::fs::write(
+        &catalogue,
+        format!(
+            "[catalogue]\nupdated = \"2026-11-25\"\n\n[[mirror]]\nname = \"dao\"\nurl = \"{}\"\nprovider = \"DaoCloud\"\nstatus = \"active\"\nallowlist = true\nrate_limit = \"20/min\"\n\n[[mirror]]\nname = \"xy\"\nurl = \"{}\"\nprovider = \"Xuanyuan\"\nstatus = \"active\"\nrate_limit = \"100/h\"\n",
+            allowlisted.url(),
+            quota.url()
+        ),
+    )
+    .unwrap();
+    let out = sb
+        .mirrorctl_no_dns()
+        .args(["probe", "--json", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let dao = result(&doc, "dao");
+    assert_eq!(dao["status"], "denied");
+    assert!(
+        dao["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("DaoCloud serves only allowlisted images"),
+        "{dao}"
+    );
+    let xy = result(&doc, "xy");
+    assert_eq!(xy["status"], "rate-limited");
+    assert!(
+        xy["error"]
+            .as_str()
+            .unwrap()
+            .contains("Xuanyuan's quota of 100/h"),
+        "{xy}"
+    );
+}
