@@ -98,8 +98,8 @@ fn every_check_fires_on_its_fixture() {
   "registry-mirrors": [
     "https://docker.mirrors.ustc.edu.cn",
     "docker.example.com",
-    "https://docker.m.daocloud.io",
-    "https://docker.m.daocloud.io/",
+    "https://mirror.ccs.tencentyun.com",
+    "https://mirror.ccs.tencentyun.com/",
     "http://10.0.0.2:5000"
   ],
   "insecure-registries": ["10.0.0.1:5000"],
