@@ -112,9 +112,9 @@ pub struct ProbeOptions {
     /// One deadline per mirror, in seconds, for the whole pull.
     #[arg(long, value_name = "SECS", default_value_t = 10.0, value_parser = parse_timeout)]
     pub timeout: f64,
-    /// How many mirrors to probe at once.
-    #[arg(long, default_value_t = 32, value_parser = parse_count)]
-    pub jobs: usize,
+    /// How many mirrors to probe at once (default: as many as this process's open-file limit allows, up to 1024).
+    #[arg(long, value_parser = parse_count)]
+    pub jobs: Option<usize>,
     /// How many blob downloads at once: they share your link, so fewer means each mirror's speed is measured on
     /// the whole link (the wait for a slot is not counted against the mirror).
     #[arg(long, default_value_t = 4, value_parser = parse_count)]

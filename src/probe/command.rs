@@ -65,7 +65,7 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
             None => Platform::host(),
         },
         timeout: Duration::from_secs_f64(args.timeout),
-        jobs: args.jobs,
+        jobs: args.jobs.unwrap_or_else(default_jobs),
         blob_jobs: args.blob_jobs,
         max_blob: args.max_blob_mib.saturating_mul(1024 * 1024),
     })
@@ -162,4 +162,19 @@ fn explain_with_catalogue(results: &mut [super::MirrorResult], selection: &[&cat
             *error = format!("{known} ({error})");
         }
     }
+}
+
+/// Mirrors at once by default: bounded by what the machine allows (each probe holds a few connections, so a
+/// quarter of the open-file limit, less a reserve), not by a small constant — a probe of 400 mirrors then costs
+/// about what its slowest mirror does.
+fn default_jobs() -> usize {
+    let soft = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            l.lines()
+                .find(|l| l.starts_with("Max open files"))
+                .and_then(|l| l.split_whitespace().nth(3).and_then(|n| n.parse::<usize>().ok()))
+        })
+        .unwrap_or(1024);
+    (soft.saturating_sub(256) / 4).clamp(16, 1024)
 }
