@@ -37,7 +37,11 @@ fn farm(image: &Arc<Image>, n: usize) -> Vec<FakeRegistry> {
 
 /// Runs the real binary on a catalogue of these mirrors; returns the wall time and how many passed.
 /// `jobs`: `None` for mirrorctl's default.
-fn probe(mirrors: &[&FakeRegistry], jobs: Option<usize>, dir: &std::path::Path) -> (Duration, usize) {
+fn probe(
+    mirrors: &[&FakeRegistry],
+    jobs: Option<usize>,
+    dir: &std::path::Path,
+) -> (Duration, usize) {
     let mut text = String::from("[catalogue]\nupdated = \"2026-11-24\"\n");
     for (i, m) in mirrors.iter().enumerate() {
         text.push_str(&format!(
@@ -51,7 +55,10 @@ fn probe(mirrors: &[&FakeRegistry], jobs: Option<usize>, dir: &std::path::Path) 
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_mirrorctl"));
     cmd.env("XDG_CACHE_HOME", dir.join("cache"))
         .env("MIRRORCTL_STATE_DIR", dir.join("state"))
-        .env("DOCKER_HOST", format!("unix://{}", dir.join("none.sock").display()))
+        .env(
+            "DOCKER_HOST",
+            format!("unix://{}", dir.join("none.sock").display()),
+        )
         .env("MIRRORCTL_SYSCONFDIR", dir.join("etc"))
         .args(["probe", "--json", "--timeout", "30", "--catalogue"])
         .arg(&catalogue);

@@ -309,11 +309,28 @@ impl Catalogue {
     /// What `probe` tests for a registry: usable entries, closed ones only with `--all`, and every mirror the user
     /// named.
     pub fn selection(&self, include_closed: bool, registry: &str) -> Vec<&Mirror> {
+        self.selection_on(include_closed, registry, crate::cloud::detect())
+    }
+
+    /// `selection` on a machine of `cloud`: a cloud's own mirror (region aliyun, tencent, huawei) answers only
+    /// that cloud's machines, so it is probed there (or with `--all`) and not elsewhere.
+    pub fn selection_on(
+        &self,
+        include_closed: bool,
+        registry: &str,
+        cloud: Option<&str>,
+    ) -> Vec<&Mirror> {
         self.mirrors
             .iter()
             .filter(|m| !m.template && m.registry == registry)
             .filter(|m| {
                 include_closed || m.status != Status::Closed || m.origin == Origin::CommandLine
+            })
+            .filter(|m| match m.region.as_deref() {
+                Some(r @ ("aliyun" | "tencent" | "huawei")) => {
+                    include_closed || cloud == Some(r) || m.origin == Origin::CommandLine
+                }
+                _ => true,
             })
             .collect()
     }
@@ -465,6 +482,25 @@ mod tests {
                 .rate_limit
                 .as_deref(),
             Some("100/h")
+        );
+    }
+
+    #[test]
+    fn a_clouds_own_mirror_is_probed_on_that_cloud_only() {
+        let c = Catalogue::builtin();
+        let has = |cloud, name: &str| {
+            c.selection_on(false, "docker.io", cloud)
+                .iter()
+                .any(|m| m.name == name)
+        };
+        assert!(!has(None, "tencent") && !has(None, "huawei-swr"));
+        assert!(has(Some("tencent"), "tencent") && !has(Some("tencent"), "huawei-swr"));
+        assert!(has(Some("huawei"), "huawei-swr"));
+        assert!(
+            c.selection_on(true, "docker.io", None)
+                .iter()
+                .any(|m| m.name == "tencent"),
+            "--all"
         );
     }
 

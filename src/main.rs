@@ -5,6 +5,7 @@ mod cache;
 mod catalogue;
 mod change;
 mod cli;
+mod cloud;
 mod daemon_config;
 mod dockerd;
 mod doctor;

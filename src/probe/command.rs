@@ -75,6 +75,18 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
 pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report> {
     let settings = settings(args)?;
     let selection = catalogue.selection(args.source.all, &args.registry);
+    if let Some(cloud) = crate::cloud::detect() {
+        let own: Vec<&str> = catalogue
+            .mirrors
+            .iter()
+            .filter(|m| m.region.as_deref() == Some(cloud) && m.registry == args.registry)
+            .map(|m| m.url.as_str())
+            .collect();
+        crate::output::info(&format!(
+            "{}\n",
+            t!("probe.cloud", cloud = cloud, mirrors = own.join(", "))
+        ));
+    }
     if selection.is_empty() {
         bail!("{}", t!("probe.nothing", registry = args.registry));
     }
@@ -173,7 +185,11 @@ fn default_jobs() -> usize {
         .and_then(|l| {
             l.lines()
                 .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| l.split_whitespace().nth(3).and_then(|n| n.parse::<usize>().ok()))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(3)
+                        .and_then(|n| n.parse::<usize>().ok())
+                })
         })
         .unwrap_or(1024);
     (soft.saturating_sub(256) / 4).clamp(16, 1024)

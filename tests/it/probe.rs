@@ -501,3 +501,50 @@ fn a_403_or_a_429_is_explained_with_what_the_catalogue_knows() {
         "{xy}"
     );
 }
+
+#[test]
+fn on_a_cloud_machine_its_own_mirror_is_probed_and_others_are_not() {
+    let sb = Sandbox::new();
+    let tencent = FakeRegistry::start(alpine(4 * 1024), Behavior::default());
+    let huawei = FakeRegistry::start(alpine(4 * 1024), Behavior::default());
+    let catalogue = sb.path().join("c.toml");
+    std::fs::write(
+        &catalogue,
+        format!(
+            "[catalogue]\nupdated = \"2026-11-25\"\n\n[[mirror]]\nname = \"tencent\"\nurl = \"{}\"\nstatus = \"restricted\"\nregion = \"tencent\"\n\n[[mirror]]\nname = \"huawei\"\nurl = \"{}\"\nstatus = \"restricted\"\nregion = \"huawei\"\n",
+            tencent.url(),
+            huawei.url()
+        ),
+    )
+    .unwrap();
+    let probe = || {
+        let out = sb
+            .mirrorctl_no_dns()
+            .args(["probe", "--json", "--catalogue"])
+            .arg(&catalogue)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value =
+            serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+        let names: Vec<String> = doc["results"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| r["name"].as_str().unwrap().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        (names, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    // Not on a cloud: neither cloud-only mirror is worth a request.
+    let (names, err) = probe();
+    assert!(names.is_empty(), "{names:?} {err}");
+    // A Tencent Cloud machine, as DMI describes it.
+    std::fs::create_dir_all(sb.path().join("dmi")).unwrap();
+    std::fs::write(sb.path().join("dmi/sys_vendor"), "Tencent Cloud\n").unwrap();
+    std::fs::write(sb.path().join("dmi/product_name"), "CVM\n").unwrap();
+    let (names, err) = probe();
+    assert_eq!(names, ["tencent"], "{err}");
+    assert!(err.contains("on tencent (DMI)"), "{err}");
+    assert_eq!(huawei.requests(), 0);
+}

@@ -41,6 +41,7 @@ impl Sandbox {
             )
             .env("MIRRORCTL_SYSCONFDIR", self.path().join("etc"))
             .env("MIRRORCTL_STATE_DIR", self.path().join("state"))
+            .env("MIRRORCTL_DMI_DIR", self.path().join("dmi"))
             // English unless a test asks for another language with --lang.
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
