@@ -455,9 +455,12 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
     let fingerprint =
         crate::catalogue::fingerprint(catalogue.selection(opts.source.all, &opts.registry));
     let image = probe::command::image(opts)?.to_string();
-    let report = match crate::cache::load()
-        .filter(|r| r.fingerprint == fingerprint && r.image == image && r.registry == opts.registry)
-    {
+    let report = match crate::cache::load().filter(|r| {
+        r.fingerprint == fingerprint
+            && r.image == image
+            && r.registry == opts.registry
+            && r.expect_digest == opts.expect_digest
+    }) {
         Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
             let ago = humantime::format_duration(Duration::from_secs(
                 age(&r).unwrap_or_default().as_secs(),

@@ -128,6 +128,9 @@ pub struct ProbeOptions {
     /// Probe directly (or through this shell's HTTP(S)_PROXY) instead of through dockerd's own proxy.
     #[arg(long)]
     pub no_daemon_proxy: bool,
+    /// The digest the tag must resolve to (sha256:…): a mirror serving another one is stale.
+    #[arg(long, value_name = "DIGEST", value_parser = parse_digest)]
+    pub expect_digest: Option<String>,
     /// The daemon.json whose `proxies` the probe follows (apply's --config; else the default location).
     #[arg(skip)]
     pub daemon_config: Option<PathBuf>,
@@ -358,4 +361,11 @@ fn parse_count(s: &str) -> Result<usize, String> {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
         _ => Err(format!("`{s}` is not a whole number from 1 to 10000")),
     }
+}
+
+/// `sha256:` and 64 lower-case hex digits.
+fn parse_digest(s: &str) -> Result<String, String> {
+    crate::registry::Digest::parse(s)
+        .map(|d| d.to_string())
+        .map_err(|_| format!("`{s}` is not a digest: write sha256: and 64 hex digits"))
 }

@@ -133,6 +133,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     bar.finish_and_clear();
 
     explain_with_catalogue(&mut results, &selection);
+    super::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
     rank::rank(&mut results);
     let report = Report {
         registry: args.registry.clone(),
@@ -142,6 +143,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
         catalogue_updated: catalogue.updated.clone(),
         fingerprint: catalogue::fingerprint(selection.iter().copied()),
         timeout_s: args.timeout,
+        expect_digest: args.expect_digest.clone(),
         proxy: route,
         results,
     };

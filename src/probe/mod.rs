@@ -2,6 +2,7 @@
 //! each under one deadline.
 
 pub mod command;
+pub mod consensus;
 pub mod rank;
 pub mod render;
 pub mod report;
@@ -116,6 +117,8 @@ struct Progress {
     blob_bytes: u64,
     blob_started: Option<Instant>,
     throughput_bps: Option<f64>,
+    /// The digest of what the tag resolved to (the index, or the manifest when there is none).
+    digest: Option<String>,
 }
 
 pub async fn probe_one(
@@ -157,6 +160,7 @@ pub async fn probe_one(
         address: p.address.map(|a| a.to_string()),
         phases: p.phases,
         requests: p.requests,
+        digest: p.digest,
     }
 }
 
@@ -311,6 +315,7 @@ async fn prepare(
         &mut p.requests,
     )
     .await?;
+    p.digest = Some(Digest::of(&body).to_string());
     let layers = match parse_manifest(ct.as_deref(), &body)? {
         Document::Image { layers } => layers,
         Document::Index(entries) => {

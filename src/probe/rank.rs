@@ -58,6 +58,7 @@ mod tests {
             address: None,
             phases: Phases::default(),
             requests: vec![],
+            digest: None,
         }
     }
 

@@ -27,6 +27,9 @@ pub struct MirrorResult {
     /// Each request with its HTTP status, in order (`GET url → 200`).
     #[serde(default)]
     pub requests: Vec<String>,
+    /// What the tag resolved to on this mirror (the index's digest, or the manifest's when there is no index).
+    #[serde(default)]
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,6 +45,9 @@ pub struct Report {
     /// Identifies the probed set of mirrors (see `catalogue::fingerprint`).
     pub fingerprint: String,
     pub timeout_s: f64,
+    /// `--expect-digest`, when the user gave one (a cached report is reused only for the same).
+    #[serde(default)]
+    pub expect_digest: Option<String>,
     /// The proxy the probe went through (credentials masked); `None`: direct.
     #[serde(default, skip_deserializing)]
     pub proxy: Option<crate::registry::route::Route>,

@@ -41,6 +41,8 @@ pub enum Status {
     BadResponse,
     /// The proxy that dockerd (and so the probe) goes through is unreachable or refused the connection.
     Proxy,
+    /// Everything verified, but the tag is not what the other mirrors (or `--expect-digest`) say: an old image.
+    Stale,
 }
 
 impl Status {
@@ -62,6 +64,7 @@ impl Status {
             Status::Network => "network",
             Status::BadResponse => "bad-response",
             Status::Proxy => "proxy",
+            Status::Stale => "stale",
         }
     }
 }

@@ -548,3 +548,65 @@ fn on_a_cloud_machine_its_own_mirror_is_probed_and_others_are_not() {
     assert!(err.contains("on tencent (DMI)"), "{err}");
     assert_eq!(huawei.requests(), 0);
 }
+
+#[test]
+fn a_mirror_serving_an_older_image_for_the_tag_is_stale_and_never_applied() {
+    let sb = Sandbox::new();
+    // Same tag, same repository; the old image has other bytes, so another digest.
+    let current = alpine(8 * 1024);
+    let old = alpine(6 * 1024);
+    let fresh_a = FakeRegistry::start(current.clone(), Behavior::default());
+    let fresh_b = FakeRegistry::start(current.clone(), Behavior::default());
+    let behind = FakeRegistry::start(old, Behavior::default());
+    let mirrors = [
+        ("a", fresh_a.url()),
+        ("b", fresh_b.url()),
+        ("behind", behind.url()),
+    ];
+    let (doc, code) = sb.probe(&mirrors, &[]);
+    assert_eq!(code, 0);
+    let r = result(&doc, "behind");
+    assert_eq!(r["status"], "stale", "{r}");
+    assert_eq!(r["ok"], false);
+    assert_eq!(r["rank"], 3, "ranked after every ok mirror");
+    let want = result(&doc, "a")["digest"].as_str().unwrap().to_owned();
+    assert!(r["error"].as_str().unwrap().contains(&want), "{r}");
+    assert_ne!(r["digest"], want);
+
+    // The user who knows the digest decides instead of the majority.
+    let (doc, _) = sb.probe(
+        &mirrors,
+        &["--expect-digest", r["digest"].as_str().unwrap()],
+    );
+    assert_eq!(result(&doc, "behind")["status"], "ok");
+    assert_eq!(result(&doc, "a")["status"], "stale");
+
+    // apply takes the top passing mirrors: never the stale one.
+    let config = sb.path().join("daemon.json");
+    let out = sb
+        .mirrorctl_no_dns()
+        .args([
+            "apply",
+            "--top",
+            "3",
+            "--yes",
+            "--no-restart",
+            "--catalogue",
+        ])
+        .arg(sb.path().join("catalogue.toml"))
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(!written.contains(&behind.url()), "{written}");
+    assert!(
+        written.contains(&fresh_a.url()) && written.contains(&fresh_b.url()),
+        "{written}"
+    );
+}

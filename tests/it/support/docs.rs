@@ -14,6 +14,7 @@ pub struct ProbeDoc {
     pub catalogue_updated: String,
     pub fingerprint: String,
     pub timeout_s: f64,
+    pub expect_digest: Option<String>,
     pub proxy: Option<ProxyDoc>,
     pub results: Vec<MirrorDoc>,
 }
@@ -46,6 +47,7 @@ pub struct MirrorDoc {
     pub address: Option<String>,
     pub phases: PhasesDoc,
     pub requests: Vec<String>,
+    pub digest: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
