@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
-# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy; trixie's engine into target/engines), so this one
+# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign; trixie's engine into target/engines), so this one
 # command works on a fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v ctr >/dev/null 2>&1 || need+=(containerd)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
+command -v minisign >/dev/null 2>&1 || need+=(minisign)
 { command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ]; } || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2

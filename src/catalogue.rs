@@ -184,10 +184,40 @@ impl Catalogue {
             .with_context(|| t!("catalogue.invalid", path = path.display()))
     }
 
-    /// The built-in catalogue with the user's own file merged over it: what every command — `show` and `doctor`
-    /// too — knows of mirrors (a campus mirror the user marked active is not "closed" anywhere).
+    /// The newer of the built-in catalogue and the one `catalogue update` accepted (a verified, signed file).
+    pub fn base() -> Self {
+        let builtin = Self::builtin();
+        match crate::catalogue_update::stored() {
+            Some(updated) if updated.updated > builtin.updated => updated,
+            _ => builtin,
+        }
+    }
+
+    /// Where `base` comes from, for `list`.
+    pub fn base_origin() -> String {
+        let builtin = Self::builtin();
+        match crate::catalogue_update::stored() {
+            Some(updated) if updated.updated > builtin.updated => {
+                crate::catalogue_update::stored_path().display().to_string()
+            }
+            _ => "built-in".to_owned(),
+        }
+    }
+
+    /// An updated catalogue, as `catalogue update` validates it: entries as strict as the built-in one's.
+    pub fn parse_updated(text: &str, from: &Path) -> Result<Self> {
+        let mut c = Self::parse(text, Origin::BuiltIn)?;
+        let _ = from;
+        c.mirrors
+            .iter_mut()
+            .for_each(|m| m.origin = Origin::BuiltIn);
+        Ok(c)
+    }
+
+    /// The built-in (or updated) catalogue with the user's own file merged over it: what every command — `show`
+    /// and `doctor` too — knows of mirrors (a campus mirror the user marked active is not "closed" anywhere).
     pub fn in_use() -> Result<Self> {
-        let mut c = Self::builtin();
+        let mut c = Self::base();
         if let Some(path) = user_path().filter(|p| p.exists()) {
             c.merge(Self::load(&path)?);
         }

@@ -60,6 +60,12 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl proxy show\n  sudo mirrorctl proxy set http://proxy.corp:3128 --yes\n  sudo mirrorctl proxy unset --yes"
     )]
     Proxy(ProxyCommand),
+    /// Refresh the catalogue without a new release: a signed file, verified before it is used.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  mirrorctl catalogue update\n  mirrorctl catalogue update --from ./mirrors.toml --trust-key RWS…"
+    )]
+    Catalogue(CatalogueCommand),
     /// Print a shell completion script, e.g. `mirrorctl completions bash > /etc/bash_completion.d/mirrorctl`.
     #[command(
         after_help = "Examples:\n  mirrorctl completions bash | sudo tee /usr/share/bash-completion/completions/mirrorctl\n  mirrorctl completions zsh > ~/.zfunc/_mirrorctl"
@@ -248,6 +254,29 @@ pub struct DoctorArgs {
     /// How dockerd is managed (for the unit's flags and state).
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,
+    /// Print one JSON document instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CatalogueCommand {
+    /// Fetch a catalogue and its minisign signature (FILE.minisig), verify both, and use it from now on.
+    #[command(
+        after_help = "Examples:\n  mirrorctl catalogue update\n  mirrorctl catalogue update --from https://mirrors.example.com/mirrors.toml --trust-key RWS…\n  mirrorctl catalogue update --from ./mirrors.toml --json"
+    )]
+    Update(CatalogueUpdateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CatalogueUpdateArgs {
+    /// Where to fetch it: an https:// URL or a file (default: the project's, or `catalogue.url` in the user config).
+    #[arg(long, value_name = "URL|FILE")]
+    pub from: Option<String>,
+    /// The minisign public key to verify with (default: the project's, pinned in the binary, or
+    /// `catalogue.trust_key` in the user config): a team's own catalogue.
+    #[arg(long, value_name = "KEY")]
+    pub trust_key: Option<String>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,

@@ -11,6 +11,8 @@ use crate::probe::Report;
 #[derive(Debug, Serialize)]
 pub struct ListReport {
     pub catalogue_updated: String,
+    /// `built-in`, or the file `catalogue update` stored: which catalogue is in use.
+    pub catalogue_source: String,
     /// Set when the catalogue is older than 180 days.
     pub stale_days: Option<u64>,
     pub entries: Vec<Entry>,
@@ -69,6 +71,7 @@ pub fn build(
         .collect();
     ListReport {
         catalogue_updated: c.updated.clone(),
+        catalogue_source: crate::catalogue::Catalogue::base_origin(),
         stale_days: c.stale_days(now),
         entries,
     }

@@ -3,6 +3,7 @@
 mod apply;
 mod cache;
 mod catalogue;
+mod catalogue_update;
 mod change;
 mod cli;
 mod cloud;
@@ -34,7 +35,7 @@ use std::process::ExitCode;
 
 rust_i18n::i18n!("locales", fallback = "en");
 
-use cli::{Cli, Command, ProxyCommand};
+use cli::{CatalogueCommand, Cli, Command, ProxyCommand};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -79,6 +80,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 output::stdout(&list::render(&report, output::terminal_width()));
+                output::info(&format!(
+                    "{}\n",
+                    t!(
+                        "list.in_use",
+                        source = report.catalogue_source,
+                        updated = report.catalogue_updated
+                    )
+                ));
                 let key = if args.source.all {
                     "list.summary_all"
                 } else {
@@ -169,6 +178,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Proxy(ProxyCommand::Unset(args)) => {
             proxy::unset(&args).await.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Catalogue(CatalogueCommand::Update(args)) => {
+            let report = catalogue_update::update(&args).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&catalogue_update::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Proxy(ProxyCommand::Show(args)) => {
             let report = proxy::show(&args).await?;

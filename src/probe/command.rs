@@ -21,12 +21,12 @@ pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
         Some(path) => Catalogue::load(path)?,
         None => {
             let c = Catalogue::in_use()?;
-            if let Some(days) = Catalogue::builtin().stale_days(SystemTime::now()) {
+            if let Some(days) = c.stale_days(SystemTime::now()) {
                 crate::output::info(&format!(
                     "{}\n",
                     t!(
                         "catalogue.stale",
-                        updated = Catalogue::builtin().updated,
+                        updated = c.updated,
                         days = days,
                         path = catalogue::user_path()
                             .map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p

@@ -98,7 +98,7 @@ pub struct FakeRegistry {
 const TOKEN: &str = "mirrorctl-test-token";
 
 /// All fake servers share one runtime, so a farm of hundreds costs two threads.
-fn runtime() -> &'static tokio::runtime::Runtime {
+pub fn runtime() -> &'static tokio::runtime::Runtime {
     static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RT.get_or_init(|| {
         tokio::runtime::Builder::new_multi_thread()

@@ -1,0 +1,200 @@
+//! `catalogue update`: signed with Debian's real `minisign`, verified with minisign-verify, over HTTP and from
+//! files; tampered, wrongly signed, unsigned, older and invalid catalogues are refused and change nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::support::files_server::FilesServer;
+use crate::support::{require, Sandbox};
+
+/// A passwordless key pair; returns the public key (base64) and the secret key's path.
+fn keypair(dir: &Path, name: &str) -> (String, PathBuf) {
+    let bin = require("minisign", "minisign");
+    std::fs::create_dir_all(dir).unwrap();
+    let (public, secret) = (
+        dir.join(format!("{name}.pub")),
+        dir.join(format!("{name}.key")),
+    );
+    let out = Command::new(&bin)
+        .arg("-G")
+        .arg("-W")
+        .arg("-p")
+        .arg(&public)
+        .arg("-s")
+        .arg(&secret)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = std::fs::read_to_string(&public)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    (key, secret)
+}
+
+/// `minisign -S`: writes `file.minisig`.
+fn sign(file: &Path, secret: &Path) {
+    let out = Command::new(require("minisign", "minisign"))
+        .arg("-S")
+        .arg("-s")
+        .arg(secret)
+        .arg("-m")
+        .arg(file)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn catalogue(updated: &str, url: &str) -> String {
+    format!(
+        "[catalogue]\nupdated = \"{updated}\"\nregistry = \"docker.io\"\n\n[[mirror]]\nname = \"team-cache\"\nurl = \"{url}\"\nprovider = \"our team\"\nstatus = \"active\"\nnotes = \"the team's pull-through cache\"\nnotes_zh = \"团队的拉取缓存\"\nsources = [\"ops\"]\nchecked = \"{updated}\"\n"
+    )
+}
+
+fn update(sb: &Sandbox, from: &str, key: &str) -> (Output, Value) {
+    let out = sb
+        .mirrorctl()
+        .args([
+            "catalogue",
+            "update",
+            "--json",
+            "--from",
+            from,
+            "--trust-key",
+            key,
+        ])
+        .output()
+        .unwrap();
+    let doc = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out, doc)
+}
+
+fn listed_names(sb: &Sandbox) -> Vec<String> {
+    let out = sb.mirrorctl().args(["list", "--json"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_signed_newer_catalogue_is_used_from_then_on() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let server = FilesServer::start();
+    let file = sb.path().join("mirrors.toml");
+    std::fs::write(&file, catalogue("2099-01-01", "https://cache.team.example")).unwrap();
+    sign(&file, &secret);
+    server.put("/mirrors.toml", &std::fs::read(&file).unwrap());
+    server.put(
+        "/mirrors.toml.minisig",
+        &std::fs::read(sb.path().join("mirrors.toml.minisig")).unwrap(),
+    );
+
+    assert!(!listed_names(&sb).contains(&"team-cache".to_owned()));
+    let (out, doc) = update(&sb, &server.url("/mirrors.toml"), &key);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(doc["changed"], true, "{doc}");
+    assert_eq!(doc["updated"], "2099-01-01");
+    assert_eq!(listed_names(&sb), ["team-cache"]);
+    let list = sb.mirrorctl().arg("list").output().unwrap();
+    assert!(String::from_utf8_lossy(&list.stderr).contains("catalogue.toml (2099-01-01)"));
+
+    // The same again: nothing changes.
+    let (out, doc) = update(&sb, &server.url("/mirrors.toml"), &key);
+    assert!(out.status.success());
+    assert_eq!(doc["changed"], false, "{doc}");
+}
+
+#[test]
+fn tampered_wrongly_signed_unsigned_older_and_invalid_catalogues_change_nothing() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let (_, other_secret) = keypair(&sb.path().join("keys"), "other");
+    let dir = sb.path().join("offers");
+    std::fs::create_dir_all(&dir).unwrap();
+    let offer = |name: &str, text: &str, signer: Option<&Path>| {
+        let f = dir.join(name);
+        std::fs::write(&f, text).unwrap();
+        if let Some(s) = signer {
+            sign(&f, s);
+        }
+        f.display().to_string()
+    };
+    // First a good one, so that "older" has something to be older than.
+    let good = offer(
+        "good.toml",
+        &catalogue("2099-01-01", "https://cache.team.example"),
+        Some(&secret),
+    );
+    assert!(update(&sb, &good, &key).0.status.success());
+    let stored = std::fs::read(sb.path().join("state/catalogue.toml")).unwrap();
+
+    let tampered = offer(
+        "tampered.toml",
+        &catalogue("2099-02-01", "https://cache.team.example"),
+        Some(&secret),
+    );
+    std::fs::write(&tampered, catalogue("2099-02-01", "https://evil.example")).unwrap();
+    let wrong_key = offer(
+        "other.toml",
+        &catalogue("2099-03-01", "https://cache.team.example"),
+        Some(&other_secret),
+    );
+    let unsigned = offer(
+        "unsigned.toml",
+        &catalogue("2099-04-01", "https://cache.team.example"),
+        None,
+    );
+    let older = offer(
+        "older.toml",
+        &catalogue("2098-01-01", "https://cache.team.example"),
+        Some(&secret),
+    );
+    let invalid = offer(
+        "invalid.toml",
+        &catalogue("2099-05-01", "docker.m.daocloud.io"),
+        Some(&secret),
+    );
+    for (what, from, says) in [
+        ("tampered", &tampered, "not signed by the trusted key"),
+        ("another key", &wrong_key, "not signed by the trusted key"),
+        ("unsigned", &unsigned, "no signature"),
+        ("older", &older, "older than the one in use"),
+        ("invalid", &invalid, "not valid"),
+    ] {
+        let (out, _) = update(&sb, from, &key);
+        assert_eq!(out.status.code(), Some(1), "{what}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(says),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
+            stored,
+            "{what} changed nothing"
+        );
+    }
+    assert_eq!(listed_names(&sb), ["team-cache"]);
+}
