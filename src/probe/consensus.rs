@@ -53,21 +53,8 @@ mod tests {
 
     fn r(name: &str, ok: bool, digest: &str) -> MirrorResult {
         MirrorResult {
-            rank: 0,
-            name: name.into(),
-            url: format!("https://{name}/"),
-            ok,
-            status: if ok { Status::Ok } else { Status::Timeout },
-            error: None,
-            latency_ms: Some(10.0),
-            throughput_bps: Some(1e6),
-            score_s: None,
-            blob_bytes: 1,
-            total_ms: 1.0,
-            address: None,
-            phases: Default::default(),
-            requests: vec![],
             digest: Some(digest.into()),
+            ..MirrorResult::sample(name, ok, 10.0, 1e6)
         }
     }
 

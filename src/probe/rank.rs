@@ -39,27 +39,10 @@ pub fn rank(results: &mut [MirrorResult]) {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Phases, Status};
     use super::*;
 
     fn r(name: &str, ok: bool, latency: f64, tput: f64) -> MirrorResult {
-        MirrorResult {
-            rank: 0,
-            name: name.into(),
-            url: format!("https://{name}/"),
-            ok,
-            status: if ok { Status::Ok } else { Status::Timeout },
-            error: None,
-            latency_ms: Some(latency),
-            throughput_bps: ok.then_some(tput),
-            score_s: None,
-            blob_bytes: 0,
-            total_ms: 0.0,
-            address: None,
-            phases: Phases::default(),
-            requests: vec![],
-            digest: None,
-        }
+        MirrorResult::sample(name, ok, latency, tput)
     }
 
     #[test]

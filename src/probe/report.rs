@@ -54,6 +54,30 @@ pub struct Report {
     pub results: Vec<MirrorResult>,
 }
 
+impl MirrorResult {
+    /// A result for unit tests: ok or timed out, with these numbers.
+    #[cfg(test)]
+    pub fn sample(name: &str, ok: bool, latency_ms: f64, throughput_bps: f64) -> Self {
+        Self {
+            rank: 0,
+            name: name.into(),
+            url: format!("https://{name}/"),
+            ok,
+            status: if ok { Status::Ok } else { Status::Timeout },
+            error: None,
+            latency_ms: Some(latency_ms),
+            throughput_bps: ok.then_some(throughput_bps),
+            score_s: None,
+            blob_bytes: 0,
+            total_ms: 0.0,
+            address: None,
+            phases: Phases::default(),
+            requests: vec![],
+            digest: None,
+        }
+    }
+}
+
 impl Report {
     pub fn passed(&self) -> impl Iterator<Item = &MirrorResult> {
         self.results.iter().filter(|r| r.ok)
