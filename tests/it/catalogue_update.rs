@@ -176,6 +176,20 @@ fn tampered_wrongly_signed_unsigned_older_and_invalid_catalogues_change_nothing(
         &catalogue("2099-05-01", "docker.m.daocloud.io"),
         Some(&secret),
     );
+    // The same offers served over HTTP (URL and URL.minisig), as `catalogue update` fetches them by default.
+    let server = FilesServer::start();
+    let served = |path: &str| -> String {
+        let name = Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        server.put(&format!("/{name}"), &std::fs::read(path).unwrap());
+        if let Ok(sig) = std::fs::read(format!("{path}.minisig")) {
+            server.put(&format!("/{name}.minisig"), &sig);
+        }
+        server.url(&format!("/{name}"))
+    };
     for (what, from, says) in [
         ("tampered", &tampered, "not signed by the trusted key"),
         ("another key", &wrong_key, "not signed by the trusted key"),
@@ -183,18 +197,14 @@ fn tampered_wrongly_signed_unsigned_older_and_invalid_catalogues_change_nothing(
         ("older", &older, "older than the one in use"),
         ("invalid", &invalid, "not valid"),
     ] {
-        let (out, _) = update(&sb, from, &key);
-        assert_eq!(out.status.code(), Some(1), "{what}");
-        assert!(
-            String::from_utf8_lossy(&out.stderr).contains(says),
-            "{what}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
-            stored,
-            "{what} changed nothing"
-        );
+        for source in [from.clone(), served(from)] {
+            let (out, _) = update(&sb, &source, &key);
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert_eq!(out.status.code(), Some(1), "{what} from {source}");
+            assert!(err.contains(says), "{what} from {source}: {err}");
+            let now = std::fs::read(sb.path().join("state/catalogue.toml")).unwrap();
+            assert_eq!(now, stored, "{what} from {source} changed nothing");
+        }
     }
     assert_eq!(listed_names(&sb), ["team-cache"]);
 }
