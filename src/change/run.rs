@@ -268,6 +268,17 @@ mod tests {
         p
     }
 
+    /// One existing file `daemon.json` holding `before`, and the plan that writes `after` over it.
+    fn one_file(dir: &Path, before: &str, after: &str) -> (std::path::PathBuf, Plan) {
+        let a = file(dir, "daemon.json", Some(before));
+        let p = plan(vec![FileChange::new(
+            a.clone(),
+            Some(before.as_bytes().to_vec()),
+            after,
+        )]);
+        (a, p)
+    }
+
     fn never() -> impl Future<Output = String> {
         std::future::pending()
     }
@@ -329,12 +340,7 @@ mod tests {
     #[test]
     fn the_daemon_reporting_other_mirrors_rolls_back() {
         let dir = tempfile::tempdir().unwrap();
-        let a = file(dir.path(), "daemon.json", Some("{}"));
-        let p = plan(vec![FileChange::new(
-            a.clone(),
-            Some(b"{}".to_vec()),
-            "{\"registry-mirrors\": []}",
-        )]);
+        let (a, p) = one_file(dir.path(), "{}", "{\"registry-mirrors\": []}");
         let fake = Fake {
             fail: Some("docker is running but `docker info` lists [\"https://other/\"]"),
             ..Default::default()
@@ -346,12 +352,7 @@ mod tests {
     #[test]
     fn a_hanging_restart_and_a_signal_end_in_a_complete_rollback() {
         let dir = tempfile::tempdir().unwrap();
-        let a = file(dir.path(), "daemon.json", Some("old"));
-        let p = plan(vec![FileChange::new(
-            a.clone(),
-            Some(b"old".to_vec()),
-            "new",
-        )]);
+        let (a, p) = one_file(dir.path(), "old", "new");
         let fake = Fake {
             hang: true,
             ..Default::default()
@@ -366,12 +367,7 @@ mod tests {
     #[test]
     fn a_signal_during_a_restart_that_then_succeeds_still_rolls_back_after_it() {
         let dir = tempfile::tempdir().unwrap();
-        let a = file(dir.path(), "daemon.json", Some("old"));
-        let p = plan(vec![FileChange::new(
-            a.clone(),
-            Some(b"old".to_vec()),
-            "new",
-        )]);
+        let (a, p) = one_file(dir.path(), "old", "new");
         let fake = Fake::default();
         let r = run_plan(&p, &fake, async { "hung up".to_owned() });
         // The activation was let finish (it does at once here), and the change undone as the signal asked.
