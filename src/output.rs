@@ -54,6 +54,21 @@ pub fn verbose() -> bool {
     VERBOSE.load(Ordering::Relaxed)
 }
 
+/// The progress line, drawn on stderr only when it is a terminal and `-q` was not given; the printer owns it like
+/// every other byte (its messages go through `clean`).
+pub fn progress(len: u64, template: &str) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let target = if std::io::stderr().is_terminal() && !quiet() {
+        ProgressDrawTarget::stderr()
+    } else {
+        ProgressDrawTarget::hidden()
+    };
+    let bar = ProgressBar::with_draw_target(Some(len), target);
+    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
 /// Progress and explanations on stderr (what is being done, summaries, notes); `-q` silences them.
 pub fn info(s: &str) {
     if !QUIET.load(Ordering::Relaxed) {

@@ -1,11 +1,9 @@
 //! `mirrorctl probe`: settings from flags, the progress display, the report and where it goes.
 
 use rust_i18n::t;
-use std::io::IsTerminal;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context, Result};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::{rank, Report, Settings};
 use crate::catalogue::{self, Catalogue};
@@ -115,16 +113,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
     }
     let clients = Clients::new(&args.certs_dir, route.clone())?;
 
-    let bar = ProgressBar::with_draw_target(
-        Some(selection.len() as u64),
-        if std::io::stderr().is_terminal() && !crate::output::quiet() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
-    );
-    bar.set_style(ProgressStyle::with_template(&t!("probe.progress")).expect("a valid template"));
-    bar.enable_steady_tick(Duration::from_millis(120));
+    let bar = crate::output::progress(selection.len() as u64, &t!("probe.progress"));
     let mut results = super::run(&selection, &settings, &clients, |r| {
         bar.set_message(crate::output::clean(&format!("{} {}", r.name, r.status)));
         bar.inc(1);
