@@ -26,11 +26,7 @@ fn keypair(dir: &Path, name: &str) -> (String, PathBuf) {
         .arg(&secret)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let key = std::fs::read_to_string(&public)
         .unwrap()
         .lines()
@@ -51,11 +47,7 @@ fn sign(file: &Path, secret: &Path) {
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
 }
 
 fn catalogue(updated: &str, url: &str) -> String {
@@ -109,11 +101,7 @@ fn a_signed_newer_catalogue_is_used_from_then_on() {
 
     assert!(!listed_names(&sb).contains(&"team-cache".to_owned()));
     let (out, doc) = update(&sb, &server.url("/mirrors.toml"), &key);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert_eq!(doc["changed"], true, "{doc}");
     assert_eq!(doc["updated"], "2099-01-01");
     assert_eq!(listed_names(&sb), ["team-cache"]);

@@ -19,11 +19,7 @@ fn list_merges_the_users_catalogue_and_shows_the_last_probe() {
     )
     .unwrap();
     let out = sb.mirrorctl().args(["list", "--json"]).output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     let entry = |name: &str| {
         doc["entries"]

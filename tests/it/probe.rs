@@ -598,11 +598,7 @@ fn a_mirror_serving_an_older_image_for_the_tag_is_stale_and_never_applied() {
         .arg(&config)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let written = std::fs::read_to_string(&config).unwrap();
     assert!(!written.contains(&behind.url()), "{written}");
     assert!(

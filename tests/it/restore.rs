@@ -20,11 +20,7 @@ fn run(sb: &Sandbox, args: &[&str], config: &Path) -> Output {
 
 fn apply(sb: &Sandbox, config: &Path, mirror: &str) {
     let out = run(sb, &["apply", "--mirror", mirror, "--no-probe"], config);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
 }
 
 fn restore(sb: &Sandbox, config: &Path, extra: &[&str]) -> Output {
@@ -40,11 +36,7 @@ fn listed(sb: &Sandbox, config: &Path) -> Vec<Value> {
         .arg(config)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let list = serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap();
     for b in &list {
         crate::support::docs::check::<crate::support::docs::BackupDoc>(b);
@@ -76,11 +68,7 @@ fn restore_undoes_a_first_apply_by_removing_the_file_it_created() {
     assert!(config.exists());
     assert_eq!(listed(&sb, &config)[0]["kind"], "absent");
     let out = restore(&sb, &config, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert!(!config.exists(), "the file apply created is gone again");
 }
 
@@ -95,11 +83,7 @@ fn repeated_restores_return_to_the_state_before_the_last_change_and_stay_there()
     apply(&sb, &config, "https://b.example");
     for _ in 0..3 {
         let out = restore(&sb, &config, &[]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::assert_ok(&out);
         assert_eq!(
             std::fs::read_to_string(&config).unwrap(),
             after_a,
@@ -117,11 +101,7 @@ fn repeated_restores_return_to_the_state_before_the_last_change_and_stay_there()
         .find(|b| b["kind"] == "pre-restore")
         .expect("a pre-restore copy");
     let out = restore(&sb, &config, &["--backup", pre["name"].as_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert!(std::fs::read_to_string(&config)
         .unwrap()
         .contains("b.example"));
@@ -140,11 +120,7 @@ fn a_corrupt_newest_backup_is_skipped_with_a_warning_and_a_hand_made_copy_ignore
     std::fs::write(&newest, "{ truncated").unwrap();
     std::fs::write(sb.path().join("daemon.json.mirrorctl-mycopy.bak"), "{}").unwrap();
     let out = restore(&sb, &config, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not parse"));
     assert_eq!(
         std::fs::read_to_string(&config).unwrap(),

@@ -27,11 +27,7 @@ fn show_prints_what_docker_info_prints_and_reports_drift() {
                 c.arg("--json");
             }
             let out = c.output().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+            crate::support::assert_ok(&out);
             String::from_utf8(out.stdout).unwrap()
         };
 

@@ -52,11 +52,7 @@ fn containers_drop_in_works_for_skopeo() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let dropin = dir.join("50-mirrorctl.conf");
     assert!(std::fs::read_to_string(&dropin)
         .unwrap()
@@ -139,11 +135,7 @@ fn containerd_hosts_toml_works_for_ctr_and_config_toml_is_kept() {
         let pid = c.main_pid();
 
         let out = containerd_apply(&sb, engine, &c, &mirror);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::support::assert_ok(&out);
         assert!(String::from_utf8_lossy(&out.stdout).contains("no restart is needed"));
         assert_eq!(
             std::fs::read_to_string(&c.config).unwrap(),
@@ -262,11 +254,7 @@ fn containerd_without_config_path_gets_it_added_and_a_restart_planned() {
             .unwrap()
     };
     let out = containerd_apply("--dry-run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let plan = String::from_utf8(out.stdout).unwrap();
     assert!(
         plan.contains("+[plugins.\"io.containerd.grpc.v1.cri\".registry]")
@@ -306,11 +294,7 @@ fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
         .arg(&dir)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::assert_ok(&out);
     let dropin = dir.join("50-mirrorctl.conf");
     let text = std::fs::read_to_string(&dropin).unwrap();
     assert!(

@@ -121,11 +121,7 @@ impl Sandbox {
             .args(args)
             .output()
             .expect("mirrorctl runs");
-        assert!(
-            out.status.success(),
-            "mirrorctl failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         out
     }
 
@@ -198,6 +194,15 @@ pub fn inside(mut outer: Command, inner: &Command) -> Command {
         };
     }
     outer
+}
+
+/// Fails the test, showing stderr, unless the command succeeded.
+pub fn assert_ok(out: &std::process::Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// Whether the tests run as root, as CI does.
