@@ -11,6 +11,8 @@ command -v skopeo >/dev/null 2>&1 || need+=(skopeo)
 command -v ctr >/dev/null 2>&1 || need+=(containerd)
 command -v tinyproxy >/dev/null 2>&1 || [ -x /usr/bin/tinyproxy ] || need+=(tinyproxy)
 command -v minisign >/dev/null 2>&1 || need+=(minisign)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 { command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ]; } || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::{bail, Context, Result};
 
 use crate::catalogue::Catalogue;
-use crate::change::{run, Activation, FileChange, Plan, Verify};
+use crate::change::{run, Activation, FileChange, Outcome, Plan, Verify};
 use crate::cli::{ApplyArgs, ProbeOptions, RestoreArgs, Target, TargetKind};
 use crate::daemon_config::parse_or_explain;
 use crate::daemon_config::{self, files};
@@ -22,7 +22,7 @@ use crate::targets::{containerd, containers};
 /// How long a cached probe stays good enough to apply from.
 const FRESH: Duration = Duration::from_secs(10 * 60);
 
-pub async fn apply(args: &ApplyArgs) -> Result<()> {
+pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
     let kinds = targets(args.kind);
     if args.opts.registry != "docker.io"
         && kinds.contains(&TargetKind::Docker)
@@ -103,7 +103,7 @@ fn targets(kind: TargetKind) -> Vec<TargetKind> {
     v
 }
 
-fn docker_plan(
+pub(crate) fn docker_plan(
     target: &Target,
     path: PathBuf,
     before: Option<Vec<u8>>,
@@ -232,7 +232,8 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
     })
 }
 
-pub async fn restore(args: &RestoreArgs) -> Result<()> {
+/// `None`: `--list` printed the backups.
+pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
     let (path, valid): (PathBuf, fn(&[u8]) -> bool) = match args.kind {
         TargetKind::Docker => (files::locate(args.target.config.as_deref()).0, |b| {
             daemon_config::parse(b).is_ok()
@@ -258,12 +259,12 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
     };
     if args.list {
         let list = restore_list(&path, valid);
-        if args.json {
+        if args.target.json {
             output::stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
         } else {
             output::stdout(&render_restore_list(&path, &list));
         }
-        return Ok(());
+        return Ok(None);
     }
     let (chosen, after) = choose_backup(&path, args.backup.as_deref(), valid)?;
     output::info(&format!(
@@ -321,7 +322,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<()> {
             mirrors: vec![],
         },
     };
-    run(vec![plan], &args.target).await
+    run(vec![plan], &args.target).await.map(Some)
 }
 
 /// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change
@@ -431,7 +432,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         for url in &given {
             only.add_url(url, &opts.registry)?;
         }
-        let report = probe::command::probe(opts, &only).await?;
+        let report = probe::command::probe(opts, &only, "apply").await?;
         let failed: Vec<String> = report
             .results
             .iter()
@@ -473,7 +474,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         }
         _ => {
             output::info(&format!("{}\n", t!("apply.probing_now")));
-            let r = probe::command::probe(opts, &catalogue).await?;
+            let r = probe::command::probe(opts, &catalogue, "apply").await?;
             output::info(&(crate::probe::render::probe_table(&r, None) + "\n"));
             r
         }

@@ -27,6 +27,10 @@ pub struct Cli {
     /// Language of messages (default: from LC_ALL, LC_MESSAGES or LANG).
     #[arg(long, global = true, value_parser = ["en", "zh"])]
     pub lang: Option<String>,
+    /// Where the history, the lock and the updated catalogue live (default: /var/lib/mirrorctl for root, else
+    /// $XDG_STATE_HOME/mirrorctl).
+    #[arg(long, global = true, value_name = "DIR", env = "MIRRORCTL_STATE_DIR", hide_env_values = true)]
+    pub state_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -80,6 +84,17 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl man | man -l -\n  mirrorctl man | sudo tee /usr/local/share/man/man1/mirrorctl.1"
     )]
     Man,
+    /// Each mirror's record from the probe history: success rate, median latency and speed, last failure.
+    #[command(
+        after_help = "Examples:\n  mirrorctl history\n  mirrorctl history --mirror docker.m.daocloud.io --since 24h\n  mirrorctl history --json | jq '.mirrors[] | {name, success_rate}'"
+    )]
+    History(HistoryArgs),
+    /// Keep the configured mirrors alive: probe, replace a mirror that keeps failing, with a reload (no container
+    /// stops); or install a timer that does it every few hours.
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl watch --once --yes\n  sudo mirrorctl watch --install --every 6h\n  sudo mirrorctl watch --uninstall"
+    )]
+    Watch(WatchArgs),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -175,6 +190,10 @@ pub struct Target {
     /// How to restart dockerd.
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,
+    /// Print one JSON document: whether anything changed (`changed`), and per target the files and how they
+    /// were made live. The plan and the diff go to stderr.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Which runtime's configuration `apply` writes.
@@ -225,9 +244,6 @@ pub struct RestoreArgs {
     /// Restore this backup (a name from --list) instead of the newest.
     #[arg(long, value_name = "NAME", conflicts_with = "list")]
     pub backup: Option<String>,
-    /// With --list: print one JSON document.
-    #[arg(long, requires = "list")]
-    pub json: bool,
     #[command(flatten)]
     pub places: crate::runtimes::Places,
 }
@@ -372,6 +388,93 @@ pub struct ListArgs {
     /// Print one JSON document instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct HistoryArgs {
+    /// Only this mirror (its name or URL).
+    #[arg(long, value_name = "NAME")]
+    pub mirror: Option<String>,
+    /// How far back, e.g. 24h, 7d, 90d (history keeps 90 days).
+    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    pub since: std::time::Duration,
+    /// Which registry's mirrors.
+    #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
+    pub registry: String,
+    /// Print one JSON document instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("mode").required(true).args(["once", "install", "uninstall"])))]
+pub struct WatchArgs {
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+    /// One cycle: a fresh probe, then replace what the history says is dying.
+    #[arg(long)]
+    pub once: bool,
+    /// Install a systemd timer (or a cron entry where there is no systemd) that runs `watch --once`.
+    #[arg(long)]
+    pub install: bool,
+    /// Remove what --install wrote.
+    #[arg(long)]
+    pub uninstall: bool,
+    /// With --install: how often, e.g. 30min, 6h, 1d.
+    #[arg(long, default_value = "6h", value_parser = parse_every)]
+    pub every: std::time::Duration,
+    /// How many mirrors daemon.json should hold.
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: u16,
+    /// Replace a configured mirror only after it failed this many probes in a row; a better one must win this
+    /// many in a row.
+    #[arg(long, value_name = "K", default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..=100))]
+    pub fail_after: u16,
+    /// A candidate replaces the worst configured mirror only when its estimated pull is this much faster.
+    #[arg(long, value_name = "PCT", default_value_t = 30.0, value_parser = parse_margin)]
+    pub margin: f64,
+    /// Restart dockerd when a reload cannot apply the change (a restart stops the containers).
+    #[arg(long)]
+    pub allow_restart: bool,
+    /// daemon.json to keep (default: /etc/docker/daemon.json; rootless: ~/.config/docker/daemon.json).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print the decisions and the plan; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation (required when not on a terminal, as under a timer).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// How dockerd is managed, and with --install where the timer goes.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+    /// With --install: systemd's unit directory (default /etc/systemd/system; as a user ~/.config/systemd/user).
+    #[arg(long, value_name = "DIR")]
+    pub systemd_dir: Option<PathBuf>,
+    /// With --install where there is no systemd: the cron directory (default /etc/cron.d).
+    #[arg(long, value_name = "DIR")]
+    pub cron_dir: Option<PathBuf>,
+    /// Print one JSON document: the decisions and whether anything changed (`changed`).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A timer period: from a minute to 30 days.
+fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    match humantime::parse_duration(s) {
+        Ok(d) if d.as_secs() >= 60 && d.as_secs() <= 30 * 86_400 => Ok(d),
+        _ => Err(format!(
+            "`{s}` is not a period from 1min to 30d (e.g. 30min, 6h, 1d)"
+        )),
+    }
+}
+
+/// A percentage from 0 to 1000.
+fn parse_margin(s: &str) -> Result<f64, String> {
+    match s.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p),
+        _ => Err(format!("`{s}` is not a percentage from 0 to 1000")),
+    }
 }
 
 /// A deadline in seconds: positive and at most a day (a larger one is a typo, and would overflow a timer).

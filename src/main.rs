@@ -14,6 +14,7 @@ mod engine;
 mod errors;
 #[cfg(test)]
 mod fuzz;
+mod history;
 mod host;
 mod http;
 mod i18n;
@@ -29,6 +30,7 @@ mod runtimes;
 mod service;
 mod show;
 mod targets;
+mod watch;
 
 use rust_i18n::t;
 use std::process::ExitCode;
@@ -49,6 +51,9 @@ fn main() -> ExitCode {
     };
     http::install_crypto();
     output::configure(cli.quiet, cli.verbose);
+    if let Some(dir) = cli.state_dir.clone().filter(|d| !d.as_os_str().is_empty()) {
+        lock::set_state_dir(dir);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -127,7 +132,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 daemon_config: args.config.clone(),
                 ..args.opts.clone()
             };
-            let report = probe::command::probe(&opts, &catalogue).await?;
+            let report = probe::command::probe(&opts, &catalogue, "probe").await?;
             if args.json {
                 output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
@@ -149,7 +154,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::from(errors::exit::NO_MIRROR_PASSED)
             })
         }
-        Command::Apply(args) => apply::apply(&args).await.map(|()| ExitCode::SUCCESS),
+        Command::Apply(args) => {
+            let outcome = apply::apply(&args).await?;
+            changed(&outcome, args.target.json)
+        }
+        Command::History(args) => {
+            let report = history::command::history(&args)?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&history::command::render(&report, output::terminal_width()));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Watch(args) => watch::watch(&args).await,
         Command::Show(args) => {
             let report = show::show(args.config.as_deref(), &args.runtimes).await?;
             if args.json {
@@ -173,11 +191,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Proxy(ProxyCommand::Set(args)) => {
-            proxy::set(&args).await.map(|()| ExitCode::SUCCESS)
-        }
+        Command::Proxy(ProxyCommand::Set(args)) => changed(&proxy::set(&args).await?, args.target.json),
         Command::Proxy(ProxyCommand::Unset(args)) => {
-            proxy::unset(&args).await.map(|()| ExitCode::SUCCESS)
+            changed(&proxy::unset(&args).await?, args.target.json)
         }
         Command::Catalogue(CatalogueCommand::Update(args)) => {
             let report = catalogue_update::update(&args).await?;
@@ -197,6 +213,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore(args) => apply::restore(&args).await.map(|()| ExitCode::SUCCESS),
+        Command::Restore(args) => match apply::restore(&args).await? {
+            Some(outcome) => changed(&outcome, args.target.json),
+            None => Ok(ExitCode::SUCCESS),
+        },
     }
+}
+
+/// A change's `--json`: what changed, for fleets (`changed_when`).
+fn changed(outcome: &change::Outcome, json: bool) -> anyhow::Result<ExitCode> {
+    if json {
+        output::stdout(&(serde_json::to_string_pretty(outcome)? + "\n"));
+    }
+    Ok(ExitCode::SUCCESS)
 }

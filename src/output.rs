@@ -36,6 +36,22 @@ impl Drop for Transaction {
     }
 }
 
+static JSON: AtomicBool = AtomicBool::new(false);
+
+/// `--json` of a change: stdout is for the one document at the end, so what `say` prints goes to stderr.
+pub fn set_json(json: bool) {
+    JSON.store(json, Ordering::Relaxed);
+}
+
+/// A result line of a change (what was written, what was verified): stdout, or stderr under `--json`.
+pub fn say(s: &str) {
+    if JSON.load(Ordering::Relaxed) {
+        info(s)
+    } else {
+        stdout(s)
+    }
+}
+
 static QUIET: AtomicBool = AtomicBool::new(false);
 static VERBOSE: AtomicBool = AtomicBool::new(false);
 

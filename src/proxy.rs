@@ -228,7 +228,7 @@ fn plan(
     })
 }
 
-pub async fn set(args: &ProxySetArgs) -> Result<()> {
+pub async fn set(args: &ProxySetArgs) -> Result<crate::change::Outcome> {
     validate(&args.url)?;
     let proxy = Proxy {
         http: Some(args.url.clone()),
@@ -268,7 +268,7 @@ pub async fn set(args: &ProxySetArgs) -> Result<()> {
 }
 
 /// Removes the proxy from both places it can be, whichever exist.
-pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
+pub async fn unset(args: &ProxyUnsetArgs) -> Result<crate::change::Outcome> {
     let rootless = files::locate(args.target.config.as_deref()).1;
     let mut changes = Vec::new();
     let dropin = dropin_path(&args.place, rootless);
@@ -296,8 +296,9 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<()> {
         changes.push(FileChange::remove(dropin, dropin_before));
     }
     if changes.is_empty() {
-        crate::output::stdout(&format!("{}\n", t!("proxy.nothing_to_unset")));
-        return Ok(());
+        crate::output::set_json(args.target.json);
+        crate::output::say(&format!("{}\n", t!("proxy.nothing_to_unset")));
+        return Ok(crate::change::Outcome::default());
     }
     let plan = plan(
         &args.target,

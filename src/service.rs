@@ -105,6 +105,18 @@ impl Service {
         }
     }
 
+    /// A unit of ours (systemd only): `enable --now` after `daemon-reload`, or `disable --now` before it. Disabling
+    /// a unit that is not there is not an error: it is what was wanted.
+    pub async fn enable(&self, on: bool) -> Result<()> {
+        if on {
+            self.systemctl(&["daemon-reload"]).await?;
+            self.systemctl(&["enable", "--now", &self.unit]).await
+        } else {
+            let _ = self.systemctl(&["disable", "--now", &self.unit]).await;
+            self.systemctl(&["daemon-reload"]).await
+        }
+    }
+
     /// After a failed restart: clear systemd's "start request repeated too quickly" and start again.
     pub async fn recover(&self) -> Result<()> {
         if let Init::Systemd { .. } = self.init {

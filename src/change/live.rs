@@ -57,6 +57,9 @@ impl Activator for Live {
                     engine.wait_ready(READY).await?;
                 }
             }
+            // Back on the old units: whatever is installed now runs as it did.
+            (Activation::Enable(svc), _) => svc.enable(false).await?,
+            (Activation::Disable(svc), _) => svc.enable(true).await?,
             _ => {}
         }
         Ok(())
@@ -66,11 +69,11 @@ impl Activator for Live {
 async fn activate(plan: &Plan) -> Result<()> {
     let svc = match &plan.activation {
         Activation::Manual(how) => {
-            output::stdout(&format!("{}\n", t!("tx.written", how = how)));
+            output::say(&format!("{}\n", t!("tx.written", how = how)));
             return Ok(());
         }
         Activation::Automatic(when) => {
-            output::stdout(&format!("{}\n", t!("tx.written", how = when)));
+            output::say(&format!("{}\n", t!("tx.written", how = when)));
             return Ok(());
         }
         Activation::Restart(svc) => {
@@ -91,6 +94,18 @@ async fn activate(plan: &Plan) -> Result<()> {
             svc.reload()
                 .await
                 .with_context(|| t!("tx.reload_failed", service = svc.unit))?;
+            svc
+        }
+        Activation::Enable(svc) => {
+            svc.enable(true)
+                .await
+                .with_context(|| t!("tx.enable_failed", unit = svc.unit))?;
+            svc
+        }
+        Activation::Disable(svc) => {
+            svc.enable(false)
+                .await
+                .with_context(|| t!("tx.enable_failed", unit = svc.unit))?;
             svc
         }
     };
@@ -134,12 +149,12 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                     )
                 );
             }
-            output::stdout(&format!(
+            output::say(&format!(
                 "{}\n",
                 t!("tx.verified_mirrors", count = live.len())
             ));
             for m in &live {
-                output::stdout(&format!("  {m}\n"));
+                output::say(&format!("  {m}\n"));
             }
         }
         Verify::DockerProxy(engine, http, https) => {
@@ -158,7 +173,7 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                     )
                 );
             }
-            output::stdout(&format!(
+            output::say(&format!(
                 "{}\n",
                 t!("tx.verified_proxy", http = http, https = https)
             ));
@@ -169,13 +184,13 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
                 bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }
-            output::stdout(&format!("{}\n", t!("tx.verified_proxy_gone")));
+            output::say(&format!("{}\n", t!("tx.verified_proxy_gone")));
         }
         Verify::Active => {
             if !svc.is_active().await {
                 bail!("{}", t!("tx.not_active", service = svc.unit));
             }
-            output::stdout(&format!(
+            output::say(&format!(
                 "{}\n",
                 t!("tx.verified_active", service = svc.unit)
             ));

@@ -5,6 +5,7 @@
 
 mod journal;
 pub mod live;
+mod outcome;
 mod plan;
 mod run;
 
@@ -12,6 +13,7 @@ use std::future::Future;
 
 use anyhow::Result;
 
+pub use outcome::Outcome;
 pub use plan::{activation, Activation, FileChange, Plan, Verify};
 pub use run::{run, RolledBack};
 

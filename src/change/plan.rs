@@ -122,6 +122,10 @@ impl FileChange {
 pub enum Activation {
     Restart(Service),
     Reload(Service),
+    /// A unit mirrorctl owns (the watch timer): `daemon-reload`, then `enable --now`.
+    Enable(Service),
+    /// `disable --now`, then `daemon-reload`.
+    Disable(Service),
     /// The user does it (Docker Desktop, --no-restart); the text says how.
     Manual(String),
     /// The runtime reads the files by itself (hosts.toml, registries.conf); the text says when.
@@ -186,6 +190,8 @@ impl Plan {
         s.push_str(&match &self.activation {
             Activation::Restart(svc) => t!("plan.then_restart", how = svc.describe_restart(false)),
             Activation::Reload(svc) => t!("plan.then_reload", how = svc.describe_restart(true)),
+            Activation::Enable(svc) => t!("plan.then_enable", unit = svc.unit),
+            Activation::Disable(svc) => t!("plan.then_disable", unit = svc.unit),
             Activation::Manual(how) | Activation::Automatic(how) => {
                 t!("plan.then_manual", how = how)
             }
@@ -217,7 +223,10 @@ impl Plan {
 
     pub(crate) fn service_name(&self) -> String {
         match &self.activation {
-            Activation::Restart(s) | Activation::Reload(s) => s.unit.clone(),
+            Activation::Restart(s)
+            | Activation::Reload(s)
+            | Activation::Enable(s)
+            | Activation::Disable(s) => s.unit.clone(),
             _ => self.target.to_owned(),
         }
     }

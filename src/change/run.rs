@@ -11,6 +11,7 @@ use tokio::signal::unix::{signal, SignalKind};
 
 use super::journal::Journal;
 use super::live::Live;
+use super::outcome::Outcome;
 use super::plan::{Activation, Plan};
 use super::Activator;
 use crate::cli::Target;
@@ -57,26 +58,30 @@ impl Signals {
     }
 }
 
-/// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator.
-pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
+/// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator. With
+/// `--json` the plans go to stderr and the caller prints the returned outcome.
+pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<Outcome> {
     if plans.is_empty() {
         bail!("{}", t!("apply.no_runtime"));
     }
+    output::set_json(target.json);
+    let show = output::say;
     for p in &plans {
-        output::stdout(&p.describe());
+        show(&p.describe());
         if p.is_noop() {
-            output::stdout(&format!("{}\n", t!("apply.up_to_date")));
+            show(&format!("{}\n", t!("apply.up_to_date")));
         }
     }
     for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
         check_conflicts(p).await?;
     }
+    let mut outcome = Outcome::planned(&plans, target.dry_run);
     if plans.iter().all(Plan::is_noop) {
-        return Ok(());
+        return Ok(outcome);
     }
     if target.dry_run {
-        output::stdout(&format!("{}\n", t!("apply.dry_run")));
-        return Ok(());
+        show(&format!("{}\n", t!("apply.dry_run")));
+        return Ok(outcome);
     }
     confirm(target.yes)?;
     // Listen for Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) before touching anything, so no signal
@@ -91,7 +96,7 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
             moved |= c.refresh()?;
         }
         if moved {
-            output::stdout(&p.describe());
+            show(&p.describe());
             if !target.yes {
                 confirm(false)?;
             }
@@ -109,8 +114,9 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<()> {
             return Err(e);
         }
         done.push(p.target);
+        outcome.mark_done(p.target);
     }
-    Ok(())
+    Ok(outcome)
 }
 
 /// Runs one plan. Before the first write nothing needs undoing; after it, every failure path — an error, or

@@ -69,8 +69,9 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
     })
 }
 
-/// Probes the selection of `catalogue`, ranks, caches; returns the report for the caller to print.
-pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report> {
+/// Probes the selection of `catalogue`, ranks (with the history's record), records it in the history as run by
+/// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print.
+pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> Result<Report> {
     let settings = settings(args)?;
     let selection = catalogue.selection(args.source.all, &args.registry);
     if let Some(cloud) = crate::cloud::detect() {
@@ -123,7 +124,13 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
 
     explain_with_catalogue(&mut results, &selection);
     super::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
-    rank::rank(&mut results);
+    let mut history = crate::history::open();
+    let urls: Vec<&str> = results.iter().map(|r| r.url.as_str()).collect();
+    let previous = history
+        .as_ref()
+        .map(|h| crate::history::previous(h, &args.registry, &urls))
+        .unwrap_or_default();
+    rank::rank(&mut results, &previous);
     let report = Report {
         registry: args.registry.clone(),
         image: settings.image.to_string(),
@@ -136,6 +143,9 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue) -> Result<Report>
         proxy: route,
         results,
     };
+    if let Some(h) = history.as_mut() {
+        crate::history::record(h, &report, origin);
+    }
     if let Err(e) = crate::cache::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
         crate::output::info(&format!(

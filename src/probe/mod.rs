@@ -161,6 +161,7 @@ pub async fn probe_one(
         phases: p.phases,
         requests: p.requests,
         digest: p.digest,
+        success_rate: None,
     }
 }
 

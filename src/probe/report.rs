@@ -30,6 +30,9 @@ pub struct MirrorResult {
     /// What the tag resolved to on this mirror (the index's digest, or the manifest's when there is no index).
     #[serde(default)]
     pub digest: Option<String>,
+    /// Share of the last probes (this one and up to 9 recorded before it) that worked; only with at least 3.
+    #[serde(default)]
+    pub success_rate: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -74,6 +77,7 @@ impl MirrorResult {
             phases: Phases::default(),
             requests: vec![],
             digest: None,
+            success_rate: None,
         }
     }
 }

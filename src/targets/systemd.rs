@@ -29,6 +29,27 @@ pub fn environment_line(key: &str, value: &str) -> Result<String> {
     Ok(format!("Environment=\"{key}={quoted}\"\n"))
 }
 
+/// One word of an `ExecStart=` line, double-quoted by systemd's rules: `\` and `"` escaped, `%` doubled (a
+/// specifier) and `$` doubled (a variable). Control characters are refused: a newline would start a directive.
+pub fn exec_word(word: &str) -> Result<String> {
+    if word.chars().any(char::is_control) {
+        bail!("{}", t!("systemd.control", key = "ExecStart"));
+    }
+    let mut quoted = String::with_capacity(word.len() + 2);
+    quoted.push('"');
+    for c in word.chars() {
+        match c {
+            '\\' => quoted.push_str("\\\\"),
+            '"' => quoted.push_str("\\\""),
+            '%' => quoted.push_str("%%"),
+            '$' => quoted.push_str("$$"),
+            c => quoted.push(c),
+        }
+    }
+    quoted.push('"');
+    Ok(quoted)
+}
+
 /// The assignments of one `Environment=` value (what follows `Environment=`), several per line, quoted or not,
 /// unescaped as systemd does.
 pub fn parse_environment(rest: &str) -> Vec<(String, String)> {

@@ -48,6 +48,7 @@ pub struct MirrorDoc {
     pub phases: PhasesDoc,
     pub requests: Vec<String>,
     pub digest: Option<String>,
+    pub success_rate: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +94,74 @@ pub struct BackupDoc {
     pub time: String,
     pub bytes: Option<u64>,
     pub valid: bool,
+}
+
+/// `--json` of apply, restore, proxy set/unset and watch --install.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeDoc {
+    pub changed: bool,
+    pub dry_run: bool,
+    pub targets: Vec<TargetDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetDoc {
+    pub target: String,
+    pub changed: bool,
+    pub files: Vec<String>,
+    pub mirrors: Vec<String>,
+    pub activation: String,
+}
+
+/// `mirrorctl history --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryDoc {
+    pub registry: String,
+    pub since: String,
+    pub database: String,
+    pub mirrors: Vec<HistoryMirrorDoc>,
+    pub decisions: Vec<DecisionDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HistoryMirrorDoc {
+    pub name: String,
+    pub url: String,
+    pub probes: usize,
+    pub successes: usize,
+    pub success_rate: f64,
+    pub median_latency_ms: Option<f64>,
+    pub median_throughput_bps: Option<f64>,
+    pub last_failure: Option<serde_json::Value>,
+    pub last_24h: serde_json::Value,
+    pub recent: Vec<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionDoc {
+    pub at: String,
+    pub action: String,
+    pub mirror: Option<String>,
+    pub replacement: Option<String>,
+    pub reason: String,
+    pub changed: bool,
+}
+
+/// `mirrorctl watch --once --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WatchDoc {
+    pub changed: bool,
+    pub before: Vec<String>,
+    pub after: Vec<String>,
+    pub decisions: Vec<serde_json::Value>,
+    pub restart_needed: bool,
+    pub outcome: Option<ChangeDoc>,
 }
 
 /// Fails the test unless `doc` has exactly the shape of `T`.

@@ -1,0 +1,64 @@
+//! What a run did, for `--json` and for fleets: `changed` is false when every file already said what it would
+//! say, and then nothing was written, restarted or reloaded (so `changed_when` in a playbook can trust it).
+
+use serde::Serialize;
+
+use super::plan::{Activation, Plan};
+
+#[derive(Debug, Default, Serialize)]
+pub struct Outcome {
+    pub changed: bool,
+    pub dry_run: bool,
+    pub targets: Vec<TargetOutcome>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TargetOutcome {
+    pub target: &'static str,
+    /// This target's files were written and made live (or would be, with `dry_run`).
+    pub changed: bool,
+    /// The files that differ (or would).
+    pub files: Vec<String>,
+    pub mirrors: Vec<String>,
+    /// `restart UNIT`, `reload UNIT`, `manual` or `automatic`: how the change was made live.
+    pub activation: String,
+}
+
+impl Outcome {
+    /// Before execution: what each plan would change.
+    pub fn planned(plans: &[Plan], dry_run: bool) -> Self {
+        Self {
+            changed: false,
+            dry_run,
+            targets: plans
+                .iter()
+                .map(|p| TargetOutcome {
+                    target: p.target,
+                    changed: false,
+                    files: p
+                        .changes
+                        .iter()
+                        .filter(|c| c.changes())
+                        .map(|c| c.path.display().to_string())
+                        .collect(),
+                    mirrors: p.mirrors.clone(),
+                    activation: match &p.activation {
+                        Activation::Restart(s) => format!("restart {}", s.unit),
+                        Activation::Reload(s) => format!("reload {}", s.unit),
+                        Activation::Enable(s) => format!("enable {}", s.unit),
+                        Activation::Disable(s) => format!("disable {}", s.unit),
+                        Activation::Manual(_) => "manual".into(),
+                        Activation::Automatic(_) => "automatic".into(),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    pub fn mark_done(&mut self, target: &str) {
+        for t in self.targets.iter_mut().filter(|t| t.target == target) {
+            t.changed = true;
+        }
+        self.changed = true;
+    }
+}

@@ -1,0 +1,156 @@
+//! `mirrorctl history`: each mirror's record over a window, as a table with a sparkline or as JSON.
+
+use rust_i18n::t;
+use std::time::SystemTime;
+
+use anyhow::Result;
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, Width};
+use serde::Serialize;
+
+use super::stats::{self, MirrorStats};
+use crate::cli::HistoryArgs;
+use crate::render::{bytes, millis, table};
+
+#[derive(Debug, Serialize)]
+pub struct HistoryReport {
+    pub registry: String,
+    pub since: String,
+    pub database: String,
+    pub mirrors: Vec<MirrorStats>,
+    /// watch's newest decisions, newest first.
+    pub decisions: Vec<super::Decision>,
+}
+
+pub fn history(args: &HistoryArgs) -> Result<HistoryReport> {
+    let now = SystemTime::now();
+    let since = now - args.since;
+    let store = super::Store::open(&crate::lock::state_dir())?;
+    let outcomes = store.since(&args.registry, since)?;
+    let mut mirrors = stats::summarize(&outcomes, now);
+    if let Some(want) = &args.mirror {
+        mirrors.retain(|m| &m.name == want || &m.url == want || m.url.trim_end_matches('/') == want);
+    }
+    Ok(HistoryReport {
+        registry: args.registry.clone(),
+        since: humantime::format_rfc3339_seconds(since).to_string(),
+        database: store.path.display().to_string(),
+        mirrors,
+        decisions: store.decisions(10)?,
+    })
+}
+
+fn rate(successes: usize, probes: usize) -> String {
+    if probes == 0 {
+        return "-".into();
+    }
+    format!(
+        "{:.0}% ({successes}/{probes})",
+        100.0 * successes as f64 / probes as f64
+    )
+}
+
+/// The table: below 110 columns the medians go (they stay in `--json`), the sparkline keeps the last 10 and the
+/// last failure its class, so that a row fits an 80-column screen.
+pub fn render(report: &HistoryReport, width: Option<u16>) -> String {
+    if report.mirrors.is_empty() {
+        return format!(
+            "{}\n",
+            t!("history.empty", since = report.since, path = report.database)
+        );
+    }
+    let compact = width.is_some_and(|w| w < 110);
+    let mut t = table(width);
+    let mut header = vec![
+        t!("table.mirror").into_owned(),
+        t!("history.col_window").into_owned(),
+        t!("history.col_24h").into_owned(),
+    ];
+    if !compact {
+        header.push(t!("table.latency").into_owned());
+        header.push(t!("table.speed").into_owned());
+    }
+    header.push(t!("history.col_recent").into_owned());
+    header.push(t!("history.col_last_failure").into_owned());
+    t.set_header(header.clone());
+    let mut constraints = vec![ColumnConstraint::UpperBoundary(Width::Fixed(22))];
+    constraints.resize(header.len() - 1, ColumnConstraint::ContentWidth);
+    constraints.push(ColumnConstraint::LowerBoundary(Width::Fixed(12)));
+    t.set_constraints(constraints);
+    let dash = || "-".to_string();
+    let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+    for m in &report.mirrors {
+        let failure = m.last_failure.as_ref().map_or_else(dash, |f| {
+            if compact {
+                f.status.clone()
+            } else {
+                format!(
+                    "{} {}",
+                    f.at.get(5..16).unwrap_or(&f.at).replace('T', " "),
+                    f.status
+                )
+            }
+        });
+        let mut row = vec![
+            Cell::new(&m.name),
+            right(rate(m.successes, m.probes)),
+            right(rate(m.last_24h.successes, m.last_24h.probes)),
+        ];
+        if !compact {
+            row.push(right(m.median_latency_ms.map_or_else(dash, millis)));
+            row.push(right(
+                m.median_throughput_bps
+                    .map_or_else(dash, |b| format!("{}/s", bytes(b))),
+            ));
+        }
+        let shown = if compact { 10 } else { stats::RECENT };
+        row.push(Cell::new(stats::sparkline(
+            &m.recent[m.recent.len().saturating_sub(shown)..],
+        )));
+        row.push(Cell::new(failure));
+        t.add_row(row);
+    }
+    let mut s = t.to_string();
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::history::Outcome;
+    use std::time::Duration;
+
+    #[test]
+    fn fits_80_columns_and_shows_the_dead_stretch() {
+        let now = SystemTime::now();
+        let outcomes: Vec<Outcome> = (0..12)
+            .map(|i| Outcome {
+                probe: i,
+                at: now - Duration::from_secs(3600 * (12 - i as u64)),
+                name: "docker.m.daocloud.io".into(),
+                url: "https://docker.m.daocloud.io/".into(),
+                ok: !(4..8).contains(&i),
+                status: if (4..8).contains(&i) { "rate-limited" } else { "ok" }.into(),
+                error: None,
+                latency_ms: Some(40.0),
+                throughput_bps: Some(2e6),
+                score_s: None,
+            })
+            .collect();
+        let report = HistoryReport {
+            registry: "docker.io".into(),
+            since: "2026-11-18T00:00:00Z".into(),
+            database: "/x/history.db".into(),
+            mirrors: stats::summarize(&outcomes, now),
+            decisions: vec![],
+        };
+        let s = render(&report, Some(80));
+        assert!(s.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{s}");
+        // The newest ten at 80 columns, all of them on a wide screen.
+        assert!(s.contains("▇▇▁▁▁▁▇▇▇▇"), "{s}");
+        assert!(s.contains("67% (8/12)"), "{s}");
+        let wide = render(&report, Some(160));
+        assert!(wide.contains("▇▇▇▇▁▁▁▁▇▇▇▇"), "{wide}");
+        assert!(wide.contains("40 ms"), "{wide}");
+    }
+}

@@ -1,0 +1,250 @@
+//! `mirrorctl watch`: keep a machine's mirrors alive. One cycle probes afresh (never the cached report), records
+//! it, decides from the history (see `decide`) and, when the list should change, writes it through the change
+//! engine with a reload, so no container stops.
+
+pub mod decide;
+pub mod install;
+
+use rust_i18n::t;
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use anyhow::Result;
+use serde::Serialize;
+
+use crate::change::{Activation, Outcome};
+use crate::cli::{ProbeOptions, Target, WatchArgs};
+use crate::daemon_config::{self, files, parse_or_explain};
+use crate::output;
+use decide::{Action, Reason, Seen, Step};
+
+#[derive(Debug, Serialize)]
+struct WatchReport {
+    changed: bool,
+    before: Vec<String>,
+    after: Vec<String>,
+    decisions: Vec<Line>,
+    /// A reload could not apply the change and `--allow-restart` was not given: nothing was written.
+    restart_needed: bool,
+    outcome: Option<Outcome>,
+}
+
+#[derive(Debug, Serialize)]
+struct Line {
+    #[serde(flatten)]
+    step: Step,
+    /// The line as printed (and as the journal keeps it).
+    line: String,
+}
+
+pub async fn watch(args: &WatchArgs) -> Result<ExitCode> {
+    if args.install || args.uninstall {
+        let outcome = install::install(args, args.install).await?;
+        if args.json {
+            output::stdout(&(serde_json::to_string_pretty(&outcome)? + "\n"));
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    output::set_json(args.json);
+    let report = once(args).await?;
+    if args.json {
+        output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One journal line for a step.
+fn line(s: &Step, k: u16) -> String {
+    match (&s.action, &s.reason) {
+        (Action::Replace, Reason::Dead { failures_in_a_row }) => t!(
+            "watch.replace_dead",
+            mirror = s.mirror,
+            by = s.replacement.as_deref().unwrap_or("-"),
+            n = failures_in_a_row
+        ),
+        (Action::Replace, Reason::Beaten { by, times }) => t!(
+            "watch.replace_beaten",
+            mirror = s.mirror,
+            by = by,
+            n = times
+        ),
+        (Action::Hold, Reason::Dead { failures_in_a_row }) => t!(
+            "watch.hold",
+            mirror = s.mirror,
+            n = failures_in_a_row
+        ),
+        (Action::Add, _) => t!("watch.add", mirror = s.mirror),
+        (_, Reason::Healthy { failures_in_a_row }) if *failures_in_a_row > 0 => t!(
+            "watch.keep_failing",
+            mirror = s.mirror,
+            n = failures_in_a_row,
+            k = k
+        ),
+        _ => t!("watch.keep", mirror = s.mirror),
+    }
+    .into_owned()
+}
+
+async fn once(args: &WatchArgs) -> Result<WatchReport> {
+    let (path, rootless) = files::locate(args.config.as_deref());
+    let before_bytes = files::read(&path)?;
+    let configured = match before_bytes
+        .as_ref()
+        .filter(|b| !b.trim_ascii().is_empty())
+    {
+        Some(b) => {
+            parse_or_explain(&path, b)?;
+            daemon_config::normalize_mirrors(&daemon_config::mirrors_of(&daemon_config::parse(
+                b,
+            )?))?
+        }
+        None => vec![],
+    };
+    // Probe the catalogue and the configured mirrors (a personal one may not be in it), afresh.
+    let opts = ProbeOptions {
+        daemon_config: args.config.clone(),
+        ..args.opts.clone()
+    };
+    let mut catalogue = crate::probe::command::load_catalogue(&opts.source, &opts.registry)?;
+    for m in &configured {
+        if !catalogue.mirrors.iter().any(|c| &c.url == m) {
+            catalogue.add_url(m, &opts.registry)?;
+        }
+    }
+    let report = crate::probe::command::probe(&opts, &catalogue, "watch").await?;
+    let ranked: Vec<String> = report.passed().map(|r| r.url.clone()).collect();
+    let k = usize::from(args.fail_after);
+    let mut store = crate::history::open();
+    let this_probe: Vec<Seen> = report
+        .results
+        .iter()
+        .map(|r| Seen {
+            probe: 0,
+            ok: r.ok,
+            score_s: r.score_s,
+        })
+        .collect();
+    let recent = |url: &str| -> Vec<Seen> {
+        match &store {
+            Some(s) => s
+                .recent(&report.registry, url, k)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|o| Seen {
+                    probe: o.probe,
+                    ok: o.ok,
+                    score_s: o.score_s,
+                })
+                .collect(),
+            // Without a history only this probe counts: K = 1 in effect only if asked for.
+            None => report
+                .results
+                .iter()
+                .zip(&this_probe)
+                .filter(|(r, _)| r.url == url)
+                .map(|(_, s)| *s)
+                .collect(),
+        }
+    };
+    let plan = decide::decide(&decide::Input {
+        configured: &configured,
+        ranked_passing: &ranked,
+        recent: &recent,
+        top: usize::from(args.top),
+        k,
+        margin: args.margin / 100.0,
+    });
+    let changes = plan.mirrors != configured;
+    let mut decisions = Vec::new();
+    for s in &plan.steps {
+        let text = line(s, args.fail_after);
+        output::say(&format!("watch: {text}\n"));
+        decisions.push(Line {
+            step: s.clone(),
+            line: text,
+        });
+    }
+    if plan.steps.is_empty() {
+        output::say(&format!("watch: {}\n", t!("watch.nothing")));
+    }
+    let mut result = WatchReport {
+        changed: false,
+        before: configured.clone(),
+        after: configured.clone(),
+        decisions,
+        restart_needed: false,
+        outcome: None,
+    };
+    if changes {
+        let mut target = Target {
+            config: args.config.clone(),
+            dry_run: args.dry_run,
+            yes: args.yes,
+            reload: true,
+            no_restart: false,
+            init: args.init,
+            json: args.json,
+        };
+        // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a restart.
+        if let Ok(Activation::Reload(svc)) = crate::change::activation(&target, &path, rootless, "docker") {
+            if !svc.is_active().await {
+                if !args.allow_restart {
+                    output::say(&format!(
+                        "watch: {}\n",
+                        t!("watch.restart_needed", unit = svc.unit)
+                    ));
+                    result.restart_needed = true;
+                    record(&mut store, &result, false);
+                    return Ok(result);
+                }
+                target.reload = false;
+            }
+        }
+        let doc = crate::apply::docker_plan(&target, path, before_bytes, &plan.mirrors)?;
+        let outcome = crate::change::run(vec![doc], &target).await;
+        let outcome = match outcome {
+            Ok(o) => o,
+            Err(e) => {
+                record(&mut store, &result, false);
+                return Err(e);
+            }
+        };
+        result.changed = outcome.changed;
+        if outcome.changed || args.dry_run {
+            result.after = plan.mirrors.clone();
+        }
+        result.outcome = Some(outcome);
+    }
+    let changed = result.changed;
+    record(&mut store, &result, changed);
+    Ok(result)
+}
+
+/// Every decision goes into the history next to the probe it was made from.
+fn record(store: &mut Option<crate::history::Store>, report: &WatchReport, changed: bool) {
+    let Some(store) = store.as_mut() else { return };
+    let now = SystemTime::now();
+    for d in &report.decisions {
+        let action = match d.step.action {
+            Action::Keep => "keep",
+            Action::Replace => "replace",
+            Action::Add => "add",
+            Action::Hold => "hold",
+        };
+        let decision = crate::history::Decision {
+            at: now,
+            action: action.into(),
+            mirror: Some(d.step.mirror.clone()),
+            replacement: d.step.replacement.clone(),
+            reason: d.line.clone(),
+            changed: changed && d.step.action != Action::Keep && d.step.action != Action::Hold,
+        };
+        if let Err(e) = store.decide(&decision) {
+            output::info(&format!(
+                "{}\n",
+                t!("history.unavailable", detail = format!("{e:#}"))
+            ));
+            return;
+        }
+    }
+}
