@@ -29,7 +29,13 @@ pub struct Cli {
     pub lang: Option<String>,
     /// Where the history, the lock and the updated catalogue live (default: /var/lib/mirrorctl for root, else
     /// $XDG_STATE_HOME/mirrorctl).
-    #[arg(long, global = true, value_name = "DIR", env = "MIRRORCTL_STATE_DIR", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        value_name = "DIR",
+        env = "MIRRORCTL_STATE_DIR",
+        hide_env_values = true
+    )]
     pub state_dir: Option<PathBuf>,
 }
 

@@ -191,7 +191,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Proxy(ProxyCommand::Set(args)) => changed(&proxy::set(&args).await?, args.target.json),
+        Command::Proxy(ProxyCommand::Set(args)) => {
+            changed(&proxy::set(&args).await?, args.target.json)
+        }
         Command::Proxy(ProxyCommand::Unset(args)) => {
             changed(&proxy::unset(&args).await?, args.target.json)
         }

@@ -28,7 +28,8 @@ pub fn history(args: &HistoryArgs) -> Result<HistoryReport> {
     let outcomes = store.since(&args.registry, since)?;
     let mut mirrors = stats::summarize(&outcomes, now);
     if let Some(want) = &args.mirror {
-        mirrors.retain(|m| &m.name == want || &m.url == want || m.url.trim_end_matches('/') == want);
+        mirrors
+            .retain(|m| &m.name == want || &m.url == want || m.url.trim_end_matches('/') == want);
     }
     Ok(HistoryReport {
         registry: args.registry.clone(),
@@ -55,7 +56,11 @@ pub fn render(report: &HistoryReport, width: Option<u16>) -> String {
     if report.mirrors.is_empty() {
         return format!(
             "{}\n",
-            t!("history.empty", since = report.since, path = report.database)
+            t!(
+                "history.empty",
+                since = report.since,
+                path = report.database
+            )
         );
     }
     let compact = width.is_some_and(|w| w < 110);
@@ -130,7 +135,12 @@ mod tests {
                 name: "docker.m.daocloud.io".into(),
                 url: "https://docker.m.daocloud.io/".into(),
                 ok: !(4..8).contains(&i),
-                status: if (4..8).contains(&i) { "rate-limited" } else { "ok" }.into(),
+                status: if (4..8).contains(&i) {
+                    "rate-limited"
+                } else {
+                    "ok"
+                }
+                .into(),
                 error: None,
                 latency_ms: Some(40.0),
                 throughput_bps: Some(2e6),
@@ -145,7 +155,11 @@ mod tests {
             decisions: vec![],
         };
         let s = render(&report, Some(80));
-        assert!(s.lines().all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80), "{s}");
+        assert!(
+            s.lines()
+                .all(|l| unicode_width::UnicodeWidthStr::width(l) <= 80),
+            "{s}"
+        );
         // The newest ten at 80 columns, all of them on a wide screen.
         assert!(s.contains("▇▇▁▁▁▁▇▇▇▇"), "{s}");
         assert!(s.contains("67% (8/12)"), "{s}");

@@ -117,7 +117,10 @@ pub fn summarize(outcomes: &[Outcome], now: SystemTime) -> Vec<MirrorStats> {
 
 /// `▇` for a probe that worked, `▁` for one that failed: a dead stretch reads at a glance.
 pub fn sparkline(recent: &[bool]) -> String {
-    recent.iter().map(|&ok| if ok { '▇' } else { '▁' }).collect()
+    recent
+        .iter()
+        .map(|&ok| if ok { '▇' } else { '▁' })
+        .collect()
 }
 
 #[cfg(test)]
@@ -128,7 +131,10 @@ mod tests {
         Outcome {
             probe: 0,
             at: now - Duration::from_secs(secs_ago),
-            name: url.trim_start_matches("https://").trim_end_matches('/').into(),
+            name: url
+                .trim_start_matches("https://")
+                .trim_end_matches('/')
+                .into(),
             url: url.into(),
             ok,
             status: if ok { "ok" } else { "timeout" }.into(),

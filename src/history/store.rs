@@ -83,7 +83,8 @@ fn is_corrupt(e: &anyhow::Error) -> bool {
 impl Store {
     /// Opens (creating) the history in `dir`; a corrupt file is moved aside with a warning and recreated.
     pub fn open(dir: &Path) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| t!("io.cannot_create", path = dir.display()))?;
         let path = path_in(dir);
         match Self::open_at(&path) {
             Err(e) if is_corrupt(&e) => {
@@ -119,11 +120,7 @@ impl Store {
         if version as usize > MIGRATIONS.len() {
             bail!(
                 "{}",
-                t!(
-                    "history.newer",
-                    version = version,
-                    known = MIGRATIONS.len()
-                )
+                t!("history.newer", version = version, known = MIGRATIONS.len())
             );
         }
         // WAL: a reader never blocks the writer, and two writers queue on the busy timeout.
@@ -282,15 +279,21 @@ mod tests {
         let mut s = Store::open(dir.path()).unwrap();
         let now = SystemTime::now();
         let old = now - KEEP - Duration::from_secs(60);
-        s.record(&probe(old, vec![MirrorResult::sample("a", true, 10.0, 1e6)]))
-            .unwrap();
+        s.record(&probe(
+            old,
+            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
+        ))
+        .unwrap();
         s.record(&probe(
             now - Duration::from_secs(10),
             vec![MirrorResult::sample("a", false, 10.0, 1e6)],
         ))
         .unwrap();
-        s.record(&probe(now, vec![MirrorResult::sample("a", true, 10.0, 1e6)]))
-            .unwrap();
+        s.record(&probe(
+            now,
+            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
+        ))
+        .unwrap();
         let r = s.recent("docker.io", "https://a/", 10).unwrap();
         // The oldest was pruned when a newer one was recorded.
         assert_eq!(r.iter().map(|o| o.ok).collect::<Vec<_>>(), [true, false]);
@@ -301,8 +304,11 @@ mod tests {
     fn a_file_that_is_not_a_database_is_moved_aside_and_recreated() {
         let dir = tempfile::tempdir().unwrap();
         let path = path_in(dir.path());
-        std::fs::write(&path, b"this is not SQLite, it is a text file a user saved here\n".repeat(100))
-            .unwrap();
+        std::fs::write(
+            &path,
+            b"this is not SQLite, it is a text file a user saved here\n".repeat(100),
+        )
+        .unwrap();
         let mut s = Store::open(dir.path()).unwrap();
         s.record(&probe(
             SystemTime::now(),

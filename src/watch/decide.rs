@@ -144,17 +144,12 @@ pub fn decide(input: &Input<'_>) -> Plan {
     if !changed {
         if let Some(c) = candidates.next() {
             let c_seen = (input.recent)(c);
-            let worst = input
-                .configured
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, w)| {
-                    let w_seen = (input.recent)(w);
-                    c_seen.len() >= input.k
-                        && w_seen.len() >= input.k
-                        && (0..input.k).all(|j| beat(c_seen[j], w_seen[j], input.margin))
-                });
+            let worst = input.configured.iter().enumerate().rev().find(|(_, w)| {
+                let w_seen = (input.recent)(w);
+                c_seen.len() >= input.k
+                    && w_seen.len() >= input.k
+                    && (0..input.k).all(|j| beat(c_seen[j], w_seen[j], input.margin))
+            });
             if let Some((i, w)) = worst {
                 mirrors[i] = c.clone();
                 let step = steps
@@ -226,7 +221,11 @@ mod tests {
                 HashMap::from([("a", a), ("b", vec![s(true, 1.0); 8])]),
                 1,
             );
-            assert_eq!(p.mirrors == ["b"], replaced, "after {fails} failures: {p:?}");
+            assert_eq!(
+                p.mirrors == ["b"],
+                replaced,
+                "after {fails} failures: {p:?}"
+            );
         }
     }
 
@@ -245,7 +244,12 @@ mod tests {
 
     #[test]
     fn a_dead_mirror_with_nothing_to_replace_it_is_held() {
-        let p = run(&["a"], &[], HashMap::from([("a", vec![s(false, 0.0); 3])]), 1);
+        let p = run(
+            &["a"],
+            &[],
+            HashMap::from([("a", vec![s(false, 0.0); 3])]),
+            1,
+        );
         assert_eq!(p.mirrors, ["a"]);
         assert_eq!(p.steps[0].action, Action::Hold);
     }

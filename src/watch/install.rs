@@ -44,13 +44,19 @@ pub fn command(exe: &Path, args: &WatchArgs) -> Vec<String> {
     for m in &args.opts.source.mirrors {
         v.extend(["--mirror".into(), m.clone()]);
     }
-    v.extend(["--state-dir".into(), crate::lock::state_dir().display().to_string()]);
+    v.extend([
+        "--state-dir".into(),
+        crate::lock::state_dir().display().to_string(),
+    ]);
     v
 }
 
 /// The service: one `watch --once`, low priority, after the network and dockerd are up.
 pub fn service_unit(command: &[String], user: bool) -> Result<String> {
-    let words: Vec<String> = command.iter().map(|w| exec_word(w)).collect::<Result<_>>()?;
+    let words: Vec<String> = command
+        .iter()
+        .map(|w| exec_word(w))
+        .collect::<Result<_>>()?;
     let after = if user { "" } else { " docker.service" };
     Ok(format!(
         "# Written by `mirrorctl watch --install`; remove with `mirrorctl watch --uninstall`.\n\
@@ -72,7 +78,9 @@ pub fn service_unit(command: &[String], user: bool) -> Result<String> {
 /// The timer: every `every`, first a few minutes after boot, spread by up to a tenth of the period so a fleet does
 /// not probe the same rate-limited mirrors in the same second.
 pub fn timer_unit(every: Duration) -> String {
-    let spread = (every / 10).min(Duration::from_secs(3600)).max(Duration::from_secs(1));
+    let spread = (every / 10)
+        .min(Duration::from_secs(3600))
+        .max(Duration::from_secs(1));
     format!(
         "# Written by `mirrorctl watch --install`; remove with `mirrorctl watch --uninstall`.\n\
          [Unit]\n\
@@ -93,7 +101,10 @@ pub fn timer_unit(every: Duration) -> String {
 
 /// A cron.d entry: minute-granular, so the period is rounded to whole minutes, hours or days.
 pub fn cron_entry(command: &[String], every: Duration) -> Result<String> {
-    if command.iter().any(|w| w.chars().any(char::is_control) || w.contains('%')) {
+    if command
+        .iter()
+        .any(|w| w.chars().any(char::is_control) || w.contains('%'))
+    {
         // cron turns `%` into a newline: no word of ours may hold one.
         bail!("{}", t!("watch.cron_bad_word"));
     }
@@ -186,7 +197,10 @@ pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
             } else {
                 (None, None)
             };
-            let mut changes = vec![change(dir.join(SERVICE), svc)?, change(dir.join(TIMER), timer)?];
+            let mut changes = vec![
+                change(dir.join(SERVICE), svc)?,
+                change(dir.join(TIMER), timer)?,
+            ];
             changes.retain(|c| on || c.before.is_some());
             Plan {
                 target: "watch",
@@ -241,7 +255,10 @@ mod tests {
             "/etc/docker/my daemon.json\nExecStartPre=/bin/sh".into(),
         ];
         assert!(service_unit(&cmd, false).is_err());
-        let cmd = vec!["/opt/mirror ctl/bin/mirrorctl".to_string(), "100%$HOME\"".into()];
+        let cmd = vec![
+            "/opt/mirror ctl/bin/mirrorctl".to_string(),
+            "100%$HOME\"".into(),
+        ];
         let unit = service_unit(&cmd, false).unwrap();
         assert!(
             unit.contains(r#"ExecStart="/opt/mirror ctl/bin/mirrorctl" "100%%$$HOME\"""#),

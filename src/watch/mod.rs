@@ -68,11 +68,9 @@ fn line(s: &Step, k: u16) -> String {
             by = by,
             n = times
         ),
-        (Action::Hold, Reason::Dead { failures_in_a_row }) => t!(
-            "watch.hold",
-            mirror = s.mirror,
-            n = failures_in_a_row
-        ),
+        (Action::Hold, Reason::Dead { failures_in_a_row }) => {
+            t!("watch.hold", mirror = s.mirror, n = failures_in_a_row)
+        }
         (Action::Add, _) => t!("watch.add", mirror = s.mirror),
         (_, Reason::Healthy { failures_in_a_row }) if *failures_in_a_row > 0 => t!(
             "watch.keep_failing",
@@ -88,15 +86,10 @@ fn line(s: &Step, k: u16) -> String {
 async fn once(args: &WatchArgs) -> Result<WatchReport> {
     let (path, rootless) = files::locate(args.config.as_deref());
     let before_bytes = files::read(&path)?;
-    let configured = match before_bytes
-        .as_ref()
-        .filter(|b| !b.trim_ascii().is_empty())
-    {
+    let configured = match before_bytes.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
         Some(b) => {
             parse_or_explain(&path, b)?;
-            daemon_config::normalize_mirrors(&daemon_config::mirrors_of(&daemon_config::parse(
-                b,
-            )?))?
+            daemon_config::normalize_mirrors(&daemon_config::mirrors_of(&daemon_config::parse(b)?))?
         }
         None => vec![],
     };
@@ -186,7 +179,9 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
             json: args.json,
         };
         // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a restart.
-        if let Ok(Activation::Reload(svc)) = crate::change::activation(&target, &path, rootless, "docker") {
+        if let Ok(Activation::Reload(svc)) =
+            crate::change::activation(&target, &path, rootless, "docker")
+        {
             if !svc.is_active().await {
                 if !args.allow_restart {
                     output::say(&format!(

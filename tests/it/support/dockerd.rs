@@ -237,6 +237,73 @@ impl Dockerd {
 }
 
 impl Dockerd {
+    /// Starts a long-running container from a one-file image (Debian's static busybox, `docker import`ed) with no
+    /// network, and returns its id.
+    pub fn run_busybox(&self) -> String {
+        let root = self.dir.join("busybox-rootfs");
+        std::fs::create_dir_all(root.join("bin")).unwrap();
+        std::fs::copy(
+            super::require("busybox", "busybox-static"),
+            root.join("bin/busybox"),
+        )
+        .unwrap();
+        let tar = self.dir.join("busybox.tar");
+        let status = Command::new("tar")
+            .arg("-C")
+            .arg(&root)
+            .arg("-cf")
+            .arg(&tar)
+            .arg(".")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = self.docker(&[
+            "import",
+            &tar.display().to_string(),
+            "mirrorctl-busybox:test",
+        ]);
+        assert!(
+            out.status.success(),
+            "docker import: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = self.docker(&[
+            "run",
+            "-d",
+            "--network",
+            "none",
+            "mirrorctl-busybox:test",
+            "/bin/busybox",
+            "sleep",
+            "3600",
+        ]);
+        assert!(
+            out.status.success(),
+            "docker run: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            self.log()
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
+    /// `docker inspect`'s running state and start time of a container.
+    pub fn started_at(&self, id: &str) -> (bool, String) {
+        let out = self.docker(&[
+            "inspect",
+            "-f",
+            "{{.State.Running}} {{.State.StartedAt}}",
+            id,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        let (running, at) = text.trim().split_once(' ').unwrap();
+        (running == "true", at.to_owned())
+    }
+
     /// The next `systemctl restart docker` stops dockerd and then hangs, as a stuck unit does.
     pub fn hang_next_restart(&self) {
         std::fs::write(self.dir.join("hang-restart"), b"").unwrap();

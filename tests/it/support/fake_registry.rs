@@ -55,6 +55,8 @@ pub struct Behavior {
     pub token_realm: Option<String>,
     /// Serve HTTPS with this configuration (see `tls_for_localhost`).
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// While it holds true, every request gets a 503: a mirror that died, and may come back.
+    pub down: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A CA and a `localhost` certificate it signed: the server config, and the CA in PEM for the client to trust.
@@ -210,6 +212,9 @@ async fn serve<S: Io>(
         return;
     };
     log.lock().unwrap().push(req.path.clone());
+    if b.down.as_ref().is_some_and(|d| d.load(Ordering::SeqCst)) {
+        return respond(&mut stream, 503, "text/plain", &[], b"down for maintenance").await;
+    }
     if let Fault::Hang(p) = &b.fault {
         if req.path.contains(p) {
             // Hold the connection open without a byte; the client's deadline must end it.

@@ -1,0 +1,360 @@
+//! `watch`: a farm whose mirrors die and recover between cycles, a real dockerd that is reloaded (never restarted)
+//! with a container running through it all, and the timer units checked by systemd's own verifier.
+
+use std::process::{Command, Output};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::fake_registry::{Behavior, FakeRegistry};
+use crate::support::image::Image;
+use crate::support::{assert_ok, docs, engines, require, Sandbox};
+
+struct Switchable {
+    server: FakeRegistry,
+    down: Arc<AtomicBool>,
+}
+
+fn switchable(image: &Arc<Image>) -> Switchable {
+    let down = Arc::new(AtomicBool::new(false));
+    let server = FakeRegistry::start(
+        image.clone(),
+        Behavior {
+            down: Some(down.clone()),
+            ..Default::default()
+        },
+    );
+    Switchable { server, down }
+}
+
+fn watch(sb: &Sandbox, d: &Dockerd, catalogue: &std::path::Path) -> (Value, Output) {
+    let out = sb
+        .mirrorctl()
+        .env("PATH", d.path_env())
+        .env("DOCKER_HOST", d.host())
+        .args([
+            "watch",
+            "--once",
+            "--json",
+            "--top",
+            "1",
+            "--fail-after",
+            "3",
+        ])
+        // Loopback speeds are noise: only deaths decide here (the margin rule has unit tests).
+        .args([
+            "--margin",
+            "1000",
+            "--init",
+            "systemd",
+            "--yes",
+            "--catalogue",
+        ])
+        .arg(catalogue)
+        .arg("--config")
+        .arg(&d.config)
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "watch --json printed no JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            d.log()
+        )
+    });
+    docs::check::<docs::WatchDoc>(&doc);
+    (doc, out)
+}
+
+#[test]
+fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_stops() {
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
+        let a = switchable(&image);
+        let b = switchable(&image);
+        let (url_a, url_b) = (
+            format!("{}/", a.server.url()),
+            format!("{}/", b.server.url()),
+        );
+        let config =
+            format!("{{\n    \"registry-mirrors\": [\"{url_a}\"],\n    \"debug\": false\n}}\n");
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), &config, &[]);
+        let container = d.run_busybox();
+        let started = d.started_at(&container);
+        assert!(started.0);
+        let pid = d.main_pid();
+        let catalogue = sb.catalogue(&[("a", a.server.url()), ("b", b.server.url())]);
+
+        // Healthy: nothing changes, nothing is reloaded.
+        let (doc, out) = watch(&sb, &d, &catalogue);
+        assert_ok(&out);
+        assert_eq!(doc["changed"], false, "{doc}");
+        assert_eq!(doc["decisions"][0]["action"], "keep");
+
+        // a dies. Two failures in a row are not enough.
+        a.down.store(true, Ordering::SeqCst);
+        for n in 1..=2 {
+            let (doc, out) = watch(&sb, &d, &catalogue);
+            assert_ok(&out);
+            assert_eq!(doc["changed"], false, "after {n} failures: {doc}");
+            assert_eq!(doc["decisions"][0]["action"], "keep");
+            assert!(
+                doc["decisions"][0]["line"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&format!("failed {n} probe")),
+                "{doc}"
+            );
+            assert_eq!(d.live_mirrors(), [url_a.clone()]);
+        }
+        // The third: replaced, by a reload.
+        let (doc, out) = watch(&sb, &d, &catalogue);
+        assert_ok(&out);
+        assert_eq!(doc["changed"], true, "{doc}");
+        assert_eq!(doc["decisions"][0]["action"], "replace");
+        assert_eq!(doc["decisions"][0]["replacement"], url_b.as_str());
+        assert_eq!(doc["after"], serde_json::json!([url_b]));
+        assert_eq!(doc["outcome"]["targets"][0]["activation"], "reload docker");
+        let journal_line = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            journal_line.contains(&format!(
+                "watch: replace {url_a} with {url_b}: it failed the last 3 probes"
+            )),
+            "{journal_line}"
+        );
+        assert_eq!(
+            d.live_mirrors(),
+            [url_b.clone()],
+            "dockerd uses the new mirror"
+        );
+        assert_eq!(d.main_pid(), pid, "reloaded, not restarted");
+        assert!(
+            !d.systemctl_log().contains("restart"),
+            "{}",
+            d.systemctl_log()
+        );
+        assert_eq!(
+            d.started_at(&container),
+            started,
+            "the container never stopped"
+        );
+
+        // a comes back: one good probe does not switch back.
+        a.down.store(false, Ordering::SeqCst);
+        let (doc, out) = watch(&sb, &d, &catalogue);
+        assert_ok(&out);
+        assert_eq!(doc["changed"], false, "{doc}");
+        assert_eq!(d.live_mirrors(), [url_b.clone()]);
+
+        // The history shows the dead stretch, and the decision next to it.
+        let out = sb.run_ok(["history", "--json"]);
+        let h: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let rec = h["mirrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["url"] == url_a.as_str())
+            .unwrap();
+        assert_eq!(rec["probes"], 5);
+        assert_eq!(rec["successes"], 2);
+        assert_eq!(rec["success_rate"], 0.4);
+        assert!(h["decisions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["action"] == "replace" && d["changed"] == true));
+        assert_eq!(d.started_at(&container), started);
+    });
+}
+
+#[test]
+fn apply_twice_changes_and_restarts_nothing_the_second_time() {
+    engines::each(|engine| {
+        let sb = Sandbox::new();
+        let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
+        let a = switchable(&image);
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join("dockerd"),
+            "{\n    \"debug\": false\n}\n",
+            &[],
+        );
+        let run = || {
+            let out = sb
+                .mirrorctl()
+                .env("PATH", d.path_env())
+                .env("DOCKER_HOST", d.host())
+                .args([
+                    "apply",
+                    "--json",
+                    "--mirror",
+                    &a.server.url(),
+                    "--init",
+                    "systemd",
+                    "--yes",
+                    "--config",
+                ])
+                .arg(&d.config)
+                .output()
+                .unwrap();
+            assert_ok(&out);
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            docs::check::<docs::ChangeDoc>(&doc);
+            doc
+        };
+        let first = run();
+        assert_eq!(first["changed"], true, "{first}");
+        assert_eq!(first["targets"][0]["activation"], "restart docker");
+        let log = d.systemctl_log();
+        let pid = d.main_pid();
+        let bytes = std::fs::read(&d.config).unwrap();
+        let second = run();
+        assert_eq!(second["changed"], false, "{second}");
+        assert_eq!(second["targets"][0]["files"], serde_json::json!([]));
+        assert_eq!(d.systemctl_log(), log, "no systemctl call the second time");
+        assert_eq!(d.main_pid(), pid);
+        assert_eq!(std::fs::read(&d.config).unwrap(), bytes);
+    });
+}
+
+/// What `--install` writes, read back by `systemd-analyze verify` (Debian's systemd), enabled through the
+/// private systemctl, and removed again by `--uninstall`.
+#[test]
+fn install_writes_units_systemd_accepts_and_uninstall_removes_them() {
+    let sb = Sandbox::new();
+    let analyze = require("systemd-analyze", "systemd");
+    let units = sb.path().join("units");
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    // A systemctl that logs and succeeds: enable/disable are systemd's own business, tested by systemd.
+    std::fs::write(
+        bin.join("systemctl"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> {log}\ncase \"$*\" in *is-active*) [ -e {units}/mirrorctl-watch.timer ] ;; esac\n",
+            log = sb.path().join("systemctl.log").display(),
+            units = units.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let run = |args: &[&str]| {
+        let out = sb
+            .mirrorctl()
+            .env("PATH", &path)
+            .args([
+                "watch",
+                "--init",
+                "systemd",
+                "--yes",
+                "--json",
+                "--systemd-dir",
+            ])
+            .arg(&units)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        docs::check::<docs::ChangeDoc>(&doc);
+        doc
+    };
+    let doc = run(&[
+        "--install",
+        "--every",
+        "2h",
+        "--config",
+        "/etc/docker/my daemon.json",
+    ]);
+    assert_eq!(doc["changed"], true, "{doc}");
+    let service = std::fs::read_to_string(units.join("mirrorctl-watch.service")).unwrap();
+    let timer = std::fs::read_to_string(units.join("mirrorctl-watch.timer")).unwrap();
+    assert!(
+        service.contains("\"watch\" \"--once\" \"--yes\""),
+        "{service}"
+    );
+    assert!(
+        service.contains("\"/etc/docker/my daemon.json\""),
+        "{service}"
+    );
+    assert!(timer.contains("OnUnitActiveSec=2h"), "{timer}");
+    // As another user than root the units are the user's: the same calls with --user.
+    let log = std::fs::read_to_string(sb.path().join("systemctl.log"))
+        .unwrap()
+        .replace("--user ", "");
+    assert!(
+        log.contains("daemon-reload\nenable --now mirrorctl-watch.timer"),
+        "{log}"
+    );
+
+    let verify = Command::new(&analyze)
+        .arg("verify")
+        // The man page is the package's; this checkout has not installed it.
+        .arg("--man=no")
+        .arg(units.join("mirrorctl-watch.service"))
+        .arg(units.join("mirrorctl-watch.timer"))
+        .env("SYSTEMD_LOG_LEVEL", "warning")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&verify.stderr);
+    assert!(verify.status.success(), "{said}");
+    // systemd-analyze also warns about units of this machine it meets on the way; none may be ours.
+    assert!(!said.contains("mirrorctl-watch"), "{said}");
+
+    // Same settings again: nothing to do.
+    let doc = run(&[
+        "--install",
+        "--every",
+        "2h",
+        "--config",
+        "/etc/docker/my daemon.json",
+    ]);
+    assert_eq!(doc["changed"], false, "{doc}");
+
+    let doc = run(&["--uninstall"]);
+    assert_eq!(doc["changed"], true);
+    assert!(!units.join("mirrorctl-watch.service").exists());
+    assert!(!units.join("mirrorctl-watch.timer").exists());
+    let log = std::fs::read_to_string(sb.path().join("systemctl.log"))
+        .unwrap()
+        .replace("--user ", "");
+    assert!(
+        log.contains("disable --now mirrorctl-watch.timer\ndaemon-reload"),
+        "{log}"
+    );
+    let doc = run(&["--uninstall"]);
+    assert_eq!(doc["changed"], false);
+}
+
+#[test]
+fn without_systemd_install_writes_a_cron_entry() {
+    let sb = Sandbox::new();
+    let cron = sb.path().join("cron.d");
+    std::fs::create_dir_all(&cron).unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--init",
+            "sysv",
+            "--yes",
+            "--every",
+            "6h",
+            "--cron-dir",
+        ])
+        .arg(&cron)
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let entry = std::fs::read_to_string(cron.join("mirrorctl-watch")).unwrap();
+    assert!(entry.contains("0 */6 * * * root '"), "{entry}");
+    assert!(entry.contains("'watch' '--once' '--yes'"), "{entry}");
+}
