@@ -99,6 +99,7 @@ pub struct BackupDoc {
 /// `--json` of apply, restore, proxy set/unset and watch --install.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct ChangeDoc {
     pub changed: bool,
     pub dry_run: bool,
@@ -107,6 +108,7 @@ pub struct ChangeDoc {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct TargetDoc {
     pub target: String,
     pub changed: bool,
@@ -118,6 +120,7 @@ pub struct TargetDoc {
 /// `mirrorctl history --json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct HistoryDoc {
     pub registry: String,
     pub since: String,
@@ -128,6 +131,7 @@ pub struct HistoryDoc {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct HistoryMirrorDoc {
     pub name: String,
     pub url: String,
@@ -143,6 +147,7 @@ pub struct HistoryMirrorDoc {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct DecisionDoc {
     pub at: String,
     pub action: String,
@@ -155,6 +160,7 @@ pub struct DecisionDoc {
 /// `mirrorctl watch --once --json`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 pub struct WatchDoc {
     pub changed: bool,
     pub before: Vec<String>,
