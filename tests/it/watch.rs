@@ -108,7 +108,7 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
                     .contains(&format!("failed {n} probe")),
                 "{doc}"
             );
-            assert_eq!(d.live_mirrors(), [url_a.clone()]);
+            assert_eq!(d.live_mirrors(), std::slice::from_ref(&url_a));
         }
         // The third: replaced, by a reload.
         let (doc, out) = watch(&sb, &d, &catalogue);
@@ -127,7 +127,7 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
         );
         assert_eq!(
             d.live_mirrors(),
-            [url_b.clone()],
+            std::slice::from_ref(&url_b),
             "dockerd uses the new mirror"
         );
         assert_eq!(d.main_pid(), pid, "reloaded, not restarted");
@@ -147,7 +147,7 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
         let (doc, out) = watch(&sb, &d, &catalogue);
         assert_ok(&out);
         assert_eq!(doc["changed"], false, "{doc}");
-        assert_eq!(d.live_mirrors(), [url_b.clone()]);
+        assert_eq!(d.live_mirrors(), std::slice::from_ref(&url_b));
 
         // The history shows the dead stretch, and the decision next to it.
         let out = sb.run_ok(["history", "--json"]);
