@@ -51,7 +51,11 @@ impl Host {
             .and_then(|t| t.parse::<toml::Table>().ok())
             .and_then(|t| t.get("version").and_then(toml::Value::as_integer));
         match declared {
-            Some(3) => Major::V2,
+            // Which 2.x the file is for, only the binary knows.
+            Some(3) => match self.containerd {
+                Some(Major::V2_2) => Major::V2_2,
+                _ => Major::V2,
+            },
             Some(2) => Major::V1,
             _ => self.containerd.unwrap_or(Major::V1),
         }

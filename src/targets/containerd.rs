@@ -12,9 +12,15 @@ use super::upstream_host;
 pub enum Major {
     /// 1.x, config `version = 2`: `plugins."io.containerd.grpc.v1.cri".registry`.
     V1,
-    /// 2.x, config `version = 3`: `plugins."io.containerd.cri.v1.images".registry`.
+    /// 2.0 and 2.1, config `version = 3`: `plugins."io.containerd.cri.v1.images".registry`.
     V2,
+    /// 2.2 and later: as 2.0, and `config_path` defaults to two directories (see `DEFAULT_CONFIG_PATH`).
+    V2_2,
 }
+
+/// containerd 2.2's default `config_path` (internal/cri/config/config_unix.go at v2.2.0): hosts.toml written in the
+/// first directory is read with no edit of config.toml and no restart.
+pub const DEFAULT_CONFIG_PATH: &str = "/etc/containerd/certs.d:/etc/docker/certs.d";
 
 impl Major {
     /// From `containerd --version` (`containerd github.com/containerd/containerd v1.7.24 …`).
@@ -25,25 +31,37 @@ impl Major {
                 .next()
                 .is_some_and(|c| c.is_ascii_digit())
         })?;
-        match v.trim_start_matches('v').split('.').next()? {
-            "1" => Some(Major::V1),
-            "0" => None,
-            _ => Some(Major::V2),
+        let mut parts = v.trim_start_matches('v').split('.');
+        let major: u32 = parts.next()?.parse().ok()?;
+        let minor: u32 = parts
+            .next()
+            .and_then(|m| m.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+            .unwrap_or(0);
+        match (major, minor) {
+            (0, _) => None,
+            (1, _) => Some(Major::V1),
+            (2, 0 | 1) => Some(Major::V2),
+            _ => Some(Major::V2_2),
         }
     }
 
     fn plugin(self) -> &'static str {
         match self {
             Major::V1 => "io.containerd.grpc.v1.cri",
-            Major::V2 => "io.containerd.cri.v1.images",
+            Major::V2 | Major::V2_2 => "io.containerd.cri.v1.images",
         }
     }
 
     fn config_version(self) -> i64 {
         match self {
             Major::V1 => 2,
-            Major::V2 => 3,
+            Major::V2 | Major::V2_2 => 3,
         }
+    }
+
+    /// The `config_path` containerd uses when config.toml sets none.
+    fn default_config_path(self) -> Option<&'static str> {
+        (self == Major::V2_2).then_some(DEFAULT_CONFIG_PATH)
     }
 }
 
@@ -142,6 +160,15 @@ pub fn ensure_config_path(
             hosts_dir: first,
         });
     }
+    // containerd 2.2 already reads our directory when the file names none: nothing to add, nothing to restart.
+    if let Some(default) = major.default_config_path() {
+        if default.split(':').next() == Some(hosts_dir) {
+            return Ok(ConfigCheck {
+                after: None,
+                hosts_dir: hosts_dir.to_owned(),
+            });
+        }
+    }
     let plugins = implicit(doc.as_table_mut(), "plugins")?;
     let cri = implicit(plugins, plugin)?;
     let reg = cri
@@ -170,6 +197,45 @@ fn implicit<'a>(parent: &'a mut Table, key: &str) -> Result<&'a mut Table> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn containerd_2_2_reads_the_default_directories_without_an_edit() {
+        use super::*;
+        assert_eq!(
+            Major::from_version_output("containerd containerd.io v2.2.0 abc"),
+            Some(Major::V2_2)
+        );
+        assert_eq!(
+            Major::from_version_output("containerd github.com/containerd/containerd/v2 v2.1.4 x"),
+            Some(Major::V2)
+        );
+        assert_eq!(
+            Major::from_version_output("containerd github.com/containerd/containerd v1.7.24 x"),
+            Some(Major::V1)
+        );
+        let text = "version = 3\n";
+        let c = ensure_config_path(Some(text), Major::V2_2, "/etc/containerd/certs.d").unwrap();
+        assert_eq!(
+            (c.after, c.hosts_dir.as_str()),
+            (None, "/etc/containerd/certs.d")
+        );
+        // 2.0 has no default: the key is added under the 2.x plugin.
+        let c = ensure_config_path(Some(text), Major::V2, "/etc/containerd/certs.d").unwrap();
+        assert!(c
+            .after
+            .unwrap()
+            .contains("[plugins.\"io.containerd.cri.v1.images\".registry]"));
+        // Another directory than the default's first still needs the key.
+        let c = ensure_config_path(Some(text), Major::V2_2, "/srv/certs.d").unwrap();
+        assert!(c.after.is_some());
+        // The default's two directories written out by the user: the first is ours.
+        let t = format!("version = 3\n[plugins.\"io.containerd.cri.v1.images\".registry]\nconfig_path = \"{DEFAULT_CONFIG_PATH}\"\n");
+        let c = ensure_config_path(Some(&t), Major::V2_2, "/srv/certs.d").unwrap();
+        assert_eq!(
+            (c.after, c.hosts_dir.as_str()),
+            (None, "/etc/containerd/certs.d")
+        );
+    }
+
     use super::*;
 
     #[test]
