@@ -456,7 +456,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
     let fingerprint =
         crate::catalogue::fingerprint(catalogue.selection(opts.source.all, &opts.registry));
     let image = probe::command::image(opts)?.to_string();
-    let report = match crate::cache::load().filter(|r| {
+    let report = match crate::last_probe::load().filter(|r| {
         r.fingerprint == fingerprint
             && r.image == image
             && r.registry == opts.registry

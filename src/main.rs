@@ -1,7 +1,6 @@
 //! mirrorctl: parse, run, map the result to an exit code — nothing else.
 
 mod apply;
-mod cache;
 mod catalogue;
 mod catalogue_update;
 mod change;
@@ -18,6 +17,7 @@ mod history;
 mod host;
 mod http;
 mod i18n;
+mod last_probe;
 mod list;
 mod lock;
 mod output;
@@ -78,7 +78,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &catalogue,
                 args.source.all,
                 args.registry.as_deref(),
-                cache::load().as_ref(),
+                last_probe::load().as_ref(),
                 std::time::SystemTime::now(),
             );
             if args.json {

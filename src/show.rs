@@ -94,7 +94,7 @@ pub async fn show(config: Option<&Path>, places: &crate::runtimes::Places) -> Re
         info,
         file,
         &Catalogue::in_use()?,
-        crate::cache::load().as_ref(),
+        crate::last_probe::load().as_ref(),
         SystemTime::now(),
     );
     report.runtimes = crate::runtimes::read(places);

@@ -146,7 +146,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
     if let Some(h) = history.as_mut() {
         crate::history::record(h, &report, origin);
     }
-    if let Err(e) = crate::cache::save(&report) {
+    if let Err(e) = crate::last_probe::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
         crate::output::info(&format!(
             "{}\n",

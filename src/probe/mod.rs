@@ -318,7 +318,7 @@ async fn prepare(
     .await?;
     p.digest = Some(Digest::of(&body).to_string());
     let layers = match parse_manifest(ct.as_deref(), &body)? {
-        Document::Image { layers } => layers,
+        Document::Image { layers, .. } => layers,
         Document::Index(entries) => {
             let Some(d) = manifest::select_platform(&entries, &s.platform) else {
                 return Err(Failure::new(
@@ -337,7 +337,7 @@ async fn prepare(
             )
             .await?;
             match parse_manifest(ct.as_deref(), &body)? {
-                Document::Image { layers } => layers,
+                Document::Image { layers, .. } => layers,
                 Document::Index(_) => {
                     return Err(Failure::new(Status::BadResponse, t!("fail.nested_index")))
                 }

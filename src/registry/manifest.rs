@@ -87,7 +87,11 @@ impl std::fmt::Display for Platform {
 #[derive(Debug)]
 pub enum Document {
     Index(Vec<Descriptor>),
-    Image { layers: Vec<Descriptor> },
+    Image {
+        /// The image's config blob (a warm pull fetches it as docker pull does).
+        config: Option<Descriptor>,
+        layers: Vec<Descriptor>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -99,6 +103,8 @@ struct Raw {
     manifests: Option<Vec<Descriptor>>,
     #[serde(default)]
     layers: Option<Vec<Descriptor>>,
+    #[serde(default)]
+    config: Option<Descriptor>,
     #[serde(default)]
     schema_version: Option<u32>,
 }
@@ -114,12 +120,13 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Document> {
         .map(|c| c.split(';').next().unwrap_or("").trim().to_owned())
         .filter(|c| [OCI_INDEX, DOCKER_LIST, OCI_MANIFEST, DOCKER_MANIFEST].contains(&c.as_str()))
         .or(raw.media_type);
+    let config = raw.config;
     match (declared.as_deref(), raw.manifests, raw.layers) {
         (Some(OCI_INDEX | DOCKER_LIST), Some(m), _) | (None, Some(m), None) => {
             Ok(Document::Index(m))
         }
         (Some(OCI_MANIFEST | DOCKER_MANIFEST) | None, _, Some(layers)) => {
-            Ok(Document::Image { layers })
+            Ok(Document::Image { config, layers })
         }
         (t, ..) => bail!(
             "the manifest has an unexpected form (media type {})",
@@ -183,10 +190,12 @@ mod tests {
             d('2'),
             d('3')
         );
-        let Document::Image { layers } = parse(Some(DOCKER_MANIFEST), body.as_bytes()).unwrap()
+        let Document::Image { config, layers } =
+            parse(Some(DOCKER_MANIFEST), body.as_bytes()).unwrap()
         else {
             panic!()
         };
+        assert_eq!(config.unwrap().digest.as_str(), d('0'));
         assert_eq!(smallest_layer(&layers).unwrap().digest.as_str(), d('3'));
     }
 

@@ -1,9 +1,11 @@
-//! Runtimes other than dockerd that can use the same mirrors: containerd (hosts.toml) and the containers family
-//! (podman, cri-o, skopeo, buildah: registries.conf drop-ins). Pure renderers and editors; `apply` writes them.
+//! Runtimes other than dockerd that can use the same mirrors: containerd (hosts.toml), the containers family
+//! (podman, cri-o, skopeo, buildah: registries.conf drop-ins) and k3s (registries.yaml). Pure renderers and
+//! editors; `apply` writes them.
 
 pub mod containerd;
 pub mod containers;
 pub mod systemd;
+pub mod yaml;
 
 /// The registry's own endpoint, which a mirror list falls back to.
 pub fn upstream_host(registry: &str) -> &str {
