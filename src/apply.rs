@@ -69,6 +69,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
             }
             TargetKind::Containerd => plans.push(containerd_plan(args, &mirrors).await?),
             TargetKind::Containers => plans.push(containers_plan(args, &mirrors)?),
+            TargetKind::K3s => plans.push(k3s_plan(args, &mirrors)?),
             TargetKind::Auto => unreachable!("expanded by targets()"),
         }
     }
@@ -100,7 +101,51 @@ fn targets(kind: TargetKind) -> Vec<TargetKind> {
     {
         v.push(TargetKind::Containers);
     }
+    if has("k3s") {
+        v.push(TargetKind::K3s);
+    }
     v
+}
+
+/// k3s reads registries.yaml only when it starts: the file edited in place (every other line kept), then a
+/// restart of k3s (server) or k3s-agent, which must come back active.
+fn k3s_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
+    let path = files::resolve(&args.places.k3s_config);
+    let before = files::read(&path)?;
+    let text = match &before {
+        Some(b) => {
+            std::str::from_utf8(b).with_context(|| t!("apply.not_utf8", path = path.display()))?
+        }
+        None => "",
+    };
+    let endpoints: Vec<serde_json::Value> = mirrors
+        .iter()
+        .map(|m| serde_json::Value::String(m.trim_end_matches('/').to_owned()))
+        .collect();
+    let after = crate::targets::yaml::set(
+        text,
+        &["mirrors", &args.opts.registry, "endpoint"],
+        &serde_json::Value::Array(endpoints),
+    )
+    .with_context(|| t!("apply.cannot_use", path = path.display()))?;
+    let svc = Service::detect(args.target.init, false)?.unit(&args.places.k3s_unit());
+    let (activation, verify) = if args.target.no_restart {
+        (
+            Activation::Manual(t!("apply.manual", how = svc.describe_restart(false)).into()),
+            Verify::Nothing,
+        )
+    } else {
+        (Activation::Restart(svc), Verify::Active)
+    };
+    Ok(Plan {
+        target: "k3s",
+        notes: vec![],
+        daemon_json: false,
+        mirrors: mirrors.to_vec(),
+        changes: vec![FileChange::new(path, before, after)],
+        activation,
+        verify,
+    })
 }
 
 pub(crate) fn docker_plan(
@@ -255,6 +300,9 @@ pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
         TargetKind::Containers => (args.places.containers_dir().join(containers::DROPIN), |b| {
             std::str::from_utf8(b).is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
         }),
+        TargetKind::K3s => (files::resolve(&args.places.k3s_config), |b| {
+            std::str::from_utf8(b).is_ok_and(|t| crate::targets::yaml::parse(t).is_ok())
+        }),
         TargetKind::Auto => bail!("{}", t!("restore.one_target")),
     };
     if args.list {
@@ -299,6 +347,26 @@ pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
                 verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
                 changes: vec![change],
                 mirrors,
+            }
+        }
+        TargetKind::K3s => {
+            let svc = Service::detect(args.target.init, false)?.unit(&args.places.k3s_unit());
+            Plan {
+                target: "k3s",
+                notes: vec![],
+                daemon_json: false,
+                activation: if args.target.no_restart {
+                    Activation::Manual(t!("apply.manual", how = svc.describe_restart(false)).into())
+                } else {
+                    Activation::Restart(svc)
+                },
+                verify: if args.target.no_restart {
+                    Verify::Nothing
+                } else {
+                    Verify::Active
+                },
+                changes: vec![change],
+                mirrors: vec![],
             }
         }
         _ => Plan {

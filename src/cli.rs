@@ -211,6 +211,8 @@ pub enum TargetKind {
     Containerd,
     /// podman, cri-o, skopeo, buildah: a registries.conf.d drop-in.
     Containers,
+    /// k3s's registries.yaml (`mirrors.<registry>.endpoint`), then a restart of k3s or k3s-agent.
+    K3s,
     /// Every one of the above that is installed.
     Auto,
 }
@@ -238,7 +240,8 @@ pub struct ApplyArgs {
 pub struct RestoreArgs {
     #[command(flatten)]
     pub target: Target,
-    /// Which runtime's file to restore: docker (daemon.json), containerd (hosts.toml) or containers (the drop-in).
+    /// Which runtime's file to restore: docker (daemon.json), containerd (hosts.toml), containers (the drop-in) or
+    /// k3s (registries.yaml).
     #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
     pub kind: TargetKind,
     /// For containerd: the registry whose hosts.toml to restore.

@@ -31,9 +31,39 @@ pub struct Places {
     /// ~/.config/containers/registries.conf.d when not root).
     #[arg(long, value_name = "DIR")]
     pub containers_dir: Option<PathBuf>,
+    /// k3s's registries.yaml (read by k3s when it starts).
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/etc/rancher/k3s/registries.yaml"
+    )]
+    pub k3s_config: PathBuf,
+    /// The k3s unit to restart (default: k3s-agent on an agent node, else k3s).
+    #[arg(long, value_name = "UNIT")]
+    pub k3s_unit: Option<String>,
 }
 
 impl Places {
+    /// `k3s-agent` where only the agent is installed, else `k3s` (what the k3s install script names them).
+    pub fn k3s_unit(&self) -> String {
+        self.k3s_unit.clone().unwrap_or_else(|| {
+            let has = |u: &str| {
+                [
+                    "/etc/systemd/system",
+                    "/lib/systemd/system",
+                    "/usr/lib/systemd/system",
+                ]
+                .iter()
+                .any(|d| Path::new(d).join(u).exists())
+            };
+            if has("k3s-agent.service") && !has("k3s.service") {
+                "k3s-agent".into()
+            } else {
+                "k3s".into()
+            }
+        })
+    }
+
     pub fn containers_dir(&self) -> PathBuf {
         self.containers_dir.clone().unwrap_or_else(|| {
             if crate::host::Host::get().uid == 0 {
@@ -170,7 +200,44 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
             }
         }
     }
+    if let Ok(text) = std::fs::read_to_string(&p.k3s_config) {
+        for (registry, mirrors) in k3s_mirrors(&text) {
+            out.push(RuntimeMirrors {
+                runtime: "k3s",
+                file: p.k3s_config.display().to_string(),
+                registry,
+                mirrors,
+                problem: None,
+            });
+        }
+    }
     out
+}
+
+/// `mirrors.<registry>.endpoint` of a k3s registries.yaml.
+pub fn k3s_mirrors(text: &str) -> Vec<(String, Vec<String>)> {
+    let Ok(doc) = crate::targets::yaml::parse(text) else {
+        return vec![];
+    };
+    doc.get("mirrors")
+        .and_then(|m| m.as_object())
+        .map(|m| {
+            m.iter()
+                .map(|(registry, v)| {
+                    let list = v
+                        .get("endpoint")
+                        .and_then(|e| e.as_array())
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|u| u.as_str().map(String::from))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (registry.clone(), list)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 fn dir_entries(dir: &Path) -> Vec<PathBuf> {

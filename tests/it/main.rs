@@ -8,6 +8,7 @@ mod dockerd_starts;
 mod doctor;
 mod hardening;
 mod history;
+mod k3s;
 mod probe;
 mod probe_proxy;
 mod proxy;
