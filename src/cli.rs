@@ -101,6 +101,12 @@ pub enum Command {
         after_help = "Examples:\n  sudo mirrorctl watch --once --yes\n  sudo mirrorctl watch --install --every 6h\n  sudo mirrorctl watch --uninstall"
     )]
     Watch(WatchArgs),
+    /// A team's pull-through cache: set up docker-registry in front of the best mirror, check it, fill it.
+    #[command(
+        subcommand,
+        after_help = "Examples:\n  sudo mirrorctl cache setup --listen :5000 --yes\n  mirrorctl cache status\n  mirrorctl cache warm alpine:latest nginx:stable --platform all"
+    )]
+    Cache(CacheCommand),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -399,6 +405,110 @@ pub struct ListArgs {
     pub json: bool,
 }
 
+#[derive(Subcommand, Debug)]
+pub enum CacheCommand {
+    /// Configure docker-registry as a pull-through cache of the best mirror (or --upstream), restart it, prove a
+    /// pull through it works, and roll back when it does not.
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl cache setup --yes\n  sudo mirrorctl cache setup --listen 10.0.0.5:5000 --storage /srv/registry --upstream https://docker.m.daocloud.io --yes\n\nThen, on each node: mirrorctl apply --mirror http://HOST:5000 --yes"
+    )]
+    Setup(Box<CacheSetupArgs>),
+    /// The cache's upstream and its last probe, whether /v2/ answers, storage used, and what it served.
+    #[command(after_help = "Examples:\n  mirrorctl cache status\n  mirrorctl cache status --json")]
+    Status(CacheStatusArgs),
+    /// Pull images through the cache (every manifest and blob for the platforms, digests verified).
+    #[command(
+        after_help = "Examples:\n  mirrorctl cache warm alpine:latest nginx:stable\n  mirrorctl cache warm python:3.12-slim --platform linux/amd64 --platform linux/arm64"
+    )]
+    Warm(CacheWarmArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CacheSetupArgs {
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+    /// The address the cache listens on (distribution's http.addr).
+    #[arg(long, value_name = "ADDR", default_value = ":5000")]
+    pub listen: String,
+    /// Where the cache keeps what it pulled (created, and given to the unit's user).
+    #[arg(long, value_name = "DIR", default_value = "/var/lib/docker-registry")]
+    pub storage: PathBuf,
+    /// The mirror to pull through (default: the best one a probe finds now).
+    #[arg(long, value_name = "URL", conflicts_with = "probe")]
+    pub upstream: Option<String>,
+    /// Choose the upstream by probing the catalogue (the default).
+    #[arg(long)]
+    pub probe: bool,
+    /// docker-registry's configuration file.
+    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    pub unit: String,
+    /// Serve HTTPS with this certificate (PEM); needs --tls-key.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Where distribution serves its metrics (/debug/vars, /metrics) for `cache status`; keep it local.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5001")]
+    pub metrics: String,
+    /// Print the plan and the diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// How docker-registry is managed.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+    /// Print one JSON document (`changed`) instead of the plan; the plan goes to stderr.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CacheStatusArgs {
+    /// docker-registry's configuration file.
+    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    pub unit: String,
+    /// How docker-registry is managed.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+    /// CA directory for an HTTPS cache (as dockerd's certs.d).
+    #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
+    pub certs_dir: PathBuf,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CacheWarmArgs {
+    /// Images to pull through the cache, e.g. alpine:latest, library/nginx:stable, grafana/grafana:11.3.0.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+    /// Platforms to pull (repeatable; `all` for every one; default: this machine's).
+    #[arg(long = "platform", value_name = "OS/ARCH|all")]
+    pub platforms: Vec<String>,
+    /// The cache's URL (default: from its configuration file).
+    #[arg(long, value_name = "URL")]
+    pub cache: Option<String>,
+    /// docker-registry's configuration file.
+    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// CA directory for an HTTPS cache (as dockerd's certs.d).
+    #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
+    pub certs_dir: PathBuf,
+    /// Print one JSON document.
+    #[arg(long)]
+    pub json: bool,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct HistoryArgs {
     /// Only this mirror (its name or URL).
@@ -463,6 +573,16 @@ pub struct WatchArgs {
     /// With --install where there is no systemd: the cron directory (default /etc/cron.d).
     #[arg(long, value_name = "DIR")]
     pub cron_dir: Option<PathBuf>,
+    /// Keep the pull-through cache's upstream alive instead of daemon.json: re-point `proxy.remoteurl` and restart
+    /// the registry (the nodes keep their config).
+    #[arg(long)]
+    pub cache: bool,
+    /// With --cache: docker-registry's configuration file.
+    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub registry_config: PathBuf,
+    /// With --cache: docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    pub registry_unit: String,
     /// Print one JSON document: the decisions and whether anything changed (`changed`).
     #[arg(long)]
     pub json: bool,

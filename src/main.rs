@@ -1,6 +1,7 @@
 //! mirrorctl: parse, run, map the result to an exit code — nothing else.
 
 mod apply;
+mod cache;
 mod catalogue;
 mod catalogue_update;
 mod change;
@@ -37,7 +38,7 @@ use std::process::ExitCode;
 
 rust_i18n::i18n!("locales", fallback = "en");
 
-use cli::{CatalogueCommand, Cli, Command, ProxyCommand};
+use cli::{CacheCommand, CatalogueCommand, Cli, Command, ProxyCommand};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -168,6 +169,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Watch(args) => watch::watch(&args).await,
+        Command::Cache(CacheCommand::Setup(args)) => {
+            changed(&cache::setup::setup(&args).await?, args.json)
+        }
+        Command::Cache(CacheCommand::Status(args)) => {
+            let report = cache::status::status(&args).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&cache::status::render(&report));
+            }
+            Ok(if report.healthy() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(errors::exit::ERROR)
+            })
+        }
+        Command::Cache(CacheCommand::Warm(args)) => {
+            let report = cache::warm::warm(&args).await?;
+            if args.json {
+                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                output::stdout(&cache::warm::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Show(args) => {
             let report = show::show(args.config.as_deref(), &args.runtimes).await?;
             if args.json {

@@ -195,7 +195,63 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                 t!("tx.verified_active", service = svc.unit)
             ));
         }
+        Verify::Cache(url, opts) => {
+            wait_for_v2(url, svc, &opts.certs_dir).await?;
+            let mut only = crate::catalogue::Catalogue {
+                updated: "cache".into(),
+                mirrors: vec![],
+            };
+            only.add_url(url, "docker.io")?;
+            // The cache is reached as the nodes reach it: directly.
+            let opts = crate::cli::ProbeOptions {
+                no_daemon_proxy: true,
+                ..(**opts).clone()
+            };
+            let report = crate::probe::command::probe(&opts, &only, "cache").await?;
+            match report.results.first() {
+                Some(r) if r.ok => output::say(&format!(
+                    "{}\n",
+                    t!("tx.verified_cache", url = url, image = report.image)
+                )),
+                r => bail!(
+                    "{}",
+                    t!(
+                        "tx.cache_cannot_pull",
+                        url = url,
+                        image = report.image,
+                        reason = r.and_then(|r| r.error.clone()).unwrap_or_default()
+                    )
+                ),
+            }
+        }
         Verify::Nothing => {}
     }
     Ok(())
+}
+
+/// Until the registry answers `/v2/` (200, or 401 with auth): it fails at once when its unit stops (a port taken,
+/// an upstream that does not answer — distribution 2.8 exits when it cannot ping its remoteurl at start).
+async fn wait_for_v2(url: &str, svc: &Service, certs_dir: &std::path::Path) -> Result<()> {
+    let clients = crate::http::Clients::new(certs_dir, None)?;
+    let v2 = format!("{}/v2/", url.trim_end_matches('/'));
+    let deadline = std::time::Instant::now() + READY;
+    loop {
+        if !svc.is_active().await {
+            bail!("{}", t!("tx.cache_stopped", service = svc.unit));
+        }
+        let answer =
+            tokio::time::timeout(Duration::from_secs(2), clients.http.get(&v2).send()).await;
+        if let Ok(Ok(r)) = answer {
+            if matches!(r.status().as_u16(), 200 | 401) {
+                return Ok(());
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            bail!(
+                "{}",
+                t!("tx.cache_no_answer", url = v2, secs = READY.as_secs())
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -142,6 +142,9 @@ pub enum Verify {
     DockerProxy(Engine, String, String),
     /// `GET /info` no longer shows this proxy (another source, such as the environment, may still set one).
     DockerProxyGone(Engine, String),
+    /// A pull-through cache: `/v2/` answers at this URL while its unit stays up, then a whole pull through it
+    /// (manifests and a blob, digests verified) works.
+    Cache(String, Box<crate::cli::ProbeOptions>),
     Nothing,
 }
 

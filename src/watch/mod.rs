@@ -9,7 +9,7 @@ use rust_i18n::t;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::change::{Activation, Outcome};
@@ -83,16 +83,61 @@ fn line(s: &Step, k: u16) -> String {
     .into_owned()
 }
 
-async fn once(args: &WatchArgs) -> Result<WatchReport> {
+/// What the cycle keeps: dockerd's mirrors, or the cache's one upstream.
+enum Kept {
+    Docker {
+        path: std::path::PathBuf,
+        rootless: bool,
+        before: Option<Vec<u8>>,
+    },
+    Cache {
+        path: std::path::PathBuf,
+        text: String,
+        url: String,
+    },
+}
+
+fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
+    if args.cache {
+        let path = files::resolve(&args.registry_config);
+        let bytes =
+            files::read(&path)?.with_context(|| t!("apply.cannot_read", path = path.display()))?;
+        let text = String::from_utf8(bytes)
+            .with_context(|| t!("apply.not_utf8", path = path.display()))?;
+        let c = crate::cache::config::read(&text)?;
+        let upstream = c
+            .upstream
+            .with_context(|| t!("cache.no_upstream", path = path.display()))?;
+        let listen = c
+            .listen
+            .with_context(|| t!("cache.no_listen", path = path.display()))?;
+        let url = crate::cache::config::local_url(&listen, c.tls);
+        let configured = daemon_config::normalize_mirrors(&[upstream])?;
+        return Ok((Kept::Cache { path, text, url }, configured));
+    }
     let (path, rootless) = files::locate(args.config.as_deref());
-    let before_bytes = files::read(&path)?;
-    let configured = match before_bytes.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
+    let before = files::read(&path)?;
+    let configured = match before.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
         Some(b) => {
             parse_or_explain(&path, b)?;
             daemon_config::normalize_mirrors(&daemon_config::mirrors_of(&daemon_config::parse(b)?))?
         }
         None => vec![],
     };
+    Ok((
+        Kept::Docker {
+            path,
+            rootless,
+            before,
+        },
+        configured,
+    ))
+}
+
+async fn once(args: &WatchArgs) -> Result<WatchReport> {
+    let (kept, configured) = kept(args)?;
+    // distribution has one upstream.
+    let top = if args.cache { 1 } else { usize::from(args.top) };
     // Probe the catalogue and the configured mirrors (a personal one may not be in it), afresh.
     let opts = ProbeOptions {
         daemon_config: args.config.clone(),
@@ -143,7 +188,7 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
         configured: &configured,
         ranked_passing: &ranked,
         recent: &recent,
-        top: usize::from(args.top),
+        top,
         k,
         margin: args.margin / 100.0,
     });
@@ -178,24 +223,57 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
             init: args.init,
             json: args.json,
         };
-        // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a restart.
-        if let Ok(Activation::Reload(svc)) =
-            crate::change::activation(&target, &path, rootless, "docker")
-        {
-            if !svc.is_active().await {
-                if !args.allow_restart {
-                    output::say(&format!(
-                        "watch: {}\n",
-                        t!("watch.restart_needed", unit = svc.unit)
-                    ));
-                    result.restart_needed = true;
-                    record(&mut store, &result, false);
-                    return Ok(result);
+        let doc = match kept {
+            Kept::Docker {
+                path,
+                rootless,
+                before,
+            } => {
+                // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a
+                // restart.
+                if let Ok(Activation::Reload(svc)) =
+                    crate::change::activation(&target, &path, rootless, "docker")
+                {
+                    if !svc.is_active().await {
+                        if !args.allow_restart {
+                            output::say(&format!(
+                                "watch: {}\n",
+                                t!("watch.restart_needed", unit = svc.unit)
+                            ));
+                            result.restart_needed = true;
+                            record(&mut store, &result, false);
+                            return Ok(result);
+                        }
+                        target.reload = false;
+                    }
                 }
-                target.reload = false;
+                crate::apply::docker_plan(&target, path, before, &plan.mirrors)?
             }
-        }
-        let doc = crate::apply::docker_plan(&target, path, before_bytes, &plan.mirrors)?;
+            // The registry reads its upstream only at start: a restart, which stops no container anywhere.
+            Kept::Cache { path, text, url } => {
+                let upstream = plan.mirrors[0].trim_end_matches('/').to_owned();
+                let after = crate::targets::yaml::set(
+                    &text,
+                    &["proxy", "remoteurl"],
+                    &serde_json::Value::String(upstream.clone()),
+                )?;
+                let svc =
+                    crate::service::Service::detect(args.init, false)?.unit(&args.registry_unit);
+                crate::change::Plan {
+                    target: "cache",
+                    mirrors: vec![upstream],
+                    notes: vec![],
+                    changes: vec![crate::change::FileChange::new(
+                        path,
+                        Some(text.into_bytes()),
+                        after,
+                    )],
+                    activation: Activation::Restart(svc),
+                    verify: crate::change::Verify::Cache(url, Box::new(opts.clone())),
+                    daemon_json: false,
+                }
+            }
+        };
         let outcome = crate::change::run(vec![doc], &target).await;
         let outcome = match outcome {
             Ok(o) => o,

@@ -1,0 +1,169 @@
+//! distribution's config.yml for a pull-through cache: written whole by `setup`, read back by `status`, `warm`
+//! and `watch`. Pure.
+
+use anyhow::{bail, Result};
+use rust_i18n::t;
+use serde_json::Value;
+
+/// What `setup` writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// `http.addr`, e.g. `:5000` or `10.0.0.5:5000`.
+    pub listen: String,
+    /// `storage.filesystem.rootdirectory`.
+    pub storage: String,
+    /// `proxy.remoteurl`: the one upstream distribution pulls through.
+    pub upstream: String,
+    /// `http.tls.certificate` and `.key`.
+    pub tls: Option<(String, String)>,
+    /// `http.debug.addr`: expvar (`/debug/vars`, the proxy's hit and miss counts) and Prometheus `/metrics`.
+    pub metrics: String,
+}
+
+/// A string as YAML: JSON's double-quoted form is valid YAML and escapes everything; control characters are
+/// refused outright (a newline in a value is someone trying to add a key).
+fn quoted(what: &str, s: &str) -> Result<String> {
+    if s.chars().any(char::is_control) {
+        bail!("{}", t!("cache.control", what = what));
+    }
+    Ok(Value::String(s.to_owned()).to_string())
+}
+
+pub fn render(s: &Settings) -> Result<String> {
+    let tls = match &s.tls {
+        Some((cert, key)) => format!(
+            "  tls:\n    certificate: {}\n    key: {}\n",
+            quoted("--tls-cert", cert)?,
+            quoted("--tls-key", key)?
+        ),
+        None => String::new(),
+    };
+    Ok(format!(
+        "# Written by `mirrorctl cache setup`: a pull-through cache of Docker Hub through {upstream_shown}.\n\
+         # `mirrorctl watch --cache` re-points proxy.remoteurl when that mirror dies; `mirrorctl cache status` reads it.\n\
+         # No login: serve it on a trusted network (Debian's shipped htpasswd section pointed at a directory and\n\
+         # refused every request). distribution keeps proxied content 7 days.\n\
+         version: 0.1\n\
+         log:\n  fields:\n    service: registry\n\
+         storage:\n  cache:\n    blobdescriptor: inmemory\n  filesystem:\n    rootdirectory: {storage}\n  delete:\n    enabled: true\n\
+         http:\n  addr: {listen}\n  headers:\n    X-Content-Type-Options: [nosniff]\n{tls}  debug:\n    addr: {metrics}\n    prometheus:\n      enabled: true\n      path: /metrics\n\
+         proxy:\n  remoteurl: {upstream}\n\
+         health:\n  storagedriver:\n    enabled: true\n    interval: 10s\n    threshold: 3\n",
+        upstream_shown = s.upstream.replace(|c: char| c.is_control(), ""),
+        storage = quoted("--storage", &s.storage)?,
+        listen = quoted("--listen", &s.listen)?,
+        metrics = quoted("--metrics", &s.metrics)?,
+        upstream = quoted("--upstream", &s.upstream)?,
+    ))
+}
+
+/// What a config.yml says that mirrorctl uses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Current {
+    pub upstream: Option<String>,
+    pub listen: Option<String>,
+    pub storage: Option<String>,
+    pub metrics: Option<String>,
+    pub tls: bool,
+}
+
+pub fn read(text: &str) -> Result<Current> {
+    let v = crate::targets::yaml::parse(text)?;
+    let s = |path: &[&str]| {
+        path.iter()
+            .try_fold(&v, |v, k| v.get(*k))
+            .and_then(Value::as_str)
+            .map(String::from)
+    };
+    Ok(Current {
+        upstream: s(&["proxy", "remoteurl"]),
+        listen: s(&["http", "addr"]),
+        storage: s(&["storage", "filesystem", "rootdirectory"]),
+        metrics: s(&["http", "debug", "addr"]),
+        tls: v.get("http").and_then(|h| h.get("tls")).is_some(),
+    })
+}
+
+/// The URL a client on this machine reaches the cache at: `:5000` and `0.0.0.0:5000` are loopback here.
+pub fn local_url(listen: &str, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let (host, port) = listen.rsplit_once(':').unwrap_or(("", listen));
+    let host = match host {
+        "" | "0.0.0.0" | "[::]" => "127.0.0.1",
+        h => h,
+    };
+    format!("{scheme}://{host}:{port}")
+}
+
+/// The URL the nodes use: the listen address, or this machine's name when it listens on every address.
+pub fn node_url(listen: &str, tls: bool, hostname: &str) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let (host, port) = listen.rsplit_once(':').unwrap_or(("", listen));
+    let host = match host {
+        "" | "0.0.0.0" | "[::]" => hostname,
+        h => h,
+    };
+    format!("{scheme}://{host}:{port}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            listen: ":5000".into(),
+            storage: "/var/lib/docker-registry".into(),
+            upstream: "https://docker.m.daocloud.io".into(),
+            tls: None,
+            metrics: "127.0.0.1:5001".into(),
+        }
+    }
+
+    #[test]
+    fn renders_what_it_reads_back() {
+        let text = render(&settings()).unwrap();
+        let c = read(&text).unwrap();
+        assert_eq!(c.upstream.as_deref(), Some("https://docker.m.daocloud.io"));
+        assert_eq!(c.listen.as_deref(), Some(":5000"));
+        assert_eq!(c.storage.as_deref(), Some("/var/lib/docker-registry"));
+        assert_eq!(c.metrics.as_deref(), Some("127.0.0.1:5001"));
+        assert!(!c.tls);
+        let tls = render(&Settings {
+            tls: Some(("/etc/c.pem".into(), "/etc/k.pem".into())),
+            ..settings()
+        })
+        .unwrap();
+        assert!(read(&tls).unwrap().tls);
+        // Debian's shipped config turns on htpasswd auth at a directory; ours has no auth section at all.
+        assert!(!text.contains("auth:"));
+    }
+
+    #[test]
+    fn a_value_cannot_add_a_key() {
+        let evil = Settings {
+            storage: "/srv\nauth:\n  htpasswd: {}".into(),
+            ..settings()
+        };
+        assert!(render(&evil).is_err());
+        let odd = Settings {
+            storage: "/srv/a: b # c \"d\"".into(),
+            ..settings()
+        };
+        assert_eq!(
+            read(&render(&odd).unwrap()).unwrap().storage.as_deref(),
+            Some("/srv/a: b # c \"d\"")
+        );
+    }
+
+    #[test]
+    fn urls_for_here_and_for_the_nodes() {
+        assert_eq!(local_url(":5000", false), "http://127.0.0.1:5000");
+        assert_eq!(local_url("10.0.0.5:443", true), "https://10.0.0.5:443");
+        assert_eq!(node_url(":5000", false, "cache1"), "http://cache1:5000");
+        assert_eq!(
+            node_url("10.0.0.5:5000", false, "cache1"),
+            "http://10.0.0.5:5000"
+        );
+    }
+}

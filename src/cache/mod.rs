@@ -1,0 +1,11 @@
+//! The team cache: Debian's docker-registry (the CNCF distribution registry, 2.8) set up as a pull-through cache
+//! in front of the best mirror (`setup`), watched (`status`, and `watch --cache` re-points it when its upstream
+//! dies), and filled ahead of need (`warm`). The nodes then use it as their one mirror.
+
+pub mod config;
+pub mod setup;
+pub mod status;
+pub mod warm;
+
+/// Where Debian's docker-registry reads its configuration (its unit runs `docker-registry serve` on it).
+pub const DEFAULT_CONFIG: &str = "/etc/docker/registry/config.yml";

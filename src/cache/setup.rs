@@ -1,0 +1,156 @@
+//! `cache setup`: Debian's docker-registry (distribution 2.8) as a pull-through cache, through the same change
+//! engine as every other file: plan, diff, backup, atomic write, restart, then a real pull through the cache —
+//! and the previous config.yml back, with the registry running on it, when any of that fails.
+
+use rust_i18n::t;
+use std::path::Path;
+
+use anyhow::Result;
+
+use super::config::{self, Settings};
+use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
+use crate::cli::{CacheSetupArgs, Target};
+use crate::daemon_config::files;
+use crate::errors::{Hinted, NoMirrorPassed};
+use crate::output;
+use crate::service::Service;
+
+pub async fn setup(args: &CacheSetupArgs) -> Result<Outcome> {
+    let path = files::resolve(&args.config);
+    let before = files::read(&path)?;
+    let svc = Service::detect(args.init, false)?.unit(&args.unit);
+    refuse_other_config(&svc, &path).await?;
+    // The storage must be writable by the registry before anything is written: refused here, nothing changes.
+    prepare_storage(&args.storage, &svc).await?;
+    let upstream = match &args.upstream {
+        Some(u) => crate::daemon_config::normalize_mirrors(std::slice::from_ref(u))?
+            .remove(0)
+            .trim_end_matches('/')
+            .to_owned(),
+        None => best_mirror(args).await?,
+    };
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(c), Some(k)) => Some((absolute(c)?, absolute(k)?)),
+        _ => None,
+    };
+    let settings = Settings {
+        listen: args.listen.clone(),
+        storage: absolute(&args.storage)?,
+        upstream: upstream.clone(),
+        tls,
+        metrics: args.metrics.clone(),
+    };
+    let after = config::render(&settings)?;
+    let url = config::local_url(&settings.listen, settings.tls.is_some());
+    let plan = Plan {
+        target: "cache",
+        mirrors: vec![upstream],
+        notes: vec![t!("cache.plan_note", url = url).into_owned()],
+        changes: vec![FileChange::new(path, before, after)],
+        activation: Activation::Restart(svc),
+        verify: Verify::Cache(url, Box::new(args.opts.clone())),
+        daemon_json: false,
+    };
+    let target = Target {
+        config: None,
+        dry_run: args.dry_run,
+        yes: args.yes,
+        reload: false,
+        no_restart: false,
+        init: args.init,
+        json: args.json,
+    };
+    let outcome = crate::change::run(vec![plan], &target).await?;
+    let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "THIS-HOST".into());
+    let node = config::node_url(&settings.listen, settings.tls.is_some(), &hostname);
+    output::say(&format!("{}\n", t!("cache.on_each_node", url = node)));
+    Ok(outcome)
+}
+
+fn absolute(p: &Path) -> Result<String> {
+    let p = if p.is_absolute() {
+        p.to_owned()
+    } else {
+        std::env::current_dir()?.join(p)
+    };
+    Ok(p.display().to_string())
+}
+
+/// Debian's unit serves /etc/docker/registry/config.yml: writing another file would change nothing it runs.
+async fn refuse_other_config(svc: &Service, path: &Path) -> Result<()> {
+    let Some(exec) = svc.exec_start().await.filter(|e| !e.trim().is_empty()) else {
+        return Ok(());
+    };
+    if exec.contains(&path.display().to_string()) {
+        return Ok(());
+    }
+    Err(Hinted {
+        message: t!(
+            "cache.other_config",
+            unit = svc.unit,
+            exec = exec.trim(),
+            path = path.display()
+        )
+        .into(),
+        hint: t!("cache.other_config_hint").into(),
+    }
+    .into())
+}
+
+/// Creates the storage directory, gives it to the unit's `User=` (Debian runs the registry as docker-registry),
+/// and proves it writable.
+async fn prepare_storage(dir: &Path, svc: &Service) -> Result<()> {
+    let fail = |e: std::io::Error| -> anyhow::Error {
+        Hinted {
+            message: t!("cache.storage", path = dir.display(), detail = e).into(),
+            hint: t!("cache.storage_hint").into(),
+        }
+        .into()
+    };
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    if let Some(user) = svc.property("User").await.map(|u| u.trim().to_owned()) {
+        if let Some((uid, gid)) = passwd_ids(&user) {
+            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(fail)?;
+        }
+    }
+    tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+    Ok(())
+}
+
+/// A user's uid and gid from /etc/passwd (no NSS lookup needed for a system account).
+fn passwd_ids(user: &str) -> Option<(u32, u32)> {
+    if user.is_empty() {
+        return None;
+    }
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 3 && f[0] == user).then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+    })
+}
+
+/// The upstream: the best mirror a probe finds right now.
+async fn best_mirror(args: &CacheSetupArgs) -> Result<String> {
+    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, "docker.io")?;
+    output::info(&format!("{}\n", t!("cache.probing")));
+    let report = crate::probe::command::probe(&args.opts, &catalogue, "cache").await?;
+    output::info(&(crate::probe::render::probe_table(&report, None) + "\n"));
+    let best = report
+        .passed()
+        .next()
+        .map(|r| r.url.trim_end_matches('/').to_owned());
+    best.ok_or_else(|| NoMirrorPassed.into())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwd_lookup() {
+        // root is in every /etc/passwd.
+        assert_eq!(super::passwd_ids("root"), Some((0, 0)));
+        assert_eq!(super::passwd_ids("no-such-user-here"), None);
+        assert_eq!(super::passwd_ids(""), None);
+    }
+}
