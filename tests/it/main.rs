@@ -1,6 +1,7 @@
 //! One integration binary; each module drives the real `mirrorctl` binary against servers on loopback.
 
 mod apply;
+mod cache;
 mod catalogue_update;
 mod cli;
 mod concurrency;

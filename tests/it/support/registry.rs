@@ -12,6 +12,7 @@ use super::require;
 pub struct Registry {
     pub port: u16,
     child: Child,
+    log: std::path::PathBuf,
 }
 
 impl Drop for Registry {
@@ -26,6 +27,19 @@ impl Registry {
         format!("http://127.0.0.1:{}", self.port)
     }
 
+    /// The `GET` request paths this registry answered, from its own access log, in order.
+    pub fn gets(&self) -> Vec<String> {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("response completed") && l.contains("http.request.method=GET"))
+            .filter_map(|l| {
+                let uri = l.split("http.request.uri=\"").nth(1)?;
+                Some(uri.split('"').next()?.to_owned())
+            })
+            .collect()
+    }
+
     /// A plain registry storing under `dir`; with `upstream`, a pull-through cache of it.
     pub fn start(dir: &Path, upstream: Option<&str>) -> Self {
         let bin = require("docker-registry", "docker-registry");
@@ -35,7 +49,7 @@ impl Registry {
             .map(|u| format!("proxy:\n  remoteurl: {u}\n"))
             .unwrap_or_default();
         let config = format!(
-            "version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{proxy}",
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{proxy}",
             dir.join("data").display()
         );
         let config_path = dir.join("config.yml");
@@ -49,7 +63,11 @@ impl Registry {
             .stdin(Stdio::null())
             .spawn()
             .expect("docker-registry starts");
-        let r = Self { port, child };
+        let r = Self {
+            port,
+            child,
+            log: dir.join("registry.log"),
+        };
         r.wait_ready(dir);
         r
     }

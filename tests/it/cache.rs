@@ -1,0 +1,469 @@
+//! The team cache: the real docker-registry (distribution 2.8) set up by mirrorctl through a private service
+//! manager, its upstreams real docker-registry mirrors of a test image, a real dockerd pulling through it, and
+//! the ways a setup breaks.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::image::Image;
+use crate::support::registry::{free_port, Registry};
+use crate::support::{assert_ok, docs, engines, require, Sandbox};
+
+/// A private systemctl for one docker-registry unit, serving CONFIG as Debian's unit does: `start` forks and
+/// returns at once, as systemd does for a simple service; `is-active` is whether the process still runs.
+const SYSTEMCTL: &str = r#"#!/bin/bash
+S="__STATE__"
+CONFIG="__CONFIG__"
+echo "$*" >> "$S/systemctl.log"
+args=()
+for a in "$@"; do case "$a" in --user|--no-pager|-q|--quiet) ;; *) args+=("$a");; esac; done
+pid() { cat "$S/registry.pid" 2>/dev/null; }
+# Running, and not a zombie waiting for a parent that does not reap it.
+alive() { local p; p=$(pid); [ -n "$p" ] && [ -e "/proc/$p" ] && [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ]; }
+stop() {
+  local p; p=$(pid)
+  if [ -n "$p" ]; then kill -TERM "$p" 2>/dev/null; for _ in $(seq 1 300); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done; fi
+  rm -f "$S/registry.pid"
+}
+start() {
+  setsid __BIN__ serve "$CONFIG" >> "$S/registry.log" 2>&1 < /dev/null &
+  echo $! > "$S/registry.pid"
+}
+case "${args[0]}" in
+  daemon-reload|reset-failed) exit 0 ;;
+  start) alive || start ;;
+  stop) stop ;;
+  restart) stop; start ;;
+  is-active) alive ;;
+  show) exit 0 ;;
+  *) echo "private systemctl: unsupported: $*" >&2; exit 1 ;;
+esac
+"#;
+
+struct Unit {
+    dir: PathBuf,
+    config: PathBuf,
+}
+
+impl Unit {
+    fn new(sb: &Sandbox) -> Self {
+        let dir = sb.path().join("unit");
+        std::fs::create_dir_all(dir.join("bin")).unwrap();
+        let config = sb.path().join("etc/docker/registry/config.yml");
+        std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+        let script = SYSTEMCTL
+            .replace("__STATE__", &dir.display().to_string())
+            .replace("__CONFIG__", &config.display().to_string())
+            .replace(
+                "__BIN__",
+                &require("docker-registry", "docker-registry")
+                    .display()
+                    .to_string(),
+            );
+        std::fs::write(dir.join("bin/systemctl"), script).unwrap();
+        std::fs::set_permissions(
+            dir.join("bin/systemctl"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o755),
+        )
+        .unwrap();
+        Self { dir, config }
+    }
+
+    fn path_env(&self) -> String {
+        format!(
+            "{}:{}",
+            self.dir.join("bin").display(),
+            std::env::var("PATH").unwrap()
+        )
+    }
+
+    fn systemctl(&self, args: &[&str]) -> Output {
+        std::process::Command::new(self.dir.join("bin/systemctl"))
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("registry.log")).unwrap_or_default()
+    }
+
+    /// Whether anything accepts a connection on this port right now.
+    fn listening(&self, port: u16) -> bool {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    }
+
+    /// Whether `/v2/` answers 200 on this port, polled until it does or 20 s pass.
+    fn answers(&self, port: u16) -> bool {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::time::Instant::now() < deadline {
+            if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+                use std::io::{Read, Write};
+                let _ = s.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+                let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\nHost: x\r\n\r\n");
+                let mut head = [0u8; 12];
+                if s.read_exact(&mut head).is_ok() && &head[9..12] == b"200" {
+                    return true;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Unit {
+    fn drop(&mut self) {
+        let _ = self.systemctl(&["stop", "docker-registry"]);
+    }
+}
+
+fn mirrorctl(sb: &Sandbox, unit: &Unit, args: &[&str]) -> Output {
+    sb.mirrorctl()
+        .env("PATH", unit.path_env())
+        .args(args)
+        .arg("--registry-config")
+        .arg(&unit.config)
+        .output()
+        .unwrap()
+}
+
+/// `cache setup` with metrics on a port of their own; the verification pulls `image`.
+fn setup(
+    sb: &Sandbox,
+    unit: &Unit,
+    listen: &str,
+    storage: &Path,
+    image: &str,
+    extra: &[&str],
+) -> Output {
+    let storage = storage.display().to_string();
+    let metrics = format!("127.0.0.1:{}", free_port());
+    let mut args = vec![
+        "cache",
+        "setup",
+        "--init",
+        "systemd",
+        "--yes",
+        "--listen",
+        listen,
+        "--storage",
+    ];
+    args.extend([storage.as_str(), "--metrics", &metrics, "--image", image]);
+    args.extend(extra);
+    mirrorctl(sb, unit, &args)
+}
+
+const IMAGE: &str = "library/mirrorctl-cached:latest";
+
+/// A registry holding `image`: what a mirror of Docker Hub looks like to the cache.
+fn upstream(sb: &Sandbox, name: &str, images: &[&Image]) -> Registry {
+    let r = Registry::start(&sb.path().join(name), None);
+    for i in images {
+        r.push(i, &sb.path().join(format!("{name}-work")));
+    }
+    r
+}
+
+/// The configuration the machine had before: a plain registry on its own port.
+fn previous(unit: &Unit, sb: &Sandbox) -> (String, u16) {
+    let port = free_port();
+    let text = format!(
+        "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{port}\n",
+        sb.path().join("old-storage").display()
+    );
+    std::fs::write(&unit.config, &text).unwrap();
+    assert!(unit
+        .systemctl(&["start", "docker-registry"])
+        .status
+        .success());
+    assert!(unit.answers(port), "{}", unit.log());
+    (text, port)
+}
+
+#[test]
+fn a_cache_is_set_up_pulled_through_by_dockerd_survives_its_upstream_and_is_repointed_by_watch() {
+    if !crate::support::needs_root("cache") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/mirrorctl-cached", "latest", 256 * 1024));
+    let up1 = upstream(&sb, "up1", &[&image]);
+    let up2 = upstream(&sb, "up2", &[&image]);
+    let unit = Unit::new(&sb);
+    let (_, old_port) = previous(&unit, &sb);
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    // --probe (the default) chooses among the catalogue: up1 works, the other refuses connections.
+    let catalogue = sb.catalogue(&[("up1", up1.url()), ("dead", "http://127.0.0.1:9".into())]);
+    let out = setup(
+        &sb,
+        &unit,
+        &listen,
+        &sb.path().join("storage"),
+        IMAGE,
+        &["--json", "--catalogue", &catalogue.display().to_string()],
+    );
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    docs::check::<docs::ChangeDoc>(&doc);
+    assert_eq!(doc["changed"], true);
+    assert_eq!(doc["targets"][0]["activation"], "restart docker-registry");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("mirrorctl apply --mirror http://127.0.0.1:{port}")),
+        "{err}"
+    );
+    let config = std::fs::read_to_string(&unit.config).unwrap();
+    assert!(
+        config.contains(&format!("remoteurl: \"{}\"", up1.url())),
+        "{config}"
+    );
+    assert!(!unit.listening(old_port), "the old registry is gone");
+
+    let status = mirrorctl(
+        &sb,
+        &unit,
+        &["cache", "status", "--json", "--init", "systemd"],
+    );
+    assert_ok(&status);
+    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(s["health"]["status"], 200, "{s}");
+    assert_eq!(s["upstream"], up1.url());
+    assert_eq!(s["active"], true);
+    assert!(
+        s["storage_bytes"].as_u64().unwrap() > 0,
+        "setup's own pull is stored: {s}"
+    );
+
+    // A real dockerd whose one mirror is the cache, with no other route (its proxy is a closed loopback port).
+    engines::each(|engine| {
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join(format!("dockerd-{}", engine.name)),
+            &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
+            &[],
+        );
+        let pull = d.docker(&["pull", "mirrorctl-cached:latest"]);
+        assert!(
+            pull.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&pull.stderr),
+            d.log()
+        );
+    });
+
+    // The upstream dies: what the cache holds still pulls.
+    let blobs_before = up1.gets().iter().filter(|g| g.contains("/blobs/")).count();
+    let up1_url = up1.url();
+    drop(up1);
+    engines::each(|engine| {
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join(format!("dockerd2-{}", engine.name)),
+            &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
+            &[],
+        );
+        let pull = d.docker(&["pull", "mirrorctl-cached:latest"]);
+        assert!(
+            pull.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&pull.stderr),
+            d.log()
+        );
+    });
+    assert!(blobs_before > 0);
+
+    // watch on the cache host: the dead upstream is replaced by the next working mirror, and the cache restarts.
+    // The catalogue offers up2; the configured upstream (up1, now dead) is probed because it is configured.
+    let catalogue = sb.catalogue(&[("up2", up2.url())]);
+    let out = mirrorctl(
+        &sb,
+        &unit,
+        &[
+            "watch",
+            "--once",
+            "--cache",
+            "--fail-after",
+            "1",
+            "--init",
+            "systemd",
+            "--yes",
+            "--json",
+            "--image",
+            IMAGE,
+            "--catalogue",
+            &catalogue.display().to_string(),
+        ],
+    );
+    assert_ok(&out);
+    let w: Value = serde_json::from_slice(&out.stdout).unwrap();
+    docs::check::<docs::WatchDoc>(&w);
+    assert_eq!(w["changed"], true, "{w}");
+    assert_eq!(w["after"], serde_json::json!([format!("{}/", up2.url())]));
+    let after = std::fs::read_to_string(&unit.config).unwrap();
+    // Only the upstream's line changed.
+    assert_eq!(
+        after,
+        config.replace(
+            &format!("remoteurl: \"{}\"", up1_url),
+            &format!("remoteurl: \"{}\"", up2.url())
+        )
+    );
+    assert!(unit.answers(port));
+}
+
+#[test]
+fn warm_fills_the_cache_and_a_second_warm_costs_the_upstream_nothing() {
+    if !crate::support::needs_root("cache warm") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let a = Image::new("library/mirrorctl-warm-a", "latest", 128 * 1024);
+    let b = Image::new("library/mirrorctl-warm-b", "1.0", 64 * 1024);
+    let up = upstream(&sb, "up", &[&a, &b]);
+    let unit = Unit::new(&sb);
+    previous(&unit, &sb);
+    let port = free_port();
+    let out = setup(
+        &sb,
+        &unit,
+        &format!("127.0.0.1:{port}"),
+        &sb.path().join("storage"),
+        "library/mirrorctl-warm-a:latest",
+        &["--upstream", &up.url()],
+    );
+    assert_ok(&out);
+    let before: Vec<String> = up
+        .gets()
+        .into_iter()
+        .filter(|g| g.contains("/blobs/"))
+        .collect();
+    let warm = |extra: &[&str]| {
+        let mut args = vec![
+            "cache",
+            "warm",
+            "mirrorctl-warm-a",
+            "mirrorctl-warm-b:1.0",
+            "--json",
+        ];
+        args.extend(extra);
+        let out = mirrorctl(&sb, &unit, &args);
+        assert_ok(&out);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc
+    };
+    let blob_gets = || -> Vec<String> {
+        up.gets()
+            .into_iter()
+            .filter(|g| g.contains("/blobs/"))
+            .collect()
+    };
+    let doc = warm(&[]);
+    assert_eq!(doc["images"].as_array().unwrap().len(), 2, "{doc}");
+    assert!(doc["bytes"].as_u64().unwrap() > 190 * 1024, "{doc}");
+    let first: Vec<String> = blob_gets().into_iter().skip(before.len()).collect();
+    let mut digests: Vec<&String> = first.iter().collect();
+    digests.sort();
+    digests.dedup();
+    // a's layer came with setup's own pull; a's config, b's config and b's layer are new. distribution 2.8 reads a
+    // missed blob from its upstream twice (once to answer, once to store), never more.
+    assert_eq!(digests.len(), 3, "{first:#?}");
+    for d in &digests {
+        let n = first.iter().filter(|g| g == d).count();
+        assert!(n <= 2, "{d} fetched {n} times: {first:#?}");
+    }
+    // Again, every platform: all of it comes from the cache, nothing from the upstream.
+    let seen = blob_gets().len();
+    warm(&["--platform", "all"]);
+    assert_eq!(blob_gets().len(), seen, "{:#?}", &blob_gets()[seen..]);
+    let status = mirrorctl(
+        &sb,
+        &unit,
+        &["cache", "status", "--json", "--init", "systemd"],
+    );
+    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_ok(&status);
+    let blobs = &s["served"]["blobs"];
+    assert!(
+        blobs["hits"].as_u64().unwrap() >= 4,
+        "the second warm was served from the cache: {s}"
+    );
+}
+
+#[test]
+fn a_broken_setup_rolls_back_and_leaves_the_registry_running_as_before() {
+    if !crate::support::needs_root("cache setup rollback") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let image = Image::new("library/mirrorctl-cached", "latest", 32 * 1024);
+    let up = upstream(&sb, "up", &[&image]);
+    let unit = Unit::new(&sb);
+    let (old, old_port) = previous(&unit, &sb);
+
+    // The port is taken: the new registry cannot listen and exits; the old file and the old registry come back.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let listen = taken.local_addr().unwrap().to_string();
+    let out = setup(
+        &sb,
+        &unit,
+        &listen,
+        &sb.path().join("storage"),
+        IMAGE,
+        &["--upstream", &up.url()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("stopped after its restart"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&unit.config).unwrap(),
+        old,
+        "byte for byte"
+    );
+    assert!(
+        unit.answers(old_port),
+        "the previous registry runs again\n{}",
+        unit.log()
+    );
+
+    // The storage cannot be written: refused before anything is touched.
+    let file = sb.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let restarts = std::fs::read_to_string(unit.dir.join("systemctl.log"))
+        .unwrap()
+        .matches("restart")
+        .count();
+    let out = setup(
+        &sb,
+        &unit,
+        "127.0.0.1:0",
+        &file.join("storage"),
+        IMAGE,
+        &["--upstream", &up.url()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot use") && err.contains("--storage"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&unit.config).unwrap(), old);
+    assert_eq!(
+        std::fs::read_to_string(unit.dir.join("systemctl.log"))
+            .unwrap()
+            .matches("restart")
+            .count(),
+        restarts
+    );
+    assert!(unit.answers(old_port));
+}
