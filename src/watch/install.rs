@@ -38,6 +38,15 @@ pub fn command(exe: &Path, args: &WatchArgs) -> Vec<String> {
     if let Some(c) = &args.config {
         v.extend(["--config".into(), c.display().to_string()]);
     }
+    if args.cache {
+        v.extend([
+            "--cache".into(),
+            "--registry-config".into(),
+            args.registry_config.display().to_string(),
+            "--registry-unit".into(),
+            args.registry_unit.clone(),
+        ]);
+    }
     if let Some(c) = &args.opts.source.catalogue {
         v.extend(["--catalogue".into(), c.display().to_string()]);
     }
