@@ -1,5 +1,7 @@
-//! What this machine is, read once per run and shared: who we are (root, rootless Docker), which dockerd and
-//! containerd would be started and their versions. Every command asks here instead of running `--version` again.
+//! What this machine is, read once per run and shared: who we are (root, rootless Docker), its init system, where
+//! its dockerd reads daemon.json, which dockerd and containerd would be started and their versions. Every command
+//! asks here instead of looking again. (The terminal's width is asked each time it prints: a window can be resized
+//! during a long probe.)
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -15,6 +17,10 @@ pub struct Host {
     pub dockerd: Option<String>,
     /// `containerd --version`'s major, when containerd is installed.
     pub containerd: Option<Major>,
+    /// The init system that manages services here, when one is recognised.
+    pub init: Option<crate::service::Init>,
+    /// Where this platform's dockerd reads daemon.json when no `--config` is given.
+    pub daemon_json: PathBuf,
 }
 
 impl Host {
@@ -28,12 +34,25 @@ impl Host {
         let uid = std::fs::metadata("/proc/self")
             .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
             .unwrap_or(0);
+        let rootless =
+            uid != 0 && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists());
         Host {
             uid,
-            rootless: uid != 0
-                && dirs::runtime_dir().is_some_and(|d| d.join("docker.sock").exists()),
+            rootless,
             dockerd: crate::dockerd::installed_version(),
             containerd: version_of("containerd").and_then(|v| Major::from_version_output(&v)),
+            init: crate::service::Init::detect(rootless),
+            daemon_json: if cfg!(target_os = "macos") {
+                dirs::home_dir()
+                    .unwrap_or_default()
+                    .join(".docker/daemon.json")
+            } else if rootless {
+                dirs::config_dir()
+                    .unwrap_or_default()
+                    .join("docker/daemon.json")
+            } else {
+                crate::dockerd::flags::sysconfdir().join("docker/daemon.json")
+            },
         }
     }
 

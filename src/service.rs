@@ -22,6 +22,22 @@ pub enum Init {
     OpenRc,
 }
 
+impl Init {
+    /// What manages services on this machine: systemd when it runs (`/run/systemd/system`), else OpenRC or SysV
+    /// by their tools.
+    pub fn detect(rootless: bool) -> Option<Self> {
+        if Path::new("/run/systemd/system").is_dir() {
+            Some(Init::Systemd { user: rootless })
+        } else if which("rc-service") {
+            Some(Init::OpenRc)
+        } else if which("service") {
+            Some(Init::Sysv)
+        } else {
+            None
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Service {
     pub init: Init,
@@ -36,12 +52,12 @@ impl Service {
             InitChoice::Systemd => Init::Systemd { user: rootless },
             InitChoice::Sysv => Init::Sysv,
             InitChoice::Openrc => Init::OpenRc,
-            InitChoice::Auto if Path::new("/run/systemd/system").is_dir() => {
-                Init::Systemd { user: rootless }
-            }
-            InitChoice::Auto if which("rc-service") => Init::OpenRc,
-            InitChoice::Auto if which("service") => Init::Sysv,
-            InitChoice::Auto => bail!("{}", t!("service.unknown_init")),
+            InitChoice::Auto => match crate::host::Host::get().init {
+                // The host's init, for this unit's scope (a user unit for rootless Docker or a user's timer).
+                Some(Init::Systemd { .. }) => Init::Systemd { user: rootless },
+                Some(init) => init,
+                None => bail!("{}", t!("service.unknown_init")),
+            },
         };
         Ok(Self {
             init,

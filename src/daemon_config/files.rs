@@ -15,18 +15,9 @@ const BACKUP_TAG: &str = ".mirrorctl-";
 
 /// `--config`, else where this platform's dockerd reads it. Returns whether it is a rootless daemon's.
 pub fn locate(config: Option<&Path>) -> (PathBuf, bool) {
-    let rootless = crate::host::Host::get().rootless;
-    let path = match config {
-        Some(p) => p.to_owned(),
-        None if cfg!(target_os = "macos") => dirs::home_dir()
-            .unwrap_or_default()
-            .join(".docker/daemon.json"),
-        None if rootless => dirs::config_dir()
-            .unwrap_or_default()
-            .join("docker/daemon.json"),
-        None => crate::dockerd::flags::sysconfdir().join("docker/daemon.json"),
-    };
-    (resolve(&path), rootless)
+    let host = crate::host::Host::get();
+    let path = config.unwrap_or(&host.daemon_json);
+    (resolve(path), host.rootless)
 }
 
 /// The file to edit: a symlinked daemon.json is edited at its target, so the link survives — also when the target
