@@ -72,7 +72,32 @@ pub enum Login {
     Required,
 }
 
+/// Requests one probe spends on a mirror at most: ping, token, index, manifest, blob, and one retry.
+pub const REQUESTS_PER_PROBE: u32 = 6;
+
+/// A stated quota (`20/min`, `100/h`, `1000/day`) as requests per second; `None` when it does not read as one.
+pub fn quota_per_sec(limit: &str) -> Option<f64> {
+    let (n, per) = limit.split_once('/')?;
+    let n: f64 = n.trim().parse().ok()?;
+    let secs = match per.trim() {
+        "s" | "sec" | "second" => 1.0,
+        "min" | "minute" | "m" => 60.0,
+        "h" | "hour" => 3600.0,
+        "d" | "day" => 86_400.0,
+        _ => return None,
+    };
+    (n > 0.0).then_some(n / secs)
+}
+
 impl Mirror {
+    /// The shortest period between probes that stays inside this mirror's stated quota, for one machine.
+    pub fn min_probe_period(&self) -> Option<std::time::Duration> {
+        let rate = quota_per_sec(self.rate_limit.as_deref()?)?;
+        Some(std::time::Duration::from_secs_f64(
+            f64::from(REQUESTS_PER_PROBE) / rate,
+        ))
+    }
+
     /// Access facts for people, in one short line: `20/min · allowlist · login optional · mainland`.
     pub fn access(&self) -> String {
         let mut parts: Vec<String> = Vec::new();
@@ -504,6 +529,22 @@ mod tests {
         }
         let dao = c.mirrors.iter().find(|m| m.name == "daocloud").unwrap();
         assert!(dao.allowlist && dao.rate_limit.as_deref() == Some("20/min"));
+        assert_eq!(
+            dao.min_probe_period(),
+            Some(std::time::Duration::from_secs(18))
+        );
+        // Every stated quota in the catalogue reads as one.
+        for m in c.mirrors.iter().filter(|m| m.rate_limit.is_some()) {
+            assert!(
+                m.min_probe_period().is_some(),
+                "{}: {:?}",
+                m.name,
+                m.rate_limit
+            );
+        }
+        assert_eq!(quota_per_sec("100/h"), Some(100.0 / 3600.0));
+        assert_eq!(quota_per_sec("1000/day"), Some(1000.0 / 86_400.0));
+        assert_eq!(quota_per_sec("lots"), None);
         assert_eq!(
             c.mirrors
                 .iter()

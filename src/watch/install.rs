@@ -176,7 +176,42 @@ fn place(args: &WatchArgs) -> Result<Place> {
     }
 }
 
+/// A timer faster than a mirror's stated quota would get this machine rate-limited by the very probes meant to
+/// keep it fast (Xuanyuan's 429 lasts hours): refused, naming the mirror.
+fn check_quota(args: &WatchArgs) -> Result<()> {
+    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
+    let strictest = catalogue
+        .selection(args.opts.source.all, &args.opts.registry)
+        .into_iter()
+        .filter_map(|m| Some((m, m.min_probe_period()?)))
+        .max_by_key(|(_, p)| *p);
+    match strictest {
+        Some((m, period)) if args.every < period => Err(crate::errors::Hinted {
+            message: t!(
+                "watch.too_often",
+                every = humantime::format_duration(args.every),
+                mirror = m.name,
+                limit = m.rate_limit.as_deref().unwrap_or("-"),
+                n = crate::catalogue::REQUESTS_PER_PROBE
+            )
+            .into(),
+            hint: t!(
+                "watch.too_often_hint",
+                min = humantime::format_duration(Duration::from_secs(
+                    period.as_secs().div_ceil(60) * 60
+                ))
+            )
+            .into(),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
 pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
+    if on {
+        check_quota(args)?;
+    }
     let target = Target {
         config: args.config.clone(),
         dry_run: args.dry_run,

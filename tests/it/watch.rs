@@ -358,3 +358,29 @@ fn without_systemd_install_writes_a_cron_entry() {
     assert!(entry.contains("0 */6 * * * root '"), "{entry}");
     assert!(entry.contains("'watch' '--once' '--yes'"), "{entry}");
 }
+
+#[test]
+fn a_timer_faster_than_a_mirrors_quota_is_refused() {
+    let sb = Sandbox::new();
+    let units = sb.path().join("units");
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--every",
+            "1min",
+            "--init",
+            "systemd",
+            "--yes",
+            "--systemd-dir",
+        ])
+        .arg(&units)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    // The built-in catalogue's Xuanyuan states 100 requests an hour: one probe a minute is 360.
+    assert!(err.contains("100/h") && err.contains("--every 4m"), "{err}");
+    assert!(!units.exists(), "nothing written");
+}
