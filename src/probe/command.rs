@@ -124,6 +124,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
 
     explain_with_catalogue(&mut results, &selection);
     super::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
+    super::age::date_stale(&mut results, &clients, settings.timeout).await;
     let mut history = crate::history::open();
     let urls: Vec<&str> = results.iter().map(|r| r.url.as_str()).collect();
     let previous = history

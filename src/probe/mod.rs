@@ -1,6 +1,7 @@
 //! Probing: one honest pull per mirror (ping → token → manifest → blob, sha256 verified), all mirrors at once,
 //! each under one deadline.
 
+pub mod age;
 pub mod command;
 pub mod consensus;
 pub mod rank;
@@ -119,6 +120,8 @@ struct Progress {
     throughput_bps: Option<f64>,
     /// The digest of what the tag resolved to (the index, or the manifest when there is none).
     digest: Option<String>,
+    /// Where this mirror's image config is, fetched only to date a stale image.
+    config: Option<report::ConfigRef>,
 }
 
 pub async fn probe_one(
@@ -162,6 +165,8 @@ pub async fn probe_one(
         requests: p.requests,
         digest: p.digest,
         success_rate: None,
+        config: p.config,
+        created: None,
     }
 }
 
@@ -317,8 +322,8 @@ async fn prepare(
     )
     .await?;
     p.digest = Some(Digest::of(&body).to_string());
-    let layers = match parse_manifest(ct.as_deref(), &body)? {
-        Document::Image { layers, .. } => layers,
+    let (config, layers) = match parse_manifest(ct.as_deref(), &body)? {
+        Document::Image { config, layers } => (config, layers),
         Document::Index(entries) => {
             let Some(d) = manifest::select_platform(&entries, &s.platform) else {
                 return Err(Failure::new(
@@ -337,7 +342,7 @@ async fn prepare(
             )
             .await?;
             match parse_manifest(ct.as_deref(), &body)? {
-                Document::Image { layers, .. } => layers,
+                Document::Image { config, layers } => (config, layers),
                 Document::Index(_) => {
                     return Err(Failure::new(Status::BadResponse, t!("fail.nested_index")))
                 }
@@ -345,6 +350,14 @@ async fn prepare(
         }
     };
     p.phases.manifest_ms = Some(ms(t));
+    p.config = config.map(|c| report::ConfigRef {
+        url: v2
+            .join(&format!("{repo}/blobs/{}", c.digest))
+            .expect("a relative path joins"),
+        digest: c.digest,
+        size: c.size,
+        token: token.clone(),
+    });
 
     let Some(layer) = manifest::smallest_layer(&layers) else {
         return Err(Failure::new(Status::BadResponse, t!("fail.no_layers")));

@@ -33,6 +33,22 @@ pub struct MirrorResult {
     /// Share of the last probes (this one and up to 9 recorded before it) that worked; only with at least 3.
     #[serde(default)]
     pub success_rate: Option<f64>,
+    /// Where the image's config is on this mirror (not kept: it may hold a token).
+    #[serde(skip)]
+    pub config: Option<ConfigRef>,
+    /// When the image this mirror serves was built (its config's `created`), found out for stale mirrors and the
+    /// majority they were compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+}
+
+/// An image config blob on one mirror, with the token that reads it.
+#[derive(Debug, Clone)]
+pub struct ConfigRef {
+    pub url: reqwest::Url,
+    pub digest: crate::registry::Digest,
+    pub size: u64,
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,6 +94,8 @@ impl MirrorResult {
             requests: vec![],
             digest: None,
             success_rate: None,
+            config: None,
+            created: None,
         }
     }
 }

@@ -554,7 +554,12 @@ fn a_mirror_serving_an_older_image_for_the_tag_is_stale_and_never_applied() {
     let sb = Sandbox::new();
     // Same tag, same repository; the old image has other bytes, so another digest.
     let current = alpine(8 * 1024);
-    let old = alpine(6 * 1024);
+    let old = Arc::new(Image::built(
+        "library/alpine",
+        "latest",
+        6 * 1024,
+        "2025-03-14T10:00:00Z",
+    ));
     let fresh_a = FakeRegistry::start(current.clone(), Behavior::default());
     let fresh_b = FakeRegistry::start(current.clone(), Behavior::default());
     let behind = FakeRegistry::start(old, Behavior::default());
@@ -572,6 +577,15 @@ fn a_mirror_serving_an_older_image_for_the_tag_is_stale_and_never_applied() {
     let want = result(&doc, "a")["digest"].as_str().unwrap().to_owned();
     assert!(r["error"].as_str().unwrap().contains(&want), "{r}");
     assert_ne!(r["digest"], want);
+    // And how old it is, from each image's config.
+    assert!(
+        r["error"]
+            .as_str()
+            .unwrap()
+            .contains("its image was built 2025-03-14; the current one 2026-11-02"),
+        "{r}"
+    );
+    assert_eq!(r["created"], "2025-03-14T10:00:00Z");
 
     // The user who knows the digest decides instead of the majority.
     let (doc, _) = sb.probe(

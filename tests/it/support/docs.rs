@@ -49,6 +49,7 @@ pub struct MirrorDoc {
     pub requests: Vec<String>,
     pub digest: Option<String>,
     pub success_rate: Option<f64>,
+    pub created: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -22,6 +22,11 @@ pub fn sha(bytes: &[u8]) -> String {
 impl Image {
     /// `layer_size` bytes of deterministic, incompressible-looking content in one file, so throughput is real.
     pub fn new(repository: &str, tag: &str, layer_size: usize) -> Self {
+        Self::built(repository, tag, layer_size, "2026-11-02T08:00:00Z")
+    }
+
+    /// The same, with the config's `created` time.
+    pub fn built(repository: &str, tag: &str, layer_size: usize, created: &str) -> Self {
         let mut content = Vec::with_capacity(layer_size);
         let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
         while content.len() < layer_size {
@@ -46,7 +51,7 @@ impl Image {
             .unwrap();
         let layer = builder.into_inner().unwrap();
         let config = serde_json::to_vec(&serde_json::json!({
-            "architecture": "amd64", "os": "linux",
+            "architecture": "amd64", "os": "linux", "created": created,
             "config": {"Cmd": ["/bin/true"]},
             "rootfs": {"type": "layers", "diff_ids": [sha(&layer)]},
         }))
