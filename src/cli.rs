@@ -208,6 +208,21 @@ pub struct Target {
     pub json: bool,
 }
 
+impl Target {
+    /// For a change of files mirrorctl owns (a timer, the cache's config): the user's answers, and a restart.
+    pub fn change(dry_run: bool, yes: bool, init: InitChoice, json: bool) -> Self {
+        Self {
+            config: None,
+            dry_run,
+            yes,
+            reload: false,
+            no_restart: false,
+            init,
+            json,
+        }
+    }
+}
+
 /// Which runtime's configuration `apply` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum TargetKind {

@@ -51,15 +51,7 @@ pub async fn setup(args: &CacheSetupArgs) -> Result<Outcome> {
         verify: Verify::Cache(url, Box::new(args.opts.clone())),
         daemon_json: false,
     };
-    let target = Target {
-        config: None,
-        dry_run: args.dry_run,
-        yes: args.yes,
-        reload: false,
-        no_restart: false,
-        init: args.init,
-        json: args.json,
-    };
+    let target = Target::change(args.dry_run, args.yes, args.init, args.json);
     let outcome = crate::change::run(vec![plan], &target).await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())

@@ -174,10 +174,10 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
             .next()?;
         Some(UpstreamProbe {
             at: humantime::format_rfc3339_seconds(o.at).to_string(),
-            ok: o.ok,
-            status: o.status,
-            latency_ms: o.latency_ms,
-            throughput_bps: o.throughput_bps,
+            ok: o.row.ok,
+            status: o.row.status,
+            latency_ms: o.row.latency_ms,
+            throughput_bps: o.row.throughput_bps,
         })
     });
     Ok(CacheStatus {

@@ -129,22 +129,16 @@ mod tests {
     fn fits_80_columns_and_shows_the_dead_stretch() {
         let now = SystemTime::now();
         let outcomes: Vec<Outcome> = (0..12)
-            .map(|i| Outcome {
-                probe: i,
-                at: now - Duration::from_secs(3600 * (12 - i as u64)),
-                name: "docker.m.daocloud.io".into(),
-                url: "https://docker.m.daocloud.io/".into(),
-                ok: !(4..8).contains(&i),
-                status: if (4..8).contains(&i) {
-                    "rate-limited"
-                } else {
-                    "ok"
-                }
-                .into(),
-                error: None,
-                latency_ms: Some(40.0),
-                throughput_bps: Some(2e6),
-                score_s: None,
+            .map(|i| {
+                let down = (4..8).contains(&i);
+                let mut o = Outcome::sample(
+                    "https://docker.m.daocloud.io/",
+                    now - Duration::from_secs(3600 * (12 - i as u64)),
+                    !down,
+                    40.0,
+                );
+                o.row.status = if down { "rate-limited" } else { "ok" }.into();
+                o
             })
             .collect();
         let report = HistoryReport {

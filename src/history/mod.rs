@@ -30,6 +30,7 @@ pub struct Probe {
 }
 
 /// One mirror's result as stored.
+#[derive(Debug, Clone)]
 pub struct Row {
     pub name: String,
     pub url: String,
@@ -56,19 +57,36 @@ impl From<MirrorResult> for Row {
     }
 }
 
-/// One mirror's result read back, with its probe.
+/// One mirror's result read back, with the probe it came from.
 #[derive(Debug, Clone)]
 pub struct Outcome {
     pub probe: i64,
     pub at: SystemTime,
-    pub name: String,
-    pub url: String,
-    pub ok: bool,
-    pub status: String,
-    pub error: Option<String>,
-    pub latency_ms: Option<f64>,
-    pub throughput_bps: Option<f64>,
-    pub score_s: Option<f64>,
+    pub row: Row,
+}
+
+impl Outcome {
+    /// An outcome for unit tests: ok (1 MB/s) or timed out, at `at`, with this latency.
+    #[cfg(test)]
+    pub fn sample(url: &str, at: SystemTime, ok: bool, latency_ms: f64) -> Self {
+        Self {
+            probe: 0,
+            at,
+            row: Row {
+                name: url
+                    .trim_start_matches("https://")
+                    .trim_end_matches('/')
+                    .into(),
+                url: url.into(),
+                ok,
+                status: if ok { "ok" } else { "timeout" }.into(),
+                error: (!ok).then(|| "no answer within 10 s".into()),
+                latency_ms: Some(latency_ms),
+                throughput_bps: ok.then_some(1e6),
+                score_s: None,
+            },
+        }
+    }
 }
 
 /// Something `watch` decided, and why; kept next to the probes it was decided from.
@@ -107,7 +125,7 @@ pub fn previous(store: &Store, registry: &str, urls: &[&str]) -> HashMap<String,
     urls.iter()
         .filter_map(|u| {
             let v = store.recent(registry, u, WINDOW - 1).ok()?;
-            Some((u.to_string(), v.iter().map(|o| o.ok).collect()))
+            Some((u.to_string(), v.iter().map(|o| o.row.ok).collect()))
         })
         .collect()
 }

@@ -56,7 +56,7 @@ fn median(mut v: Vec<f64>) -> Option<f64> {
 }
 
 fn counts<'a>(it: impl Iterator<Item = &'a Outcome>) -> Counts {
-    let (probes, successes) = it.fold((0, 0), |(p, s), o| (p + 1, s + usize::from(o.ok)));
+    let (probes, successes) = it.fold((0, 0), |(p, s), o| (p + 1, s + usize::from(o.row.ok)));
     Counts {
         probes,
         successes,
@@ -68,36 +68,36 @@ fn counts<'a>(it: impl Iterator<Item = &'a Outcome>) -> Counts {
 pub fn summarize(outcomes: &[Outcome], now: SystemTime) -> Vec<MirrorStats> {
     let mut urls: Vec<&str> = Vec::new();
     for o in outcomes {
-        if !urls.contains(&o.url.as_str()) {
-            urls.push(&o.url);
+        if !urls.contains(&o.row.url.as_str()) {
+            urls.push(&o.row.url);
         }
     }
     let day_ago = now - Duration::from_secs(24 * 3600);
     let mut out: Vec<MirrorStats> = urls
         .into_iter()
         .map(|url| {
-            let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.url == url).collect();
+            let mine: Vec<&Outcome> = outcomes.iter().filter(|o| o.row.url == url).collect();
             let all = counts(mine.iter().copied());
-            let ok = || mine.iter().filter(|o| o.ok);
+            let ok = || mine.iter().filter(|o| o.row.ok);
             let last = mine.last().expect("at least one outcome per url");
             MirrorStats {
-                name: last.name.clone(),
+                name: last.row.name.clone(),
                 url: url.to_owned(),
                 probes: all.probes,
                 successes: all.successes,
                 success_rate: all.success_rate.unwrap_or(0.0),
-                median_latency_ms: median(ok().filter_map(|o| o.latency_ms).collect()),
-                median_throughput_bps: median(ok().filter_map(|o| o.throughput_bps).collect()),
-                last_failure: mine.iter().rev().find(|o| !o.ok).map(|o| LastFailure {
+                median_latency_ms: median(ok().filter_map(|o| o.row.latency_ms).collect()),
+                median_throughput_bps: median(ok().filter_map(|o| o.row.throughput_bps).collect()),
+                last_failure: mine.iter().rev().find(|o| !o.row.ok).map(|o| LastFailure {
                     at: humantime::format_rfc3339_seconds(o.at).to_string(),
-                    status: o.status.clone(),
-                    reason: o.error.clone(),
+                    status: o.row.status.clone(),
+                    reason: o.row.error.clone(),
                 }),
                 last_24h: counts(mine.iter().copied().filter(|o| o.at >= day_ago)),
                 recent: mine
                     .iter()
                     .skip(mine.len().saturating_sub(RECENT))
-                    .map(|o| o.ok)
+                    .map(|o| o.row.ok)
                     .collect(),
             }
         })
@@ -128,21 +128,7 @@ mod tests {
     use super::*;
 
     fn o(url: &str, secs_ago: u64, ok: bool, latency: f64, now: SystemTime) -> Outcome {
-        Outcome {
-            probe: 0,
-            at: now - Duration::from_secs(secs_ago),
-            name: url
-                .trim_start_matches("https://")
-                .trim_end_matches('/')
-                .into(),
-            url: url.into(),
-            ok,
-            status: if ok { "ok" } else { "timeout" }.into(),
-            error: (!ok).then(|| "no answer within 10 s".into()),
-            latency_ms: Some(latency),
-            throughput_bps: ok.then_some(1e6),
-            score_s: None,
-        }
+        Outcome::sample(url, now - Duration::from_secs(secs_ago), ok, latency)
     }
 
     #[test]

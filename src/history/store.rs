@@ -222,14 +222,16 @@ fn outcome(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outcome> {
     Ok(Outcome {
         probe: r.get(0)?,
         at: from_ms(r.get(1)?),
-        name: r.get(2)?,
-        url: r.get(3)?,
-        ok: r.get(4)?,
-        status: r.get(5)?,
-        error: r.get(6)?,
-        latency_ms: r.get(7)?,
-        throughput_bps: r.get(8)?,
-        score_s: r.get(9)?,
+        row: super::Row {
+            name: r.get(2)?,
+            url: r.get(3)?,
+            ok: r.get(4)?,
+            status: r.get(5)?,
+            error: r.get(6)?,
+            latency_ms: r.get(7)?,
+            throughput_bps: r.get(8)?,
+            score_s: r.get(9)?,
+        },
     })
 }
 
@@ -296,7 +298,10 @@ mod tests {
         .unwrap();
         let r = s.recent("docker.io", "https://a/", 10).unwrap();
         // The oldest was pruned when a newer one was recorded.
-        assert_eq!(r.iter().map(|o| o.ok).collect::<Vec<_>>(), [true, false]);
+        assert_eq!(
+            r.iter().map(|o| o.row.ok).collect::<Vec<_>>(),
+            [true, false]
+        );
         assert!(s.recent("ghcr.io", "https://a/", 10).unwrap().is_empty());
     }
 

@@ -212,15 +212,7 @@ pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
     if on {
         check_quota(args)?;
     }
-    let target = Target {
-        config: args.config.clone(),
-        dry_run: args.dry_run,
-        yes: args.yes,
-        reload: false,
-        no_restart: false,
-        init: args.init,
-        json: args.json,
-    };
+    let target = Target::change(args.dry_run, args.yes, args.init, args.json);
     let exe = std::env::current_exe().context(t!("watch.no_exe"))?;
     let command = command(&exe, args);
     let change = |path: PathBuf, text: Option<String>| -> Result<FileChange> {
@@ -230,7 +222,7 @@ pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
             None => FileChange::remove(path, before),
         })
     };
-    let plan = match place(args)? {
+    let (mut changes, activation, verify) = match place(args)? {
         Place::Systemd { dir, service } => {
             let user = matches!(service.init, Init::Systemd { user: true });
             let (svc, timer) = if on {
@@ -241,43 +233,39 @@ pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
             } else {
                 (None, None)
             };
-            let mut changes = vec![
-                change(dir.join(SERVICE), svc)?,
-                change(dir.join(TIMER), timer)?,
-            ];
-            changes.retain(|c| on || c.before.is_some());
-            Plan {
-                target: "watch",
-                mirrors: vec![],
-                notes: vec![format!("  {}", command.join(" "))],
-                changes,
-                activation: if on {
-                    Activation::Enable(service)
-                } else {
-                    Activation::Disable(service)
-                },
-                verify: if on { Verify::Active } else { Verify::Nothing },
-                daemon_json: false,
-            }
+            let (activation, verify) = if on {
+                (Activation::Enable(service), Verify::Active)
+            } else {
+                (Activation::Disable(service), Verify::Nothing)
+            };
+            (
+                vec![
+                    change(dir.join(SERVICE), svc)?,
+                    change(dir.join(TIMER), timer)?,
+                ],
+                activation,
+                verify,
+            )
         }
         Place::Cron { dir } => {
-            let text = if on {
-                Some(cron_entry(&command, args.every)?)
-            } else {
-                None
-            };
-            let mut changes = vec![change(dir.join(CRON), text)?];
-            changes.retain(|c| on || c.before.is_some());
-            Plan {
-                target: "watch",
-                mirrors: vec![],
-                notes: vec![format!("  {}", command.join(" "))],
-                changes,
-                activation: Activation::Automatic(t!("watch.cron_reads").into()),
-                verify: Verify::Nothing,
-                daemon_json: false,
-            }
+            let text = on.then(|| cron_entry(&command, args.every)).transpose()?;
+            (
+                vec![change(dir.join(CRON), text)?],
+                Activation::Automatic(t!("watch.cron_reads").into()),
+                Verify::Nothing,
+            )
         }
+    };
+    // Uninstalling what is not there is nothing to do.
+    changes.retain(|c| on || c.before.is_some());
+    let plan = Plan {
+        target: "watch",
+        mirrors: vec![],
+        notes: vec![format!("  {}", command.join(" "))],
+        changes,
+        activation,
+        verify,
+        daemon_json: false,
     };
     if plan.changes.is_empty() {
         crate::output::set_json(args.json);

@@ -170,8 +170,8 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
                 .into_iter()
                 .map(|o| Seen {
                     probe: o.probe,
-                    ok: o.ok,
-                    score_s: o.score_s,
+                    ok: o.row.ok,
+                    score_s: o.row.score_s,
                 })
                 .collect(),
             // Without a history only this probe counts: K = 1 in effect only if asked for.
@@ -216,12 +216,8 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
     if changes {
         let mut target = Target {
             config: args.config.clone(),
-            dry_run: args.dry_run,
-            yes: args.yes,
             reload: true,
-            no_restart: false,
-            init: args.init,
-            json: args.json,
+            ..Target::change(args.dry_run, args.yes, args.init, args.json)
         };
         let doc = match kept {
             Kept::Docker {

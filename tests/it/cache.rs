@@ -160,6 +160,26 @@ fn setup(
 
 const IMAGE: &str = "library/mirrorctl-cached:latest";
 
+/// On each engine, a real dockerd whose one mirror is the cache — with no other route (its proxy is a closed
+/// loopback port) — pulls the test image.
+fn pulls_through(sb: &Sandbox, name: &str, port: u16) {
+    engines::each(|engine| {
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join(format!("{name}-{}", engine.name)),
+            &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
+            &[],
+        );
+        let pull = d.docker(&["pull", "mirrorctl-cached:latest"]);
+        assert!(
+            pull.status.success(),
+            "{}\n{}",
+            String::from_utf8_lossy(&pull.stderr),
+            d.log()
+        );
+    });
+}
+
 /// A registry holding `image`: what a mirror of Docker Hub looks like to the cache.
 fn upstream(sb: &Sandbox, name: &str, images: &[&Image]) -> Registry {
     let r = Registry::start(&sb.path().join(name), None);
@@ -240,42 +260,13 @@ fn a_cache_is_set_up_pulled_through_by_dockerd_survives_its_upstream_and_is_repo
         "setup's own pull is stored: {s}"
     );
 
-    // A real dockerd whose one mirror is the cache, with no other route (its proxy is a closed loopback port).
-    engines::each(|engine| {
-        let d = Dockerd::start(
-            engine,
-            &sb.path().join(format!("dockerd-{}", engine.name)),
-            &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
-            &[],
-        );
-        let pull = d.docker(&["pull", "mirrorctl-cached:latest"]);
-        assert!(
-            pull.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&pull.stderr),
-            d.log()
-        );
-    });
+    pulls_through(&sb, "dockerd", port);
 
     // The upstream dies: what the cache holds still pulls.
     let blobs_before = up1.gets().iter().filter(|g| g.contains("/blobs/")).count();
     let up1_url = up1.url();
     drop(up1);
-    engines::each(|engine| {
-        let d = Dockerd::start(
-            engine,
-            &sb.path().join(format!("dockerd2-{}", engine.name)),
-            &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
-            &[],
-        );
-        let pull = d.docker(&["pull", "mirrorctl-cached:latest"]);
-        assert!(
-            pull.status.success(),
-            "{}\n{}",
-            String::from_utf8_lossy(&pull.stderr),
-            d.log()
-        );
-    });
+    pulls_through(&sb, "dockerd2", port);
     assert!(blobs_before > 0);
 
     // watch on the cache host: the dead upstream is replaced by the next working mirror, and the cache restarts.
