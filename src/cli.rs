@@ -455,7 +455,7 @@ pub struct CacheSetupArgs {
     #[arg(long)]
     pub probe: bool,
     /// docker-registry's configuration file.
-    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// docker-registry's unit.
     #[arg(long, value_name = "NAME", default_value = "docker-registry")]
@@ -486,7 +486,7 @@ pub struct CacheSetupArgs {
 #[derive(Args, Debug, Clone)]
 pub struct CacheStatusArgs {
     /// docker-registry's configuration file.
-    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// docker-registry's unit.
     #[arg(long, value_name = "NAME", default_value = "docker-registry")]
@@ -514,7 +514,7 @@ pub struct CacheWarmArgs {
     #[arg(long, value_name = "URL")]
     pub cache: Option<String>,
     /// docker-registry's configuration file.
-    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// CA directory for an HTTPS cache (as dockerd's certs.d).
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]

@@ -161,4 +161,46 @@ fn daemon_json_proxies_keep_the_rest_of_the_file() {
     assert_eq!(v["proxies"]["https-proxy"], PROXY);
     assert!(after.starts_with("{\n    \"registry-mirrors\": [\"https://m.example/\"],\n    \"log-level\": \"warn\",\n"), "{after}");
     assert!(!all_text(&out).contains("s3cret"));
+
+    // --json: the same proxy again changes nothing and says so; unset changes the file and says so.
+    let json = |out: std::process::Output| {
+        assert!(out.status.success(), "{}", all_text(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("s3cret"));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::support::docs::check::<crate::support::docs::ChangeDoc>(&doc);
+        doc
+    };
+    let doc = json(set(&["--yes", "--json"]));
+    assert_eq!(doc["changed"], false, "{doc}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
+    let doc = json(
+        sb.mirrorctl()
+            .args([
+                "proxy",
+                "unset",
+                "--method",
+                "daemon-json",
+                "--no-restart",
+                "--yes",
+                "--json",
+                "--config",
+            ])
+            .arg(&path)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(doc["changed"], true, "{doc}");
+    assert_eq!(doc["targets"][0]["activation"], "manual");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+
+    // restore --json brings the proxy back and says it changed.
+    let out = sb
+        .mirrorctl()
+        .args(["restore", "--no-restart", "--yes", "--json", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let doc = json(out);
+    assert_eq!(doc["changed"], true, "{doc}");
+    assert!(std::fs::read_to_string(&path).unwrap().contains("proxies"));
 }
