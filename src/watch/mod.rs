@@ -26,6 +26,8 @@ struct WatchReport {
     decisions: Vec<Line>,
     /// A reload could not apply the change and `--allow-restart` was not given: nothing was written.
     restart_needed: bool,
+    /// How many mirrors passed this cycle's probe (none: exit code 3, so a timer's unit shows as failed).
+    passing: usize,
     outcome: Option<Outcome>,
 }
 
@@ -50,7 +52,11 @@ pub async fn watch(args: &WatchArgs) -> Result<ExitCode> {
     if args.json {
         output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(if report.passing == 0 {
+        ExitCode::from(crate::errors::exit::NO_MIRROR_PASSED)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// One journal line for a step.
@@ -211,6 +217,7 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
         after: configured.clone(),
         decisions,
         restart_needed: false,
+        passing: ranked.len(),
         outcome: None,
     };
     if changes {

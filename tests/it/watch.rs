@@ -167,6 +167,20 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
             .iter()
             .any(|d| d["action"] == "replace" && d["changed"] == true));
         assert_eq!(d.started_at(&container), started);
+
+        // Everything down: nothing changes, and the exit code says so (a timer's unit shows as failed).
+        a.down.store(true, Ordering::SeqCst);
+        b.down.store(true, Ordering::SeqCst);
+        let (doc, out) = watch(&sb, &d, &catalogue);
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(doc["passing"], 0);
+        assert_eq!(doc["changed"], false);
+        assert_eq!(d.live_mirrors(), std::slice::from_ref(&url_b));
     });
 }
 

@@ -168,6 +168,7 @@ pub struct WatchDoc {
     pub after: Vec<String>,
     pub decisions: Vec<serde_json::Value>,
     pub restart_needed: bool,
+    pub passing: usize,
     pub outcome: Option<ChangeDoc>,
 }
 
