@@ -158,6 +158,20 @@ pub fn probe_summary(report: &Report) -> String {
     if let Some(cause) = common_cause(report) {
         s.push_str(&format!("\n{cause}"));
     }
+    // A passing mirror ranked below slower ones because of its record: say why, once each.
+    let flaky: Vec<String> = report
+        .passed()
+        .filter_map(|r| {
+            let rate = r.success_rate.filter(|&x| x < 1.0)?;
+            Some(format!("{} {:.0}%", r.name, rate * 100.0))
+        })
+        .collect();
+    if !flaky.is_empty() {
+        s.push_str(&format!(
+            "\n{}",
+            t!("summary.record", list = flaky.join(", "))
+        ));
+    }
     if ok == 0 {
         s.push_str(&format!("\n{}", t!("summary.none")));
     } else {

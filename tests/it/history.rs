@@ -64,17 +64,29 @@ fn a_fast_mirror_that_keeps_failing_ranks_below_a_steady_one_and_history_shows_w
     );
     assert_eq!(result(&doc, "steady")["rank"], 1);
     assert_eq!(result(&doc, "steady")["success_rate"], 1.0);
+    // The summary says why the faster one is second.
+    let out = sb
+        .mirrorctl_no_dns()
+        .args(["probe", "--catalogue"])
+        .arg(sb.path().join("catalogue.toml"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("ranked by their record first") && err.contains("flaky 30%"),
+        "{err}"
+    );
 
     let doc = history(&sb, &[]);
     let m = &doc["mirrors"];
     assert_eq!(m[0]["name"], "steady");
     assert_eq!(m[1]["name"], "flaky");
-    assert_eq!(m[1]["probes"], 11);
-    assert_eq!(m[1]["successes"], 3);
+    assert_eq!(m[1]["probes"], 12);
+    assert_eq!(m[1]["successes"], 4);
     let recent: Vec<bool> = serde_json::from_value(m[1]["recent"].clone()).unwrap();
     assert_eq!(
         recent,
-        [true, false, false, false, false, false, false, false, false, true, true]
+        [true, false, false, false, false, false, false, false, false, true, true, true]
     );
     assert_eq!(m[1]["last_failure"]["status"], "server-error");
     assert!(m[1]["median_latency_ms"].as_f64().is_some());
@@ -84,8 +96,8 @@ fn a_fast_mirror_that_keeps_failing_ranks_below_a_steady_one_and_history_shows_w
     assert_eq!(doc["mirrors"].as_array().unwrap().len(), 1);
     let out = sb.run_ok(["history"]);
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("▇▁▁▁▁▁▁▁▁▇▇"), "{table}");
-    assert!(table.contains("27% (3/11)"), "{table}");
+    assert!(table.contains("▇▁▁▁▁▁▁▁▁▇▇▇"), "{table}");
+    assert!(table.contains("33% (4/12)"), "{table}");
 }
 
 #[test]
