@@ -114,9 +114,11 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
     let health = match &url {
         Some(u) => {
             let t = Instant::now();
+            let v2 = reqwest::Url::parse(&format!("{u}/v2/"))
+                .with_context(|| t!("warm.bad_url", url = u))?;
             match tokio::time::timeout(
                 Duration::from_secs(5),
-                clients.http.get(format!("{u}/v2/")).send(),
+                clients.for_mirror(&v2).http.get(v2).send(),
             )
             .await
             {

@@ -232,8 +232,10 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
 /// Until the registry answers `/v2/` (200, or 401 with auth): it fails at once when its unit stops (a port taken,
 /// an upstream that does not answer — distribution 2.8 exits when it cannot ping its remoteurl at start).
 async fn wait_for_v2(url: &str, svc: &Service, certs_dir: &std::path::Path) -> Result<()> {
-    let clients = crate::http::Clients::new(certs_dir, None)?;
     let v2 = format!("{}/v2/", url.trim_end_matches('/'));
+    // With its certs.d CA, as dockerd would trust it.
+    let clients = crate::http::Clients::new(certs_dir, None)?
+        .for_mirror(&reqwest::Url::parse(&v2).context(t!("warm.bad_url", url = v2))?);
     let deadline = std::time::Instant::now() + READY;
     loop {
         if !svc.is_active().await {

@@ -458,3 +458,92 @@ fn a_broken_setup_rolls_back_and_leaves_the_registry_running_as_before() {
     );
     assert!(unit.answers(old_port));
 }
+
+#[test]
+fn a_cache_with_tls_is_verified_over_https_with_its_ca_in_certs_d() {
+    if !crate::support::needs_root("cache tls") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let image = Image::new("library/mirrorctl-cached", "latest", 32 * 1024);
+    let up = upstream(&sb, "up", &[&image]);
+    let unit = Unit::new(&sb);
+    previous(&unit, &sb);
+    let (cert, key, ca) = crate::support::fake_registry::pem_for("127.0.0.1");
+    let tls = sb.path().join("tls");
+    std::fs::create_dir_all(&tls).unwrap();
+    std::fs::write(tls.join("cert.pem"), cert).unwrap();
+    std::fs::write(tls.join("key.pem"), key).unwrap();
+    let port = free_port();
+    // dockerd's layout: the CA for this host:port only.
+    let certs = sb.path().join("certs.d");
+    std::fs::create_dir_all(certs.join(format!("127.0.0.1:{port}"))).unwrap();
+    std::fs::write(certs.join(format!("127.0.0.1:{port}/ca.crt")), ca).unwrap();
+    let (cert, key, certs) = (
+        tls.join("cert.pem").display().to_string(),
+        tls.join("key.pem").display().to_string(),
+        certs.display().to_string(),
+    );
+    let out = setup(
+        &sb,
+        &unit,
+        &format!("127.0.0.1:{port}"),
+        &sb.path().join("storage"),
+        IMAGE,
+        &[
+            "--upstream",
+            &up.url(),
+            "--tls-cert",
+            &cert,
+            "--tls-key",
+            &key,
+            "--certs-dir",
+            &certs,
+        ],
+    );
+    assert_ok(&out);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "mirrorctl apply --mirror https://127.0.0.1:{port}"
+        )),
+        "{said}"
+    );
+    let config = std::fs::read_to_string(&unit.config).unwrap();
+    assert!(
+        config.contains("  tls:\n    certificate: ") && config.contains(&key),
+        "{config}"
+    );
+    let status = mirrorctl(
+        &sb,
+        &unit,
+        &[
+            "cache",
+            "status",
+            "--json",
+            "--init",
+            "systemd",
+            "--certs-dir",
+            &certs,
+        ],
+    );
+    assert_ok(&status);
+    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+    assert_eq!(s["url"], format!("https://127.0.0.1:{port}"));
+    assert_eq!(s["health"]["status"], 200, "{s}");
+    // Without the CA, the cache is not trusted, and status says so with exit code 1.
+    let status = mirrorctl(
+        &sb,
+        &unit,
+        &[
+            "cache",
+            "status",
+            "--json",
+            "--init",
+            "systemd",
+            "--certs-dir",
+            "/nonexistent",
+        ],
+    );
+    assert_eq!(status.status.code(), Some(1));
+}

@@ -89,6 +89,26 @@ pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
     (Arc::new(config), ca_cert.pem())
 }
 
+/// For servers of others (distribution's `http.tls`): a certificate for `name` and its key, in PEM, and the CA
+/// that signed it.
+pub fn pem_for(name: &str) -> (String, String, String) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "mirrorctl test CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec![name.to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    (leaf.pem(), leaf_key.serialize_pem(), ca_cert.pem())
+}
+
 pub struct FakeRegistry {
     pub addr: SocketAddr,
     pub hits: Arc<AtomicUsize>,
