@@ -14,7 +14,7 @@ use crate::daemon_config::parse_or_explain;
 use crate::daemon_config::{self, files};
 use crate::engine::Engine;
 use crate::errors::{Hinted, NoMirrorPassed};
-use crate::output;
+use crate::output::Printer;
 use crate::probe::{self, Report};
 use crate::service::Service;
 use crate::targets::{containerd, containers};
@@ -22,7 +22,7 @@ use crate::targets::{containerd, containers};
 /// How long a cached probe stays good enough to apply from.
 const FRESH: Duration = Duration::from_secs(10 * 60);
 
-pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
+pub async fn apply(args: &ApplyArgs, p: Printer) -> Result<Outcome> {
     let kinds = targets(args.kind);
     if args.opts.registry != "docker.io"
         && kinds.contains(&TargetKind::Docker)
@@ -51,7 +51,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
         daemon_config: args.target.config.clone(),
         ..args.opts.clone()
     };
-    let mirrors = choose_mirrors(&opts, args.top.into(), args.no_probe).await?;
+    let mirrors = choose_mirrors(&opts, args.top.into(), args.no_probe, p).await?;
     let mut plans = Vec::new();
     for kind in kinds {
         match kind {
@@ -64,7 +64,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
                         &mirrors,
                     )?);
                 } else {
-                    output::info(&format!("{}\n", t!("apply.skip_docker")));
+                    p.info(&format!("{}\n", t!("apply.skip_docker")));
                 }
             }
             TargetKind::Containerd => plans.push(containerd_plan(args, &mirrors).await?),
@@ -73,7 +73,7 @@ pub async fn apply(args: &ApplyArgs) -> Result<Outcome> {
             TargetKind::Auto => unreachable!("expanded by targets()"),
         }
     }
-    run(plans, &args.target).await
+    run(plans, &args.target, p).await
 }
 
 /// `--target auto`: every runtime whose binary is installed.
@@ -278,7 +278,7 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
 }
 
 /// `None`: `--list` printed the backups.
-pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
+pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> {
     let (path, valid): (PathBuf, fn(&[u8]) -> bool) = match args.kind {
         TargetKind::Docker => (files::locate(args.target.config.as_deref()).0, |b| {
             daemon_config::parse(b).is_ok()
@@ -308,14 +308,14 @@ pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
     if args.list {
         let list = restore_list(&path, valid);
         if args.target.json {
-            output::stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
+            p.stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
         } else {
-            output::stdout(&render_restore_list(&path, &list));
+            p.stdout(&render_restore_list(&path, &list));
         }
         return Ok(None);
     }
-    let (chosen, after) = choose_backup(&path, args.backup.as_deref(), valid)?;
-    output::info(&format!(
+    let (chosen, after) = choose_backup(&path, args.backup.as_deref(), valid, p)?;
+    p.info(&format!(
         "{}\n",
         t!(
             "restore.restoring",
@@ -390,7 +390,7 @@ pub async fn restore(args: &RestoreArgs) -> Result<Option<Outcome>> {
             mirrors: vec![],
         },
     };
-    run(vec![plan], &args.target).await.map(Some)
+    run(vec![plan], &args.target, p).await.map(Some)
 }
 
 /// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change
@@ -399,6 +399,7 @@ fn choose_backup(
     path: &Path,
     wanted: Option<&str>,
     valid: fn(&[u8]) -> bool,
+    p: Printer,
 ) -> Result<(files::Backup, Option<Vec<u8>>)> {
     let all = files::backups(path);
     if let Some(name) = wanted {
@@ -418,7 +419,7 @@ fn choose_backup(
     for b in all.iter().filter(|b| b.kind != files::Kind::PreRestore) {
         let bytes = read_backup(b)?;
         if bytes.as_deref().is_some_and(|b| !valid(b)) {
-            output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("restore.skipping_corrupt", name = b.name())
             ));
@@ -486,11 +487,16 @@ fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
 }
 
 /// The mirrors to write, in dockerd's form: `--mirror` ones as given, else the best of a recent or fresh probe.
-async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Result<Vec<String>> {
+async fn choose_mirrors(
+    opts: &ProbeOptions,
+    top: usize,
+    no_probe: bool,
+    p: Printer,
+) -> Result<Vec<String>> {
     if !opts.source.mirrors.is_empty() {
         let given = daemon_config::normalize_mirrors(&opts.source.mirrors)?;
         if no_probe {
-            output::info(&format!("{}\n", t!("apply.given_unprobed")));
+            p.info(&format!("{}\n", t!("apply.given_unprobed")));
             return Ok(given);
         }
         let mut only = Catalogue {
@@ -500,7 +506,7 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
         for url in &given {
             only.add_url(url, &opts.registry)?;
         }
-        let report = probe::command::probe(opts, &only, "apply").await?;
+        let report = probe::command::probe(opts, &only, "apply", p).await?;
         let failed: Vec<String> = report
             .results
             .iter()
@@ -514,13 +520,13 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             }
             .into());
         }
-        output::info(&format!(
+        p.info(&format!(
             "{}\n",
             t!("apply.given_passed", count = given.len())
         ));
         return Ok(given);
     }
-    let catalogue = probe::command::load_catalogue(&opts.source, &opts.registry)?;
+    let catalogue = probe::command::load_catalogue(&opts.source, &opts.registry, p)?;
     let fingerprint =
         crate::catalogue::fingerprint(catalogue.selection(opts.source.all, &opts.registry));
     let image = probe::command::image(opts)?.to_string();
@@ -534,16 +540,16 @@ async fn choose_mirrors(opts: &ProbeOptions, top: usize, no_probe: bool) -> Resu
             let ago = humantime::format_duration(Duration::from_secs(
                 age(&r).unwrap_or_default().as_secs(),
             ));
-            output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("apply.cached_probe", age = ago, count = r.results.len())
             ));
             r
         }
         _ => {
-            output::info(&format!("{}\n", t!("apply.probing_now")));
-            let r = probe::command::probe(opts, &catalogue, "apply").await?;
-            output::info(&(crate::probe::render::probe_table(&r, None) + "\n"));
+            p.info(&format!("{}\n", t!("apply.probing_now")));
+            let r = probe::command::probe(opts, &catalogue, "apply", p).await?;
+            p.info(&(crate::probe::render::probe_table(&r, None) + "\n"));
             r
         }
     };

@@ -70,7 +70,7 @@ pub struct UpdateReport {
     pub path: String,
 }
 
-pub async fn update(args: &CatalogueUpdateArgs) -> Result<UpdateReport> {
+pub async fn update(args: &CatalogueUpdateArgs, p: crate::output::Printer) -> Result<UpdateReport> {
     let config = user_config()?;
     let from = args
         .from
@@ -130,7 +130,7 @@ pub async fn update(args: &CatalogueUpdateArgs) -> Result<UpdateReport> {
     if incoming.updated == current.updated && files::read(&path)?.as_deref() == Some(&bytes[..]) {
         return Ok(report(false));
     }
-    let _lock = crate::lock::Lock::acquire("mirrorctl catalogue update", crate::lock::wait())?;
+    let _lock = crate::lock::Lock::acquire("mirrorctl catalogue update", crate::lock::wait(), p)?;
     files::write_atomic(&path, &bytes, |_| Ok(()))?;
     Ok(report(true))
 }

@@ -51,7 +51,7 @@ pub fn wait() -> Duration {
 
 impl Lock {
     /// Takes the lock for `what` (the command line, for whoever waits on us).
-    pub fn acquire(what: &str, wait: Duration) -> Result<Self> {
+    pub fn acquire(what: &str, wait: Duration, p: crate::output::Printer) -> Result<Self> {
         let dir = state_dir();
         std::fs::create_dir_all(&dir)
             .with_context(|| t!("io.cannot_create", path = dir.display()))?;
@@ -84,7 +84,7 @@ impl Lock {
                         );
                     }
                     if !told {
-                        crate::output::info(&format!("{}\n", t!("lock.waiting", holder = holder)));
+                        p.info(&format!("{}\n", t!("lock.waiting", holder = holder)));
                         told = true;
                     }
                     std::thread::sleep(Duration::from_millis(100));

@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     http::install_crypto();
-    output::configure(cli.quiet, cli.verbose);
+    let printer = output::Printer::new(cli.quiet, cli.verbose);
     if let Some(dir) = cli.state_dir.clone().filter(|d| !d.as_os_str().is_empty()) {
         lock::set_state_dir(dir);
     }
@@ -64,17 +64,17 @@ fn main() -> ExitCode {
             return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime"))
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, printer)) {
         Ok(code) => code,
         Err(e) => output::fail(&e),
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::List(args) => {
             let registry = args.registry.clone().unwrap_or_else(|| "docker.io".into());
-            let catalogue = probe::command::load_catalogue(&args.source, &registry)?;
+            let catalogue = probe::command::load_catalogue(&args.source, &registry, p)?;
             let report = list::build(
                 &catalogue,
                 args.source.all,
@@ -83,10 +83,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 std::time::SystemTime::now(),
             );
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&list::render(&report, output::terminal_width()));
-                output::info(&format!(
+                p.stdout(&list::render(&report, p.width()));
+                p.info(&format!(
                     "{}\n",
                     t!(
                         "list.in_use",
@@ -99,7 +99,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 } else {
                     "list.summary"
                 };
-                output::info(&format!(
+                p.info(&format!(
                     "{}\n",
                     t!(
                         key,
@@ -118,36 +118,35 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "mirrorctl",
                 &mut out,
             );
-            output::stdout(&String::from_utf8_lossy(&out));
+            p.stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
         Command::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
-            output::stdout(&String::from_utf8_lossy(&out));
+            p.stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
         Command::Probe(args) => {
-            let catalogue = probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
+            let catalogue =
+                probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
             let opts = cli::ProbeOptions {
                 daemon_config: args.config.clone(),
                 ..args.opts.clone()
             };
-            let report = probe::command::probe(&opts, &catalogue, "probe").await?;
+            let report = probe::command::probe(&opts, &catalogue, "probe", p).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(
-                    &(probe::render::probe_table(&report, output::terminal_width()) + "\n"),
-                );
-                output::detail(&probe::render::probe_details(&report));
+                p.stdout(&(probe::render::probe_table(&report, p.width()) + "\n"));
+                p.detail(&probe::render::probe_details(&report));
                 let summary = probe::render::probe_summary(&report);
-                let width = output::stderr_width();
+                let width = p.stderr_width();
                 let wrapped: Vec<String> = summary
                     .lines()
                     .map(|l| render::wrap(l, 0, 2, width))
                     .collect();
-                output::info(&(wrapped.join("\n") + "\n"));
+                p.info(&(wrapped.join("\n") + "\n"));
             }
             Ok(if report.passed().next().is_some() {
                 ExitCode::SUCCESS
@@ -156,28 +155,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Apply(args) => {
-            let outcome = apply::apply(&args).await?;
-            changed(&outcome, args.target.json)
+            let outcome = apply::apply(&args, p).await?;
+            changed(p, &outcome, args.target.json)
         }
         Command::History(args) => {
-            let report = history::command::history(&args)?;
+            let report = history::command::history(&args, p)?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&history::command::render(&report, output::terminal_width()));
+                p.stdout(&history::command::render(&report, p.width()));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Watch(args) => watch::watch(&args).await,
+        Command::Watch(args) => watch::watch(&args, p).await,
         Command::Cache(CacheCommand::Setup(args)) => {
-            changed(&cache::setup::setup(&args).await?, args.json)
+            changed(p, &cache::setup::setup(&args, p).await?, args.json)
         }
         Command::Cache(CacheCommand::Status(args)) => {
             let report = cache::status::status(&args).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&cache::status::render(&report));
+                p.stdout(&cache::status::render(&report));
             }
             Ok(if report.healthy() {
                 ExitCode::SUCCESS
@@ -186,20 +185,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Cache(CacheCommand::Warm(args)) => {
-            let report = cache::warm::warm(&args).await?;
+            let report = cache::warm::warm(&args, p).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&cache::warm::render(&report));
+                p.stdout(&cache::warm::render(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Show(args) => {
             let report = show::show(args.config.as_deref(), &args.runtimes).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&show::render(&report));
+                p.stdout(&show::render(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -207,9 +206,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let facts = doctor::gather(args.config.as_deref(), args.init, &args.runtimes).await;
             let report = doctor::check(&facts, &catalogue::Catalogue::in_use()?);
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&doctor::render(&report, output::terminal_width()));
+                p.stdout(&doctor::render(&report, p.width()));
             }
             Ok(if report.has_errors() {
                 ExitCode::from(errors::exit::ERROR)
@@ -218,40 +217,40 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })
         }
         Command::Proxy(ProxyCommand::Set(args)) => {
-            changed(&proxy::set(&args).await?, args.target.json)
+            changed(p, &proxy::set(&args, p).await?, args.target.json)
         }
         Command::Proxy(ProxyCommand::Unset(args)) => {
-            changed(&proxy::unset(&args).await?, args.target.json)
+            changed(p, &proxy::unset(&args, p).await?, args.target.json)
         }
         Command::Catalogue(CatalogueCommand::Update(args)) => {
-            let report = catalogue_update::update(&args).await?;
+            let report = catalogue_update::update(&args, p).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&catalogue_update::render(&report));
+                p.stdout(&catalogue_update::render(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
         Command::Proxy(ProxyCommand::Show(args)) => {
             let report = proxy::show(&args).await?;
             if args.json {
-                output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                output::stdout(&proxy::render(&report));
+                p.stdout(&proxy::render(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Restore(args) => match apply::restore(&args).await? {
-            Some(outcome) => changed(&outcome, args.target.json),
+        Command::Restore(args) => match apply::restore(&args, p).await? {
+            Some(outcome) => changed(p, &outcome, args.target.json),
             None => Ok(ExitCode::SUCCESS),
         },
     }
 }
 
 /// A change's `--json`: what changed, for fleets (`changed_when`).
-fn changed(outcome: &change::Outcome, json: bool) -> anyhow::Result<ExitCode> {
+fn changed(p: output::Printer, outcome: &change::Outcome, json: bool) -> anyhow::Result<ExitCode> {
     if json {
-        output::stdout(&(serde_json::to_string_pretty(outcome)? + "\n"));
+        p.stdout(&(serde_json::to_string_pretty(outcome)? + "\n"));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,13 @@
-//! Every byte for people goes through here: a closed pipe (`mirrorctl probe | head`) ends quietly, errors have one
-//! shape (`error:` / `caused by:` / `hint:`).
+//! Every byte for people goes through here, through one filter (`clean`): the `Printer` a command is handed, and
+//! `fail` for the error that ends it. A closed pipe (`mirrorctl probe | head`) ends quietly; errors have one shape
+//! (`error:` / `caused by:` / `hint:`).
 
 use rust_i18n::t;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-pub fn stdout(s: &str) {
+fn stdout(s: &str) {
     let s = clean(s);
     let mut out = std::io::stdout().lock();
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
@@ -36,66 +37,95 @@ impl Drop for Transaction {
     }
 }
 
-static JSON: AtomicBool = AtomicBool::new(false);
-
-/// `--json` of a change: stdout is for the one document at the end, so what `say` prints goes to stderr.
-pub fn set_json(json: bool) {
-    JSON.store(json, Ordering::Relaxed);
+/// The printer: the one value through which a command speaks. Built once from `-q`/`-v` and handed down; a
+/// change's `--json` gets a copy whose result lines go to stderr, so stdout holds the one document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Printer {
+    quiet: bool,
+    verbose: bool,
+    json: bool,
 }
 
-/// A result line of a change (what was written, what was verified): stdout, or stderr under `--json`.
-pub fn say(s: &str) {
-    if JSON.load(Ordering::Relaxed) {
-        info(s)
-    } else {
+impl Printer {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        Self {
+            quiet,
+            verbose,
+            json: false,
+        }
+    }
+
+    /// The same printer for a command whose stdout is one JSON document (when `json`).
+    pub fn json(self, json: bool) -> Self {
+        Self { json, ..self }
+    }
+
+    /// Results: the table, the report, the JSON document.
+    pub fn stdout(&self, s: &str) {
         stdout(s)
     }
-}
 
-static QUIET: AtomicBool = AtomicBool::new(false);
-static VERBOSE: AtomicBool = AtomicBool::new(false);
-
-/// `-q` silences `info`; `-v` enables `detail`. Set once by main before any command runs.
-pub fn configure(quiet: bool, verbose: bool) {
-    QUIET.store(quiet, Ordering::Relaxed);
-    VERBOSE.store(verbose, Ordering::Relaxed);
-}
-
-/// `-q`: no progress, no explanations.
-pub fn quiet() -> bool {
-    QUIET.load(Ordering::Relaxed)
-}
-
-pub fn verbose() -> bool {
-    VERBOSE.load(Ordering::Relaxed)
-}
-
-/// The progress line, drawn on stderr only when it is a terminal and `-q` was not given; the printer owns it like
-/// every other byte (its messages go through `clean`).
-pub fn progress(len: u64, template: &str) -> indicatif::ProgressBar {
-    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-    let target = if std::io::stderr().is_terminal() && !quiet() {
-        ProgressDrawTarget::stderr()
-    } else {
-        ProgressDrawTarget::hidden()
-    };
-    let bar = ProgressBar::with_draw_target(Some(len), target);
-    bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
-/// Progress and explanations on stderr (what is being done, summaries, notes); `-q` silences them.
-pub fn info(s: &str) {
-    if !QUIET.load(Ordering::Relaxed) {
-        stderr(s);
+    /// A result line of a change (what was written, what was verified): stdout, or stderr under `--json`.
+    pub fn say(&self, s: &str) {
+        if self.json {
+            self.info(s)
+        } else {
+            stdout(s)
+        }
     }
-}
 
-/// Per-mirror details (phase timings, HTTP statuses) on stderr, with `-v` only.
-pub fn detail(s: &str) {
-    if verbose() {
-        stderr(s);
+    /// Progress and explanations on stderr (what is being done, summaries, notes); `-q` silences them.
+    pub fn info(&self, s: &str) {
+        if !self.quiet {
+            stderr(s);
+        }
+    }
+
+    /// Per-mirror details (phase timings, HTTP statuses) on stderr, with `-v` only.
+    pub fn detail(&self, s: &str) {
+        if self.verbose {
+            stderr(s);
+        }
+    }
+
+    /// The progress line, drawn on stderr only when it is a terminal and `-q` was not given; its messages go
+    /// through `clean` like every other byte.
+    pub fn progress(&self, len: u64, template: &str) -> indicatif::ProgressBar {
+        use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+        let target = if std::io::stderr().is_terminal() && !self.quiet {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let bar = ProgressBar::with_draw_target(Some(len), target);
+        bar.set_style(ProgressStyle::with_template(template).expect("a valid template"));
+        bar.enable_steady_tick(std::time::Duration::from_millis(120));
+        bar
+    }
+
+    /// The width of the terminal stdout is, asked of the terminal itself (shells do not export `$COLUMNS`);
+    /// `None` when stdout is a pipe or a file, which get one line per row. Asked each time: a window can be
+    /// resized during a long probe.
+    pub fn width(&self) -> Option<u16> {
+        let out = std::io::stdout();
+        if !out.is_terminal() {
+            return None;
+        }
+        terminal_size::terminal_size_of(&out)
+            .map(|(w, _)| w.0)
+            .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
+            .or(Some(80))
+    }
+
+    /// The width of the terminal stderr is, for messages; `None` when it is not a terminal.
+    pub fn stderr_width(&self) -> Option<u16> {
+        let err = std::io::stderr();
+        if !err.is_terminal() {
+            return None;
+        }
+        terminal_size::terminal_size_of(&err)
+            .map(|(w, _)| w.0)
+            .or(Some(80))
     }
 }
 
@@ -124,30 +154,6 @@ pub fn sanitize(s: &str) -> String {
         }
     }
     out
-}
-
-/// The width of the terminal stderr is, for messages; `None` when it is not a terminal.
-pub fn stderr_width() -> Option<u16> {
-    let err = std::io::stderr();
-    if !err.is_terminal() {
-        return None;
-    }
-    terminal_size::terminal_size_of(&err)
-        .map(|(w, _)| w.0)
-        .or(Some(80))
-}
-
-/// The width of the terminal stdout is, asked of the terminal itself (shells do not export `$COLUMNS`); `None`
-/// when stdout is a pipe or a file, which get one line per row.
-pub fn terminal_width() -> Option<u16> {
-    let out = std::io::stdout();
-    if !out.is_terminal() {
-        return None;
-    }
-    terminal_size::terminal_size_of(&out)
-        .map(|(w, _)| w.0)
-        .or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()))
-        .or(Some(80))
 }
 
 /// Prints an error chain (`error:` / `caused by:` / `hint:`) and returns the exit code its kind calls for.

@@ -2,6 +2,8 @@
 //! (Engine 23+) or a systemd drop-in, with the same transaction as `apply`. Passwords are never printed.
 
 use rust_i18n::t;
+
+use crate::output::Printer;
 use std::path::PathBuf;
 
 use anyhow::{bail, Result};
@@ -228,7 +230,7 @@ fn plan(
     })
 }
 
-pub async fn set(args: &ProxySetArgs) -> Result<crate::change::Outcome> {
+pub async fn set(args: &ProxySetArgs, p: Printer) -> Result<crate::change::Outcome> {
     validate(&args.url)?;
     let proxy = Proxy {
         http: Some(args.url.clone()),
@@ -263,12 +265,13 @@ pub async fn set(args: &ProxySetArgs) -> Result<crate::change::Outcome> {
             daemon_json,
         )?],
         &args.target,
+        p,
     )
     .await
 }
 
 /// Removes the proxy from both places it can be, whichever exist.
-pub async fn unset(args: &ProxyUnsetArgs) -> Result<crate::change::Outcome> {
+pub async fn unset(args: &ProxyUnsetArgs, p: Printer) -> Result<crate::change::Outcome> {
     let rootless = files::locate(args.target.config.as_deref()).1;
     let mut changes = Vec::new();
     let dropin = dropin_path(&args.place, rootless);
@@ -296,8 +299,8 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<crate::change::Outcome> {
         changes.push(FileChange::remove(dropin, dropin_before));
     }
     if changes.is_empty() {
-        crate::output::set_json(args.target.json);
-        crate::output::say(&format!("{}\n", t!("proxy.nothing_to_unset")));
+        p.json(args.target.json)
+            .say(&format!("{}\n", t!("proxy.nothing_to_unset")));
         return Ok(crate::change::Outcome::default());
     }
     let plan = plan(
@@ -308,7 +311,7 @@ pub async fn unset(args: &ProxyUnsetArgs) -> Result<crate::change::Outcome> {
         changes,
         daemon_json,
     )?;
-    crate::change::run(vec![plan], &args.target).await
+    crate::change::run(vec![plan], &args.target, p).await
 }
 
 #[derive(Debug, Serialize)]

@@ -12,10 +12,10 @@ use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
 use crate::cli::{CacheSetupArgs, Target};
 use crate::daemon_config::files;
 use crate::errors::{Hinted, NoMirrorPassed};
-use crate::output;
+use crate::output::Printer;
 use crate::service::Service;
 
-pub async fn setup(args: &CacheSetupArgs) -> Result<Outcome> {
+pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
     let path = files::resolve(&args.config);
     let before = files::read(&path)?;
     let svc = Service::detect(args.init, false)?.unit(&args.unit);
@@ -27,7 +27,7 @@ pub async fn setup(args: &CacheSetupArgs) -> Result<Outcome> {
             .remove(0)
             .trim_end_matches('/')
             .to_owned(),
-        None => best_mirror(args).await?,
+        None => best_mirror(args, p).await?,
     };
     let tls = match (&args.tls_cert, &args.tls_key) {
         (Some(c), Some(k)) => Some((absolute(c)?, absolute(k)?)),
@@ -52,12 +52,13 @@ pub async fn setup(args: &CacheSetupArgs) -> Result<Outcome> {
         daemon_json: false,
     };
     let target = Target::change(args.dry_run, args.yes, args.init, args.json);
-    let outcome = crate::change::run(vec![plan], &target).await?;
+    let outcome = crate::change::run(vec![plan], &target, p).await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "THIS-HOST".into());
     let node = config::node_url(&settings.listen, settings.tls.is_some(), &hostname);
-    output::say(&format!("{}\n", t!("cache.on_each_node", url = node)));
+    p.json(args.json)
+        .say(&format!("{}\n", t!("cache.on_each_node", url = node)));
     Ok(outcome)
 }
 
@@ -124,11 +125,11 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 }
 
 /// The upstream: the best mirror a probe finds right now.
-async fn best_mirror(args: &CacheSetupArgs) -> Result<String> {
-    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, "docker.io")?;
-    output::info(&format!("{}\n", t!("cache.probing")));
-    let report = crate::probe::command::probe(&args.opts, &catalogue, "cache").await?;
-    output::info(&(crate::probe::render::probe_table(&report, None) + "\n"));
+async fn best_mirror(args: &CacheSetupArgs, p: Printer) -> Result<String> {
+    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, "docker.io", p)?;
+    p.info(&format!("{}\n", t!("cache.probing")));
+    let report = crate::probe::command::probe(&args.opts, &catalogue, "cache", p).await?;
+    p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));
     let best = report
         .passed()
         .next()

@@ -143,7 +143,7 @@ async fn fetch_blob(
     Ok(got)
 }
 
-pub async fn warm(args: &CacheWarmArgs) -> Result<WarmReport> {
+pub async fn warm(args: &CacheWarmArgs, p: crate::output::Printer) -> Result<WarmReport> {
     let cache = match &args.cache {
         Some(u) => u.trim_end_matches('/').to_owned(),
         None => {
@@ -229,7 +229,7 @@ pub async fn warm(args: &CacheWarmArgs) -> Result<WarmReport> {
         images.push(warmed);
     }
     let total: u64 = blobs.values().map(|(_, _, d)| d.size).sum();
-    let bar = crate::output::progress(total, &t!("warm.progress"));
+    let bar = p.progress(total, &t!("warm.progress"));
     let gate = Arc::new(Semaphore::new(BLOB_JOBS));
     let mut jobs = JoinSet::new();
     for (image, token, d) in blobs.values().cloned() {

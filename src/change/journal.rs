@@ -7,18 +7,22 @@ use anyhow::{Context, Result};
 
 use super::plan::FileChange;
 use crate::daemon_config::files;
-use crate::output;
+use crate::output::Printer;
 
 /// The files written so far, in order: what a rollback puts back.
-#[derive(Default)]
 pub struct Journal<'a> {
     written: Vec<&'a FileChange>,
+    p: Printer,
 }
 
 impl<'a> Journal<'a> {
+    pub fn new(p: Printer) -> Self {
+        Self { written: vec![], p }
+    }
+
     /// Backs up (or records that there was no file), then writes atomically.
     pub fn write(&mut self, c: &'a FileChange) -> Result<()> {
-        write_one(c)?;
+        write_one(c, self.p)?;
         self.written.push(c);
         Ok(())
     }
@@ -34,26 +38,27 @@ impl<'a> Journal<'a> {
                 Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
                 None => remove(&c.path)?,
             }
-            output::info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
+            self.p
+                .info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
         }
         Ok(())
     }
 }
 
-fn write_one(c: &FileChange) -> Result<()> {
+fn write_one(c: &FileChange, p: Printer) -> Result<()> {
     // Also when there was no file: the `.absent` record lets `restore` remove what this change created.
     let b = files::backup(&c.path, c.before.as_deref(), c.keep)?;
     if c.before.is_some() {
-        output::info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
+        p.info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
     }
     match &c.after {
         Some(bytes) => {
             files::write_atomic(&c.path, bytes, c.check)?;
-            output::info(&format!("{}\n", t!("tx.wrote", path = c.path.display())));
+            p.info(&format!("{}\n", t!("tx.wrote", path = c.path.display())));
         }
         None => {
             remove(&c.path)?;
-            output::info(&format!("{}\n", t!("tx.removed", path = c.path.display())));
+            p.info(&format!("{}\n", t!("tx.removed", path = c.path.display())));
         }
     }
     Ok(())

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use super::plan::{Activation, Plan, Verify};
 use super::Activator;
 use crate::engine::{Engine, Info};
-use crate::output;
+use crate::output::Printer;
 use crate::service::Service;
 
 /// How long a service gets to answer after a restart.
@@ -17,8 +17,10 @@ const READY: Duration = Duration::from_secs(60);
 /// How long a reloaded daemon may take to show its new configuration in `/info`.
 const SETTLE: Duration = Duration::from_secs(10);
 
-/// systemd / sysv / OpenRC and the Engine API, for real.
-pub struct Live;
+/// systemd / sysv / OpenRC and the Engine API, for real; it says what it does through `p`.
+pub struct Live {
+    pub p: Printer,
+}
 
 impl Activator for Live {
     async fn before(&self, plan: &Plan) {
@@ -27,7 +29,7 @@ impl Activator for Live {
         {
             if let Ok(info) = engine.info().await {
                 if info.containers_running > 0 && !info.live_restore_enabled {
-                    output::info(&format!(
+                    self.p.info(&format!(
                         "{}\n",
                         t!("tx.containers_running", count = info.containers_running)
                     ));
@@ -37,7 +39,7 @@ impl Activator for Live {
     }
 
     async fn activate(&self, plan: &Plan) -> Result<()> {
-        activate(plan).await
+        activate(plan, self.p).await
     }
 
     async fn recover(&self, plan: &Plan) -> Result<()> {
@@ -66,18 +68,18 @@ impl Activator for Live {
     }
 }
 
-async fn activate(plan: &Plan) -> Result<()> {
+async fn activate(plan: &Plan, p: Printer) -> Result<()> {
     let svc = match &plan.activation {
         Activation::Manual(how) => {
-            output::say(&format!("{}\n", t!("tx.written", how = how)));
+            p.say(&format!("{}\n", t!("tx.written", how = how)));
             return Ok(());
         }
         Activation::Automatic(when) => {
-            output::say(&format!("{}\n", t!("tx.written", how = when)));
+            p.say(&format!("{}\n", t!("tx.written", how = when)));
             return Ok(());
         }
         Activation::Restart(svc) => {
-            output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("tx.restarting", how = svc.describe_restart(false))
             ));
@@ -87,7 +89,7 @@ async fn activate(plan: &Plan) -> Result<()> {
             svc
         }
         Activation::Reload(svc) => {
-            output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("tx.reloading", how = svc.describe_restart(true))
             ));
@@ -109,7 +111,7 @@ async fn activate(plan: &Plan) -> Result<()> {
             svc
         }
     };
-    verify(plan, svc).await
+    verify(plan, svc, p).await
 }
 
 /// Whether the daemon runs with exactly these mirrors (dockerd's normalised form, in order).
@@ -131,7 +133,7 @@ async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> 
     }
 }
 
-async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
+async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
     match &plan.verify {
         Verify::DockerMirrors(engine, want) => {
             engine.wait_ready(READY).await?;
@@ -149,12 +151,12 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                     )
                 );
             }
-            output::say(&format!(
+            p.say(&format!(
                 "{}\n",
                 t!("tx.verified_mirrors", count = live.len())
             ));
             for m in &live {
-                output::say(&format!("  {m}\n"));
+                p.say(&format!("  {m}\n"));
             }
         }
         Verify::DockerProxy(engine, http, https) => {
@@ -173,7 +175,7 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                     )
                 );
             }
-            output::say(&format!(
+            p.say(&format!(
                 "{}\n",
                 t!("tx.verified_proxy", http = http, https = https)
             ));
@@ -184,13 +186,13 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
                 bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }
-            output::say(&format!("{}\n", t!("tx.verified_proxy_gone")));
+            p.say(&format!("{}\n", t!("tx.verified_proxy_gone")));
         }
         Verify::Active => {
             if !svc.is_active().await {
                 bail!("{}", t!("tx.not_active", service = svc.unit));
             }
-            output::say(&format!(
+            p.say(&format!(
                 "{}\n",
                 t!("tx.verified_active", service = svc.unit)
             ));
@@ -207,9 +209,9 @@ async fn verify(plan: &Plan, svc: &Service) -> Result<()> {
                 no_daemon_proxy: true,
                 ..(**opts).clone()
             };
-            let report = crate::probe::command::probe(&opts, &only, "cache").await?;
+            let report = crate::probe::command::probe(&opts, &only, "cache", p).await?;
             match report.results.first() {
-                Some(r) if r.ok => output::say(&format!(
+                Some(r) if r.ok => p.say(&format!(
                     "{}\n",
                     t!("tx.verified_cache", url = url, image = report.image)
                 )),

@@ -64,7 +64,7 @@ impl FileChange {
     /// Re-reads the file under the lock, just before the write. An edit made since the plan was shown (during the
     /// probe, or while the prompt waited) is never lost: the merge is made again on the new bytes — unless the
     /// other edit touched the very key we set, which is refused. Returns whether anything moved.
-    pub fn refresh(&mut self) -> Result<bool> {
+    pub fn refresh(&mut self, p: output::Printer) -> Result<bool> {
         let now = files::read(&self.path)?;
         if now == self.before {
             return Ok(false);
@@ -103,12 +103,12 @@ impl FileChange {
                     crate::daemon_config::set_key(text.as_deref(), key, value.as_ref())?
                         .into_bytes(),
                 );
-                output::info(&format!(
+                p.info(&format!(
                     "{}\n",
                     t!("tx.changed_meanwhile", path = self.path.display())
                 ));
             }
-            None => output::info(&format!(
+            None => p.info(&format!(
                 "{}\n",
                 t!("tx.replaced_meanwhile", path = self.path.display())
             )),

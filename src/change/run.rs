@@ -17,7 +17,7 @@ use super::Activator;
 use crate::cli::Target;
 use crate::daemon_config::{self, Conflict};
 use crate::errors::Hinted;
-use crate::output;
+use crate::output::{self, Printer};
 
 /// The change failed after a write and the old files are back (exit code 4).
 #[derive(Debug, thiserror::Error)]
@@ -60,12 +60,12 @@ impl Signals {
 
 /// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator. With
 /// `--json` the plans go to stderr and the caller prints the returned outcome.
-pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<Outcome> {
+pub async fn run(plans: Vec<Plan>, target: &Target, p: Printer) -> Result<Outcome> {
     if plans.is_empty() {
         bail!("{}", t!("apply.no_runtime"));
     }
-    output::set_json(target.json);
-    let show = output::say;
+    let p = p.json(target.json);
+    let show = |s: &str| p.say(s);
     for p in &plans {
         show(&p.describe());
         if p.is_noop() {
@@ -88,33 +88,33 @@ pub async fn run(plans: Vec<Plan>, target: &Target) -> Result<Outcome> {
     // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
     let mut signals = Signals::new()?;
     let what = std::env::args().collect::<Vec<_>>().join(" ");
-    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait())?;
+    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait(), p)?;
     let mut plans = plans;
-    for p in &mut plans {
+    for plan in &mut plans {
         let mut moved = false;
-        for c in &mut p.changes {
-            moved |= c.refresh()?;
+        for c in &mut plan.changes {
+            moved |= c.refresh(p)?;
         }
         if moved {
-            show(&p.describe());
+            show(&plan.describe());
             if !target.yes {
                 confirm(false)?;
             }
         }
     }
     let mut done: Vec<&str> = Vec::new();
-    for p in plans.iter().filter(|p| !p.is_noop()) {
-        if let Err(e) = execute(p, &Live, signals.recv(), GRACE).await {
+    for plan in plans.iter().filter(|p| !p.is_noop()) {
+        if let Err(e) = execute(plan, &Live { p }, signals.recv(), GRACE, p).await {
             if !done.is_empty() {
-                output::info(&format!(
+                p.info(&format!(
                     "{}\n",
                     t!("apply.stay_applied", targets = done.join(", "))
                 ));
             }
             return Err(e);
         }
-        done.push(p.target);
-        outcome.mark_done(p.target);
+        done.push(plan.target);
+        outcome.mark_done(plan.target);
     }
     Ok(outcome)
 }
@@ -127,10 +127,11 @@ pub async fn execute<A: Activator>(
     activator: &A,
     interrupt: impl Future<Output = String>,
     grace: Duration,
+    p: Printer,
 ) -> Result<()> {
     let _printing = output::Transaction::begin();
     activator.before(plan).await;
-    let mut journal = Journal::default();
+    let mut journal = Journal::new(p);
     let mut outcome = Ok(());
     for c in plan.changes.iter().filter(|c| c.changes()) {
         if let Err(e) = journal.write(c) {
@@ -146,7 +147,7 @@ pub async fn execute<A: Activator>(
             // A signal that came is honoured even when the activation is done at the same moment.
             biased;
             why = &mut interrupt => {
-                output::info(&format!("{}\n", t!("tx.signal_wait", why = why, secs = grace.as_secs())));
+                p.info(&format!("{}\n", t!("tx.signal_wait", why = why, secs = grace.as_secs())));
                 let _ = tokio::time::timeout(grace, &mut activation).await;
                 Err(anyhow::anyhow!("{why}"))
             }
@@ -157,13 +158,13 @@ pub async fn execute<A: Activator>(
     if journal.is_empty() {
         return Err(why); // nothing was touched
     }
-    output::info(&format!("{why:#}\n{}\n", t!("tx.rolling_back")));
+    p.info(&format!("{why:#}\n{}\n", t!("tx.rolling_back")));
     let restored = match journal.undo() {
         Ok(()) => activator.recover(plan).await,
         Err(e) => Err(e),
     };
     if let Err(e) = &restored {
-        output::info(&format!(
+        p.info(&format!(
             "{}\n",
             t!("tx.rollback_trouble", detail = format!("{e:#}"))
         ));
@@ -294,7 +295,13 @@ mod tests {
             .enable_all()
             .build()
             .unwrap()
-            .block_on(execute(p, a, interrupt, Duration::from_millis(50)))
+            .block_on(execute(
+                p,
+                a,
+                interrupt,
+                Duration::from_millis(50),
+                Printer::new(true, false),
+            ))
     }
 
     fn rolled_back(r: &Result<()>) -> bool {

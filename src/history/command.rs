@@ -21,10 +21,10 @@ pub struct HistoryReport {
     pub decisions: Vec<super::Decision>,
 }
 
-pub fn history(args: &HistoryArgs) -> Result<HistoryReport> {
+pub fn history(args: &HistoryArgs, p: crate::output::Printer) -> Result<HistoryReport> {
     let now = SystemTime::now();
     let since = now - args.since;
-    let store = super::Store::open(&crate::lock::state_dir())?;
+    let store = super::open_or_fail(p)?;
     let outcomes = store.since(&args.registry, since)?;
     let mut mirrors = stats::summarize(&outcomes, now);
     if let Some(want) = &args.mirror {

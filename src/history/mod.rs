@@ -12,6 +12,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
+use crate::output::Printer;
 use crate::probe::{MirrorResult, Report};
 pub use store::Store;
 
@@ -106,12 +107,28 @@ fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error
     s.serialize_str(&humantime::format_rfc3339_seconds(*t).to_string())
 }
 
+/// The history in the state directory; a corrupt file moved aside is said.
+pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
+    let store = Store::open(&crate::lock::state_dir())?;
+    if let Some(aside) = &store.moved_aside {
+        p.info(&format!(
+            "{}\n",
+            t!(
+                "history.corrupt",
+                path = store.path.display(),
+                aside = aside.display()
+            )
+        ));
+    }
+    Ok(store)
+}
+
 /// The history in the state directory, or `None` with a warning: history never stops a probe.
-pub fn open() -> Option<Store> {
-    match Store::open(&crate::lock::state_dir()) {
+pub fn open(p: Printer) -> Option<Store> {
+    match open_or_fail(p) {
         Ok(s) => Some(s),
         Err(e) => {
-            crate::output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("history.unavailable", detail = format!("{e:#}"))
             ));
@@ -131,7 +148,7 @@ pub fn previous(store: &Store, registry: &str, urls: &[&str]) -> HashMap<String,
 }
 
 /// Stores a finished report; a failure is a warning.
-pub fn record(store: &mut Store, report: &Report, origin: &str) -> Option<i64> {
+pub fn record(store: &mut Store, report: &Report, origin: &str, p: Printer) -> Option<i64> {
     let probe = Probe {
         at: humantime::parse_rfc3339(&report.probed_at).unwrap_or_else(|_| SystemTime::now()),
         origin: origin.into(),
@@ -142,7 +159,7 @@ pub fn record(store: &mut Store, report: &Report, origin: &str) -> Option<i64> {
     match store.record(&probe) {
         Ok(id) => Some(id),
         Err(e) => {
-            crate::output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("history.unavailable", detail = format!("{e:#}"))
             ));

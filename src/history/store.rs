@@ -54,6 +54,8 @@ const MIGRATIONS: &[&str] = &[
 pub struct Store {
     conn: Connection,
     pub path: PathBuf,
+    /// Where an unreadable file found at `path` was moved, for the caller to tell the user.
+    pub moved_aside: Option<PathBuf>,
 }
 
 pub fn path_in(state_dir: &Path) -> PathBuf {
@@ -81,7 +83,7 @@ fn is_corrupt(e: &anyhow::Error) -> bool {
 }
 
 impl Store {
-    /// Opens (creating) the history in `dir`; a corrupt file is moved aside with a warning and recreated.
+    /// Opens (creating) the history in `dir`; a corrupt file is moved aside (see `moved_aside`) and recreated.
     pub fn open(dir: &Path) -> Result<Self> {
         std::fs::create_dir_all(dir)
             .with_context(|| t!("io.cannot_create", path = dir.display()))?;
@@ -97,15 +99,9 @@ impl Store {
                             .with_context(|| t!("io.cannot_write", path = to.display()))?;
                     }
                 }
-                crate::output::info(&format!(
-                    "{}\n",
-                    t!(
-                        "history.corrupt",
-                        path = path.display(),
-                        aside = aside.display()
-                    )
-                ));
-                Self::open_at(&path)
+                let mut store = Self::open_at(&path)?;
+                store.moved_aside = Some(aside);
+                Ok(store)
             }
             other => other,
         }
@@ -130,6 +126,7 @@ impl Store {
         Ok(Self {
             conn,
             path: path.to_owned(),
+            moved_aside: None,
         })
     }
 
@@ -315,6 +312,7 @@ mod tests {
         )
         .unwrap();
         let mut s = Store::open(dir.path()).unwrap();
+        assert!(s.moved_aside.is_some());
         s.record(&probe(
             SystemTime::now(),
             vec![MirrorResult::sample("a", true, 1.0, 1.0)],

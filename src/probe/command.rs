@@ -9,18 +9,19 @@ use super::{rank, Report, Settings};
 use crate::catalogue::{self, Catalogue};
 use crate::cli::{ProbeOptions, Source};
 use crate::http::Clients;
+use crate::output::Printer;
 use crate::registry::manifest::Platform;
 use crate::registry::ImageRef;
 
 /// The catalogue the user asked for: a `--catalogue` file alone, or the built-in one with the user's own file
 /// merged over it; then `--mirror` entries.
-pub fn load_catalogue(source: &Source, registry: &str) -> Result<Catalogue> {
+pub fn load_catalogue(source: &Source, registry: &str, p: Printer) -> Result<Catalogue> {
     let mut c = match &source.catalogue {
         Some(path) => Catalogue::load(path)?,
         None => {
             let c = Catalogue::in_use()?;
             if let Some(days) = c.stale_days(SystemTime::now()) {
-                crate::output::info(&format!(
+                p.info(&format!(
                     "{}\n",
                     t!(
                         "catalogue.stale",
@@ -71,7 +72,12 @@ pub fn settings(args: &ProbeOptions) -> Result<Settings> {
 
 /// Probes the selection of `catalogue`, ranks (with the history's record), records it in the history as run by
 /// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print.
-pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> Result<Report> {
+pub async fn probe(
+    args: &ProbeOptions,
+    catalogue: &Catalogue,
+    origin: &str,
+    p: Printer,
+) -> Result<Report> {
     let settings = settings(args)?;
     let selection = catalogue.selection(args.source.all, &args.registry);
     if let Some(cloud) = crate::cloud::detect() {
@@ -81,7 +87,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
             .filter(|m| m.region.as_deref() == Some(cloud) && m.registry == args.registry)
             .map(|m| m.url.as_str())
             .collect();
-        crate::output::info(&format!(
+        p.info(&format!(
             "{}\n",
             t!("probe.cloud", cloud = cloud, mirrors = own.join(", "))
         ));
@@ -102,7 +108,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
             u.as_ref()
                 .map_or("-".to_owned(), |u| crate::proxy::mask(u.as_str()))
         };
-        crate::output::info(&format!(
+        p.info(&format!(
             "{}\n",
             t!(
                 "probe.via_proxy",
@@ -114,7 +120,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
     }
     let clients = Clients::new(&args.certs_dir, route.clone())?;
 
-    let bar = crate::output::progress(selection.len() as u64, &t!("probe.progress"));
+    let bar = p.progress(selection.len() as u64, &t!("probe.progress"));
     let mut results = super::run(&selection, &settings, &clients, |r| {
         bar.set_message(crate::output::clean(&format!("{} {}", r.name, r.status)));
         bar.inc(1);
@@ -125,7 +131,7 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
     explain_with_catalogue(&mut results, &selection);
     super::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
     super::age::date_stale(&mut results, &clients, settings.timeout).await;
-    let mut history = crate::history::open();
+    let mut history = crate::history::open(p);
     let urls: Vec<&str> = results.iter().map(|r| r.url.as_str()).collect();
     let previous = history
         .as_ref()
@@ -145,11 +151,11 @@ pub async fn probe(args: &ProbeOptions, catalogue: &Catalogue, origin: &str) -> 
         results,
     };
     if let Some(h) = history.as_mut() {
-        crate::history::record(h, &report, origin);
+        crate::history::record(h, &report, origin, p);
     }
     if let Err(e) = crate::last_probe::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
-        crate::output::info(&format!(
+        p.info(&format!(
             "{}\n",
             t!("probe.cache_failed", detail = format!("{e:#}"))
         ));

@@ -11,6 +11,7 @@ use anyhow::{bail, Context, Result};
 use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
 use crate::cli::{Target, WatchArgs};
 use crate::daemon_config::files;
+use crate::output::Printer;
 use crate::service::{Init, InitChoice, Service};
 use crate::targets::systemd::exec_word;
 
@@ -178,8 +179,9 @@ fn place(args: &WatchArgs) -> Result<Place> {
 
 /// A timer faster than a mirror's stated quota would get this machine rate-limited by the very probes meant to
 /// keep it fast (Xuanyuan's 429 lasts hours): refused, naming the mirror.
-fn check_quota(args: &WatchArgs) -> Result<()> {
-    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry)?;
+fn check_quota(args: &WatchArgs, p: Printer) -> Result<()> {
+    let catalogue =
+        crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
     let strictest = catalogue
         .selection(args.opts.source.all, &args.opts.registry)
         .into_iter()
@@ -208,9 +210,9 @@ fn check_quota(args: &WatchArgs) -> Result<()> {
     }
 }
 
-pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
+pub async fn install(args: &WatchArgs, on: bool, p: Printer) -> Result<Outcome> {
     if on {
-        check_quota(args)?;
+        check_quota(args, p)?;
     }
     let target = Target::change(args.dry_run, args.yes, args.init, args.json);
     let exe = std::env::current_exe().context(t!("watch.no_exe"))?;
@@ -268,11 +270,11 @@ pub async fn install(args: &WatchArgs, on: bool) -> Result<Outcome> {
         daemon_json: false,
     };
     if plan.changes.is_empty() {
-        crate::output::set_json(args.json);
-        crate::output::say(&format!("{}\n", t!("watch.nothing_installed")));
+        p.json(args.json)
+            .say(&format!("{}\n", t!("watch.nothing_installed")));
         return Ok(Outcome::default());
     }
-    crate::change::run(vec![plan], &target).await
+    crate::change::run(vec![plan], &target, p).await
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::change::{Activation, Outcome};
 use crate::cli::{ProbeOptions, Target, WatchArgs};
 use crate::daemon_config::{self, files, parse_or_explain};
-use crate::output;
+use crate::output::Printer;
 use decide::{Action, Reason, Seen, Step};
 
 #[derive(Debug, Serialize)]
@@ -39,18 +39,17 @@ struct Line {
     line: String,
 }
 
-pub async fn watch(args: &WatchArgs) -> Result<ExitCode> {
+pub async fn watch(args: &WatchArgs, p: Printer) -> Result<ExitCode> {
     if args.install || args.uninstall {
-        let outcome = install::install(args, args.install).await?;
+        let outcome = install::install(args, args.install, p).await?;
         if args.json {
-            output::stdout(&(serde_json::to_string_pretty(&outcome)? + "\n"));
+            p.stdout(&(serde_json::to_string_pretty(&outcome)? + "\n"));
         }
         return Ok(ExitCode::SUCCESS);
     }
-    output::set_json(args.json);
-    let report = once(args).await?;
+    let report = once(args, p.json(args.json)).await?;
     if args.json {
-        output::stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+        p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
     Ok(if report.passing == 0 {
         ExitCode::from(crate::errors::exit::NO_MIRROR_PASSED)
@@ -140,7 +139,7 @@ fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
     ))
 }
 
-async fn once(args: &WatchArgs) -> Result<WatchReport> {
+async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
     let (kept, configured) = kept(args)?;
     // distribution has one upstream.
     let top = if args.cache { 1 } else { usize::from(args.top) };
@@ -149,16 +148,16 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
         daemon_config: args.config.clone(),
         ..args.opts.clone()
     };
-    let mut catalogue = crate::probe::command::load_catalogue(&opts.source, &opts.registry)?;
+    let mut catalogue = crate::probe::command::load_catalogue(&opts.source, &opts.registry, p)?;
     for m in &configured {
         if !catalogue.mirrors.iter().any(|c| &c.url == m) {
             catalogue.add_url(m, &opts.registry)?;
         }
     }
-    let report = crate::probe::command::probe(&opts, &catalogue, "watch").await?;
+    let report = crate::probe::command::probe(&opts, &catalogue, "watch", p).await?;
     let ranked: Vec<String> = report.passed().map(|r| r.url.clone()).collect();
     let k = usize::from(args.fail_after);
-    let mut store = crate::history::open();
+    let mut store = crate::history::open(p);
     let this_probe: Vec<Seen> = report
         .results
         .iter()
@@ -202,14 +201,14 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
     let mut decisions = Vec::new();
     for s in &plan.steps {
         let text = line(s, args.fail_after);
-        output::say(&format!("watch: {text}\n"));
+        p.say(&format!("watch: {text}\n"));
         decisions.push(Line {
             step: s.clone(),
             line: text,
         });
     }
     if plan.steps.is_empty() {
-        output::say(&format!("watch: {}\n", t!("watch.nothing")));
+        p.say(&format!("watch: {}\n", t!("watch.nothing")));
     }
     let mut result = WatchReport {
         changed: false,
@@ -239,12 +238,12 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
                 {
                     if !svc.is_active().await {
                         if !args.allow_restart {
-                            output::say(&format!(
+                            p.say(&format!(
                                 "watch: {}\n",
                                 t!("watch.restart_needed", unit = svc.unit)
                             ));
                             result.restart_needed = true;
-                            record(&mut store, &result, false);
+                            record(&mut store, &result, false, p);
                             return Ok(result);
                         }
                         target.reload = false;
@@ -277,11 +276,11 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
                 }
             }
         };
-        let outcome = crate::change::run(vec![doc], &target).await;
+        let outcome = crate::change::run(vec![doc], &target, p).await;
         let outcome = match outcome {
             Ok(o) => o,
             Err(e) => {
-                record(&mut store, &result, false);
+                record(&mut store, &result, false, p);
                 return Err(e);
             }
         };
@@ -292,12 +291,17 @@ async fn once(args: &WatchArgs) -> Result<WatchReport> {
         result.outcome = Some(outcome);
     }
     let changed = result.changed;
-    record(&mut store, &result, changed);
+    record(&mut store, &result, changed, p);
     Ok(result)
 }
 
 /// Every decision goes into the history next to the probe it was made from.
-fn record(store: &mut Option<crate::history::Store>, report: &WatchReport, changed: bool) {
+fn record(
+    store: &mut Option<crate::history::Store>,
+    report: &WatchReport,
+    changed: bool,
+    p: Printer,
+) {
     let Some(store) = store.as_mut() else { return };
     let now = SystemTime::now();
     for d in &report.decisions {
@@ -316,7 +320,7 @@ fn record(store: &mut Option<crate::history::Store>, report: &WatchReport, chang
             changed: changed && d.step.action != Action::Keep && d.step.action != Action::Hold,
         };
         if let Err(e) = store.decide(&decision) {
-            output::info(&format!(
+            p.info(&format!(
                 "{}\n",
                 t!("history.unavailable", detail = format!("{e:#}"))
             ));
