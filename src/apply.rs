@@ -37,7 +37,7 @@ pub async fn apply(args: &ApplyArgs, p: Printer) -> Result<Outcome> {
     // Read and check every file before probing: a broken file is the user's to fix first.
     let docker_before = if kinds.contains(&TargetKind::Docker) && args.opts.registry == "docker.io"
     {
-        let (path, _) = files::locate(args.target.config.as_deref());
+        let path = files::locate(args.target.config.as_deref());
         let bytes = files::read(&path)?;
         if let Some(b) = bytes.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
             parse_or_explain(&path, b)?;
@@ -159,7 +159,6 @@ pub(crate) fn docker_plan(
         .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
     let after = daemon_config::set_mirrors(before_text, mirrors)?;
     refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
-    let rootless = files::locate(target.config.as_deref()).1;
     let mut change = FileChange::new(path.clone(), before, after)
         .merged(daemon_config::MIRRORS_KEY, Some(serde_json::json!(mirrors)));
     change.check = crate::dockerd::refuse_invalid;
@@ -169,7 +168,7 @@ pub(crate) fn docker_plan(
         notes: vec![],
         daemon_json: true,
         changes: vec![change],
-        activation: crate::change::activation(target, &path, rootless, "docker")?,
+        activation: crate::change::activation(target, &path, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
     })
 }
@@ -280,7 +279,7 @@ fn containers_plan(args: &ApplyArgs, mirrors: &[String]) -> Result<Plan> {
 /// `None`: `--list` printed the backups.
 pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> {
     let (path, valid): (PathBuf, fn(&[u8]) -> bool) = match args.kind {
-        TargetKind::Docker => (files::locate(args.target.config.as_deref()).0, |b| {
+        TargetKind::Docker => (files::locate(args.target.config.as_deref()), |b| {
             daemon_config::parse(b).is_ok()
         }),
         TargetKind::Containerd => {
@@ -332,7 +331,6 @@ pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> 
     change.keep = files::Kind::PreRestore;
     let plan = match args.kind {
         TargetKind::Docker => {
-            let rootless = files::locate(args.target.config.as_deref()).1;
             let mirrors = match &change.after {
                 Some(b) => daemon_config::normalize_mirrors(&daemon_config::mirrors_of(
                     &daemon_config::parse(b)?,
@@ -343,7 +341,7 @@ pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> 
                 target: "docker",
                 notes: vec![],
                 daemon_json: true,
-                activation: crate::change::activation(&args.target, &path, rootless, "docker")?,
+                activation: crate::change::activation(&args.target, &path, "docker")?,
                 verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
                 changes: vec![change],
                 mirrors,

@@ -69,8 +69,8 @@ pub async fn gather(
     init: InitChoice,
     places: &crate::runtimes::Places,
 ) -> Facts {
-    let (path, rootless) = files::locate(config);
-    let service = Service::detect(init, rootless).ok();
+    let path = files::locate(config);
+    let service = Service::detect(init, crate::host::Host::get().rootless).ok();
     let info = match Engine::from_env() {
         Ok(e) => e.info().await.map_err(|e| format!("{e:#}")),
         Err(e) => Err(format!("{e:#}")),

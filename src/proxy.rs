@@ -165,13 +165,13 @@ fn use_daemon_json(place: &ProxyPlace) -> bool {
     }
 }
 
-fn read_daemon_json(target: &Target) -> Result<(PathBuf, bool, Option<Vec<u8>>)> {
-    let (path, rootless) = files::locate(target.config.as_deref());
+fn read_daemon_json(target: &Target) -> Result<(PathBuf, Option<Vec<u8>>)> {
+    let path = files::locate(target.config.as_deref());
     let bytes = files::read(&path)?;
     if let Some(b) = &bytes {
         daemon_config::parse_or_explain(&path, b)?;
     }
-    Ok((path, rootless, bytes))
+    Ok((path, bytes))
 }
 
 /// `removed`: for unset, the proxy that was set (the check is that docker no longer uses it).
@@ -187,8 +187,7 @@ fn plan(
         bail!("{}", t!("proxy.no_reload"));
     }
     let unit = unit_name(place.unit);
-    let rootless = files::locate(target.config.as_deref()).1;
-    let activation = crate::change::activation(target, changes[0].path.as_path(), rootless, unit)?;
+    let activation = crate::change::activation(target, changes[0].path.as_path(), unit)?;
     let verify = match (place.unit, removed) {
         (ProxyUnit::Docker, None) => {
             let m = proxy.masked();
@@ -237,9 +236,9 @@ pub async fn set(args: &ProxySetArgs, p: Printer) -> Result<crate::change::Outco
         https: Some(args.url.clone()),
         no_proxy: args.no_proxy.clone(),
     };
-    let rootless = files::locate(args.target.config.as_deref()).1;
+    let rootless = crate::host::Host::get().rootless;
     let (changes, daemon_json) = if use_daemon_json(&args.place) {
-        let (path, _, before) = read_daemon_json(&args.target)?;
+        let (path, before) = read_daemon_json(&args.target)?;
         let text = before
             .as_deref()
             .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8"));
@@ -272,7 +271,7 @@ pub async fn set(args: &ProxySetArgs, p: Printer) -> Result<crate::change::Outco
 
 /// Removes the proxy from both places it can be, whichever exist.
 pub async fn unset(args: &ProxyUnsetArgs, p: Printer) -> Result<crate::change::Outcome> {
-    let rootless = files::locate(args.target.config.as_deref()).1;
+    let rootless = crate::host::Host::get().rootless;
     let mut changes = Vec::new();
     let dropin = dropin_path(&args.place, rootless);
     let dropin_before = files::read(&dropin)?;
@@ -282,7 +281,7 @@ pub async fn unset(args: &ProxyUnsetArgs, p: Printer) -> Result<crate::change::O
         .map(|b| parse_dropin(&String::from_utf8_lossy(b)))
         .unwrap_or_default();
     if args.place.unit == ProxyUnit::Docker {
-        let (path, _, before) = read_daemon_json(&args.target)?;
+        let (path, before) = read_daemon_json(&args.target)?;
         if let Some(b) = &before {
             let map = daemon_config::parse(b)?;
             if map.contains_key("proxies") {
@@ -335,7 +334,8 @@ pub fn live(i: &crate::engine::Info) -> Proxy {
 }
 
 pub async fn show(args: &ProxyShowArgs) -> Result<ProxyReport> {
-    let (path, rootless) = files::locate(args.config.as_deref());
+    let path = files::locate(args.config.as_deref());
+    let rootless = crate::host::Host::get().rootless;
     let daemon_json = match files::read(&path)? {
         Some(b) => daemon_config::parse(&b)
             .ok()

@@ -85,7 +85,7 @@ pub struct ProbeNote {
 
 /// Gathers the live and file states; neither failing stops the other.
 pub async fn show(config: Option<&Path>, places: &crate::runtimes::Places) -> Result<ShowReport> {
-    let (path, _) = files::locate(config);
+    let path = files::locate(config);
     let engine = Engine::from_env()?;
     let info = engine.info().await;
     let file = read_file(&path);

@@ -237,12 +237,8 @@ impl Plan {
 
 /// How the service picks the change up, from the user's flags: Docker Desktop's file is for the user to restart
 /// from the app; `--no-restart` says how; `--reload` is a SIGHUP (no container stops); otherwise a restart.
-pub fn activation(
-    target: &crate::cli::Target,
-    path: &Path,
-    rootless: bool,
-    unit: &str,
-) -> Result<Activation> {
+pub fn activation(target: &crate::cli::Target, path: &Path, unit: &str) -> Result<Activation> {
+    let rootless = crate::host::Host::get().rootless;
     if path.ends_with(".docker/daemon.json") && target.config.is_none() {
         return Ok(Activation::Manual(t!("apply.desktop").into()));
     }

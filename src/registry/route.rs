@@ -146,7 +146,8 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 /// dockerd's own proxy, in the order dockerd applies them: daemon.json `proxies` over the unit's environment; the
 /// live daemon's report when neither file says (it masks passwords, so it is the last resort).
 pub async fn daemon(config: Option<&Path>) -> Option<Route> {
-    let (path, rootless) = crate::daemon_config::files::locate(config);
+    let path = crate::daemon_config::files::locate(config);
+    let rootless = crate::host::Host::get().rootless;
     let file = crate::daemon_config::files::read(&path)
         .ok()
         .flatten()

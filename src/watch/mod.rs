@@ -92,7 +92,6 @@ fn line(s: &Step, k: u16) -> String {
 enum Kept {
     Docker {
         path: std::path::PathBuf,
-        rootless: bool,
         before: Option<Vec<u8>>,
     },
     Cache {
@@ -120,7 +119,7 @@ fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
         let configured = daemon_config::normalize_mirrors(&[upstream])?;
         return Ok((Kept::Cache { path, text, url }, configured));
     }
-    let (path, rootless) = files::locate(args.config.as_deref());
+    let path = files::locate(args.config.as_deref());
     let before = files::read(&path)?;
     let configured = match before.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
         Some(b) => {
@@ -129,14 +128,7 @@ fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
         }
         None => vec![],
     };
-    Ok((
-        Kept::Docker {
-            path,
-            rootless,
-            before,
-        },
-        configured,
-    ))
+    Ok((Kept::Docker { path, before }, configured))
 }
 
 async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
@@ -226,15 +218,11 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
             ..Target::change(args.dry_run, args.yes, args.init, args.json)
         };
         let doc = match kept {
-            Kept::Docker {
-                path,
-                rootless,
-                before,
-            } => {
+            Kept::Docker { path, before } => {
                 // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a
                 // restart.
                 if let Ok(Activation::Reload(svc)) =
-                    crate::change::activation(&target, &path, rootless, "docker")
+                    crate::change::activation(&target, &path, "docker")
                 {
                     if !svc.is_active().await {
                         if !args.allow_restart {
