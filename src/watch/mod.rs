@@ -150,15 +150,6 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
     let ranked: Vec<String> = report.passed().map(|r| r.url.clone()).collect();
     let k = usize::from(args.fail_after);
     let mut store = crate::history::open(p);
-    let this_probe: Vec<Seen> = report
-        .results
-        .iter()
-        .map(|r| Seen {
-            probe: 0,
-            ok: r.ok,
-            score_s: r.score_s,
-        })
-        .collect();
     let recent = |url: &str| -> Vec<Seen> {
         match &store {
             Some(s) => s
@@ -171,13 +162,16 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
                     score_s: o.row.score_s,
                 })
                 .collect(),
-            // Without a history only this probe counts: K = 1 in effect only if asked for.
+            // Without a history only this probe counts, so only `--fail-after 1` can replace anything.
             None => report
                 .results
                 .iter()
-                .zip(&this_probe)
-                .filter(|(r, _)| r.url == url)
-                .map(|(_, s)| *s)
+                .filter(|r| r.url == url)
+                .map(|r| Seen {
+                    probe: 0,
+                    ok: r.ok,
+                    score_s: r.score_s,
+                })
                 .collect(),
         }
     };
