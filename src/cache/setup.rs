@@ -21,7 +21,10 @@ pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
     let svc = Service::detect(args.init, false)?.unit(&args.unit);
     refuse_other_config(&svc, &path).await?;
     // The storage must be writable by the registry before anything is written: refused here, nothing changes.
-    prepare_storage(&args.storage, &svc).await?;
+    // (A dry run creates nothing, so it does not check this.)
+    if !args.dry_run {
+        prepare_storage(&args.storage, &svc).await?;
+    }
     let upstream = match &args.upstream {
         Some(u) => crate::daemon_config::normalize_mirrors(std::slice::from_ref(u))?
             .remove(0)
