@@ -457,6 +457,25 @@ fn a_broken_setup_rolls_back_and_leaves_the_registry_running_as_before() {
         restarts
     );
     assert!(unit.answers(old_port));
+
+    // A dry run shows the new file and touches nothing, not even the storage directory.
+    let dry = sb.path().join("dry-storage");
+    let out = setup(
+        &sb,
+        &unit,
+        "127.0.0.1:0",
+        &dry,
+        IMAGE,
+        &["--upstream", &up.url(), "--dry-run"],
+    );
+    assert_ok(&out);
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains(&format!("+  remoteurl: \"{}\"", up.url())),
+        "{plan}"
+    );
+    assert_eq!(std::fs::read_to_string(&unit.config).unwrap(), old);
+    assert!(!dry.exists());
 }
 
 #[test]
