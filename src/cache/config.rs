@@ -39,7 +39,7 @@ pub fn render(s: &Settings) -> Result<String> {
         None => String::new(),
     };
     Ok(format!(
-        "# Written by `mirrorctl cache setup`: a pull-through cache of Docker Hub through {upstream_shown}.\n\
+        "# Written by `mirrorctl cache setup`: a pull-through cache in front of {upstream_shown}.\n\
          # `mirrorctl watch --cache` re-points proxy.remoteurl when that mirror dies; `mirrorctl cache status` reads it.\n\
          # No login: serve it on a trusted network (Debian's shipped htpasswd section pointed at a directory and\n\
          # refused every request). distribution keeps proxied content 7 days.\n\

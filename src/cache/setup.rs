@@ -60,8 +60,13 @@ pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "THIS-HOST".into());
     let node = config::node_url(&settings.listen, settings.tls.is_some(), &hostname);
+    // dockerd's registry-mirrors serve Docker Hub only; a cache of another registry is for containerd and k3s.
+    let command = match args.opts.registry.as_str() {
+        "docker.io" => format!("mirrorctl apply --mirror {node} --yes"),
+        r => format!("mirrorctl apply --target containerd --registry {r} --mirror {node} --yes"),
+    };
     p.json(args.json)
-        .say(&format!("{}\n", t!("cache.on_each_node", url = node)));
+        .say(&format!("{}\n", t!("cache.on_each_node", command = command)));
     Ok(outcome)
 }
 
@@ -129,7 +134,7 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 
 /// The upstream: the best mirror a probe finds right now.
 async fn best_mirror(args: &CacheSetupArgs, p: Printer) -> Result<String> {
-    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, "docker.io", p)?;
+    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
     p.info(&format!("{}\n", t!("cache.probing")));
     let report = crate::probe::command::probe(&args.opts, &catalogue, "cache", p).await?;
     p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));

@@ -203,7 +203,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
                 updated: "cache".into(),
                 mirrors: vec![],
             };
-            only.add_url(url, "docker.io")?;
+            only.add_url(url, &opts.registry)?;
             // The cache is reached as the nodes reach it: directly.
             let opts = crate::cli::ProbeOptions {
                 no_daemon_proxy: true,
