@@ -65,8 +65,10 @@ pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
         "docker.io" => format!("mirrorctl apply --mirror {node} --yes"),
         r => format!("mirrorctl apply --target containerd --registry {r} --mirror {node} --yes"),
     };
-    p.json(args.json)
-        .say(&format!("{}\n", t!("cache.on_each_node", command = command)));
+    p.json(args.json).say(&format!(
+        "{}\n",
+        t!("cache.on_each_node", command = command)
+    ));
     Ok(outcome)
 }
 
@@ -134,7 +136,8 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 
 /// The upstream: the best mirror a probe finds right now.
 async fn best_mirror(args: &CacheSetupArgs, p: Printer) -> Result<String> {
-    let catalogue = crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
+    let catalogue =
+        crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
     p.info(&format!("{}\n", t!("cache.probing")));
     let report = crate::probe::command::probe(&args.opts, &catalogue, "cache", p).await?;
     p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));

@@ -533,36 +533,23 @@ fn a_cache_with_tls_is_verified_over_https_with_its_ca_in_certs_d() {
         config.contains("  tls:\n    certificate: ") && config.contains(&key),
         "{config}"
     );
-    let status = mirrorctl(
-        &sb,
-        &unit,
-        &[
+    let status = |certs: &str| {
+        let args = [
             "cache",
             "status",
             "--json",
             "--init",
             "systemd",
             "--certs-dir",
-            &certs,
-        ],
-    );
-    assert_ok(&status);
-    let s: Value = serde_json::from_slice(&status.stdout).unwrap();
+            certs,
+        ];
+        mirrorctl(&sb, &unit, &args)
+    };
+    let status_with_ca = status(&certs);
+    assert_ok(&status_with_ca);
+    let s: Value = serde_json::from_slice(&status_with_ca.stdout).unwrap();
     assert_eq!(s["url"], format!("https://127.0.0.1:{port}"));
     assert_eq!(s["health"]["status"], 200, "{s}");
     // Without the CA, the cache is not trusted, and status says so with exit code 1.
-    let status = mirrorctl(
-        &sb,
-        &unit,
-        &[
-            "cache",
-            "status",
-            "--json",
-            "--init",
-            "systemd",
-            "--certs-dir",
-            "/nonexistent",
-        ],
-    );
-    assert_eq!(status.status.code(), Some(1));
+    assert_eq!(status("/nonexistent").status.code(), Some(1));
 }

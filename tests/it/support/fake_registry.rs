@@ -64,10 +64,9 @@ pub fn tls_for_localhost() -> (Arc<rustls::ServerConfig>, String) {
     tls_for("localhost")
 }
 
-/// A CA and a certificate for `name` it signed.
-pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
+/// A CA, and a certificate for `name` it signed with its key.
+fn ca_and_leaf(name: &str) -> (rcgen::Certificate, rcgen::Certificate, rcgen::KeyPair) {
     use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -81,6 +80,13 @@ pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
         .unwrap()
         .signed_by(&leaf_key, &issuer)
         .unwrap();
+    (ca_cert, leaf, leaf_key)
+}
+
+/// A CA and a certificate for `name` it signed: the server config, and the CA in PEM for the client to trust.
+pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let (ca_cert, leaf, leaf_key) = ca_and_leaf(name);
     let key = rustls::pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
     let config = rustls::ServerConfig::builder()
         .with_no_client_auth()
@@ -92,20 +98,7 @@ pub fn tls_for(name: &str) -> (Arc<rustls::ServerConfig>, String) {
 /// For servers of others (distribution's `http.tls`): a certificate for `name` and its key, in PEM, and the CA
 /// that signed it.
 pub fn pem_for(name: &str) -> (String, String, String) {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "mirrorctl test CA");
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = Issuer::new(ca_params, ca_key);
-    let leaf_key = KeyPair::generate().unwrap();
-    let leaf = CertificateParams::new(vec![name.to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
+    let (ca_cert, leaf, leaf_key) = ca_and_leaf(name);
     (leaf.pem(), leaf_key.serialize_pem(), ca_cert.pem())
 }
 
