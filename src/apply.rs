@@ -304,31 +304,17 @@ pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> 
         }),
         TargetKind::Auto => bail!("{}", t!("restore.one_target")),
     };
-    if args.list {
-        let list = restore_list(&path, valid);
-        if args.target.json {
-            p.stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
-        } else {
-            p.stdout(&render_restore_list(&path, &list));
-        }
+    let Some(change) = restore_change(
+        &path,
+        args.list,
+        args.backup.as_deref(),
+        valid,
+        args.target.json,
+        p,
+    )?
+    else {
         return Ok(None);
-    }
-    let (chosen, after) = choose_backup(&path, args.backup.as_deref(), valid, p)?;
-    p.info(&format!(
-        "{}\n",
-        t!(
-            "restore.restoring",
-            path = path.display(),
-            when = chosen.when(),
-            backup = chosen.name()
-        )
-    ));
-    let current = files::read(&path)?;
-    let mut change = match after {
-        Some(bytes) => FileChange::new(path.clone(), current, bytes),
-        None => FileChange::remove(path.clone(), current), // the change being undone created the file
     };
-    change.keep = files::Kind::PreRestore;
     let plan = match args.kind {
         TargetKind::Docker => {
             let mirrors = match &change.after {
@@ -389,6 +375,44 @@ pub async fn restore(args: &RestoreArgs, p: Printer) -> Result<Option<Outcome>> 
         },
     };
     run(vec![plan], &args.target, p).await.map(Some)
+}
+
+/// What every restore shares: `--list` prints the backups of `path` (and returns `None`); otherwise the chosen
+/// backup becomes a change that puts it back, keeping the current file as a `pre-restore` copy.
+pub(crate) fn restore_change(
+    path: &Path,
+    list: bool,
+    backup: Option<&str>,
+    valid: fn(&[u8]) -> bool,
+    json: bool,
+    p: Printer,
+) -> Result<Option<FileChange>> {
+    if list {
+        let list = restore_list(path, valid);
+        if json {
+            p.stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
+        } else {
+            p.stdout(&render_restore_list(path, &list));
+        }
+        return Ok(None);
+    }
+    let (chosen, after) = choose_backup(path, backup, valid, p)?;
+    p.info(&format!(
+        "{}\n",
+        t!(
+            "restore.restoring",
+            path = path.display(),
+            when = chosen.when(),
+            backup = chosen.name()
+        )
+    ));
+    let current = files::read(path)?;
+    let mut change = match after {
+        Some(bytes) => FileChange::new(path.to_owned(), current, bytes),
+        None => FileChange::remove(path.to_owned(), current), // the change being undone created the file
+    };
+    change.keep = files::Kind::PreRestore;
+    Ok(Some(change))
 }
 
 /// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change

@@ -436,6 +436,41 @@ pub enum CacheCommand {
         after_help = "Examples:\n  mirrorctl cache warm alpine:latest nginx:stable\n  mirrorctl cache warm python:3.12-slim --platform linux/amd64 --platform linux/arm64"
     )]
     Warm(CacheWarmArgs),
+    /// Put the registry's previous config.yml back, restart it and verify a pull through it (as setup does).
+    #[command(
+        after_help = "Examples:\n  sudo mirrorctl cache restore --list\n  sudo mirrorctl cache restore --yes"
+    )]
+    Restore(Box<CacheRestoreArgs>),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct CacheRestoreArgs {
+    #[command(flatten)]
+    pub opts: ProbeOptions,
+    /// docker-registry's configuration file.
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    pub unit: String,
+    /// List the backups of config.yml, newest first, and change nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Restore this backup (a name from --list) instead of the newest.
+    #[arg(long, value_name = "NAME", conflicts_with = "list")]
+    pub backup: Option<String>,
+    /// Print the plan and the diff; change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation.
+    #[arg(short, long)]
+    pub yes: bool,
+    /// How docker-registry is managed.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+    /// Print one JSON document (`changed`; with --list, the backups).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug, Clone)]

@@ -171,6 +171,12 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
         Command::Cache(CacheCommand::Setup(args)) => {
             changed(p, &cache::setup::setup(&args, p).await?, args.json)
         }
+        Command::Cache(CacheCommand::Restore(args)) => {
+            match cache::restore::restore(&args, p).await? {
+                Some(outcome) => changed(p, &outcome, args.json),
+                None => Ok(ExitCode::SUCCESS),
+            }
+        }
         Command::Cache(CacheCommand::Status(args)) => {
             let report = cache::status::status(&args).await?;
             if args.json {

@@ -3,6 +3,7 @@
 //! dies), and filled ahead of need (`warm`). The nodes then use it as their one mirror.
 
 pub mod config;
+pub mod restore;
 pub mod setup;
 pub mod status;
 pub mod warm;

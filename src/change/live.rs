@@ -226,6 +226,10 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
                 ),
             }
         }
+        Verify::Registry(url, certs_dir) => {
+            wait_for_v2(url, svc, certs_dir).await?;
+            p.say(&format!("{}\n", t!("tx.verified_registry", url = url)));
+        }
         Verify::Nothing => {}
     }
     Ok(())

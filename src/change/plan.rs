@@ -145,6 +145,8 @@ pub enum Verify {
     /// A pull-through cache: `/v2/` answers at this URL while its unit stays up, then a whole pull through it
     /// (manifests and a blob, digests verified) works.
     Cache(String, Box<crate::cli::ProbeOptions>),
+    /// A registry (not a cache): `/v2/` answers at this URL while its unit stays up; CAs from this certs.d.
+    Registry(String, std::path::PathBuf),
     Nothing,
 }
 

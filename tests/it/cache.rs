@@ -180,6 +180,28 @@ fn pulls_through(sb: &Sandbox, name: &str, port: u16) {
     });
 }
 
+/// Waits (20 s at most) until the cache's filesystem storage holds every blob of these request paths.
+fn wait_stored(storage: &Path, paths: &[String]) {
+    let stored = |p: &String| {
+        let hex = p.rsplit("sha256:").next().unwrap_or_default();
+        hex.len() == 64
+            && storage
+                .join(format!(
+                    "docker/registry/v2/blobs/sha256/{}/{hex}/data",
+                    &hex[..2]
+                ))
+                .is_file()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !paths.iter().all(stored) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the cache did not store {paths:#?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A registry holding `image`: what a mirror of Docker Hub looks like to the cache.
 fn upstream(sb: &Sandbox, name: &str, images: &[&Image]) -> Registry {
     let r = Registry::start(&sb.path().join(name), None);
@@ -262,12 +284,18 @@ fn a_cache_is_set_up_pulled_through_by_dockerd_survives_its_upstream_and_is_repo
 
     pulls_through(&sb, "dockerd", port);
 
-    // The upstream dies: what the cache holds still pulls.
-    let blobs_before = up1.gets().iter().filter(|g| g.contains("/blobs/")).count();
+    // The upstream dies — once the cache has stored what it served (distribution stores in the background) —
+    // and what the cache holds still pulls.
+    let served: Vec<String> = up1
+        .gets()
+        .into_iter()
+        .filter(|g| g.contains("/blobs/"))
+        .collect();
+    assert!(!served.is_empty());
+    wait_stored(&sb.path().join("storage"), &served);
     let up1_url = up1.url();
     drop(up1);
     pulls_through(&sb, "dockerd2", port);
-    assert!(blobs_before > 0);
 
     // watch on the cache host: the dead upstream is replaced by the next working mirror, and the cache restarts.
     // The catalogue offers up2; the configured upstream (up1, now dead) is probed because it is configured.
@@ -318,13 +346,14 @@ fn warm_fills_the_cache_and_a_second_warm_costs_the_upstream_nothing() {
     let b = Image::new("library/mirrorctl-warm-b", "1.0", 64 * 1024);
     let up = upstream(&sb, "up", &[&a, &b]);
     let unit = Unit::new(&sb);
-    previous(&unit, &sb);
+    let (old, old_port) = previous(&unit, &sb);
     let port = free_port();
+    let storage = sb.path().join("storage");
     let out = setup(
         &sb,
         &unit,
         &format!("127.0.0.1:{port}"),
-        &sb.path().join("storage"),
+        &storage,
         "library/mirrorctl-warm-a:latest",
         &["--upstream", &up.url()],
     );
@@ -357,16 +386,30 @@ fn warm_fills_the_cache_and_a_second_warm_costs_the_upstream_nothing() {
     let doc = warm(&[]);
     assert_eq!(doc["images"].as_array().unwrap().len(), 2, "{doc}");
     assert!(doc["bytes"].as_u64().unwrap() > 190 * 1024, "{doc}");
-    let first: Vec<String> = blob_gets().into_iter().skip(before.len()).collect();
-    let mut digests: Vec<&String> = first.iter().collect();
-    digests.sort();
-    digests.dedup();
     // a's layer came with setup's own pull; a's config, b's config and b's layer are new. distribution 2.8 reads a
-    // missed blob from its upstream twice (once to answer, once to store), never more.
-    assert_eq!(digests.len(), 3, "{first:#?}");
-    for d in &digests {
-        let n = first.iter().filter(|g| g == d).count();
-        assert!(n <= 2, "{d} fetched {n} times: {first:#?}");
+    // missed blob from its upstream twice — once to answer, once in the background to store it. Wait until the
+    // three are stored (their files exist in the cache's storage), then warm again.
+    let digests = || -> Vec<String> {
+        let mut d: Vec<String> = blob_gets()
+            .into_iter()
+            .skip(before.len())
+            .filter_map(|g| g.rsplit('/').next().map(String::from))
+            .collect();
+        d.sort();
+        d.dedup();
+        d
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while digests().len() < 3 {
+        assert!(std::time::Instant::now() < deadline, "{:#?}", digests());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert_eq!(digests().len(), 3, "{:#?}", digests());
+    wait_stored(&storage, &digests());
+    let fetched: Vec<String> = blob_gets().into_iter().skip(before.len()).collect();
+    for d in digests() {
+        let n = fetched.iter().filter(|g| g.ends_with(&d)).count();
+        assert!(n <= 2, "{d} fetched {n} times: {fetched:#?}");
     }
     // Again, every platform: all of it comes from the cache, nothing from the upstream.
     let seen = blob_gets().len();
@@ -384,6 +427,23 @@ fn warm_fills_the_cache_and_a_second_warm_costs_the_upstream_nothing() {
         blobs["hits"].as_u64().unwrap() >= 4,
         "the second warm was served from the cache: {s}"
     );
+
+    // And back: the previous config.yml, the previous registry answering on its port.
+    let list = mirrorctl(&sb, &unit, &["cache", "restore", "--list", "--json"]);
+    assert_ok(&list);
+    let backups: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(backups.as_array().unwrap().len(), 1, "{backups}");
+    let out = mirrorctl(
+        &sb,
+        &unit,
+        &["cache", "restore", "--init", "systemd", "--yes", "--json"],
+    );
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    docs::check::<docs::ChangeDoc>(&doc);
+    assert_eq!(doc["changed"], true);
+    assert_eq!(std::fs::read_to_string(&unit.config).unwrap(), old);
+    assert!(unit.answers(old_port), "{}", unit.log());
 }
 
 #[test]
