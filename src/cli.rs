@@ -447,12 +447,8 @@ pub enum CacheCommand {
 pub struct CacheRestoreArgs {
     #[command(flatten)]
     pub opts: ProbeOptions,
-    /// docker-registry's configuration file.
-    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
-    pub config: PathBuf,
-    /// docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
-    pub unit: String,
+    #[command(flatten)]
+    pub service: CacheService,
     /// List the backups of config.yml, newest first, and change nothing.
     #[arg(long)]
     pub list: bool,
@@ -465,12 +461,23 @@ pub struct CacheRestoreArgs {
     /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
-    /// How docker-registry is managed.
-    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
-    pub init: InitChoice,
     /// Print one JSON document (`changed`; with --list, the backups).
     #[arg(long)]
     pub json: bool,
+}
+
+/// Which docker-registry: its configuration file, its unit, and what manages the unit.
+#[derive(Args, Debug, Clone)]
+pub struct CacheService {
+    /// docker-registry's configuration file.
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    pub config: PathBuf,
+    /// docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    pub unit: String,
+    /// How docker-registry is managed.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -489,12 +496,8 @@ pub struct CacheSetupArgs {
     /// Choose the upstream by probing the catalogue (the default).
     #[arg(long)]
     pub probe: bool,
-    /// docker-registry's configuration file.
-    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
-    pub config: PathBuf,
-    /// docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
-    pub unit: String,
+    #[command(flatten)]
+    pub service: CacheService,
     /// Serve HTTPS with this certificate (PEM); needs --tls-key.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -510,9 +513,6 @@ pub struct CacheSetupArgs {
     /// Do not ask for confirmation.
     #[arg(short, long)]
     pub yes: bool,
-    /// How docker-registry is managed.
-    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
-    pub init: InitChoice,
     /// Print one JSON document (`changed`) instead of the plan; the plan goes to stderr.
     #[arg(long)]
     pub json: bool,
@@ -520,15 +520,8 @@ pub struct CacheSetupArgs {
 
 #[derive(Args, Debug, Clone)]
 pub struct CacheStatusArgs {
-    /// docker-registry's configuration file.
-    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
-    pub config: PathBuf,
-    /// docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
-    pub unit: String,
-    /// How docker-registry is managed.
-    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
-    pub init: InitChoice,
+    #[command(flatten)]
+    pub service: CacheService,
     /// CA directory for an HTTPS cache (as dockerd's certs.d).
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
     pub certs_dir: PathBuf,

@@ -11,7 +11,7 @@ use crate::service::Service;
 
 /// `None`: `--list` printed the backups.
 pub async fn restore(args: &CacheRestoreArgs, p: Printer) -> Result<Option<Outcome>> {
-    let path = files::resolve(&args.config);
+    let path = files::resolve(&args.service.config);
     let valid: fn(&[u8]) -> bool =
         |b| std::str::from_utf8(b).is_ok_and(|t| super::config::read(t).is_ok());
     let Some(change) = crate::apply::restore_change(
@@ -51,10 +51,12 @@ pub async fn restore(args: &CacheRestoreArgs, p: Printer) -> Result<Option<Outco
         mirrors: restored.and_then(|c| c.upstream).into_iter().collect(),
         notes: vec![],
         changes: vec![change],
-        activation: Activation::Restart(Service::detect(args.init, false)?.unit(&args.unit)),
+        activation: Activation::Restart(
+            Service::detect(args.service.init, false)?.unit(&args.service.unit),
+        ),
         verify,
         daemon_json: false,
     };
-    let target = Target::change(args.dry_run, args.yes, args.init, args.json);
+    let target = Target::change(args.dry_run, args.yes, args.service.init, args.json);
     crate::change::run(vec![plan], &target, p).await.map(Some)
 }

@@ -16,9 +16,9 @@ use crate::output::Printer;
 use crate::service::Service;
 
 pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
-    let path = files::resolve(&args.config);
+    let path = files::resolve(&args.service.config);
     let before = files::read(&path)?;
-    let svc = Service::detect(args.init, false)?.unit(&args.unit);
+    let svc = Service::detect(args.service.init, false)?.unit(&args.service.unit);
     refuse_other_config(&svc, &path).await?;
     // The storage must be writable by the registry before anything is written: refused here, nothing changes.
     // (A dry run creates nothing, so it does not check this.)
@@ -54,7 +54,7 @@ pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
         verify: Verify::Cache(url, Box::new(args.opts.clone())),
         daemon_json: false,
     };
-    let target = Target::change(args.dry_run, args.yes, args.init, args.json);
+    let target = Target::change(args.dry_run, args.yes, args.service.init, args.json);
     let outcome = crate::change::run(vec![plan], &target, p).await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())

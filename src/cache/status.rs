@@ -98,10 +98,10 @@ fn du(dir: &Path) -> u64 {
 }
 
 pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
-    let text = std::fs::read_to_string(&args.config)
-        .with_context(|| t!("apply.cannot_read", path = args.config.display()))?;
+    let text = std::fs::read_to_string(&args.service.config)
+        .with_context(|| t!("apply.cannot_read", path = args.service.config.display()))?;
     let c = super::config::read(&text)?;
-    let svc = Service::detect(args.init, false).map(|s| s.unit(&args.unit));
+    let svc = Service::detect(args.service.init, false).map(|s| s.unit(&args.service.unit));
     let active = match &svc {
         Ok(s) => s.is_active().await,
         Err(_) => false,
@@ -148,7 +148,7 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
         None => Health {
             status: None,
             ms: None,
-            error: Some(t!("cache.no_listen", path = args.config.display()).into()),
+            error: Some(t!("cache.no_listen", path = args.service.config.display()).into()),
         },
     };
     let served = match &c.metrics {
@@ -183,8 +183,8 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
         })
     });
     Ok(CacheStatus {
-        config: args.config.display().to_string(),
-        unit: args.unit.clone(),
+        config: args.service.config.display().to_string(),
+        unit: args.service.unit.clone(),
         active,
         url,
         health,
