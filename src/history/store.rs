@@ -114,10 +114,11 @@ impl Store {
         // Before anything writes: a newer mirrorctl's database is left byte for byte as it is.
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
-            bail!(
-                "{}",
-                t!("history.newer", version = version, known = MIGRATIONS.len())
-            );
+            return Err(crate::errors::Hinted {
+                message: t!("history.newer", version = version, known = MIGRATIONS.len()).into(),
+                hint: t!("history.newer_hint", path = path.display()).into(),
+            }
+            .into());
         }
         // WAL: a reader never blocks the writer, and two writers queue on the busy timeout.
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))?;
