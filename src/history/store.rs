@@ -7,7 +7,7 @@ use rust_i18n::t;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use rusqlite::{params, Connection, ErrorCode};
 
 use super::{Decision, Outcome, Probe};
