@@ -1,4 +1,5 @@
-//! The whole command-line surface, in one place.
+//! The whole command-line surface, in one place: what the user typed, as clap parses it. `settings` lowers it to
+//! what it means on this host; commands read only that.
 
 use std::path::PathBuf;
 
@@ -164,9 +165,6 @@ pub struct ProbeOptions {
     /// The digest the tag must resolve to (sha256:…): a mirror serving another one is stale.
     #[arg(long, value_name = "DIGEST", value_parser = parse_digest)]
     pub expect_digest: Option<String>,
-    /// The daemon.json whose `proxies` the probe follows (apply's --config; else the default location).
-    #[arg(skip)]
-    pub daemon_config: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone)]

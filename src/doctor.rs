@@ -2,7 +2,6 @@
 //! The checks are pure (facts in, findings out); `gather` is the thin shell that collects the facts.
 
 use rust_i18n::t;
-use std::path::Path;
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -11,7 +10,7 @@ use crate::catalogue::{validate_mirror, Catalogue, Status};
 use crate::daemon_config::{self, files, FlagSource};
 use crate::dockerd::{Stage, Version};
 use crate::engine::{Engine, Info};
-use crate::service::{InitChoice, Service};
+use crate::service::Service;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,13 +63,9 @@ pub struct Facts {
     pub runtimes: Vec<crate::runtimes::RuntimeMirrors>,
 }
 
-pub async fn gather(
-    config: Option<&Path>,
-    init: InitChoice,
-    places: &crate::runtimes::Places,
-) -> Facts {
-    let path = files::locate(config);
-    let service = Service::detect(init, crate::host::Host::get().rootless).ok();
+pub async fn gather(s: &crate::settings::Look) -> Facts {
+    let path = &s.daemon_json;
+    let service = Service::detect(s.init, crate::host::Host::get().rootless).ok();
     let info = match Engine::from_env() {
         Ok(e) => e.info().await.map_err(|e| format!("{e:#}")),
         Err(e) => Err(format!("{e:#}")),
@@ -79,11 +74,11 @@ pub async fn gather(
         Some(s) => (s.property("Result").await, s.property("Environment").await),
         None => (None, None),
     };
-    let bytes = files::read(&path).map_err(|e| format!("{e:#}")).transpose();
+    let bytes = files::read(path).map_err(|e| format!("{e:#}")).transpose();
     let validate = bytes
         .as_ref()
         .and_then(|b| b.as_ref().ok())
-        .and_then(|_| crate::dockerd::validate(&path));
+        .and_then(|_| crate::dockerd::validate(path));
     let engine = crate::host::Host::get().dockerd.clone().or_else(|| {
         info.as_ref()
             .ok()
@@ -99,7 +94,7 @@ pub async fn gather(
         unit_result,
         unit_environment,
         validate,
-        runtimes: crate::runtimes::read(places),
+        runtimes: crate::runtimes::read(&s.places),
     }
 }
 
@@ -522,7 +517,8 @@ fn check_proxy(
             .into_iter()
             .find(|p| !p.is_empty());
         if let Some(p) = p {
-            found.push(t!("doctor.proxy_live", proxy = crate::proxy::mask(p)).into_owned());
+            found
+                .push(t!("doctor.proxy_live", proxy = crate::targets::proxy::mask(p)).into_owned());
         }
     }
     if found.is_empty() {

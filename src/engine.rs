@@ -274,7 +274,7 @@ mod tests {
         assert_eq!(p.no_proxy.as_deref(), Some("localhost,127.0.0.1"));
         assert_eq!(
             crate::proxy::live(&fixture("20.10")),
-            crate::proxy::Proxy::default()
+            crate::targets::proxy::Proxy::default()
         );
     }
 }

@@ -6,6 +6,8 @@ use rust_i18n::t;
 /// Exit codes, in one place (the README's table).
 pub mod exit {
     pub const ERROR: u8 = 1;
+    /// As clap's own: a flag's value, or flags together, that cannot work here.
+    pub const USAGE: u8 = 2;
     pub const NO_MIRROR_PASSED: u8 = 3;
     pub const ROLLED_BACK: u8 = 4;
 }
@@ -21,6 +23,14 @@ impl Hint for Hinted {
     }
 }
 
+impl Hint for Usage {
+    fn hint(&self) -> String {
+        self.hint
+            .clone()
+            .unwrap_or_else(|| t!("hint.usage").into_owned())
+    }
+}
+
 impl Hint for crate::daemon_config::ConfigError {
     fn hint(&self) -> String {
         crate::daemon_config::ConfigError::hint(self)
@@ -31,6 +41,9 @@ impl Hint for crate::daemon_config::ConfigError {
 pub fn hint_of(e: &anyhow::Error) -> Option<String> {
     for cause in e.chain() {
         if let Some(h) = cause.downcast_ref::<Hinted>() {
+            return Some(h.hint());
+        }
+        if let Some(h) = cause.downcast_ref::<Usage>() {
             return Some(h.hint());
         }
         if let Some(h) = cause.downcast_ref::<crate::daemon_config::ConfigError>() {
@@ -48,6 +61,8 @@ pub fn hint_of(e: &anyhow::Error) -> Option<String> {
 pub fn exit_code(e: &anyhow::Error) -> u8 {
     if e.chain().any(|c| c.is::<crate::change::RolledBack>()) {
         exit::ROLLED_BACK
+    } else if e.chain().any(|c| c.is::<Usage>()) {
+        exit::USAGE
     } else if e.chain().any(|c| c.is::<NoMirrorPassed>()) {
         exit::NO_MIRROR_PASSED
     } else {
@@ -67,3 +82,20 @@ pub struct Hinted {
 #[derive(Debug, thiserror::Error)]
 #[error("no mirror passed the probe, so there is nothing to apply; no file was touched")]
 pub struct NoMirrorPassed;
+
+/// A command line that cannot work on this host, found before anything ran (exit code 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct Usage {
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl Usage {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            hint: None,
+        }
+    }
+}

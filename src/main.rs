@@ -1,4 +1,4 @@
-//! mirrorctl: parse, run, map the result to an exit code — nothing else.
+//! mirrorctl: parse, lower (`settings`), run, map the result to an exit code — nothing else.
 
 mod apply;
 mod cache;
@@ -29,6 +29,7 @@ mod registry;
 mod render;
 mod runtimes;
 mod service;
+mod settings;
 mod show;
 mod targets;
 mod watch;
@@ -38,7 +39,8 @@ use std::process::ExitCode;
 
 rust_i18n::i18n!("locales", fallback = "en");
 
-use cli::{CacheCommand, CatalogueCommand, Cli, Command, ProxyCommand};
+use cli::Cli;
+use settings::Job;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
@@ -51,10 +53,10 @@ fn main() -> ExitCode {
         Err(e) => e.exit(),
     };
     http::install_crypto();
-    let printer = output::Printer::new(cli.quiet, cli.verbose);
-    if let Some(dir) = cli.state_dir.clone().filter(|d| !d.as_os_str().is_empty()) {
-        lock::set_state_dir(dir);
-    }
+    let settings::Run { p, job } = match settings::lower(cli) {
+        Ok(run) => run,
+        Err(e) => return output::fail(&e),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -64,25 +66,23 @@ fn main() -> ExitCode {
             return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime"))
         }
     };
-    match runtime.block_on(run(cli, printer)) {
+    match runtime.block_on(run(job, p)) {
         Ok(code) => code,
         Err(e) => output::fail(&e),
     }
 }
 
-async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Command::List(args) => {
-            let registry = args.registry.clone().unwrap_or_else(|| "docker.io".into());
-            let catalogue = probe::command::load_catalogue(&args.source, &registry, p)?;
+async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
+    match job {
+        Job::List(s) => {
             let report = list::build(
-                &catalogue,
-                args.source.all,
-                args.registry.as_deref(),
+                &s.catalogue,
+                s.all,
+                s.registry.as_deref(),
                 last_probe::load().as_ref(),
                 std::time::SystemTime::now(),
             );
-            if args.json {
+            if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 p.stdout(&list::render(&report, p.width()));
@@ -94,7 +94,7 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
                         updated = report.catalogue_updated
                     )
                 ));
-                let key = if args.source.all {
+                let key = if s.all {
                     "list.summary_all"
                 } else {
                     "list.summary"
@@ -110,7 +110,7 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Completions { shell } => {
+        Job::Completions(shell) => {
             let mut out = Vec::new();
             clap_complete::generate(
                 shell,
@@ -121,21 +121,15 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
             p.stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Man => {
+        Job::Man => {
             let mut out = Vec::new();
             clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
             p.stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Probe(args) => {
-            let catalogue =
-                probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
-            let opts = cli::ProbeOptions {
-                daemon_config: args.config.clone(),
-                ..args.opts.clone()
-            };
-            let report = probe::command::probe(&opts, &catalogue, "probe", p).await?;
-            if args.json {
+        Job::Probe(s) => {
+            let report = probe::command::probe(&s.probe, &s.catalogue, "probe", p).await?;
+            if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 p.stdout(&(probe::render::probe_table(&report, p.width()) + "\n"));
@@ -154,11 +148,12 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
                 ExitCode::from(errors::exit::NO_MIRROR_PASSED)
             })
         }
-        Command::Apply(args) => {
-            let outcome = apply::apply(&args, p).await?;
-            changed(p, &outcome, args.target.json)
-        }
-        Command::History(args) => {
+        Job::Apply(s) => changed(p, &apply::apply(&s, p).await?, s.change.json),
+        Job::Restore(s) => match apply::restore(&s, p).await? {
+            Some(outcome) => changed(p, &outcome, s.change.json),
+            None => Ok(ExitCode::SUCCESS),
+        },
+        Job::History(args) => {
             let report = history::command::history(&args, p)?;
             if args.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
@@ -167,17 +162,13 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Watch(args) => watch::watch(&args, p).await,
-        Command::Cache(CacheCommand::Setup(args)) => {
-            changed(p, &cache::setup::setup(&args, p).await?, args.json)
-        }
-        Command::Cache(CacheCommand::Restore(args)) => {
-            match cache::restore::restore(&args, p).await? {
-                Some(outcome) => changed(p, &outcome, args.json),
-                None => Ok(ExitCode::SUCCESS),
-            }
-        }
-        Command::Cache(CacheCommand::Status(args)) => {
+        Job::Watch(s) => watch::watch(&s, p).await,
+        Job::CacheSetup(s) => changed(p, &cache::setup::setup(&s, p).await?, s.change.json),
+        Job::CacheRestore(s) => match cache::restore::restore(&s, p).await? {
+            Some(outcome) => changed(p, &outcome, s.change.json),
+            None => Ok(ExitCode::SUCCESS),
+        },
+        Job::CacheStatus(args) => {
             let report = cache::status::status(&args).await?;
             if args.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
@@ -190,7 +181,7 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
                 ExitCode::from(errors::exit::ERROR)
             })
         }
-        Command::Cache(CacheCommand::Warm(args)) => {
+        Job::CacheWarm(args) => {
             let report = cache::warm::warm(&args, p).await?;
             if args.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
@@ -199,19 +190,19 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Show(args) => {
-            let report = show::show(args.config.as_deref(), &args.runtimes).await?;
-            if args.json {
+        Job::Show(s) => {
+            let report = show::show(&s).await?;
+            if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 p.stdout(&show::render(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Doctor(args) => {
-            let facts = doctor::gather(args.config.as_deref(), args.init, &args.runtimes).await;
-            let report = doctor::check(&facts, &catalogue::Catalogue::in_use()?);
-            if args.json {
+        Job::Doctor(s) => {
+            let facts = doctor::gather(&s).await;
+            let report = doctor::check(&facts, &s.catalogue);
+            if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 p.stdout(&doctor::render(&report, p.width()));
@@ -222,13 +213,18 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Proxy(ProxyCommand::Set(args)) => {
-            changed(p, &proxy::set(&args, p).await?, args.target.json)
+        Job::ProxySet(s) => changed(p, &proxy::set(&s, p).await?, s.change.json),
+        Job::ProxyUnset(s) => changed(p, &proxy::unset(&s, p).await?, s.change.json),
+        Job::ProxyShow(s) => {
+            let report = proxy::show(&s).await?;
+            if s.json {
+                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+            } else {
+                p.stdout(&proxy::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
         }
-        Command::Proxy(ProxyCommand::Unset(args)) => {
-            changed(p, &proxy::unset(&args, p).await?, args.target.json)
-        }
-        Command::Catalogue(CatalogueCommand::Update(args)) => {
+        Job::CatalogueUpdate(args) => {
             let report = catalogue_update::update(&args, p).await?;
             if args.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
@@ -237,19 +233,6 @@ async fn run(cli: Cli, p: output::Printer) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Proxy(ProxyCommand::Show(args)) => {
-            let report = proxy::show(&args).await?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&proxy::render(&report));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Restore(args) => match apply::restore(&args, p).await? {
-            Some(outcome) => changed(p, &outcome, args.target.json),
-            None => Ok(ExitCode::SUCCESS),
-        },
     }
 }
 

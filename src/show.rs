@@ -84,20 +84,19 @@ pub struct ProbeNote {
 }
 
 /// Gathers the live and file states; neither failing stops the other.
-pub async fn show(config: Option<&Path>, places: &crate::runtimes::Places) -> Result<ShowReport> {
-    let path = files::locate(config);
+pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
     let engine = Engine::from_env()?;
     let info = engine.info().await;
-    let file = read_file(&path);
+    let file = read_file(&s.daemon_json);
     let mut report = build(
         &engine.host,
         info,
         file,
-        &Catalogue::in_use()?,
+        &s.catalogue,
         crate::last_probe::load().as_ref(),
         SystemTime::now(),
     );
-    report.runtimes = crate::runtimes::read(places);
+    report.runtimes = crate::runtimes::read(&s.places);
     Ok(report)
 }
 

@@ -2,7 +2,6 @@
 //! in front of the best mirror (`setup`), watched (`status`, and `watch --cache` re-points it when its upstream
 //! dies), and filled ahead of need (`warm`). The nodes then use it as their one mirror.
 
-pub mod config;
 pub mod restore;
 pub mod setup;
 pub mod status;

@@ -4,22 +4,21 @@
 use anyhow::Result;
 
 use crate::change::{Activation, Outcome, Plan, Verify};
-use crate::cli::{CacheRestoreArgs, Target};
-use crate::daemon_config::files;
 use crate::output::Printer;
 use crate::service::Service;
+use crate::settings::CacheRestore;
 
 /// `None`: `--list` printed the backups.
-pub async fn restore(args: &CacheRestoreArgs, p: Printer) -> Result<Option<Outcome>> {
-    let path = files::resolve(&args.service.config);
+pub async fn restore(args: &CacheRestore, p: Printer) -> Result<Option<Outcome>> {
+    let path = &args.registry.config;
     let valid: fn(&[u8]) -> bool =
-        |b| std::str::from_utf8(b).is_ok_and(|t| super::config::read(t).is_ok());
-    let Some(change) = crate::apply::restore_change(
-        &path,
+        |b| std::str::from_utf8(b).is_ok_and(|t| crate::targets::distribution::read(t).is_ok());
+    let Some(change) = crate::change::restore_change(
+        path,
         args.list,
         args.backup.as_deref(),
         valid,
-        args.json,
+        args.change.json,
         p,
     )?
     else {
@@ -30,19 +29,19 @@ pub async fn restore(args: &CacheRestoreArgs, p: Printer) -> Result<Option<Outco
         .after
         .as_deref()
         .and_then(|b| std::str::from_utf8(b).ok())
-        .and_then(|t| super::config::read(t).ok());
+        .and_then(|t| crate::targets::distribution::read(t).ok());
     // A pull-through cache is proven by a pull; a plain registry (what Debian ships) by its `/v2/`.
     let verify = match restored
         .as_ref()
         .and_then(|c| Some((c.listen.as_deref()?, c)))
     {
         Some((listen, c)) if c.upstream.is_some() => Verify::Cache(
-            super::config::local_url(listen, c.tls),
-            Box::new(args.opts.clone()),
+            crate::targets::distribution::local_url(listen, c.tls),
+            Box::new(args.probe.clone()),
         ),
         Some((listen, c)) => Verify::Registry(
-            super::config::local_url(listen, c.tls),
-            args.opts.certs_dir.clone(),
+            crate::targets::distribution::local_url(listen, c.tls),
+            args.probe.certs_dir.clone(),
         ),
         None => Verify::Active,
     };
@@ -52,11 +51,12 @@ pub async fn restore(args: &CacheRestoreArgs, p: Printer) -> Result<Option<Outco
         notes: vec![],
         changes: vec![change],
         activation: Activation::Restart(
-            Service::detect(args.service.init, false)?.unit(&args.service.unit),
+            Service::detect(args.change.init, false)?.unit(&args.registry.unit),
         ),
         verify,
         daemon_json: false,
     };
-    let target = Target::change(args.dry_run, args.yes, args.service.init, args.json);
-    crate::change::run(vec![plan], &target, p).await.map(Some)
+    crate::change::run(vec![plan], &args.change, p)
+        .await
+        .map(Some)
 }

@@ -7,41 +7,32 @@ use std::path::Path;
 
 use anyhow::Result;
 
-use super::config::{self, Settings};
+use crate::catalogue::Catalogue;
 use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
-use crate::cli::{CacheSetupArgs, Target};
 use crate::daemon_config::files;
 use crate::errors::{Hinted, NoMirrorPassed};
 use crate::output::Printer;
 use crate::service::Service;
+use crate::settings::{CacheSetup, Upstream};
+use crate::targets::distribution::{self as config, Settings};
 
-pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
-    let path = files::resolve(&args.service.config);
-    let before = files::read(&path)?;
-    let svc = Service::detect(args.service.init, false)?.unit(&args.service.unit);
-    refuse_other_config(&svc, &path).await?;
+pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
+    let path = &s.registry.config;
+    let before = files::read(path)?;
+    let svc = Service::detect(s.change.init, false)?.unit(&s.registry.unit);
+    refuse_other_config(&svc, path).await?;
     // The storage must be writable by the registry before anything is written: refused here, nothing changes.
     // (A dry run creates nothing, so it does not check this.)
-    if !args.dry_run {
-        prepare_storage(&args.storage, &svc).await?;
+    if !s.change.dry_run {
+        prepare_storage(&s.storage, &svc).await?;
     }
-    let upstream = match &args.upstream {
-        Some(u) => crate::daemon_config::normalize_mirrors(std::slice::from_ref(u))?
-            .remove(0)
-            .trim_end_matches('/')
-            .to_owned(),
-        None => best_mirror(args, p).await?,
-    };
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(c), Some(k)) => Some((absolute(c)?, absolute(k)?)),
-        _ => None,
+    let upstream = match &s.upstream {
+        Upstream::Given(u) => u.clone(),
+        Upstream::Best(catalogue) => best_mirror(s, catalogue, p).await?,
     };
     let settings = Settings {
-        listen: args.listen.clone(),
-        storage: absolute(&args.storage)?,
         upstream: upstream.clone(),
-        tls,
-        metrics: args.metrics.clone(),
+        ..s.settings.clone()
     };
     let after = config::render(&settings)?;
     let url = config::local_url(&settings.listen, settings.tls.is_some());
@@ -49,36 +40,26 @@ pub async fn setup(args: &CacheSetupArgs, p: Printer) -> Result<Outcome> {
         target: "cache",
         mirrors: vec![upstream],
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
-        changes: vec![FileChange::new(path, before, after)],
+        changes: vec![FileChange::new(path.clone(), before, after)],
         activation: Activation::Restart(svc),
-        verify: Verify::Cache(url, Box::new(args.opts.clone())),
+        verify: Verify::Cache(url, Box::new(s.probe.clone())),
         daemon_json: false,
     };
-    let target = Target::change(args.dry_run, args.yes, args.service.init, args.json);
-    let outcome = crate::change::run(vec![plan], &target, p).await?;
+    let outcome = crate::change::run(vec![plan], &s.change, p).await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
         .map(|h| h.trim().to_owned())
         .unwrap_or_else(|_| "THIS-HOST".into());
     let node = config::node_url(&settings.listen, settings.tls.is_some(), &hostname);
     // dockerd's registry-mirrors serve Docker Hub only; a cache of another registry is for containerd and k3s.
-    let command = match args.opts.registry.as_str() {
+    let command = match s.probe.registry.as_str() {
         "docker.io" => format!("mirrorctl apply --mirror {node} --yes"),
         r => format!("mirrorctl apply --target containerd --registry {r} --mirror {node} --yes"),
     };
-    p.json(args.json).say(&format!(
+    p.json(s.change.json).say(&format!(
         "{}\n",
         t!("cache.on_each_node", command = command)
     ));
     Ok(outcome)
-}
-
-fn absolute(p: &Path) -> Result<String> {
-    let p = if p.is_absolute() {
-        p.to_owned()
-    } else {
-        std::env::current_dir()?.join(p)
-    };
-    Ok(p.display().to_string())
 }
 
 /// Debian's unit serves /etc/docker/registry/config.yml: writing another file would change nothing it runs.
@@ -135,11 +116,9 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 }
 
 /// The upstream: the best mirror a probe finds right now.
-async fn best_mirror(args: &CacheSetupArgs, p: Printer) -> Result<String> {
-    let catalogue =
-        crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
+async fn best_mirror(s: &CacheSetup, catalogue: &Catalogue, p: Printer) -> Result<String> {
     p.info(&format!("{}\n", t!("cache.probing")));
-    let report = crate::probe::command::probe(&args.opts, &catalogue, "cache", p).await?;
+    let report = crate::probe::command::probe(&s.probe, catalogue, "cache", p).await?;
     p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));
     let best = report
         .passed()

@@ -100,7 +100,7 @@ fn du(dir: &Path) -> u64 {
 pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
     let text = std::fs::read_to_string(&args.service.config)
         .with_context(|| t!("apply.cannot_read", path = args.service.config.display()))?;
-    let c = super::config::read(&text)?;
+    let c = crate::targets::distribution::read(&text)?;
     let svc = Service::detect(args.service.init, false).map(|s| s.unit(&args.service.unit));
     let active = match &svc {
         Ok(s) => s.is_active().await,
@@ -109,7 +109,7 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
     let url = c
         .listen
         .as_deref()
-        .map(|l| super::config::local_url(l, c.tls));
+        .map(|l| crate::targets::distribution::local_url(l, c.tls));
     let clients = crate::http::Clients::new(&args.certs_dir, None)?;
     let health = match &url {
         Some(u) => {
@@ -153,7 +153,10 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
     };
     let served = match &c.metrics {
         Some(m) => {
-            let vars = format!("{}/debug/vars", super::config::local_url(m, false));
+            let vars = format!(
+                "{}/debug/vars",
+                crate::targets::distribution::local_url(m, false)
+            );
             match tokio::time::timeout(Duration::from_secs(5), clients.http.get(vars).send()).await
             {
                 Ok(Ok(r)) if r.status().is_success() => {

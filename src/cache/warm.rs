@@ -149,11 +149,11 @@ pub async fn warm(args: &CacheWarmArgs, p: crate::output::Printer) -> Result<War
         None => {
             let text = std::fs::read_to_string(&args.config)
                 .with_context(|| t!("apply.cannot_read", path = args.config.display()))?;
-            let c = super::config::read(&text)?;
+            let c = crate::targets::distribution::read(&text)?;
             let listen = c
                 .listen
                 .with_context(|| t!("cache.no_listen", path = args.config.display()))?;
-            super::config::local_url(&listen, c.tls)
+            crate::targets::distribution::local_url(&listen, c.tls)
         }
     };
     let v2 =

@@ -205,11 +205,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             };
             only.add_url(url, &opts.registry)?;
             // The cache is reached as the nodes reach it: directly.
-            let opts = crate::cli::ProbeOptions {
-                no_daemon_proxy: true,
-                ..(**opts).clone()
-            };
-            let report = crate::probe::command::probe(&opts, &only, "cache", p).await?;
+            let report = crate::probe::command::probe(&opts.direct(), &only, "cache", p).await?;
             match report.results.first() {
                 Some(r) if r.ok => p.say(&format!(
                     "{}\n",

@@ -7,6 +7,7 @@ mod journal;
 pub mod live;
 mod outcome;
 mod plan;
+mod restore;
 mod run;
 
 use std::future::Future;
@@ -14,7 +15,8 @@ use std::future::Future;
 use anyhow::Result;
 
 pub use outcome::Outcome;
-pub use plan::{activation, Activation, FileChange, Plan, Verify};
+pub use plan::{Activation, FileChange, Plan, Verify};
+pub use restore::restore_change;
 pub use run::{run, RolledBack};
 
 /// Makes a written change live, and brings the service back on the old files after a rollback.

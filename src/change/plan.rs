@@ -144,7 +144,7 @@ pub enum Verify {
     DockerProxyGone(Engine, String),
     /// A pull-through cache: `/v2/` answers at this URL while its unit stays up, then a whole pull through it
     /// (manifests and a blob, digests verified) works.
-    Cache(String, Box<crate::cli::ProbeOptions>),
+    Cache(String, Box<crate::settings::Probe>),
     /// A registry (not a cache): `/v2/` answers at this URL while its unit stays up; CAs from this certs.d.
     Registry(String, std::path::PathBuf),
     Nothing,
@@ -235,26 +235,4 @@ impl Plan {
             _ => self.target.to_owned(),
         }
     }
-}
-
-/// How the service picks the change up, from the user's flags: Docker Desktop's file is for the user to restart
-/// from the app; `--no-restart` says how; `--reload` is a SIGHUP (no container stops); otherwise a restart.
-pub fn activation(target: &crate::cli::Target, path: &Path, unit: &str) -> Result<Activation> {
-    let rootless = crate::host::Host::get().rootless;
-    if path.ends_with(".docker/daemon.json") && target.config.is_none() {
-        return Ok(Activation::Manual(t!("apply.desktop").into()));
-    }
-    if target.no_restart {
-        let service = Service::detect(target.init, rootless)
-            .ok()
-            .map(|s| s.unit(unit));
-        let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
-        return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
-    }
-    let service = Service::detect(target.init, rootless)?.unit(unit);
-    Ok(if target.reload {
-        Activation::Reload(service)
-    } else {
-        Activation::Restart(service)
-    })
 }

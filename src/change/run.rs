@@ -14,10 +14,10 @@ use super::live::Live;
 use super::outcome::Outcome;
 use super::plan::{Activation, Plan};
 use super::Activator;
-use crate::cli::Target;
 use crate::daemon_config::{self, Conflict};
 use crate::errors::Hinted;
 use crate::output::{self, Printer};
+use crate::settings::Change;
 
 /// The change failed after a write and the old files are back (exit code 4).
 #[derive(Debug, thiserror::Error)]
@@ -60,7 +60,7 @@ impl Signals {
 
 /// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator. With
 /// `--json` the plans go to stderr and the caller prints the returned outcome.
-pub async fn run(plans: Vec<Plan>, target: &Target, p: Printer) -> Result<Outcome> {
+pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcome> {
     if plans.is_empty() {
         bail!("{}", t!("apply.no_runtime"));
     }

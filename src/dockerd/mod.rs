@@ -1,13 +1,15 @@
 //! What dockerd itself will do: its options by engine version, a prediction of whether it starts with a given
-//! daemon.json, its `--validate`, and where its command-line flags come from.
+//! daemon.json, its `--validate`, where its command-line flags come from, and a change of its mirrors as a plan.
 
 pub mod flags;
 pub mod options;
+mod plan;
 pub mod predict;
 
 use std::path::Path;
 
 pub use options::Version;
+pub use plan::mirrors_plan;
 pub use predict::{predict, replace_lone_surrogates, Prediction, Stage};
 
 /// `dockerd --version` of the dockerd on PATH (or /usr/sbin), the one that systemd or an init script would start:

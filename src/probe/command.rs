@@ -1,85 +1,27 @@
-//! `mirrorctl probe`: settings from flags, the progress display, the report and where it goes.
+//! One probe of a catalogue as every command runs it: the progress display, the proxy note, ranking with the
+//! history, and the report recorded and kept for `apply`.
 
 use rust_i18n::t;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 
-use super::{rank, Report, Settings};
+use super::{rank, Report};
 use crate::catalogue::{self, Catalogue};
-use crate::cli::{ProbeOptions, Source};
 use crate::http::Clients;
 use crate::output::Printer;
-use crate::registry::manifest::Platform;
-use crate::registry::ImageRef;
-
-/// The catalogue the user asked for: a `--catalogue` file alone, or the built-in one with the user's own file
-/// merged over it; then `--mirror` entries.
-pub fn load_catalogue(source: &Source, registry: &str, p: Printer) -> Result<Catalogue> {
-    let mut c = match &source.catalogue {
-        Some(path) => Catalogue::load(path)?,
-        None => {
-            let c = Catalogue::in_use()?;
-            if let Some(days) = c.stale_days(SystemTime::now()) {
-                p.info(&format!(
-                    "{}\n",
-                    t!(
-                        "catalogue.stale",
-                        updated = c.updated,
-                        days = days,
-                        path = catalogue::user_path()
-                            .map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p
-                                .display()
-                                .to_string())
-                    )
-                ));
-            }
-            c
-        }
-    };
-    for url in &source.mirrors {
-        c.add_url(url, registry)?;
-    }
-    Ok(c)
-}
-
-/// The image to pull: `--image` in `--registry`, or alpine for Docker Hub. Other registries have no image every
-/// mirror is sure to carry, so the user names one.
-pub fn image(args: &ProbeOptions) -> Result<ImageRef> {
-    match (&args.image, args.registry.as_str()) {
-        (Some(i), r) => ImageRef::parse_in(r, i).context("--image"),
-        (None, "docker.io") => ImageRef::parse("library/alpine:latest"),
-        (None, r) => bail!("{}", t!("probe.need_image", registry = r)),
-    }
-}
-
-pub fn settings(args: &ProbeOptions) -> Result<Settings> {
-    if !(args.timeout > 0.0 && args.timeout.is_finite()) {
-        bail!("{}", t!("probe.bad_timeout", value = args.timeout));
-    }
-    Ok(Settings {
-        image: image(args)?,
-        platform: match &args.platform {
-            Some(p) => Platform::parse(p).context("--platform")?,
-            None => Platform::host(),
-        },
-        timeout: Duration::from_secs_f64(args.timeout),
-        jobs: args.jobs.unwrap_or_else(default_jobs),
-        blob_jobs: args.blob_jobs,
-        max_blob: args.max_blob_mib.saturating_mul(1024 * 1024),
-    })
-}
+use crate::settings::probe::{Probe, ProxyFrom};
 
 /// Probes the selection of `catalogue`, ranks (with the history's record), records it in the history as run by
 /// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print.
 pub async fn probe(
-    args: &ProbeOptions,
+    args: &Probe,
     catalogue: &Catalogue,
     origin: &str,
     p: Printer,
 ) -> Result<Report> {
-    let settings = settings(args)?;
-    let selection = catalogue.selection(args.source.all, &args.registry);
+    let settings = &args.run;
+    let selection = catalogue.selection(args.all, &args.registry);
     if let Some(cloud) = crate::cloud::detect() {
         let own: Vec<&str> = catalogue
             .mirrors
@@ -95,18 +37,17 @@ pub async fn probe(
     if selection.is_empty() {
         bail!("{}", t!("probe.nothing", registry = args.registry));
     }
-    let route = if args.no_daemon_proxy {
-        crate::registry::route::Route::from_env()
-    } else {
-        match crate::registry::route::daemon(args.daemon_config.as_deref()).await {
+    let route = match &args.proxy {
+        ProxyFrom::Environment => crate::registry::route::Route::from_env(),
+        ProxyFrom::Daemon(daemon_json) => match crate::registry::route::daemon(daemon_json).await {
             Some(r) => Some(r),
             None => crate::registry::route::Route::from_env(),
-        }
+        },
     };
     if let Some(r) = &route {
         let shown = |u: &Option<reqwest::Url>| {
             u.as_ref()
-                .map_or("-".to_owned(), |u| crate::proxy::mask(u.as_str()))
+                .map_or("-".to_owned(), |u| crate::targets::proxy::mask(u.as_str()))
         };
         p.info(&format!(
             "{}\n",
@@ -121,7 +62,7 @@ pub async fn probe(
     let clients = Clients::new(&args.certs_dir, route.clone())?;
 
     let bar = p.progress(selection.len() as u64, &t!("probe.progress"));
-    let mut results = super::run(&selection, &settings, &clients, |r| {
+    let mut results = super::run(&selection, settings, &clients, |r| {
         bar.set_message(crate::output::clean(&format!("{} {}", r.name, r.status)));
         bar.inc(1);
     })
@@ -145,7 +86,7 @@ pub async fn probe(
         probed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
         catalogue_updated: catalogue.updated.clone(),
         fingerprint: catalogue::fingerprint(selection.iter().copied()),
-        timeout_s: args.timeout,
+        timeout_s: settings.timeout.as_secs_f64(),
         expect_digest: args.expect_digest.clone(),
         proxy: route,
         results,
@@ -182,23 +123,4 @@ fn explain_with_catalogue(results: &mut [super::MirrorResult], selection: &[&cat
             *error = format!("{known} ({error})");
         }
     }
-}
-
-/// Mirrors at once by default: bounded by what the machine allows (each probe holds a few connections, so a
-/// quarter of the open-file limit, less a reserve), not by a small constant — a probe of 400 mirrors then costs
-/// about what its slowest mirror does.
-fn default_jobs() -> usize {
-    let soft = std::fs::read_to_string("/proc/self/limits")
-        .ok()
-        .and_then(|l| {
-            l.lines()
-                .find(|l| l.starts_with("Max open files"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(3)
-                        .and_then(|n| n.parse::<usize>().ok())
-                })
-        })
-        .unwrap_or(1024);
-    (soft.saturating_sub(256) / 4).clamp(16, 1024)
 }

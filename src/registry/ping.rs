@@ -53,7 +53,7 @@ pub async fn ping(
             Status::Proxy,
             t!(
                 "fail.proxy",
-                proxy = crate::proxy::mask(p.as_str()),
+                proxy = crate::targets::proxy::mask(p.as_str()),
                 source = source,
                 detail = detail
             ),

@@ -22,7 +22,7 @@ pub struct Route {
 
 fn masked<S: serde::Serializer>(u: &Option<Url>, s: S) -> Result<S::Ok, S::Error> {
     match u {
-        Some(u) => s.serialize_some(&crate::proxy::mask(u.as_str())),
+        Some(u) => s.serialize_some(&crate::targets::proxy::mask(u.as_str())),
         None => s.serialize_none(),
     }
 }
@@ -145,14 +145,13 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 
 /// dockerd's own proxy, in the order dockerd applies them: daemon.json `proxies` over the unit's environment; the
 /// live daemon's report when neither file says (it masks passwords, so it is the last resort).
-pub async fn daemon(config: Option<&Path>) -> Option<Route> {
-    let path = crate::daemon_config::files::locate(config);
+pub async fn daemon(path: &Path) -> Option<Route> {
     let rootless = crate::host::Host::get().rootless;
-    let file = crate::daemon_config::files::read(&path)
+    let file = crate::daemon_config::files::read(path)
         .ok()
         .flatten()
         .and_then(|b| crate::daemon_config::parse(&b).ok())
-        .map(|m| crate::proxy::from_json(&m));
+        .map(|m| crate::targets::proxy::from_json(&m));
     if let Some(p) = file {
         if let Some(r) = Route::new(
             p.http.as_deref(),
@@ -165,7 +164,7 @@ pub async fn daemon(config: Option<&Path>) -> Option<Route> {
     }
     if let Ok(svc) = crate::service::Service::detect(crate::service::InitChoice::Auto, rootless) {
         if let Some(env) = svc.property("Environment").await {
-            let p = crate::proxy::parse_dropin(&format!("Environment={env}"));
+            let p = crate::targets::proxy::parse_dropin(&format!("Environment={env}"));
             let source = format!("the {} unit's environment", svc.unit);
             if let Some(r) = Route::new(
                 p.http.as_deref(),

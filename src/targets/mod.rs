@@ -1,9 +1,11 @@
-//! Runtimes other than dockerd that can use the same mirrors: containerd (hosts.toml), the containers family
-//! (podman, cri-o, skopeo, buildah: registries.conf drop-ins) and k3s (registries.yaml). Pure renderers and
-//! editors; `apply` writes them.
+//! The formats mirrorctl writes besides daemon.json: containerd (hosts.toml), the containers family (podman,
+//! cri-o, skopeo, buildah: registries.conf drop-ins), k3s (registries.yaml), distribution's config.yml (the team
+//! cache) and systemd's quoting. Pure renderers and editors; commands write them through the change engine.
 
 pub mod containerd;
 pub mod containers;
+pub mod distribution;
+pub mod proxy;
 pub mod systemd;
 pub mod yaml;
 

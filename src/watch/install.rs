@@ -3,63 +3,22 @@
 //! file mirrorctl writes, so a unit systemd refuses is rolled back.
 
 use rust_i18n::t;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use crate::catalogue::Catalogue;
 use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
-use crate::cli::{Target, WatchArgs};
 use crate::daemon_config::files;
 use crate::output::Printer;
 use crate::service::{Init, InitChoice, Service};
+use crate::settings::{Watch, WatchMode};
 use crate::targets::systemd::exec_word;
 
 pub const SERVICE: &str = "mirrorctl-watch.service";
 pub const TIMER: &str = "mirrorctl-watch.timer";
 pub const CRON: &str = "mirrorctl-watch";
-
-/// The `watch --once` command line the timer runs: this binary, and every setting the user gave.
-pub fn command(exe: &Path, args: &WatchArgs) -> Vec<String> {
-    let mut v = vec![
-        exe.display().to_string(),
-        "watch".into(),
-        "--once".into(),
-        "--yes".into(),
-        "--top".into(),
-        args.top.to_string(),
-        "--fail-after".into(),
-        args.fail_after.to_string(),
-        "--margin".into(),
-        args.margin.to_string(),
-    ];
-    if args.allow_restart {
-        v.push("--allow-restart".into());
-    }
-    if let Some(c) = &args.config {
-        v.extend(["--config".into(), c.display().to_string()]);
-    }
-    if args.cache {
-        v.extend([
-            "--cache".into(),
-            "--registry-config".into(),
-            args.registry_config.display().to_string(),
-            "--registry-unit".into(),
-            args.registry_unit.clone(),
-        ]);
-    }
-    if let Some(c) = &args.opts.source.catalogue {
-        v.extend(["--catalogue".into(), c.display().to_string()]);
-    }
-    for m in &args.opts.source.mirrors {
-        v.extend(["--mirror".into(), m.clone()]);
-    }
-    v.extend([
-        "--state-dir".into(),
-        crate::lock::state_dir().display().to_string(),
-    ]);
-    v
-}
 
 /// The service: one `watch --once`, low priority, after the network and dockerd are up.
 pub fn service_unit(command: &[String], user: bool) -> Result<String> {
@@ -145,10 +104,10 @@ enum Place {
     Cron { dir: PathBuf },
 }
 
-fn place(args: &WatchArgs) -> Result<Place> {
+fn place(args: &Watch) -> Result<Place> {
     let uid = crate::host::Host::get().uid;
     let user = uid != 0;
-    match Service::detect(args.init, user) {
+    match Service::detect(args.change.init, user) {
         Ok(s) if matches!(s.init, Init::Systemd { .. }) => {
             let dir = match &args.systemd_dir {
                 Some(d) => d.clone(),
@@ -162,7 +121,9 @@ fn place(args: &WatchArgs) -> Result<Place> {
                 service: s.unit(TIMER),
             })
         }
-        _ if args.init == InitChoice::Systemd => unreachable!("detect honours --init systemd"),
+        _ if args.change.init == InitChoice::Systemd => {
+            unreachable!("detect honours --init systemd")
+        }
         _ => {
             if user && args.cron_dir.is_none() {
                 bail!("{}", t!("watch.cron_needs_root"));
@@ -179,19 +140,17 @@ fn place(args: &WatchArgs) -> Result<Place> {
 
 /// A timer faster than a mirror's stated quota would get this machine rate-limited by the very probes meant to
 /// keep it fast (Xuanyuan's 429 lasts hours): refused, naming the mirror.
-fn check_quota(args: &WatchArgs, p: Printer) -> Result<()> {
-    let catalogue =
-        crate::probe::command::load_catalogue(&args.opts.source, &args.opts.registry, p)?;
+fn check_quota(catalogue: &Catalogue, registry: &str, all: bool, every: Duration) -> Result<()> {
     let strictest = catalogue
-        .selection(args.opts.source.all, &args.opts.registry)
+        .selection(all, registry)
         .into_iter()
         .filter_map(|m| Some((m, m.min_probe_period()?)))
         .max_by_key(|(_, p)| *p);
     match strictest {
-        Some((m, period)) if args.every < period => Err(crate::errors::Hinted {
+        Some((m, period)) if every < period => Err(crate::errors::Hinted {
             message: t!(
                 "watch.too_often",
-                every = humantime::format_duration(args.every),
+                every = humantime::format_duration(every),
                 mirror = m.name,
                 limit = m.rate_limit.as_deref().unwrap_or("-"),
                 n = crate::catalogue::REQUESTS_PER_PROBE
@@ -210,13 +169,31 @@ fn check_quota(args: &WatchArgs, p: Printer) -> Result<()> {
     }
 }
 
-pub async fn install(args: &WatchArgs, on: bool, p: Printer) -> Result<Outcome> {
-    if on {
-        check_quota(args, p)?;
-    }
-    let target = Target::change(args.dry_run, args.yes, args.init, args.json);
+/// `--install` (a period) or `--uninstall`.
+pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
+    let every = match &args.mode {
+        WatchMode::Install {
+            every,
+            probe,
+            catalogue,
+        } => {
+            check_quota(catalogue, &probe.registry, probe.all, *every)?;
+            Some(*every)
+        }
+        _ => None,
+    };
+    let on = every.is_some();
+    // What a timer runs owns its settings: a restart, not watch's reload.
+    let target = crate::settings::Change::owned(
+        args.change.dry_run,
+        args.change.yes,
+        args.change.init,
+        args.change.json,
+    );
     let exe = std::env::current_exe().context(t!("watch.no_exe"))?;
-    let command = command(&exe, args);
+    let command: Vec<String> = std::iter::once(exe.display().to_string())
+        .chain(args.replay.iter().cloned())
+        .collect();
     let change = |path: PathBuf, text: Option<String>| -> Result<FileChange> {
         let before = files::read(&path)?;
         Ok(match text {
@@ -230,7 +207,7 @@ pub async fn install(args: &WatchArgs, on: bool, p: Printer) -> Result<Outcome> 
             let (svc, timer) = if on {
                 (
                     Some(service_unit(&command, user)?),
-                    Some(timer_unit(args.every)),
+                    Some(timer_unit(every.unwrap_or_default())),
                 )
             } else {
                 (None, None)
@@ -250,7 +227,7 @@ pub async fn install(args: &WatchArgs, on: bool, p: Printer) -> Result<Outcome> 
             )
         }
         Place::Cron { dir } => {
-            let text = on.then(|| cron_entry(&command, args.every)).transpose()?;
+            let text = every.map(|e| cron_entry(&command, e)).transpose()?;
             (
                 vec![change(dir.join(CRON), text)?],
                 Activation::Automatic(t!("watch.cron_reads").into()),
@@ -270,7 +247,7 @@ pub async fn install(args: &WatchArgs, on: bool, p: Printer) -> Result<Outcome> 
         daemon_json: false,
     };
     if plan.changes.is_empty() {
-        p.json(args.json)
+        p.json(args.change.json)
             .say(&format!("{}\n", t!("watch.nothing_installed")));
         return Ok(Outcome::default());
     }

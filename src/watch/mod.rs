@@ -12,10 +12,11 @@ use std::time::SystemTime;
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::catalogue::Catalogue;
 use crate::change::{Activation, Outcome};
-use crate::cli::{ProbeOptions, Target, WatchArgs};
 use crate::daemon_config::{self, files, parse_or_explain};
 use crate::output::Printer;
+use crate::settings::{Keep, MakeLive, Probe, Watch, WatchMode};
 use decide::{Action, Reason, Seen, Step};
 
 #[derive(Debug, Serialize)]
@@ -39,16 +40,17 @@ struct Line {
     line: String,
 }
 
-pub async fn watch(args: &WatchArgs, p: Printer) -> Result<ExitCode> {
-    if args.install || args.uninstall {
-        let outcome = install::install(args, args.install, p).await?;
-        if args.json {
+pub async fn watch(args: &Watch, p: Printer) -> Result<ExitCode> {
+    let json = args.change.json;
+    let WatchMode::Once { probe, catalogue } = &args.mode else {
+        let outcome = install::install(args, p).await?;
+        if json {
             p.stdout(&(serde_json::to_string_pretty(&outcome)? + "\n"));
         }
         return Ok(ExitCode::SUCCESS);
-    }
-    let report = once(args, p.json(args.json)).await?;
-    if args.json {
+    };
+    let report = once(args, probe, catalogue, p.json(json)).await?;
+    if json {
         p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
     Ok(if report.passing == 0 {
@@ -101,25 +103,25 @@ enum Kept {
     },
 }
 
-fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
-    if args.cache {
-        let path = files::resolve(&args.registry_config);
+fn kept(args: &Watch) -> Result<(Kept, Vec<String>)> {
+    if let Keep::Cache { config, .. } = &args.keep {
+        let path = config.clone();
         let bytes =
             files::read(&path)?.with_context(|| t!("apply.cannot_read", path = path.display()))?;
         let text = String::from_utf8(bytes)
             .with_context(|| t!("apply.not_utf8", path = path.display()))?;
-        let c = crate::cache::config::read(&text)?;
+        let c = crate::targets::distribution::read(&text)?;
         let upstream = c
             .upstream
             .with_context(|| t!("cache.no_upstream", path = path.display()))?;
         let listen = c
             .listen
             .with_context(|| t!("cache.no_listen", path = path.display()))?;
-        let url = crate::cache::config::local_url(&listen, c.tls);
+        let url = crate::targets::distribution::local_url(&listen, c.tls);
         let configured = daemon_config::normalize_mirrors(&[upstream])?;
         return Ok((Kept::Cache { path, text, url }, configured));
     }
-    let path = files::locate(args.config.as_deref());
+    let path = args.change.daemon_json.clone();
     let before = files::read(&path)?;
     let configured = match before.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
         Some(b) => {
@@ -131,22 +133,21 @@ fn kept(args: &WatchArgs) -> Result<(Kept, Vec<String>)> {
     Ok((Kept::Docker { path, before }, configured))
 }
 
-async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
+async fn once(
+    args: &Watch,
+    probe: &Probe,
+    catalogue: &Catalogue,
+    p: Printer,
+) -> Result<WatchReport> {
     let (kept, configured) = kept(args)?;
-    // distribution has one upstream.
-    let top = if args.cache { 1 } else { usize::from(args.top) };
     // Probe the catalogue and the configured mirrors (a personal one may not be in it), afresh.
-    let opts = ProbeOptions {
-        daemon_config: args.config.clone(),
-        ..args.opts.clone()
-    };
-    let mut catalogue = crate::probe::command::load_catalogue(&opts.source, &opts.registry, p)?;
+    let mut catalogue = catalogue.clone();
     for m in &configured {
         if !catalogue.mirrors.iter().any(|c| &c.url == m) {
-            catalogue.add_url(m, &opts.registry)?;
+            catalogue.add_url(m, &probe.registry)?;
         }
     }
-    let report = crate::probe::command::probe(&opts, &catalogue, "watch", p).await?;
+    let report = crate::probe::command::probe(probe, &catalogue, "watch", p).await?;
     let ranked: Vec<String> = report.passed().map(|r| r.url.clone()).collect();
     let k = usize::from(args.fail_after);
     let mut store = crate::history::open(p);
@@ -179,9 +180,9 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
         configured: &configured,
         ranked_passing: &ranked,
         recent: &recent,
-        top,
+        top: args.top,
         k,
-        margin: args.margin / 100.0,
+        margin: args.margin,
     });
     let changes = plan.mirrors != configured;
     let mut decisions = Vec::new();
@@ -206,18 +207,12 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
         outcome: None,
     };
     if changes {
-        let mut target = Target {
-            config: args.config.clone(),
-            reload: true,
-            ..Target::change(args.dry_run, args.yes, args.init, args.json)
-        };
+        let mut target = args.change.clone();
         let doc = match kept {
             Kept::Docker { path, before } => {
                 // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a
                 // restart.
-                if let Ok(Activation::Reload(svc)) =
-                    crate::change::activation(&target, &path, "docker")
-                {
+                if let Ok(Activation::Reload(svc)) = target.activation(&path, "docker") {
                     if !svc.is_active().await {
                         if !args.allow_restart {
                             p.say(&format!(
@@ -228,10 +223,10 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
                             record(&mut store, &result, false, p);
                             return Ok(result);
                         }
-                        target.reload = false;
+                        target.live = MakeLive::Restart;
                     }
                 }
-                crate::apply::docker_plan(&target, path, before, &plan.mirrors)?
+                crate::dockerd::mirrors_plan(&target, path, before, &plan.mirrors)?
             }
             // The registry reads its upstream only at start: a restart, which stops no container anywhere.
             Kept::Cache { path, text, url } => {
@@ -241,8 +236,10 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
                     &["proxy", "remoteurl"],
                     &serde_json::Value::String(upstream.clone()),
                 )?;
-                let svc =
-                    crate::service::Service::detect(args.init, false)?.unit(&args.registry_unit);
+                let Keep::Cache { unit, .. } = &args.keep else {
+                    unreachable!("a cache's upstream is kept only with --cache")
+                };
+                let svc = crate::service::Service::detect(target.init, false)?.unit(unit);
                 crate::change::Plan {
                     target: "cache",
                     mirrors: vec![upstream],
@@ -253,7 +250,7 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
                         after,
                     )],
                     activation: Activation::Restart(svc),
-                    verify: crate::change::Verify::Cache(url, Box::new(opts.clone())),
+                    verify: crate::change::Verify::Cache(url, Box::new(probe.clone())),
                     daemon_json: false,
                 }
             }
@@ -267,7 +264,7 @@ async fn once(args: &WatchArgs, p: Printer) -> Result<WatchReport> {
             }
         };
         result.changed = outcome.changed;
-        if outcome.changed || args.dry_run {
+        if outcome.changed || args.change.dry_run {
             result.after = plan.mirrors.clone();
         }
         result.outcome = Some(outcome);

@@ -303,3 +303,91 @@ fn quiet_hides_the_progress_line_on_a_terminal() {
     assert!(!screen.contains("probing"), "{screen}");
     assert!(screen.contains(&slow.url()), "results still show: {screen}");
 }
+
+/// Flags that cannot work together, or a value that does not hold here, are found when the command line is
+/// lowered: exit code 2, as for clap's own errors, before any request or write.
+#[test]
+fn what_the_flags_mean_is_checked_before_anything_runs() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&config, before).unwrap();
+    // A mirror that would count any request made to it.
+    let server = FakeRegistry::start(
+        Arc::new(Image::new("library/alpine", "latest", 4096)),
+        Behavior::default(),
+    );
+    let cases: [&[&str]; 5] = [
+        // Not Docker Hub, and no image named in it.
+        &["probe", "--registry", "ghcr.io", "--mirror", &server.url()],
+        // dockerd's registry-mirrors serve Docker Hub only.
+        &[
+            "apply",
+            "--registry",
+            "quay.io",
+            "--image",
+            "a/b:1",
+            "--mirror",
+            &server.url(),
+        ],
+        // An image of another registry than --registry.
+        &[
+            "probe",
+            "--image",
+            "ghcr.io/a/b:1",
+            "--mirror",
+            &server.url(),
+        ],
+        &["probe", "--platform", "linux/", "--mirror", &server.url()],
+        // dockerd reads its proxy only at start.
+        &["proxy", "set", "http://127.0.0.1:3128", "--reload", "--yes"],
+    ];
+    for args in cases {
+        let out = sb
+            .mirrorctl()
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.starts_with("error: "), "{args:?}: {err}");
+        assert!(err.contains("hint: "), "{args:?}: {err}");
+    }
+    assert_eq!(server.requests(), 0, "{:?}", server.served());
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}
+
+/// `--no-probe` needs no image to probe with: mirrors of another registry are written as given.
+#[test]
+fn mirrors_written_without_a_probe_need_no_image() {
+    let sb = Sandbox::new();
+    let dir = sb.path().join("registries.conf.d");
+    let out = sb
+        .mirrorctl()
+        .args(["apply", "--target", "containers", "--registry", "ghcr.io"])
+        .args([
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--yes",
+            "--json",
+        ])
+        .arg("--containers-dir")
+        .arg(&dir)
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::docs::check::<crate::support::docs::ChangeDoc>(&doc);
+    assert_eq!(doc["changed"], true, "{doc}");
+    let dropin = std::fs::read_dir(&dir)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let text = std::fs::read_to_string(dropin).unwrap();
+    assert!(text.contains("location = \"m.example\""), "{text}");
+}

@@ -313,7 +313,7 @@ fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // dockerd cannot mirror ghcr.io: said plainly, nothing written.
+    // dockerd cannot mirror ghcr.io: said plainly, as a usage error (exit code 2), nothing written.
     let config = sb.path().join("daemon.json");
     let out = sb
         .mirrorctl()
@@ -331,7 +331,7 @@ fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
         .arg(&config)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
         err.contains("only apply to Docker Hub") && err.contains("--target containerd"),

@@ -1,0 +1,144 @@
+//! Putting a file back from its backups, for every restore (`restore`, `cache restore`): `--list` shows them, and
+//! the chosen one becomes a `FileChange` that runs through the engine like any other, keeping the current file
+//! as a `pre-restore` copy.
+
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use rust_i18n::t;
+
+use super::FileChange;
+use crate::daemon_config::files;
+use crate::errors::Hinted;
+use crate::output::Printer;
+
+/// What every restore shares: `--list` prints the backups of `path` (and returns `None`); otherwise the chosen
+/// backup becomes a change that puts it back, keeping the current file as a `pre-restore` copy.
+pub fn restore_change(
+    path: &Path,
+    list: bool,
+    backup: Option<&str>,
+    valid: fn(&[u8]) -> bool,
+    json: bool,
+    p: Printer,
+) -> Result<Option<FileChange>> {
+    if list {
+        let list = restore_list(path, valid);
+        if json {
+            p.stdout(&(serde_json::to_string_pretty(&list)? + "\n"));
+        } else {
+            p.stdout(&render_restore_list(path, &list));
+        }
+        return Ok(None);
+    }
+    let (chosen, after) = choose_backup(path, backup, valid, p)?;
+    p.info(&format!(
+        "{}\n",
+        t!(
+            "restore.restoring",
+            path = path.display(),
+            when = chosen.when(),
+            backup = chosen.name()
+        )
+    ));
+    let current = files::read(path)?;
+    let mut change = match after {
+        Some(bytes) => FileChange::new(path.to_owned(), current, bytes),
+        None => FileChange::remove(path.to_owned(), current), // the change being undone created the file
+    };
+    change.keep = files::Kind::PreRestore;
+    Ok(Some(change))
+}
+
+/// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change
+/// that reads back as valid (a corrupt one is skipped with a warning); a `pre-restore` copy only when named.
+fn choose_backup(
+    path: &Path,
+    wanted: Option<&str>,
+    valid: fn(&[u8]) -> bool,
+    p: Printer,
+) -> Result<(files::Backup, Option<Vec<u8>>)> {
+    let all = files::backups(path);
+    if let Some(name) = wanted {
+        let Some(b) = all.iter().find(|b| b.name() == name) else {
+            return Err(Hinted {
+                message: t!("restore.no_such_backup", name = name, path = path.display()).into(),
+                hint: t!("restore.list_hint").into(),
+            }
+            .into());
+        };
+        let bytes = read_backup(b)?;
+        if bytes.as_deref().is_some_and(|b| !valid(b)) {
+            bail!("{}", t!("restore.corrupt_chosen", name = name));
+        }
+        return Ok((b.clone(), bytes));
+    }
+    for b in all.iter().filter(|b| b.kind != files::Kind::PreRestore) {
+        let bytes = read_backup(b)?;
+        if bytes.as_deref().is_some_and(|b| !valid(b)) {
+            p.info(&format!(
+                "{}\n",
+                t!("restore.skipping_corrupt", name = b.name())
+            ));
+            continue;
+        }
+        return Ok((b.clone(), bytes));
+    }
+    Err(Hinted {
+        message: t!("restore.no_backup", path = path.display()).into(),
+        hint: t!("restore.no_backup_hint").into(),
+    }
+    .into())
+}
+
+fn read_backup(b: &files::Backup) -> Result<Option<Vec<u8>>> {
+    if b.kind == files::Kind::Absent {
+        return Ok(None);
+    }
+    files::read(&b.path)?
+        .map(Some)
+        .ok_or_else(|| anyhow::anyhow!("{}", t!("apply.cannot_read", path = b.path.display())))
+}
+
+#[derive(Debug, serde::Serialize)]
+struct ListedBackup {
+    name: String,
+    kind: files::Kind,
+    time: String,
+    bytes: Option<u64>,
+    valid: bool,
+}
+
+fn restore_list(path: &Path, valid: fn(&[u8]) -> bool) -> Vec<ListedBackup> {
+    files::backups(path)
+        .into_iter()
+        .map(|b| {
+            let bytes = read_backup(&b).ok().flatten();
+            ListedBackup {
+                name: b.name(),
+                kind: b.kind,
+                time: b.when(),
+                bytes: bytes.as_ref().map(|v| v.len() as u64),
+                valid: b.kind == files::Kind::Absent || bytes.as_deref().is_some_and(valid),
+            }
+        })
+        .collect()
+}
+
+fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
+    if list.is_empty() {
+        return format!("{}\n", t!("restore.no_backup", path = path.display()));
+    }
+    let mut s = format!("{}\n", t!("restore.list_head", path = path.display()));
+    for b in list {
+        let what = match (b.kind, b.valid) {
+            (files::Kind::Absent, _) => t!("restore.kind_absent"),
+            (files::Kind::PreRestore, _) => t!("restore.kind_pre_restore"),
+            (files::Kind::Backup, true) => t!("restore.kind_backup"),
+            (files::Kind::Backup, false) => t!("restore.kind_corrupt"),
+        };
+        s.push_str(&format!("  {}  {}  {what}\n", b.time, b.name));
+    }
+    s.push_str(&format!("{}\n", t!("restore.list_hint")));
+    s
+}

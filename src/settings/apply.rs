@@ -1,0 +1,108 @@
+//! `apply` and `restore`: where the mirrors come from, which runtimes, and the change.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use rust_i18n::t;
+
+use super::{probe, usage, Change, Probe};
+use crate::catalogue::Catalogue;
+use crate::cli::{self, TargetKind};
+use crate::errors::Usage;
+use crate::output::Printer;
+use crate::runtimes::Places;
+
+/// Where apply's mirrors come from. `--mirror` ones are in dockerd's form and in the user's order.
+pub enum Mirrors {
+    /// `--mirror` with `--no-probe`: written as given (no image is needed to probe them).
+    Unprobed(Vec<String>),
+    /// `--mirror`: each must pass a probe first.
+    Given(Vec<String>, Probe),
+    /// The best of the catalogue.
+    Best(Catalogue, Probe),
+}
+
+pub struct Apply {
+    /// The registry the mirrors stand in for.
+    pub registry: String,
+    pub mirrors: Mirrors,
+    pub top: usize,
+    /// The runtimes to configure (`--target auto`: those installed).
+    pub targets: Vec<TargetKind>,
+    pub places: Places,
+    pub change: Change,
+}
+
+pub struct Restore {
+    pub kind: TargetKind,
+    pub registry: String,
+    pub list: bool,
+    pub backup: Option<String>,
+    pub places: Places,
+    pub change: Change,
+}
+
+pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
+    let change = Change::lower(&a.target);
+    let targets = installed(a.kind);
+    if a.opts.registry != "docker.io" && a.kind == TargetKind::Docker {
+        return Err(Usage {
+            message: t!("apply.docker_only_hub", registry = a.opts.registry).into(),
+            hint: Some(t!("apply.docker_only_hub_hint").into()),
+        }
+        .into());
+    }
+    // The probe follows the proxy of the daemon.json being edited, as dockerd will.
+    let probe = || usage(Probe::lower(&a.opts, &change.daemon_json));
+    let given = || crate::daemon_config::normalize_mirrors(&a.opts.source.mirrors);
+    let mirrors = if a.opts.source.mirrors.is_empty() {
+        let probe = probe()?;
+        Mirrors::Best(
+            probe::catalogue(&a.opts.source, &a.opts.registry, p)?,
+            probe,
+        )
+    } else if a.no_probe {
+        Mirrors::Unprobed(given()?)
+    } else {
+        Mirrors::Given(given()?, probe()?)
+    };
+    Ok(Apply {
+        registry: a.opts.registry,
+        mirrors,
+        top: a.top.into(),
+        targets,
+        places: a.places,
+        change,
+    })
+}
+
+/// `--target auto`: every runtime whose binary is installed.
+fn installed(kind: TargetKind) -> Vec<TargetKind> {
+    if kind != TargetKind::Auto {
+        return vec![kind];
+    }
+    let has = |b: &str| {
+        std::env::var_os("PATH").is_some_and(|p| {
+            std::env::split_paths(&p)
+                .chain([PathBuf::from("/usr/sbin")])
+                .any(|d| d.join(b).is_file())
+        })
+    };
+    let mut v = Vec::new();
+    if has("dockerd") {
+        v.push(TargetKind::Docker);
+    }
+    if has("containerd") {
+        v.push(TargetKind::Containerd);
+    }
+    if ["podman", "crio", "skopeo", "buildah"]
+        .iter()
+        .any(|b| has(b))
+    {
+        v.push(TargetKind::Containers);
+    }
+    if has("k3s") {
+        v.push(TargetKind::K3s);
+    }
+    v
+}

@@ -1,0 +1,139 @@
+//! A change's settings, lowered from the flags every changing command shares: which daemon.json (located for this
+//! host), how the change is made live, whether to ask, and where the report goes.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use rust_i18n::t;
+
+use crate::change::Activation;
+use crate::cli::Target;
+use crate::service::{InitChoice, Service};
+
+/// How a written change reaches the running service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MakeLive {
+    Restart,
+    /// SIGHUP: dockerd re-reads its mirrors without stopping containers.
+    Reload,
+    /// `--no-restart`: the user does it.
+    Manual,
+}
+
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// daemon.json, located once: `--config`, else where this host's dockerd reads it (rootless, Desktop, Linux).
+    pub daemon_json: PathBuf,
+    /// Docker Desktop's own file, which only Desktop can make live.
+    pub desktop: bool,
+    pub dry_run: bool,
+    pub yes: bool,
+    pub live: MakeLive,
+    pub init: InitChoice,
+    pub json: bool,
+}
+
+impl Change {
+    pub fn lower(t: &Target) -> Self {
+        let daemon_json = crate::daemon_config::files::locate(t.config.as_deref());
+        Self {
+            desktop: t.config.is_none() && daemon_json.ends_with(".docker/daemon.json"),
+            daemon_json,
+            dry_run: t.dry_run,
+            yes: t.yes,
+            live: match (t.reload, t.no_restart) {
+                (true, _) => MakeLive::Reload,
+                (_, true) => MakeLive::Manual,
+                _ => MakeLive::Restart,
+            },
+            init: t.init,
+            json: t.json,
+        }
+    }
+
+    /// A change of files mirrorctl owns (a timer, the cache's config.yml): the user's answers, and a restart.
+    pub fn owned(dry_run: bool, yes: bool, init: InitChoice, json: bool) -> Self {
+        Self {
+            daemon_json: crate::daemon_config::files::locate(None),
+            desktop: false,
+            dry_run,
+            yes,
+            live: MakeLive::Restart,
+            init,
+            json,
+        }
+    }
+
+    /// How a change of `path` is made live through `unit`, as these settings ask.
+    pub fn activation(&self, path: &Path, unit: &str) -> Result<Activation> {
+        let rootless = crate::host::Host::get().rootless;
+        if self.desktop && path == self.daemon_json {
+            return Ok(Activation::Manual(t!("apply.desktop").into()));
+        }
+        if self.live == MakeLive::Manual {
+            let service = Service::detect(self.init, rootless)
+                .ok()
+                .map(|s| s.unit(unit));
+            let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
+            return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
+        }
+        let service = Service::detect(self.init, rootless)?.unit(unit);
+        Ok(match self.live {
+            MakeLive::Reload => Activation::Reload(service),
+            _ => Activation::Restart(service),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lower(config: &str, reload: bool, no_restart: bool) -> Change {
+        Change::lower(&Target {
+            config: Some(config.into()),
+            reload,
+            no_restart,
+            ..Target::change(false, true, InitChoice::Systemd, false)
+        })
+    }
+
+    #[test]
+    fn the_flags_say_how_a_change_goes_live() {
+        let live = |reload, no_restart| lower("/x/daemon.json", reload, no_restart).live;
+        assert_eq!(live(false, false), MakeLive::Restart);
+        assert_eq!(live(true, false), MakeLive::Reload);
+        assert_eq!(live(false, true), MakeLive::Manual);
+        let c = lower("/x/daemon.json", true, false);
+        assert!(
+            matches!(c.activation(&c.daemon_json, "docker"), Ok(Activation::Reload(s)) if s.unit == "docker")
+        );
+    }
+
+    #[test]
+    fn only_desktops_own_file_is_left_for_desktop_to_make_live() {
+        // Named with --config, a file called so is an ordinary daemon.json.
+        let given = lower("/home/u/.docker/daemon.json", false, false);
+        assert!(!given.desktop);
+        assert!(matches!(
+            given.activation(&given.daemon_json, "docker"),
+            Ok(Activation::Restart(_))
+        ));
+        let desktop = Change {
+            desktop: true,
+            ..given
+        };
+        assert!(matches!(
+            desktop.activation(&desktop.daemon_json, "docker"),
+            Ok(Activation::Manual(_))
+        ));
+        // Another file of the same change (a drop-in) still restarts.
+        assert!(matches!(
+            desktop.activation(
+                Path::new("/etc/systemd/system/docker.service.d/x.conf"),
+                "docker"
+            ),
+            Ok(Activation::Restart(_))
+        ));
+    }
+}

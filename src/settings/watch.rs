@@ -1,0 +1,235 @@
+//! `watch`: what it keeps, how often, and the command line its timer runs.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+
+use super::{absolute, probe, usage, Change, Probe};
+use crate::catalogue::Catalogue;
+use crate::cli;
+use crate::output::Printer;
+use crate::service::InitChoice;
+use clap::ValueEnum;
+
+/// What watch keeps alive.
+pub enum Keep {
+    /// dockerd's registry-mirrors in the change's daemon.json.
+    Docker,
+    /// The pull-through cache's one upstream.
+    Cache { config: PathBuf, unit: String },
+}
+
+pub enum WatchMode {
+    /// One cycle.
+    Once { probe: Probe, catalogue: Catalogue },
+    /// A timer every `every`. Its runs' settings are lowered now: a timer that would fail each time is refused.
+    Install {
+        every: Duration,
+        probe: Probe,
+        catalogue: Catalogue,
+    },
+    /// Reads neither: a broken catalogue must not keep a timer in place.
+    Uninstall,
+}
+
+pub struct Watch {
+    pub mode: WatchMode,
+    pub keep: Keep,
+    pub top: usize,
+    pub fail_after: u16,
+    /// As a fraction (30 % → 0.3).
+    pub margin: f64,
+    pub allow_restart: bool,
+    /// A reload by default; `init` also says where a timer goes.
+    pub change: Change,
+    pub systemd_dir: Option<PathBuf>,
+    pub cron_dir: Option<PathBuf>,
+    /// The arguments after `mirrorctl` that the timer runs: `watch --once` with every setting given here.
+    pub replay: Vec<String>,
+}
+
+pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
+    // A reload applies registry-mirrors without stopping a container.
+    let change = Change::lower(&cli::Target {
+        config: a.config.clone(),
+        reload: true,
+        ..cli::Target::change(a.dry_run, a.yes, a.init, a.json)
+    });
+    let probe = || usage(Probe::lower(&a.opts, &change.daemon_json));
+    let catalogue = || probe::catalogue(&a.opts.source, &a.opts.registry, p);
+    let mode = if a.uninstall {
+        WatchMode::Uninstall
+    } else if a.install {
+        WatchMode::Install {
+            every: a.every,
+            probe: probe()?,
+            catalogue: catalogue()?,
+        }
+    } else {
+        WatchMode::Once {
+            probe: probe()?,
+            catalogue: catalogue()?,
+        }
+    };
+    Ok(Watch {
+        mode,
+        keep: if a.cache {
+            Keep::Cache {
+                config: crate::daemon_config::files::resolve(&a.registry_config),
+                unit: a.registry_unit.clone(),
+            }
+        } else {
+            Keep::Docker
+        },
+        top: if a.cache { 1 } else { a.top.into() }, // distribution has one upstream
+        fail_after: a.fail_after,
+        margin: a.margin / 100.0,
+        allow_restart: a.allow_restart,
+        replay: replay(&a)?,
+        systemd_dir: a.systemd_dir,
+        cron_dir: a.cron_dir,
+        change,
+    })
+}
+
+/// The `watch --once` arguments the timer runs: every setting given here, paths made absolute (a timer runs from
+/// `/`), and the state directory this run uses (the history the timer's runs must share).
+fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
+    let o = &a.opts;
+    let mut v: Vec<String> = ["watch", "--once", "--yes"].map(String::from).to_vec();
+    let mut flag = |name: &str, value: String| v.extend([format!("--{name}"), value]);
+    flag("top", a.top.to_string());
+    flag("fail-after", a.fail_after.to_string());
+    flag("margin", a.margin.to_string());
+    if let Some(init) = a
+        .init
+        .to_possible_value()
+        .filter(|_| a.init != InitChoice::Auto)
+    {
+        flag("init", init.get_name().to_owned());
+    }
+    if let Some(c) = &a.config {
+        flag("config", absolute(c)?);
+    }
+    if a.cache {
+        flag("registry-config", absolute(&a.registry_config)?);
+        flag("registry-unit", a.registry_unit.clone());
+    }
+    if let Some(c) = &o.source.catalogue {
+        flag("catalogue", absolute(c)?);
+    }
+    for m in &o.source.mirrors {
+        flag("mirror", m.clone());
+    }
+    if o.registry != "docker.io" {
+        flag("registry", o.registry.clone());
+    }
+    if let Some(i) = &o.image {
+        flag("image", i.clone());
+    }
+    if let Some(pl) = &o.platform {
+        flag("platform", pl.clone());
+    }
+    flag("timeout", o.timeout.to_string());
+    if let Some(j) = o.jobs {
+        flag("jobs", j.to_string());
+    }
+    flag("blob-jobs", o.blob_jobs.to_string());
+    flag("max-blob-mib", o.max_blob_mib.to_string());
+    flag("certs-dir", absolute(&o.certs_dir)?);
+    if let Some(d) = &o.expect_digest {
+        flag("expect-digest", d.clone());
+    }
+    flag("state-dir", absolute(&crate::lock::state_dir())?);
+    for (on, name) in [
+        (a.allow_restart, "--allow-restart"),
+        (a.cache, "--cache"),
+        (o.source.all, "--all"),
+        (o.no_daemon_proxy, "--no-daemon-proxy"),
+    ] {
+        if on {
+            v.push(name.into());
+        }
+    }
+    Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cli::Command;
+
+    fn watch_args(args: &[&str]) -> crate::cli::WatchArgs {
+        match super::super::parsed(args) {
+            Command::Watch(a) => a,
+            _ => unreachable!(),
+        }
+    }
+
+    /// The timer's `watch --once` is the watch the user set up: parsed back, every setting is the same, and its
+    /// paths do not depend on the directory the timer runs from.
+    #[test]
+    fn the_timer_runs_the_watch_the_user_asked_for() {
+        let given = watch_args(&[
+            "watch",
+            "--install",
+            "--every",
+            "2h",
+            "--config",
+            "rel/daemon.json",
+            "--registry",
+            "ghcr.io",
+            "--image",
+            "a/b:1",
+            "--timeout",
+            "30",
+            "--top",
+            "2",
+            "--fail-after",
+            "4",
+            "--margin",
+            "50",
+            "--cache",
+            "--registry-config",
+            "reg.yml",
+            "--init",
+            "systemd",
+            "--all",
+            "--no-daemon-proxy",
+            "--catalogue",
+            "m.toml",
+            "--mirror",
+            "https://m.example",
+            "--platform",
+            "linux/arm64",
+            "--allow-restart",
+        ]);
+        let replay = super::replay(&given).unwrap();
+        let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
+        let cwd = std::env::current_dir().unwrap();
+        assert!(again.once && again.yes && !again.install);
+        assert_eq!(again.config, Some(cwd.join("rel/daemon.json")));
+        assert_eq!(again.registry_config, cwd.join("reg.yml"));
+        assert_eq!(again.opts.source.catalogue, Some(cwd.join("m.toml")));
+        assert_eq!(again.opts.source.mirrors, ["https://m.example"]);
+        assert_eq!(again.opts.registry, "ghcr.io");
+        assert_eq!(again.opts.image.as_deref(), Some("a/b:1"));
+        assert_eq!(again.opts.platform.as_deref(), Some("linux/arm64"));
+        assert_eq!(again.opts.timeout, 30.0);
+        assert_eq!((again.top, again.fail_after, again.margin), (2, 4, 50.0));
+        assert_eq!(again.init, crate::service::InitChoice::Systemd);
+        assert!(
+            again.cache
+                && again.allow_restart
+                && again.opts.source.all
+                && again.opts.no_daemon_proxy
+        );
+        assert_eq!(replay[0], "watch");
+        assert!(
+            replay
+                .windows(2)
+                .any(|w| w[0] == "--state-dir" && w[1].starts_with('/')),
+            "{replay:?}"
+        );
+    }
+}
