@@ -42,7 +42,7 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
         match kind {
             TargetKind::Docker => {
                 if let Some(before) = &docker_before {
-                    plans.push(crate::dockerd::mirrors_plan(
+                    plans.push(crate::dockerd::plan::mirrors_plan(
                         &s.change,
                         s.change.daemon_json.clone(),
                         before.clone(),
@@ -112,7 +112,7 @@ async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         ),
         None => None,
     };
-    let major = crate::host::Host::get().containerd_major(text);
+    let major = crate::targets::containerd::major(text);
     let ours = args.places.containerd_hosts_dir.display().to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
@@ -182,7 +182,7 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
         TargetKind::Containerd => {
             let config = files::read(&args.places.containerd_config)?;
             let text = config.as_deref().map(String::from_utf8_lossy);
-            let major = crate::host::Host::get().containerd_major(text.as_deref());
+            let major = crate::targets::containerd::major(text.as_deref());
             let ours = args.places.containerd_hosts_dir.display().to_string();
             let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
             (

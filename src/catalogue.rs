@@ -212,7 +212,7 @@ impl Catalogue {
     /// The newer of the built-in catalogue and the one `catalogue update` accepted (a verified, signed file).
     pub fn base() -> Self {
         let builtin = Self::builtin();
-        match crate::catalogue_update::stored() {
+        match stored() {
             Some(updated) if updated.updated > builtin.updated => updated,
             _ => builtin,
         }
@@ -221,9 +221,9 @@ impl Catalogue {
     /// Where `base` comes from, for `list`.
     pub fn base_origin() -> String {
         let builtin = Self::builtin();
-        match crate::catalogue_update::stored() {
+        match stored() {
             Some(updated) if updated.updated > builtin.updated => {
-                crate::catalogue_update::stored_path().display().to_string()
+                stored_path().display().to_string()
             }
             _ => "built-in".to_owned(),
         }
@@ -479,6 +479,18 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
         return Err(MirrorUrlError::QueryOrFragment(raw.to_owned()));
     }
     Ok(format!("{}/", raw.strip_suffix('/').unwrap_or(raw)))
+}
+
+/// Where an accepted update is kept.
+pub fn stored_path() -> PathBuf {
+    crate::lock::state_dir().join("catalogue.toml")
+}
+
+/// The updated catalogue, when one was accepted and still reads back as valid.
+pub fn stored() -> Option<Catalogue> {
+    let path = stored_path();
+    let text = crate::daemon_config::files::read_text(&path).ok()?;
+    Catalogue::parse_updated(&text, &path).ok()
 }
 
 #[cfg(test)]

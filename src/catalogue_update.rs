@@ -47,18 +47,6 @@ fn user_config() -> Result<UserConfig> {
     }
 }
 
-/// Where an accepted update is kept.
-pub fn stored_path() -> PathBuf {
-    crate::lock::state_dir().join("catalogue.toml")
-}
-
-/// The updated catalogue, when one was accepted and still reads back as valid.
-pub fn stored() -> Option<Catalogue> {
-    let path = stored_path();
-    let text = files::read_text(&path).ok()?;
-    Catalogue::parse_updated(&text, &path).ok()
-}
-
 #[derive(Debug, Serialize)]
 pub struct UpdateReport {
     pub changed: bool,
@@ -106,7 +94,7 @@ pub async fn update(args: &CatalogueUpdateArgs, p: crate::output::Printer) -> Re
         bail!("{}", t!("update.no_date", from = from));
     }
     let current = Catalogue::base();
-    let path = stored_path();
+    let path = crate::catalogue::stored_path();
     let report = |changed: bool| UpdateReport {
         changed,
         from: from.clone(),

@@ -31,9 +31,9 @@ impl Hint for Usage {
     }
 }
 
-impl Hint for crate::daemon_config::ConfigError {
+impl Hint for ConfigError {
     fn hint(&self) -> String {
-        crate::daemon_config::ConfigError::hint(self)
+        ConfigError::hint(self)
     }
 }
 
@@ -46,7 +46,7 @@ pub fn hint_of(e: &anyhow::Error) -> Option<String> {
         if let Some(h) = cause.downcast_ref::<Usage>() {
             return Some(h.hint());
         }
-        if let Some(h) = cause.downcast_ref::<crate::daemon_config::ConfigError>() {
+        if let Some(h) = cause.downcast_ref::<ConfigError>() {
             return Some(Hint::hint(h));
         }
     }
@@ -59,7 +59,7 @@ pub fn hint_of(e: &anyhow::Error) -> Option<String> {
 
 /// What the process exits with for this error.
 pub fn exit_code(e: &anyhow::Error) -> u8 {
-    if e.chain().any(|c| c.is::<crate::change::RolledBack>()) {
+    if e.chain().any(|c| c.is::<RolledBack>()) {
         exit::ROLLED_BACK
     } else if e.chain().any(|c| c.is::<Usage>()) {
         exit::USAGE
@@ -97,5 +97,52 @@ impl Usage {
             message: message.into(),
             hint: None,
         }
+    }
+}
+
+/// The change failed after a write and the old files are back (exit code 4).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", if *.restored { t!("tx.rolled_back", what = .what, service = .service) } else { t!("tx.rolled_back_down", what = .what, service = .service) })]
+pub struct RolledBack {
+    pub what: String,
+    pub service: String,
+    pub restored: bool,
+}
+
+/// daemon.json that dockerd would not read, located (line and column) with what to do.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{}", t!("config.empty"))]
+    Empty,
+    #[error("{}", t!("config.bom"))]
+    Bom,
+    #[error("{}", t!("config.not_utf8"))]
+    NotUtf8,
+    #[error("{}", t!("config.syntax", line = line, column = column, detail = message))]
+    Syntax {
+        line: usize,
+        column: usize,
+        message: String,
+        comment: bool,
+    },
+    #[error("{}", t!("config.not_object", kind = .0))]
+    NotAnObject(&'static str),
+}
+
+impl ConfigError {
+    /// What the user should do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            ConfigError::Empty => t!("config.hint.empty"),
+            ConfigError::Bom => t!("config.hint.bom"),
+            ConfigError::NotUtf8 => t!("config.hint.not_utf8"),
+            ConfigError::Syntax { message, .. } if message.contains("trailing comma") => {
+                t!("config.hint.trailing_comma")
+            }
+            ConfigError::Syntax { comment: true, .. } => t!("config.hint.comment"),
+            ConfigError::Syntax { .. } => t!("config.hint.syntax"),
+            ConfigError::NotAnObject(_) => t!("config.hint.not_object"),
+        }
+        .into_owned()
     }
 }

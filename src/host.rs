@@ -3,10 +3,8 @@
 //! asks here instead of looking again. (The terminal's width is asked each time it prints: a window can be resized
 //! during a long probe.)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-use crate::targets::containerd::Major;
 
 #[derive(Debug)]
 pub struct Host {
@@ -15,10 +13,10 @@ pub struct Host {
     pub rootless: bool,
     /// `dockerd --version` of the dockerd on PATH (or /usr/sbin): `26.1.5+dfsg1`.
     pub dockerd: Option<String>,
-    /// `containerd --version`'s major, when containerd is installed.
-    pub containerd: Option<Major>,
+    /// `containerd --version`, when containerd is installed (`targets::containerd::major` reads its generation).
+    pub containerd: Option<String>,
     /// The init system that manages services here, when one is recognised.
-    pub init: Option<crate::service::Init>,
+    pub init: Option<Init>,
     /// Where this platform's dockerd reads daemon.json when no `--config` is given.
     pub daemon_json: PathBuf,
 }
@@ -40,8 +38,8 @@ impl Host {
             uid,
             rootless,
             dockerd: crate::dockerd::installed_version(),
-            containerd: version_of("containerd").and_then(|v| Major::from_version_output(&v)),
-            init: crate::service::Init::detect(rootless),
+            containerd: version_of("containerd"),
+            init: Init::detect(rootless),
             daemon_json: if cfg!(target_os = "macos") {
                 dirs::home_dir()
                     .unwrap_or_default()
@@ -51,7 +49,7 @@ impl Host {
                     .unwrap_or_default()
                     .join("docker/daemon.json")
             } else {
-                crate::dockerd::flags::sysconfdir().join("docker/daemon.json")
+                sysconfdir().join("docker/daemon.json")
             },
         }
     }
@@ -61,23 +59,6 @@ impl Host {
         self.dockerd
             .as_deref()
             .and_then(crate::dockerd::Version::parse)
-    }
-
-    /// containerd's generation for a config.toml: its own `version` (2: containerd 1.x, 3: 2.x) says it best, then
-    /// the installed binary, then 1.x.
-    pub fn containerd_major(&self, config: Option<&str>) -> Major {
-        let declared = config
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .and_then(|t| t.get("version").and_then(toml::Value::as_integer));
-        match declared {
-            // Which 2.x the file is for, only the binary knows.
-            Some(3) => match self.containerd {
-                Some(Major::V2_2) => Major::V2_2,
-                _ => Major::V2,
-            },
-            Some(2) => Major::V1,
-            _ => self.containerd.unwrap_or(Major::V1),
-        }
     }
 }
 
@@ -92,4 +73,43 @@ fn version_of(name: &str) -> Option<String> {
         .output()
         .ok()?;
     Some(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// `--config`, else where this platform's dockerd reads daemon.json (rootless Docker's own when it runs one),
+/// symlinks followed.
+pub fn locate(config: Option<&Path>) -> PathBuf {
+    crate::daemon_config::files::resolve(config.unwrap_or(&Host::get().daemon_json))
+}
+
+/// `/etc`, or `MIRRORCTL_SYSCONFDIR` (tests point it at a temp dir so they never read the machine's own files).
+pub fn sysconfdir() -> PathBuf {
+    PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Init {
+    Systemd { user: bool },
+    Sysv,
+    OpenRc,
+}
+
+impl Init {
+    /// What manages services on this machine: systemd when it runs (`/run/systemd/system`), else OpenRC or SysV
+    /// by their tools.
+    pub fn detect(rootless: bool) -> Option<Self> {
+        if Path::new("/run/systemd/system").is_dir() {
+            Some(Init::Systemd { user: rootless })
+        } else if which("rc-service") {
+            Some(Init::OpenRc)
+        } else if which("service") {
+            Some(Init::Sysv)
+        } else {
+            None
+        }
+    }
+}
+
+fn which(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }

@@ -142,7 +142,7 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
     let mut out = Vec::new();
     let config = std::fs::read_to_string(&p.containerd_config).ok();
     let check = config.as_deref().map(|t| {
-        let major = crate::host::Host::get().containerd_major(Some(t));
+        let major = crate::targets::containerd::major(Some(t));
         crate::targets::containerd::ensure_config_path(
             Some(t),
             major,

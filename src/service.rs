@@ -1,7 +1,6 @@
 //! Restarting or reloading dockerd through the machine's init system, and reading how it was started.
 
 use rust_i18n::t;
-use std::path::Path;
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -15,28 +14,7 @@ pub enum InitChoice {
     Openrc,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Init {
-    Systemd { user: bool },
-    Sysv,
-    OpenRc,
-}
-
-impl Init {
-    /// What manages services on this machine: systemd when it runs (`/run/systemd/system`), else OpenRC or SysV
-    /// by their tools.
-    pub fn detect(rootless: bool) -> Option<Self> {
-        if Path::new("/run/systemd/system").is_dir() {
-            Some(Init::Systemd { user: rootless })
-        } else if which("rc-service") {
-            Some(Init::OpenRc)
-        } else if which("service") {
-            Some(Init::Sysv)
-        } else {
-            None
-        }
-    }
-}
+pub use crate::host::Init;
 
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -235,11 +213,6 @@ async fn run(program: &str, args: &[&str]) -> Result<()> {
         );
     }
     Ok(())
-}
-
-fn which(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
 }
 
 #[cfg(test)]

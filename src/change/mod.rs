@@ -17,7 +17,7 @@ use anyhow::Result;
 pub use outcome::Outcome;
 pub use plan::{Activation, FileChange, Plan, Verify};
 pub use restore::restore_change;
-pub use run::{run, RolledBack};
+pub use run::run;
 
 /// Makes a written change live, and brings the service back on the old files after a rollback.
 pub trait Activator {

@@ -15,18 +15,9 @@ use super::outcome::Outcome;
 use super::plan::{Activation, Plan};
 use super::Activator;
 use crate::daemon_config::{self, Conflict};
-use crate::errors::Hinted;
+use crate::errors::{Hinted, RolledBack};
 use crate::output::{self, Printer};
 use crate::settings::Change;
-
-/// The change failed after a write and the old files are back (exit code 4).
-#[derive(Debug, thiserror::Error)]
-#[error("{}", if *.restored { t!("tx.rolled_back", what = .what, service = .service) } else { t!("tx.rolled_back_down", what = .what, service = .service) })]
-pub struct RolledBack {
-    pub what: String,
-    pub service: String,
-    pub restored: bool,
-}
 
 /// How long a restart under way may take to finish after a signal before the rollback starts anyway.
 const GRACE: Duration = Duration::from_secs(5);

@@ -13,11 +13,6 @@ use anyhow::{Context, Result};
 pub const KEEP_BACKUPS: usize = 5;
 const BACKUP_TAG: &str = ".mirrorctl-";
 
-/// `--config`, else where this platform's dockerd reads it (the host's, rootless Docker's own when it runs one).
-pub fn locate(config: Option<&Path>) -> PathBuf {
-    resolve(config.unwrap_or(&crate::host::Host::get().daemon_json))
-}
-
 /// The file to edit: a symlinked daemon.json is edited at its target, so the link survives — also when the target
 /// does not exist yet (a dangling link is followed, not replaced by a file).
 pub fn resolve(path: &Path) -> PathBuf {

@@ -7,7 +7,7 @@ mod parse;
 
 pub use conflicts::{find as find_conflicts, options_variable, split_words, Conflict, FlagSource};
 pub use merge::{normalize_mirrors, set_key, set_mirrors};
-pub use parse::{parse, ConfigError};
+pub use parse::parse;
 
 /// The key dockerd reads mirrors from.
 pub const MIRRORS_KEY: &str = "registry-mirrors";

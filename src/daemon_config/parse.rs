@@ -1,45 +1,9 @@
 //! Parsing daemon.json exactly as strictly as dockerd does (Go's encoding/json: no comments, no trailing commas, no
 //! BOM), with errors that say where and what to do.
 
-use rust_i18n::t;
 use serde_json::{Map, Value};
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum ConfigError {
-    #[error("{}", t!("config.empty"))]
-    Empty,
-    #[error("{}", t!("config.bom"))]
-    Bom,
-    #[error("{}", t!("config.not_utf8"))]
-    NotUtf8,
-    #[error("{}", t!("config.syntax", line = line, column = column, detail = message))]
-    Syntax {
-        line: usize,
-        column: usize,
-        message: String,
-        comment: bool,
-    },
-    #[error("{}", t!("config.not_object", kind = .0))]
-    NotAnObject(&'static str),
-}
-
-impl ConfigError {
-    /// What the user should do about it.
-    pub fn hint(&self) -> String {
-        match self {
-            ConfigError::Empty => t!("config.hint.empty"),
-            ConfigError::Bom => t!("config.hint.bom"),
-            ConfigError::NotUtf8 => t!("config.hint.not_utf8"),
-            ConfigError::Syntax { message, .. } if message.contains("trailing comma") => {
-                t!("config.hint.trailing_comma")
-            }
-            ConfigError::Syntax { comment: true, .. } => t!("config.hint.comment"),
-            ConfigError::Syntax { .. } => t!("config.hint.syntax"),
-            ConfigError::NotAnObject(_) => t!("config.hint.not_object"),
-        }
-        .into_owned()
-    }
-}
+use crate::errors::ConfigError;
 
 /// Parses daemon.json bytes into an order-preserving map.
 pub fn parse(bytes: &[u8]) -> Result<Map<String, Value>, ConfigError> {

@@ -2,19 +2,13 @@
 //! that init scripts read. Flags found here clash with daemon.json keys of the same meaning.
 
 use rust_i18n::t;
-use std::path::PathBuf;
 
 use crate::daemon_config::{self, FlagSource};
 use crate::service::Service;
 
-/// `/etc`, or `MIRRORCTL_SYSCONFDIR` (tests point it at a temp dir so they never read the machine's own files).
-pub fn sysconfdir() -> PathBuf {
-    PathBuf::from(std::env::var_os("MIRRORCTL_SYSCONFDIR").unwrap_or_else(|| "/etc".into()))
-}
-
 /// Every place dockerd's command line comes from.
 pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
-    let etc = sysconfdir();
+    let etc = crate::host::sysconfdir();
     let mut sources = Vec::new();
     if let Some(svc) = service {
         if let Some(line) = svc.exec_start().await {

@@ -3,13 +3,12 @@
 
 pub mod flags;
 pub mod options;
-mod plan;
+pub mod plan;
 pub mod predict;
 
 use std::path::Path;
 
 pub use options::Version;
-pub use plan::mirrors_plan;
 pub use predict::{predict, replace_lone_surrogates, Prediction, Stage};
 
 /// `dockerd --version` of the dockerd on PATH (or /usr/sbin), the one that systemd or an init script would start:

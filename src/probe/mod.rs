@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -25,6 +24,7 @@ use crate::registry::client::{
 };
 use crate::registry::failure;
 pub use crate::registry::failure::{Failure, Status, Step};
+pub use crate::registry::ping::Phases;
 use crate::registry::ping::{self, ms};
 pub use report::{MirrorResult, Report};
 
@@ -33,22 +33,6 @@ use crate::http::Clients;
 use crate::registry::auth::{parse_challenge, Challenge};
 use crate::registry::manifest::{self, Document, Platform};
 use crate::registry::{Digest, ImageRef};
-
-/// How long each step took, in milliseconds; absent when the step did not run.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Phases {
-    pub dns_ms: Option<f64>,
-    pub connect_ms: Option<f64>,
-    pub tls_ms: Option<f64>,
-    /// Time to first byte of `/v2/` on an open connection: the round trip a pull pays per request.
-    pub ttfb_ms: Option<f64>,
-    pub token_ms: Option<f64>,
-    pub manifest_ms: Option<f64>,
-    pub blob_ms: Option<f64>,
-    /// Time spent waiting for a download slot (`--blob-jobs`); not charged to the mirror.
-    #[serde(default)]
-    pub queued_ms: Option<f64>,
-}
 
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -12,12 +12,28 @@ use hyper::header::{HeaderMap, HOST, USER_AGENT};
 use hyper_util::rt::TokioIo;
 use reqwest::Url;
 use rustls::pki_types::ServerName;
+use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::failure::{Failure, Status};
-use crate::probe::Phases;
 use crate::registry::route::Route;
+
+/// How long each step took, in milliseconds; absent when the step did not run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Phases {
+    pub dns_ms: Option<f64>,
+    pub connect_ms: Option<f64>,
+    pub tls_ms: Option<f64>,
+    /// Time to first byte of `/v2/` on an open connection: the round trip a pull pays per request.
+    pub ttfb_ms: Option<f64>,
+    pub token_ms: Option<f64>,
+    pub manifest_ms: Option<f64>,
+    pub blob_ms: Option<f64>,
+    /// Time spent waiting for a download slot (`--blob-jobs`); not charged to the mirror.
+    #[serde(default)]
+    pub queued_ms: Option<f64>,
+}
 
 /// What `/v2/` answered.
 pub struct Pong {

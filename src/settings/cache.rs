@@ -60,10 +60,7 @@ pub(super) fn cache_setup(a: cli::CacheSetupArgs, p: Printer) -> Result<CacheSet
         _ => None,
     };
     Ok(CacheSetup {
-        probe: usage(Probe::lower(
-            &a.opts,
-            &crate::daemon_config::files::locate(None),
-        ))?,
+        probe: usage(Probe::lower(&a.opts, &crate::host::locate(None)))?,
         upstream,
         registry: registry(&a.service),
         settings: crate::targets::distribution::Settings {

@@ -35,7 +35,7 @@ pub struct Change {
 
 impl Change {
     pub fn lower(t: &Target) -> Self {
-        let daemon_json = crate::daemon_config::files::locate(t.config.as_deref());
+        let daemon_json = crate::host::locate(t.config.as_deref());
         Self {
             desktop: t.config.is_none() && daemon_json.ends_with(".docker/daemon.json"),
             daemon_json,
@@ -54,7 +54,7 @@ impl Change {
     /// A change of files mirrorctl owns (a timer, the cache's config.yml): the user's answers, and a restart.
     pub fn owned(dry_run: bool, yes: bool, init: InitChoice, json: bool) -> Self {
         Self {
-            daemon_json: crate::daemon_config::files::locate(None),
+            daemon_json: crate::host::locate(None),
             desktop: false,
             dry_run,
             yes,

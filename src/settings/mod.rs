@@ -99,7 +99,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             })
         }
         Command::Probe(a) => {
-            let daemon_json = crate::daemon_config::files::locate(a.config.as_deref());
+            let daemon_json = crate::host::locate(a.config.as_deref());
             Job::Probe(ProbeJob {
                 probe: usage(Probe::lower(&a.opts, &daemon_json))?,
                 catalogue: probe::catalogue(&a.opts.source, &a.opts.registry, p)?,
@@ -121,14 +121,14 @@ pub fn lower(cli: Cli) -> Result<Run> {
             })
         }
         Command::Show(a) => Job::Show(Look {
-            daemon_json: crate::daemon_config::files::locate(a.config.as_deref()),
+            daemon_json: crate::host::locate(a.config.as_deref()),
             places: a.runtimes,
             init: InitChoice::Auto,
             catalogue: Catalogue::in_use()?,
             json: a.json,
         }),
         Command::Doctor(a) => Job::Doctor(Look {
-            daemon_json: crate::daemon_config::files::locate(a.config.as_deref()),
+            daemon_json: crate::host::locate(a.config.as_deref()),
             places: a.runtimes,
             init: a.init,
             catalogue: Catalogue::in_use()?,
@@ -138,10 +138,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Watch(a) => Job::Watch(watch::watch(a, p)?),
         Command::Cache(cli::CacheCommand::Setup(a)) => Job::CacheSetup(cache::cache_setup(*a, p)?),
         Command::Cache(cli::CacheCommand::Restore(a)) => Job::CacheRestore(CacheRestore {
-            probe: usage(Probe::lower(
-                &a.opts,
-                &crate::daemon_config::files::locate(None),
-            ))?,
+            probe: usage(Probe::lower(&a.opts, &crate::host::locate(None)))?,
             registry: cache::registry(&a.service),
             list: a.list,
             backup: a.backup,

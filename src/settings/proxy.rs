@@ -58,7 +58,7 @@ pub(super) fn unset(a: cli::ProxyUnsetArgs) -> Result<ProxyChange> {
 
 pub(super) fn show(a: cli::ProxyShowArgs) -> ProxyShow {
     ProxyShow {
-        daemon_json: crate::daemon_config::files::locate(a.config.as_deref()),
+        daemon_json: crate::host::locate(a.config.as_deref()),
         place: place(&a.place),
         json: a.json,
     }

@@ -226,7 +226,7 @@ async fn once(
                         target.live = MakeLive::Restart;
                     }
                 }
-                crate::dockerd::mirrors_plan(&target, path, before, &plan.mirrors)?
+                crate::dockerd::plan::mirrors_plan(&target, path, before, &plan.mirrors)?
             }
             // The registry reads its upstream only at start: a restart, which stops no container anywhere.
             Kept::Cache { path, text, url } => {

@@ -10,6 +10,7 @@ mod doctor;
 mod hardening;
 mod history;
 mod k3s;
+mod layout;
 mod probe;
 mod probe_proxy;
 mod proxy;
