@@ -3,7 +3,20 @@
 //! probes in a row, and a candidate comes in over a working one only after it beat it by the margin K times in a
 //! row.
 
+use std::time::{Duration, SystemTime};
+
 use serde::Serialize;
+
+/// How long a mirror that answered 429 is left alone by the timer. The stated quotas are per hour (Xuanyuan:
+/// 100/h), so by then it has refilled; a probe inside the window would only spend it again, and a mirror that
+/// keeps being asked while limited may keep the limit longer.
+pub const REST: Duration = Duration::from_secs(3600);
+
+/// Until when a mirror rests, from its newest recorded outcome (`status` as the history keeps it).
+pub fn rests_until(status: &str, at: SystemTime, now: SystemTime) -> Option<SystemTime> {
+    let limited = crate::registry::failure::Status::RateLimited.as_str();
+    Some(at + REST).filter(|until| status == limited && *until > now)
+}
 
 /// One mirror's result in one recorded probe.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -174,6 +187,19 @@ pub fn decide(input: &Input<'_>) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rate_limited_mirror_rests_for_an_hour_and_nothing_else_does() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let min = Duration::from_secs(60);
+        assert_eq!(
+            rests_until("rate-limited", at, at + 59 * min),
+            Some(at + REST)
+        );
+        assert_eq!(rests_until("rate-limited", at, at + 60 * min), None);
+        assert_eq!(rests_until("timeout", at, at + min), None);
+        assert_eq!(rests_until("ok", at, at), None);
+    }
     use std::collections::HashMap;
 
     fn s(ok: bool, score: f64) -> Seen {

@@ -29,6 +29,8 @@ struct WatchReport {
     restart_needed: bool,
     /// How many mirrors passed this cycle's probe (none: exit code 3, so a timer's unit shows as failed).
     passing: usize,
+    /// Mirrors not asked this cycle: they answered 429 within the last hour.
+    resting: Vec<Resting>,
     outcome: Option<Outcome>,
 }
 
@@ -58,6 +60,59 @@ pub async fn watch(args: &Watch, p: Printer) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[derive(Debug, Serialize)]
+struct Resting {
+    mirror: String,
+    /// When it was rate-limited, and when it is asked again (RFC 3339).
+    limited_at: String,
+    until: String,
+}
+
+/// Takes out of `catalogue` the mirrors whose newest outcome is a 429 within `decide::REST`, saying so.
+fn rest(
+    store: Option<&crate::history::Store>,
+    registry: &str,
+    catalogue: &mut Catalogue,
+    p: Printer,
+) -> Vec<Resting> {
+    let Some(store) = store else {
+        return vec![];
+    };
+    let now = SystemTime::now();
+    let time = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    let mut resting = Vec::new();
+    catalogue.mirrors.retain(|m| {
+        // Recorded in dockerd's form, as the probe reports it.
+        let url = m.normalized().unwrap_or_else(|| m.url.clone());
+        let newest = store
+            .recent(registry, &url, 1)
+            .ok()
+            .and_then(|v| v.into_iter().next());
+        let Some((at, until)) =
+            newest.and_then(|o| Some((o.at, decide::rests_until(&o.row.status, o.at, now)?)))
+        else {
+            return true;
+        };
+        let r = Resting {
+            mirror: url,
+            limited_at: time(at),
+            until: time(until),
+        };
+        p.say(&format!(
+            "watch: {}\n",
+            t!(
+                "watch.resting",
+                mirror = r.mirror,
+                at = r.limited_at,
+                until = r.until
+            )
+        ));
+        resting.push(r);
+        false
+    });
+    resting
 }
 
 /// One journal line for a step.
@@ -147,14 +202,25 @@ async fn once(
             catalogue.add_url(m, &probe.registry)?;
         }
     }
-    let report = crate::probe::command::probe(probe, &catalogue, "watch", p).await?;
-    let ranked: Vec<String> = report.passed().map(|r| r.url.clone()).collect();
-    let k = usize::from(args.fail_after);
     let mut store = crate::history::open(p);
+    let resting = rest(store.as_ref(), &probe.registry, &mut catalogue, p);
+    // Every mirror resting: nothing is asked this cycle, and none passed.
+    let report = if catalogue.selection(probe.all, &probe.registry).is_empty() {
+        None
+    } else {
+        Some(crate::probe::command::probe(probe, &catalogue, "watch", p).await?)
+    };
+    let results = report.as_ref().map_or(&[][..], |r| &r.results);
+    let ranked: Vec<String> = results
+        .iter()
+        .filter(|r| r.ok)
+        .map(|r| r.url.clone())
+        .collect();
+    let k = usize::from(args.fail_after);
     let recent = |url: &str| -> Vec<Seen> {
         match &store {
             Some(s) => s
-                .recent(&report.registry, url, k)
+                .recent(&probe.registry, url, k)
                 .unwrap_or_default()
                 .into_iter()
                 .map(|o| Seen {
@@ -164,8 +230,7 @@ async fn once(
                 })
                 .collect(),
             // Without a history only this probe counts, so only `--fail-after 1` can replace anything.
-            None => report
-                .results
+            None => results
                 .iter()
                 .filter(|r| r.url == url)
                 .map(|r| Seen {
@@ -204,6 +269,7 @@ async fn once(
         decisions,
         restart_needed: false,
         passing: ranked.len(),
+        resting,
         outcome: None,
     };
     if changes {

@@ -398,3 +398,65 @@ fn a_timer_faster_than_a_mirrors_quota_is_refused() {
     assert!(err.contains("100/h") && err.contains("--every 4m"), "{err}");
     assert!(!units.exists(), "nothing written");
 }
+
+/// A mirror that answered 429 is not asked again within the hour: each probe of a rate-limited mirror spends the
+/// quota it is waiting for (Xuanyuan's 100 an hour), and a timer would keep it limited. The one it works
+/// through is kept, and the cycle says which mirror rests until when.
+#[test]
+fn a_rate_limited_mirror_rests_for_an_hour_between_cycles() {
+    use crate::support::fake_registry::Fault;
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 4096));
+    let good = FakeRegistry::start(image.clone(), Behavior::default());
+    let limited = FakeRegistry::start(
+        image,
+        Behavior {
+            fault: Fault::Status("/v2/", 429),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("good", good.url()), ("limited", limited.url())]);
+    let config = sb.path().join("daemon.json");
+    let before = format!("{{\n  \"registry-mirrors\": [\"{}\"]\n}}\n", good.url());
+    std::fs::write(&config, &before).unwrap();
+    let cycle = || {
+        let out = sb
+            .mirrorctl()
+            .args([
+                "watch", "--once", "--json", "--top", "1", "--init", "systemd", "--yes",
+            ])
+            .arg("--catalogue")
+            .arg(&catalogue)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        docs::check::<docs::WatchDoc>(&doc);
+        (doc, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (doc, _) = cycle();
+    assert_eq!(doc["resting"], serde_json::json!([]), "{doc}");
+    let asked = limited.requests();
+    assert!(asked > 0, "the first cycle asks every mirror");
+
+    let (doc, said) = cycle();
+    assert_eq!(
+        limited.requests(),
+        asked,
+        "asked again within the hour: {:?}",
+        limited.served()
+    );
+    let resting = doc["resting"].as_array().unwrap();
+    assert_eq!(resting.len(), 1, "{doc}");
+    assert_eq!(resting[0]["mirror"], format!("{}/", limited.url()), "{doc}");
+    assert!(
+        said.contains("429") && said.contains(resting[0]["until"].as_str().unwrap()),
+        "{said}"
+    );
+    // The mirror it pulls through is probed and kept; nothing changed.
+    assert_eq!(doc["passing"], 1, "{doc}");
+    assert_eq!(doc["changed"], false, "{doc}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}

@@ -169,7 +169,18 @@ pub struct WatchDoc {
     pub decisions: Vec<serde_json::Value>,
     pub restart_needed: bool,
     pub passing: usize,
+    pub resting: Vec<RestingDoc>,
     pub outcome: Option<ChangeDoc>,
+}
+
+/// A mirror watch left alone this cycle (it answered 429 within the hour).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct RestingDoc {
+    pub mirror: String,
+    pub limited_at: String,
+    pub until: String,
 }
 
 /// Fails the test unless `doc` has exactly the shape of `T`.
