@@ -468,7 +468,7 @@ pub struct CacheRestoreArgs {
 #[derive(Args, Debug, Clone)]
 pub struct CacheService {
     /// docker-registry's configuration file.
-    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// docker-registry's unit.
     #[arg(long, value_name = "NAME", default_value = "docker-registry")]
@@ -540,7 +540,7 @@ pub struct CacheWarmArgs {
     #[arg(long, value_name = "URL")]
     pub cache: Option<String>,
     /// docker-registry's configuration file.
-    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// CA directory for an HTTPS cache (as dockerd's certs.d).
     #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
@@ -619,7 +619,7 @@ pub struct WatchArgs {
     #[arg(long)]
     pub cache: bool,
     /// With --cache: docker-registry's configuration file.
-    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::cache::DEFAULT_CONFIG)]
+    #[arg(long = "registry-config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub registry_config: PathBuf,
     /// With --cache: docker-registry's unit.
     #[arg(long, value_name = "NAME", default_value = "docker-registry")]

@@ -6,6 +6,3 @@ pub mod restore;
 pub mod setup;
 pub mod status;
 pub mod warm;
-
-/// Where Debian's docker-registry reads its configuration (its unit runs `docker-registry serve` on it).
-pub const DEFAULT_CONFIG: &str = "/etc/docker/registry/config.yml";

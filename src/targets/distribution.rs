@@ -5,6 +5,9 @@ use anyhow::{bail, Result};
 use rust_i18n::t;
 use serde_json::Value;
 
+/// Where Debian's docker-registry reads its configuration (its unit runs `docker-registry serve` on it).
+pub const DEFAULT_CONFIG: &str = "/etc/docker/registry/config.yml";
+
 /// What `setup` writes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
