@@ -103,7 +103,7 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
 }
 
 async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
-    let config_path = files::resolve(&args.places.containerd_config);
+    let config_path = files::resolve(&args.places.containerd.containerd_config);
     let config_before = files::read(&config_path)?;
     let text = match &config_before {
         Some(b) => Some(
@@ -113,7 +113,12 @@ async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         None => None,
     };
     let major = crate::targets::containerd::major(text);
-    let ours = args.places.containerd_hosts_dir.display().to_string();
+    let ours = args
+        .places
+        .containerd
+        .containerd_hosts_dir
+        .display()
+        .to_string();
     let check = containerd::ensure_config_path(text, major, &ours)
         .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
     let hosts = containerd::hosts_file(&check.hosts_dir, &args.registry)?;
@@ -180,10 +185,15 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
             daemon_config::parse(b).is_ok()
         }),
         TargetKind::Containerd => {
-            let config = files::read(&args.places.containerd_config)?;
+            let config = files::read(&args.places.containerd.containerd_config)?;
             let text = config.as_deref().map(String::from_utf8_lossy);
             let major = crate::targets::containerd::major(text.as_deref());
-            let ours = args.places.containerd_hosts_dir.display().to_string();
+            let ours = args
+                .places
+                .containerd
+                .containerd_hosts_dir
+                .display()
+                .to_string();
             let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
             (
                 containerd::hosts_file(&check.hosts_dir, &args.registry)?,

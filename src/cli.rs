@@ -255,6 +255,15 @@ pub struct ApplyArgs {
     pub no_probe: bool,
 }
 
+/// Which runtime's mirrors `watch` keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WatchTarget {
+    /// dockerd's daemon.json (`registry-mirrors`; Docker Hub only).
+    Docker,
+    /// containerd's certs.d/<registry>/hosts.toml.
+    Containerd,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct RestoreArgs {
     #[command(flatten)]
@@ -583,7 +592,7 @@ pub struct WatchArgs {
     /// With --install: how often, e.g. 30min, 6h, 1d.
     #[arg(long, default_value = "6h", value_parser = parse_every)]
     pub every: std::time::Duration,
-    /// How many mirrors daemon.json should hold.
+    /// How many mirrors to keep configured.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
     pub top: u16,
     /// Replace a configured mirror only after it failed this many probes in a row; a better one must win this
@@ -614,6 +623,12 @@ pub struct WatchArgs {
     /// With --install where there is no systemd: the cron directory (default /etc/cron.d).
     #[arg(long, value_name = "DIR")]
     pub cron_dir: Option<PathBuf>,
+    /// What to keep: dockerd's daemon.json (a reload), or containerd's hosts.toml for --registry (read at each
+    /// pull: nothing restarts).
+    #[arg(long = "target", value_enum, default_value_t = WatchTarget::Docker, conflicts_with = "cache")]
+    pub kind: WatchTarget,
+    #[command(flatten)]
+    pub containerd: crate::runtimes::ContainerdPlaces,
     /// Keep the pull-through cache's upstream alive instead of daemon.json: re-point `proxy.remoteurl` and restart
     /// the registry (the nodes keep their config).
     #[arg(long)]

@@ -7,9 +7,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use toml_edit::{DocumentMut, Item};
 
-/// Where to look; `show` and `doctor` take these as flags so tests can point them at temp dirs.
+/// Where containerd's files are (apply, restore and watch edit them; show and doctor read them).
 #[derive(Debug, Clone, clap::Args)]
-pub struct Places {
+pub struct ContainerdPlaces {
     /// containerd's config.toml (its CRI `config_path` says where hosts.toml files live).
     #[arg(
         long,
@@ -20,6 +20,13 @@ pub struct Places {
     /// Where containerd's hosts.toml files live when config.toml does not say.
     #[arg(long, value_name = "DIR", default_value = "/etc/containerd/certs.d")]
     pub containerd_hosts_dir: PathBuf,
+}
+
+/// Where to look; `show` and `doctor` take these as flags so tests can point them at temp dirs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Places {
+    #[command(flatten)]
+    pub containerd: ContainerdPlaces,
     /// The containers family's main registries.conf (read by show and doctor; apply never edits it).
     #[arg(
         long,
@@ -140,24 +147,27 @@ pub fn registries_conf_mirrors(text: &str) -> Vec<(String, Vec<String>)> {
 /// Everything configured, for every runtime whose files exist.
 pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
     let mut out = Vec::new();
-    let config = std::fs::read_to_string(&p.containerd_config).ok();
+    let config = std::fs::read_to_string(&p.containerd.containerd_config).ok();
     let check = config.as_deref().map(|t| {
         let major = crate::targets::containerd::major(Some(t));
         crate::targets::containerd::ensure_config_path(
             Some(t),
             major,
-            &p.containerd_hosts_dir.display().to_string(),
+            &p.containerd.containerd_hosts_dir.display().to_string(),
         )
     });
     let (hosts_dir, problem) = match &check {
         Some(Ok(c)) if c.after.is_none() => (PathBuf::from(&c.hosts_dir), None),
-        Some(Err(e)) => (p.containerd_hosts_dir.clone(), Some(format!("{e:#}"))),
+        Some(Err(e)) => (
+            p.containerd.containerd_hosts_dir.clone(),
+            Some(format!("{e:#}")),
+        ),
         _ => (
-            p.containerd_hosts_dir.clone(),
+            p.containerd.containerd_hosts_dir.clone(),
             Some(
                 t!(
                     "containerd.no_config_path",
-                    path = p.containerd_config.display()
+                    path = p.containerd.containerd_config.display()
                 )
                 .into_owned(),
             ),

@@ -4,10 +4,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
+use rust_i18n::t;
 
 use super::{absolute, probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli;
+use crate::errors::Usage;
 use crate::output::Printer;
 use crate::service::InitChoice;
 use clap::ValueEnum;
@@ -16,6 +18,8 @@ use clap::ValueEnum;
 pub enum Keep {
     /// dockerd's registry-mirrors in the change's daemon.json.
     Docker,
+    /// containerd's hosts.toml for the probed registry.
+    Containerd(crate::runtimes::ContainerdPlaces),
     /// The pull-through cache's one upstream.
     Cache { config: PathBuf, unit: String },
 }
@@ -50,6 +54,13 @@ pub struct Watch {
 }
 
 pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
+    if a.opts.registry != "docker.io" && !a.cache && a.kind == cli::WatchTarget::Docker {
+        return Err(Usage {
+            message: t!("apply.docker_only_hub", registry = a.opts.registry).into(),
+            hint: Some(t!("apply.docker_only_hub_hint").into()),
+        }
+        .into());
+    }
     // A reload applies registry-mirrors without stopping a container.
     let change = Change::lower(&cli::Target {
         config: a.config.clone(),
@@ -74,13 +85,13 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
     };
     Ok(Watch {
         mode,
-        keep: if a.cache {
-            Keep::Cache {
+        keep: match (a.cache, a.kind) {
+            (true, _) => Keep::Cache {
                 config: crate::daemon_config::files::resolve(&a.registry_config),
                 unit: a.registry_unit.clone(),
-            }
-        } else {
-            Keep::Docker
+            },
+            (_, cli::WatchTarget::Containerd) => Keep::Containerd(a.containerd.clone()),
+            (_, cli::WatchTarget::Docker) => Keep::Docker,
         },
         top: if a.cache { 1 } else { a.top.into() }, // distribution has one upstream
         fail_after: a.fail_after,
@@ -115,6 +126,16 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
     if a.cache {
         flag("registry-config", absolute(&a.registry_config)?);
         flag("registry-unit", a.registry_unit.clone());
+    } else if a.kind == cli::WatchTarget::Containerd {
+        flag("target", "containerd".into());
+        flag(
+            "containerd-config",
+            absolute(&a.containerd.containerd_config)?,
+        );
+        flag(
+            "containerd-hosts-dir",
+            absolute(&a.containerd.containerd_hosts_dir)?,
+        );
     }
     if let Some(c) = &o.source.catalogue {
         flag("catalogue", absolute(c)?);
@@ -231,5 +252,17 @@ mod tests {
                 .any(|w| w[0] == "--state-dir" && w[1].starts_with('/')),
             "{replay:?}"
         );
+        let given = watch_args(&[
+            "watch",
+            "--install",
+            "--target",
+            "containerd",
+            "--containerd-config",
+            "c.toml",
+        ]);
+        let replay = super::replay(&given).unwrap();
+        let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(again.kind, crate::cli::WatchTarget::Containerd);
+        assert_eq!(again.containerd.containerd_config, cwd.join("c.toml"));
     }
 }

@@ -145,9 +145,13 @@ fn line(s: &Step, k: u16) -> String {
     .into_owned()
 }
 
-/// What the cycle keeps: dockerd's mirrors, or the cache's one upstream.
+/// What the cycle keeps: dockerd's mirrors, containerd's for a registry, or the cache's one upstream.
 enum Kept {
     Docker {
+        path: std::path::PathBuf,
+        before: Option<Vec<u8>>,
+    },
+    Containerd {
         path: std::path::PathBuf,
         before: Option<Vec<u8>>,
     },
@@ -158,7 +162,10 @@ enum Kept {
     },
 }
 
-fn kept(args: &Watch) -> Result<(Kept, Vec<String>)> {
+fn kept(args: &Watch, registry: &str) -> Result<(Kept, Vec<String>)> {
+    if let Keep::Containerd(places) = &args.keep {
+        return containerd_hosts(places, registry);
+    }
     if let Keep::Cache { config, .. } = &args.keep {
         let path = config.clone();
         let bytes =
@@ -188,13 +195,52 @@ fn kept(args: &Watch) -> Result<(Kept, Vec<String>)> {
     Ok((Kept::Docker { path, before }, configured))
 }
 
+/// containerd's hosts.toml for `registry`, where its config.toml says. containerd reads it at each pull, so
+/// keeping it needs no restart — but only once `config_path` is set, which takes one: that is apply's job.
+fn containerd_hosts(
+    places: &crate::runtimes::ContainerdPlaces,
+    registry: &str,
+) -> Result<(Kept, Vec<String>)> {
+    use crate::targets::containerd;
+    let config_path = files::resolve(&places.containerd_config);
+    let config = files::read(&config_path)?;
+    let text = config
+        .as_deref()
+        .map(std::str::from_utf8)
+        .transpose()
+        .with_context(|| t!("apply.not_utf8", path = config_path.display()))?;
+    let ours = places.containerd_hosts_dir.display().to_string();
+    let check = containerd::ensure_config_path(text, containerd::major(text), &ours)
+        .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
+    if check.after.is_some() {
+        return Err(crate::errors::Hinted {
+            message: t!(
+                "watch.containerd_no_config_path",
+                path = config_path.display()
+            )
+            .into(),
+            hint: t!("watch.containerd_no_config_path_hint", registry = registry).into(),
+        }
+        .into());
+    }
+    let path = containerd::hosts_file(&check.hosts_dir, registry)?;
+    let before = files::read(&path)?;
+    let configured = match &before {
+        Some(b) => daemon_config::normalize_mirrors(&crate::runtimes::hosts_toml_mirrors(
+            &String::from_utf8_lossy(b),
+        ))?,
+        None => vec![],
+    };
+    Ok((Kept::Containerd { path, before }, configured))
+}
+
 async fn once(
     args: &Watch,
     probe: &Probe,
     catalogue: &Catalogue,
     p: Printer,
 ) -> Result<WatchReport> {
-    let (kept, configured) = kept(args)?;
+    let (kept, configured) = kept(args, &probe.registry)?;
     // Probe the catalogue and the configured mirrors (a personal one may not be in it), afresh.
     let mut catalogue = catalogue.clone();
     for m in &configured {
@@ -294,6 +340,20 @@ async fn once(
                 }
                 crate::dockerd::plan::mirrors_plan(&target, path, before, &plan.mirrors)?
             }
+            // containerd reads hosts.toml at each pull: the file is the whole change.
+            Kept::Containerd { path, before } => crate::change::Plan {
+                target: "containerd",
+                mirrors: plan.mirrors.clone(),
+                notes: vec![],
+                changes: vec![crate::change::FileChange::new(
+                    path,
+                    before,
+                    crate::targets::containerd::hosts_toml(&probe.registry, &plan.mirrors),
+                )],
+                activation: Activation::Automatic(t!("apply.containerd_no_restart").into()),
+                verify: crate::change::Verify::Nothing,
+                daemon_json: false,
+            },
             // The registry reads its upstream only at start: a restart, which stops no container anywhere.
             Kept::Cache { path, text, url } => {
                 let upstream = plan.mirrors[0].trim_end_matches('/').to_owned();

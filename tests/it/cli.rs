@@ -317,7 +317,7 @@ fn what_the_flags_mean_is_checked_before_anything_runs() {
         Arc::new(Image::new("library/alpine", "latest", 4096)),
         Behavior::default(),
     );
-    let cases: [&[&str]; 5] = [
+    let cases: [&[&str]; 6] = [
         // Not Docker Hub, and no image named in it.
         &["probe", "--registry", "ghcr.io", "--mirror", &server.url()],
         // dockerd's registry-mirrors serve Docker Hub only.
@@ -339,6 +339,17 @@ fn what_the_flags_mean_is_checked_before_anything_runs() {
             &server.url(),
         ],
         &["probe", "--platform", "linux/", "--mirror", &server.url()],
+        // Neither can watch keep them there.
+        &[
+            "watch",
+            "--once",
+            "--registry",
+            "quay.io",
+            "--image",
+            "a/b:1",
+            "--mirror",
+            &server.url(),
+        ],
         // dockerd reads its proxy only at start.
         &["proxy", "set", "http://127.0.0.1:3128", "--reload", "--yes"],
     ];

@@ -460,3 +460,115 @@ fn a_rate_limited_mirror_rests_for_an_hour_between_cycles() {
     assert_eq!(doc["changed"], false, "{doc}");
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
 }
+
+/// On a containerd node (a Kubernetes worker), watch keeps the registry's hosts.toml: containerd reads it at each
+/// pull, so the dying mirror is replaced with no restart at all — and only after K failures in a row.
+#[test]
+fn watch_keeps_containerds_hosts_toml_with_no_restart() {
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 4096));
+    let (a, b) = (switchable(&image), switchable(&image));
+    let catalogue = sb.catalogue(&[("a", a.server.url()), ("b", b.server.url())]);
+    let dir = sb.path().join("containerd");
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let hosts_dir = dir.join("certs.d");
+    let config_text = format!(
+        "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n",
+        hosts_dir.display()
+    );
+    std::fs::write(&config, &config_text).unwrap();
+    let places = |cmd: &mut Command| {
+        cmd.arg("--containerd-config")
+            .arg(&config)
+            .arg("--containerd-hosts-dir")
+            .arg(&hosts_dir);
+    };
+    let mut apply = sb.mirrorctl();
+    apply.args([
+        "apply",
+        "--target",
+        "containerd",
+        "--mirror",
+        &a.server.url(),
+    ]);
+    apply.args(["--no-probe", "--yes"]);
+    places(&mut apply);
+    assert_ok(&apply.output().unwrap());
+    let hosts = hosts_dir.join("docker.io/hosts.toml");
+    let host = |s: &FakeRegistry| s.url().trim_start_matches("http://").to_owned();
+    assert!(std::fs::read_to_string(&hosts)
+        .unwrap()
+        .contains(&host(&a.server)));
+
+    let cycle = || {
+        let mut cmd = sb.mirrorctl();
+        // No systemctl on PATH: any restart would fail the cycle.
+        cmd.env("PATH", "/nonexistent")
+            .args([
+                "watch",
+                "--once",
+                "--json",
+                "--target",
+                "containerd",
+                "--top",
+                "1",
+            ])
+            .args(["--margin", "1000", "--yes", "--catalogue"])
+            .arg(&catalogue);
+        places(&mut cmd);
+        let out = cmd.output().unwrap();
+        assert_ok(&out);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        docs::check::<docs::WatchDoc>(&doc);
+        doc
+    };
+    a.down.store(true, Ordering::SeqCst);
+    for n in 1..=2 {
+        let doc = cycle();
+        assert_eq!(doc["changed"], false, "failure {n} of 3: {doc}");
+        assert!(std::fs::read_to_string(&hosts)
+            .unwrap()
+            .contains(&host(&a.server)));
+    }
+    let doc = cycle();
+    assert_eq!(doc["changed"], true, "{doc}");
+    assert_eq!(
+        doc["after"],
+        serde_json::json!([format!("{}/", b.server.url())]),
+        "{doc}"
+    );
+    let text = std::fs::read_to_string(&hosts).unwrap();
+    assert!(
+        text.contains(&host(&b.server)) && !text.contains(&host(&a.server)),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        config_text,
+        "config.toml untouched"
+    );
+
+    // Without config_path, containerd would not read the file: watch says to run apply once, and writes nothing.
+    std::fs::write(&config, "version = 2\n").unwrap();
+    std::fs::remove_dir_all(&hosts_dir).unwrap();
+    let mut cmd = sb.mirrorctl();
+    cmd.args([
+        "watch",
+        "--once",
+        "--target",
+        "containerd",
+        "--yes",
+        "--catalogue",
+    ])
+    .arg(&catalogue);
+    places(&mut cmd);
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("config_path") && err.contains("apply --target containerd"),
+        "{err}"
+    );
+    assert!(!hosts_dir.exists());
+}
