@@ -103,34 +103,17 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
 }
 
 async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
-    let config_path = files::resolve(&args.places.containerd.containerd_config);
-    let config_before = files::read(&config_path)?;
-    let text = match &config_before {
-        Some(b) => Some(
-            std::str::from_utf8(b)
-                .with_context(|| t!("apply.not_utf8", path = config_path.display()))?,
-        ),
-        None => None,
-    };
-    let major = crate::targets::containerd::major(text);
-    let ours = args
-        .places
-        .containerd
-        .containerd_hosts_dir
-        .display()
-        .to_string();
-    let check = containerd::ensure_config_path(text, major, &ours)
-        .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
-    let hosts = containerd::hosts_file(&check.hosts_dir, &args.registry)?;
+    let found = args.places.containerd.files(&args.registry)?;
+    let hosts = found.hosts;
     let hosts_before = files::read(&hosts)?;
     let mut changes = vec![FileChange::new(
         hosts,
         hosts_before,
         containerd::hosts_toml(&args.registry, mirrors),
     )];
-    let (activation, verify) = match check.after {
+    let (activation, verify) = match found.check.after {
         Some(after) => {
-            changes.push(FileChange::new(config_path, config_before, after));
+            changes.push(FileChange::new(found.config, found.config_before, after));
             let svc = Service::detect(args.change.init, false)?.unit("containerd");
             if args.change.live == MakeLive::Manual {
                 (
@@ -184,25 +167,9 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
         TargetKind::Docker => (args.change.daemon_json.clone(), |b| {
             daemon_config::parse(b).is_ok()
         }),
-        TargetKind::Containerd => {
-            let config = files::read(&args.places.containerd.containerd_config)?;
-            let text = config.as_deref().map(String::from_utf8_lossy);
-            let major = crate::targets::containerd::major(text.as_deref());
-            let ours = args
-                .places
-                .containerd
-                .containerd_hosts_dir
-                .display()
-                .to_string();
-            let check = containerd::ensure_config_path(text.as_deref(), major, &ours)?;
-            (
-                containerd::hosts_file(&check.hosts_dir, &args.registry)?,
-                |b| {
-                    std::str::from_utf8(b)
-                        .is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
-                },
-            )
-        }
+        TargetKind::Containerd => (args.places.containerd.files(&args.registry)?.hosts, |b| {
+            std::str::from_utf8(b).is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
+        }),
         TargetKind::Containers => (args.places.containers_dir().join(containers::DROPIN), |b| {
             std::str::from_utf8(b).is_ok_and(|t| t.parse::<toml_edit::DocumentMut>().is_ok())
         }),

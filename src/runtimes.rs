@@ -22,6 +22,39 @@ pub struct ContainerdPlaces {
     pub containerd_hosts_dir: PathBuf,
 }
 
+/// containerd's files for one registry: config.toml as read, what it says (or must be made to say) about
+/// `config_path`, and the registry's hosts.toml there.
+pub struct ContainerdFiles {
+    pub config: PathBuf,
+    pub config_before: Option<Vec<u8>>,
+    pub check: crate::targets::containerd::ConfigCheck,
+    pub hosts: PathBuf,
+}
+
+impl ContainerdPlaces {
+    pub fn files(&self, registry: &str) -> anyhow::Result<ContainerdFiles> {
+        use crate::targets::containerd;
+        use anyhow::Context;
+        let config = crate::daemon_config::files::resolve(&self.containerd_config);
+        let config_before = crate::daemon_config::files::read(&config)?;
+        let text = config_before
+            .as_deref()
+            .map(std::str::from_utf8)
+            .transpose()
+            .with_context(|| t!("apply.not_utf8", path = config.display()))?;
+        let ours = self.containerd_hosts_dir.display().to_string();
+        let check = containerd::ensure_config_path(text, containerd::major(text), &ours)
+            .with_context(|| t!("apply.cannot_use", path = config.display()))?;
+        let hosts = containerd::hosts_file(&check.hosts_dir, registry)?;
+        Ok(ContainerdFiles {
+            config,
+            config_before,
+            check,
+            hosts,
+        })
+    }
+}
+
 /// Where to look; `show` and `doctor` take these as flags so tests can point them at temp dirs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Places {

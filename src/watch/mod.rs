@@ -201,29 +201,19 @@ fn containerd_hosts(
     places: &crate::runtimes::ContainerdPlaces,
     registry: &str,
 ) -> Result<(Kept, Vec<String>)> {
-    use crate::targets::containerd;
-    let config_path = files::resolve(&places.containerd_config);
-    let config = files::read(&config_path)?;
-    let text = config
-        .as_deref()
-        .map(std::str::from_utf8)
-        .transpose()
-        .with_context(|| t!("apply.not_utf8", path = config_path.display()))?;
-    let ours = places.containerd_hosts_dir.display().to_string();
-    let check = containerd::ensure_config_path(text, containerd::major(text), &ours)
-        .with_context(|| t!("apply.cannot_use", path = config_path.display()))?;
-    if check.after.is_some() {
+    let found = places.files(registry)?;
+    if found.check.after.is_some() {
         return Err(crate::errors::Hinted {
             message: t!(
                 "watch.containerd_no_config_path",
-                path = config_path.display()
+                path = found.config.display()
             )
             .into(),
             hint: t!("watch.containerd_no_config_path_hint", registry = registry).into(),
         }
         .into());
     }
-    let path = containerd::hosts_file(&check.hosts_dir, registry)?;
+    let path = found.hosts;
     let before = files::read(&path)?;
     let configured = match &before {
         Some(b) => daemon_config::normalize_mirrors(&crate::runtimes::hosts_toml_mirrors(
