@@ -3,12 +3,10 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use rust_i18n::t;
 
 use super::{probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli::{self, TargetKind};
-use crate::errors::Usage;
 use crate::output::Printer;
 use crate::runtimes::Places;
 
@@ -46,11 +44,7 @@ pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
     let change = Change::lower(&a.target);
     let targets = installed(a.kind);
     if a.opts.registry != "docker.io" && a.kind == TargetKind::Docker {
-        return Err(Usage {
-            message: t!("apply.docker_only_hub", registry = a.opts.registry).into(),
-            hint: Some(t!("apply.docker_only_hub_hint").into()),
-        }
-        .into());
+        return Err(super::docker_only_hub(&a.opts.registry));
     }
     // The probe follows the proxy of the daemon.json being edited, as dockerd will.
     let probe = || usage(Probe::lower(&a.opts, &change.daemon_json));

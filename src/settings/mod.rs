@@ -156,6 +156,15 @@ pub fn lower(cli: Cli) -> Result<Run> {
     Ok(Run { p, job })
 }
 
+/// dockerd's `registry-mirrors` serve Docker Hub only: another registry's mirrors are for containerd.
+fn docker_only_hub(registry: &str) -> anyhow::Error {
+    Usage {
+        message: t!("apply.docker_only_hub", registry = registry).into(),
+        hint: Some(t!("apply.docker_only_hub_hint").into()),
+    }
+    .into()
+}
+
 /// A flag's value that does not hold here (an image outside `--registry`, a platform dockerd would not name).
 pub(super) fn usage<T>(r: Result<T>) -> Result<T> {
     r.map_err(|e| Usage::new(format!("{e:#}")).into())

@@ -4,12 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use rust_i18n::t;
 
 use super::{absolute, probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli;
-use crate::errors::Usage;
 use crate::output::Printer;
 use crate::service::InitChoice;
 use clap::ValueEnum;
@@ -55,11 +53,7 @@ pub struct Watch {
 
 pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
     if a.opts.registry != "docker.io" && !a.cache && a.kind == cli::WatchTarget::Docker {
-        return Err(Usage {
-            message: t!("apply.docker_only_hub", registry = a.opts.registry).into(),
-            hint: Some(t!("apply.docker_only_hub_hint").into()),
-        }
-        .into());
+        return Err(super::docker_only_hub(&a.opts.registry));
     }
     // A reload applies registry-mirrors without stopping a container.
     let change = Change::lower(&cli::Target {
