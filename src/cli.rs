@@ -86,11 +86,11 @@ pub enum Command {
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. `mirrorctl man | man -l -`.
+    /// Print a man page (roff), e.g. `mirrorctl man probe | man -l -`, or write every page into a directory.
     #[command(
-        after_help = "Examples:\n  mirrorctl man | man -l -\n  mirrorctl man | sudo tee /usr/local/share/man/man1/mirrorctl.1"
+        after_help = "Examples:\n  mirrorctl man | man -l -\n  mirrorctl man proxy set | man -l -\n  mirrorctl man --dir /usr/local/share/man/man1"
     )]
-    Man,
+    Man(ManArgs),
     /// Each mirror's record from the probe history: success rate, median latency and speed, last failure.
     #[command(
         after_help = "Examples:\n  mirrorctl history\n  mirrorctl history --mirror docker.m.daocloud.io --since 24h\n  mirrorctl history --json | jq '.mirrors[] | {name, success_rate}'"
@@ -685,4 +685,14 @@ fn parse_digest(s: &str) -> Result<String, String> {
     crate::registry::Digest::parse(s)
         .map(|d| d.to_string())
         .map_err(|_| format!("`{s}` is not a digest: write sha256: and 64 hex digits"))
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {
+    /// The subcommand whose page to print (`probe`, `proxy set`, …); none for the top page, mirrorctl(1).
+    #[arg(value_name = "COMMAND", conflicts_with = "dir")]
+    pub command: Vec<String>,
+    /// Write every page (mirrorctl.1, mirrorctl-probe.1, …) into this directory instead of printing one.
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
 }

@@ -21,6 +21,7 @@ mod i18n;
 mod last_probe;
 mod list;
 mod lock;
+mod man;
 mod output;
 mod probe;
 mod proxy;
@@ -121,12 +122,7 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
             p.stdout(&String::from_utf8_lossy(&out));
             Ok(ExitCode::SUCCESS)
         }
-        Job::Man => {
-            let mut out = Vec::new();
-            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out)?;
-            p.stdout(&String::from_utf8_lossy(&out));
-            Ok(ExitCode::SUCCESS)
-        }
+        Job::Man(a) => man::run(a, p),
         Job::Probe(s) => {
             let report = probe::command::probe(&s.probe, &s.catalogue, "probe", p).await?;
             if s.json {

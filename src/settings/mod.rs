@@ -56,7 +56,7 @@ pub enum Job {
     ProxyShow(ProxyShow),
     CatalogueUpdate(cli::CatalogueUpdateArgs),
     Completions(clap_complete::Shell),
-    Man,
+    Man(cli::ManArgs),
 }
 
 pub struct List {
@@ -151,7 +151,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Proxy(cli::ProxyCommand::Show(a)) => Job::ProxyShow(proxy::show(a)),
         Command::Catalogue(cli::CatalogueCommand::Update(a)) => Job::CatalogueUpdate(a),
         Command::Completions { shell } => Job::Completions(shell),
-        Command::Man => Job::Man,
+        Command::Man(a) => Job::Man(a),
     };
     Ok(Run { p, job })
 }

@@ -1,5 +1,6 @@
-//! The conventions around the commands: list, completions, man page, -q and -v.
+//! The conventions around the commands: list, completions, man pages, -q and -v.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -124,32 +125,65 @@ fn quiet_and_verbose() {
 }
 
 #[test]
-fn completions_and_man_page() {
+fn completions_and_man_pages() {
     let sb = Sandbox::new();
-    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
-        let out = sb
-            .mirrorctl()
-            .args(["completions", shell])
-            .output()
-            .unwrap();
+    let shipped = |rel: &str| {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(rel))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"))
+    };
+    for (shell, file) in [
+        ("bash", Some("completions/mirrorctl.bash")),
+        ("zsh", Some("completions/_mirrorctl")),
+        ("fish", Some("completions/mirrorctl.fish")),
+        ("powershell", None),
+        ("elvish", None),
+    ] {
+        let out = sb.mirrorctl().args(["completions", shell]).output().unwrap();
         assert!(out.status.success() && out.stdout.len() > 500, "{shell}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("probe"), "{shell}");
+        // The packages, the tarball and the wheel ship these files: regenerate them when the CLI changes.
+        if let Some(file) = file {
+            assert!(
+                shipped(file) == out.stdout,
+                "{file} is out of date: run `cargo run -q -- completions {shell} > {file}`"
+            );
+        }
+    }
+
+    let top = String::from_utf8(sb.mirrorctl().arg("man").output().unwrap().stdout).unwrap();
+    assert!(top.contains(".TH mirrorctl 1") && top.contains("mirrorctl\\-probe(1)"), "{top}");
+    let probe = sb.mirrorctl().args(["man", "probe"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&probe.stdout).contains(".TH mirrorctl-probe 1"));
+    let nested = sb.mirrorctl().args(["man", "proxy", "set"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&nested.stdout).contains(".TH mirrorctl-proxy-set 1"));
+    let missing = sb.mirrorctl().args(["man", "nope"]).output().unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("mirrorctl-probe"));
+
+    // Every page, written by `man --dir`, is the one in man/ (shipped by every package): none missing, none extra.
+    let dir = sb.path().join("man");
+    let out = sb.mirrorctl().args(["man", "--dir"]).arg(&dir).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let names = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".1"))
+            .collect();
+        v.sort();
+        v
+    };
+    let made = names(&dir);
+    let committed = names(&Path::new(env!("CARGO_MANIFEST_DIR")).join("man"));
+    assert_eq!(made, committed, "man/ is out of date: run `cargo run -q -- man --dir man`");
+    assert!(made.len() >= 20 && made.contains(&"mirrorctl-cache-warm.1".to_string()), "{made:?}");
+    for n in &made {
         assert!(
-            String::from_utf8_lossy(&out.stdout).contains("probe"),
-            "{shell}"
+            std::fs::read(dir.join(n)).unwrap() == shipped(&format!("man/{n}")),
+            "man/{n} is out of date: run `cargo run -q -- man --dir man`"
         );
     }
-    let man = String::from_utf8(sb.mirrorctl().arg("man").output().unwrap().stdout).unwrap();
-    assert!(
-        man.contains(".TH mirrorctl 1") && man.contains("apply"),
-        "{man}"
-    );
-    // The page shipped in the .deb is this one: regenerate with `mirrorctl man > man/mirrorctl.1`.
-    let shipped =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/man/mirrorctl.1")).unwrap();
-    assert_eq!(
-        shipped, man,
-        "man/mirrorctl.1 is out of date: run `cargo run -q -- man > man/mirrorctl.1`"
-    );
+    assert_eq!(std::fs::read_to_string(dir.join("mirrorctl.1")).unwrap(), top);
 }
 
 /// Runs `cmd` on a pseudo-terminal `cols` wide (util-linux `script`) and returns what the terminal showed.
