@@ -14,11 +14,8 @@ fi
 apt_dir="$PWD/target/engines/apt"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache" "$apt_dir/debs/partial" "$root"
 
-# The Debian mirror the system already uses (deb822 or one-line format), else Debian's default.
-uri=$(grep -hsE '^(URIs:|deb )' /etc/apt/sources.list.d/*.sources /etc/apt/sources.list.d/*.list /etc/apt/sources.list \
-  | grep -oE 'https?://[^ ]+/debian/?( |$)' | head -n1 | tr -d ' ' || true)
-[ -n "$uri" ] || uri="http://deb.debian.org/debian"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] ${uri%/} trixie main" > "$apt_dir/sources.list"
+. scripts/debian-mirror.sh
+echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $(debian_mirror) trixie main" > "$apt_dir/sources.list"
 
 opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o Dir::Etc::SourceParts=/dev/null
       -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache" -o "Dir::Cache::Archives=$apt_dir/debs"

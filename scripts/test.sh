@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
-# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign; trixie's engine into target/engines), so this one
-# command works on a fresh Debian machine.
+# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static;
+# trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
+# release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
+# fresh Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +16,11 @@ command -v minisign >/dev/null 2>&1 || need+=(minisign)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 { command -v dockerd >/dev/null 2>&1 || [ -x /usr/sbin/dockerd ]; } || need+=(docker.io)
+command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=(debootstrap)
+[ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
+[ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-arm64-cross)
+command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v rpm >/dev/null 2>&1 || need+=(rpm)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""
@@ -22,39 +29,42 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
 fi
 
-# The second engine generation (trixie's Engine 26.1 + containerd 1.7), privately under target/engines.
+# The second engine generation (trixie's Engine 26.1 + containerd 1.7), privately under target/engines, and the
+# oldest Debian root the release binary must run in.
 bash scripts/engines.sh
+bash scripts/bullseye.sh
+
+# The release artifacts, each binary built once (maturin + zig, glibc 2.17), signed with a key made for the tests:
+# tests/it/release.rs and tests/it/install.rs check them.
+key=target/release-test-key
+if [ ! -f "$key/mirrorctl.key" ]; then
+  mkdir -p "$key"
+  minisign -G -W -f -p "$key/mirrorctl.pub" -s "$key/mirrorctl.key" >/dev/null
+fi
+bash scripts/release.sh --key "$key/mirrorctl.key" --pubkey "$key/mirrorctl.pub"
 
 mkdir -p target
 cargo test --locked "$@" 2>&1 | tee target/test-output.log
 
-# In CI (or with MIRRORCTL_TEST_DEB=1): build the .deb and the .rpm, install each, and run the installed binary.
+# In CI (or with MIRRORCTL_TEST_DEB=1): install the release's .deb with dpkg and its .rpm into a private root, and
+# run what each installed.
 if [ "${CI:-}" = "true" ] || [ "${MIRRORCTL_TEST_DEB:-}" = "1" ]; then
-  command -v cargo-deb >/dev/null 2>&1 || cargo install cargo-deb --locked
-  command -v cargo-generate-rpm >/dev/null 2>&1 || cargo install cargo-generate-rpm --locked
-  bash scripts/package.sh
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
-  $sudo dpkg -i target/debian/mirrorctl_*.deb
+  $sudo dpkg -i target/dist/mirrorctl_*_amd64.deb
   /usr/bin/mirrorctl --version
-  ls /usr/share/man/man1/mirrorctl.1* >/dev/null
+  ls /usr/share/man/man1/mirrorctl-probe.1* >/dev/null
   test -s /usr/share/bash-completion/completions/mirrorctl
   $sudo dpkg -r mirrorctl
   echo "package: the .deb installs, runs and uninstalls"
-  # The .rpm, with Debian's rpm tool: its file list, then an install into a private root (never the system's).
-  rpm=$(ls target/generate-rpm/mirrorctl-*.rpm)
-  files=$(rpm -qpl "$rpm")
-  for f in /usr/bin/mirrorctl /usr/share/man/man1/mirrorctl.1 /usr/share/bash-completion/completions/mirrorctl \
-           /usr/share/zsh/site-functions/_mirrorctl /usr/share/fish/vendor_completions.d/mirrorctl.fish; do
-    grep -qx "$f" <<<"$files" || { echo "the .rpm lacks $f" >&2; exit 1; }
-  done
+  rpm=$(ls target/dist/mirrorctl-*.x86_64.rpm)
   rpmroot=$(mktemp -d)
   rpm --root "$rpmroot" --initdb
   rpm --root "$rpmroot" -i --nodeps --noscripts "$rpm"
   "$rpmroot/usr/bin/mirrorctl" --version
   rpm --root "$rpmroot" -q mirrorctl
   rm -rf "$rpmroot"
-  echo "package: the .rpm lists and installs its files"
+  echo "package: the .rpm installs into a private root and runs"
 fi
 
 # One closing line for the whole suite, summed over cargo's test binaries.

@@ -14,6 +14,7 @@ mod layout;
 mod probe;
 mod probe_proxy;
 mod proxy;
+mod release;
 mod restore;
 mod show;
 mod snapshots;
