@@ -192,7 +192,9 @@ for b in $bases; do
   base=$b
   break
 done
-[ -n "$base" ] || die "no download place answered: $(echo $bases)" "所有下载地址都没有响应：$(echo $bases)" \
+# shellcheck disable=SC2086,SC2116 # the list on one line, split as the loop above splits it
+places=$(echo $bases)
+[ -n "$base" ] || die "no download place answered: $places" "所有下载地址都没有响应：$places" \
   "name one that this machine reaches: sh install.sh --base URL (or MIRRORCTL_DOWNLOAD_BASE)" \
   "请指定这台机器能访问的地址：sh install.sh --base URL（或设置 MIRRORCTL_DOWNLOAD_BASE）"
 
@@ -244,7 +246,9 @@ else
 fi
 
 # ---- unpack and try it here before anything is replaced
-mkdir "$tmp/x" && tar -xzf "$tmp/$tarball" -C "$tmp/x" 2>/dev/null || die "cannot unpack $tarball: nothing installed" "无法解压 $tarball：未安装任何文件"
+if ! { mkdir "$tmp/x" && tar -xzf "$tmp/$tarball" -C "$tmp/x" 2>/dev/null; }; then
+  die "cannot unpack $tarball: nothing installed" "无法解压 $tarball：未安装任何文件"
+fi
 src=$tmp/x/mirrorctl-$version-$arch-linux
 [ -f "$src/mirrorctl" ] || die "$tarball holds no mirrorctl binary: nothing installed" "$tarball 中没有 mirrorctl 可执行文件：未安装任何文件"
 chmod 755 "$src/mirrorctl"
@@ -262,10 +266,10 @@ mkdir -p "$bindir" "$mandir" "$docdir" "$bashdir" "$zshdir" "$fishdir" 2>/dev/nu
   "run as root (sudo sh install.sh) or choose another --prefix" "请用 root 运行（sudo sh install.sh）或换一个 --prefix"
 # put FROM TO MODE
 put() {
-  cp "$1" "$2.mirrorctl-new" && chmod "$3" "$2.mirrorctl-new" && mv -f "$2.mirrorctl-new" "$2" || {
+  if ! { cp "$1" "$2.mirrorctl-new" && chmod "$3" "$2.mirrorctl-new" && mv -f "$2.mirrorctl-new" "$2"; }; then
     rm -f "$2.mirrorctl-new"
     die "cannot write $2" "无法写入 $2" "run as root (sudo sh install.sh) or choose another --prefix" "请用 root 运行（sudo sh install.sh）或换一个 --prefix"
-  }
+  fi
   printf '%s\n' "$2" >>"$tmp/record"
 }
 : >"$tmp/record"

@@ -9,6 +9,7 @@ mod dockerd_starts;
 mod doctor;
 mod hardening;
 mod history;
+mod install;
 mod k3s;
 mod layout;
 mod probe;
