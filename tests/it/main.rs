@@ -14,6 +14,7 @@ mod k3s;
 mod layout;
 mod probe;
 mod probe_proxy;
+mod readme;
 mod proxy;
 mod release;
 mod restore;
