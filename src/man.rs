@@ -15,16 +15,23 @@ use crate::output::Printer;
 pub fn run(a: ManArgs, p: Printer) -> Result<ExitCode> {
     let pages = pages(<Cli as clap::CommandFactory>::command())?;
     if let Some(dir) = a.dir {
-        std::fs::create_dir_all(&dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
+        std::fs::create_dir_all(&dir)
+            .with_context(|| t!("io.cannot_create", path = dir.display()))?;
         for page in &pages {
             files::write_atomic(&dir.join(&page.file), &page.roff, |_| Ok(()))?;
         }
-        p.info(&format!("{}\n", t!("man.written", count = pages.len(), path = dir.display())));
+        p.info(&format!(
+            "{}\n",
+            t!("man.written", count = pages.len(), path = dir.display())
+        ));
         return Ok(ExitCode::SUCCESS);
     }
     let file = file_for(&a.command);
     let Some(page) = pages.iter().find(|pg| pg.file == file) else {
-        let names: Vec<&str> = pages.iter().map(|pg| pg.file.trim_end_matches(".1")).collect();
+        let names: Vec<&str> = pages
+            .iter()
+            .map(|pg| pg.file.trim_end_matches(".1"))
+            .collect();
         return Err(Usage {
             message: t!("man.no_page", command = a.command.join(" ")).into(),
             hint: Some(t!("man.no_page_hint", pages = names.join(", ")).into()),
@@ -53,7 +60,8 @@ pub fn pages(cmd: clap::Command) -> std::io::Result<Vec<Page>> {
 
 fn collect(cmd: &clap::Command, out: &mut Vec<Page>) -> std::io::Result<()> {
     // A subcommand has no version of its own: every page's footer names the release it documents.
-    let man = clap_mangen::Man::new(cmd.clone()).source(format!("mirrorctl {}", env!("CARGO_PKG_VERSION")));
+    let man = clap_mangen::Man::new(cmd.clone())
+        .source(format!("mirrorctl {}", env!("CARGO_PKG_VERSION")));
     let mut roff = Vec::new();
     man.render(&mut roff)?;
     out.push(Page {
@@ -89,7 +97,12 @@ mod tests {
     fn a_page_for_every_subcommand_and_nested_one() {
         let files: Vec<String> = all().into_iter().map(|p| p.file).collect();
         assert_eq!(files[0], "mirrorctl.1");
-        for f in ["mirrorctl-probe.1", "mirrorctl-apply.1", "mirrorctl-proxy-set.1", "mirrorctl-cache-warm.1"] {
+        for f in [
+            "mirrorctl-probe.1",
+            "mirrorctl-apply.1",
+            "mirrorctl-proxy-set.1",
+            "mirrorctl-cache-warm.1",
+        ] {
             assert!(files.contains(&f.to_string()), "{f} missing from {files:?}");
         }
         assert!(!files.iter().any(|f| f.contains("help")), "{files:?}");
@@ -103,10 +116,16 @@ mod tests {
             let text = String::from_utf8_lossy(&p.roff);
             // clap_mangen names a subcommand's page as `mirrorctl\-probe(1)` in the COMMANDS section.
             for (i, _) in text.match_indices("(1)") {
-                let start = text[..i].rfind(|c: char| c.is_whitespace()).map_or(0, |s| s + 1);
+                let start = text[..i]
+                    .rfind(|c: char| c.is_whitespace())
+                    .map_or(0, |s| s + 1);
                 let name = text[start..i].replace("\\-", "-");
                 if name.starts_with("mirrorctl") {
-                    assert!(files.contains(&format!("{name}.1").as_str()), "{} names {name}(1)", p.file);
+                    assert!(
+                        files.contains(&format!("{name}.1").as_str()),
+                        "{} names {name}(1)",
+                        p.file
+                    );
                 }
             }
         }
@@ -115,6 +134,9 @@ mod tests {
     #[test]
     fn file_names_from_words() {
         assert_eq!(file_for(&[]), "mirrorctl.1");
-        assert_eq!(file_for(&["proxy".into(), "set".into()]), "mirrorctl-proxy-set.1");
+        assert_eq!(
+            file_for(&["proxy".into(), "set".into()]),
+            "mirrorctl-proxy-set.1"
+        );
     }
 }

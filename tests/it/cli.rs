@@ -138,9 +138,16 @@ fn completions_and_man_pages() {
         ("powershell", None),
         ("elvish", None),
     ] {
-        let out = sb.mirrorctl().args(["completions", shell]).output().unwrap();
+        let out = sb
+            .mirrorctl()
+            .args(["completions", shell])
+            .output()
+            .unwrap();
         assert!(out.status.success() && out.stdout.len() > 500, "{shell}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("probe"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("probe"),
+            "{shell}"
+        );
         // The packages, the tarball and the wheel ship these files: regenerate them when the CLI changes.
         if let Some(file) = file {
             assert!(
@@ -151,10 +158,17 @@ fn completions_and_man_pages() {
     }
 
     let top = String::from_utf8(sb.mirrorctl().arg("man").output().unwrap().stdout).unwrap();
-    assert!(top.contains(".TH mirrorctl 1") && top.contains("mirrorctl\\-probe(1)"), "{top}");
+    assert!(
+        top.contains(".TH mirrorctl 1") && top.contains("mirrorctl\\-probe(1)"),
+        "{top}"
+    );
     let probe = sb.mirrorctl().args(["man", "probe"]).output().unwrap();
     assert!(String::from_utf8_lossy(&probe.stdout).contains(".TH mirrorctl-probe 1"));
-    let nested = sb.mirrorctl().args(["man", "proxy", "set"]).output().unwrap();
+    let nested = sb
+        .mirrorctl()
+        .args(["man", "proxy", "set"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&nested.stdout).contains(".TH mirrorctl-proxy-set 1"));
     let missing = sb.mirrorctl().args(["man", "nope"]).output().unwrap();
     assert_eq!(missing.status.code(), Some(2));
@@ -162,8 +176,17 @@ fn completions_and_man_pages() {
 
     // Every page, written by `man --dir`, is the one in man/ (shipped by every package): none missing, none extra.
     let dir = sb.path().join("man");
-    let out = sb.mirrorctl().args(["man", "--dir"]).arg(&dir).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = sb
+        .mirrorctl()
+        .args(["man", "--dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let names = |d: &Path| {
         let mut v: Vec<String> = std::fs::read_dir(d)
             .unwrap()
@@ -175,15 +198,24 @@ fn completions_and_man_pages() {
     };
     let made = names(&dir);
     let committed = names(&Path::new(env!("CARGO_MANIFEST_DIR")).join("man"));
-    assert_eq!(made, committed, "man/ is out of date: run `cargo run -q -- man --dir man`");
-    assert!(made.len() >= 20 && made.contains(&"mirrorctl-cache-warm.1".to_string()), "{made:?}");
+    assert_eq!(
+        made, committed,
+        "man/ is out of date: run `cargo run -q -- man --dir man`"
+    );
+    assert!(
+        made.len() >= 20 && made.contains(&"mirrorctl-cache-warm.1".to_string()),
+        "{made:?}"
+    );
     for n in &made {
         assert!(
             std::fs::read(dir.join(n)).unwrap() == shipped(&format!("man/{n}")),
             "man/{n} is out of date: run `cargo run -q -- man --dir man`"
         );
     }
-    assert_eq!(std::fs::read_to_string(dir.join("mirrorctl.1")).unwrap(), top);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("mirrorctl.1")).unwrap(),
+        top
+    );
 }
 
 /// Runs `cmd` on a pseudo-terminal `cols` wide (util-linux `script`) and returns what the terminal showed.

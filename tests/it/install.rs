@@ -17,7 +17,10 @@ fn script() -> PathBuf {
 
 /// A minisign key pair made for one test: (secret key file, public key).
 fn keypair(dir: &Path, name: &str) -> (PathBuf, String) {
-    let (s, p) = (dir.join(format!("{name}.key")), dir.join(format!("{name}.pub")));
+    let (s, p) = (
+        dir.join(format!("{name}.key")),
+        dir.join(format!("{name}.pub")),
+    );
     let out = Command::new("minisign")
         .args(["-G", "-W", "-f", "-p"])
         .arg(&p)
@@ -25,8 +28,17 @@ fn keypair(dir: &Path, name: &str) -> (PathBuf, String) {
         .arg(&s)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let public = std::fs::read_to_string(&p).unwrap().lines().last().unwrap().to_owned();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let public = std::fs::read_to_string(&p)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
     (s, public)
 }
 
@@ -42,7 +54,11 @@ fn sign(key: &Path, file: &Path) -> Vec<u8> {
         .arg(&sig)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     std::fs::read(sig).unwrap()
 }
 
@@ -98,14 +114,21 @@ fn publish_with(
     let dir = tempfile::tempdir().unwrap();
     let sums = dir.path().join("SHA256SUMS");
     let digest = sha(&r.tarball);
-    std::fs::write(&sums, format!("{}  {}\n", digest.trim_start_matches("sha256:"), r.name)).unwrap();
+    std::fs::write(
+        &sums,
+        format!("{}  {}\n", digest.trim_start_matches("sha256:"), r.name),
+    )
+    .unwrap();
     let sig = sign(key, &sums);
     let at = format!("{base}/download/v{version}");
     server.put(&format!("{at}/{}", r.name), served);
     server.put(&format!("{at}/SHA256SUMS"), &std::fs::read(&sums).unwrap());
     server.put(&format!("{at}/SHA256SUMS.minisig"), &sig);
     if latest {
-        server.put(&format!("{base}/latest/download/VERSION"), format!("{version}\n").as_bytes());
+        server.put(
+            &format!("{base}/latest/download/VERSION"),
+            format!("{version}\n").as_bytes(),
+        );
     }
 }
 
@@ -142,7 +165,9 @@ fn refused(o: &Output, says: &str) {
 }
 
 fn pages() -> usize {
-    std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("man")).unwrap().count()
+    std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("man"))
+        .unwrap()
+        .count()
 }
 
 /// Everything under `dir`, relative, sorted.
@@ -178,12 +203,26 @@ fn setup() -> Setup {
     let (key, public) = keypair(sb.path(), "team");
     let base = server.url("/rel");
     let prefix = sb.path().join("prefix");
-    Setup { sb, server, key, public, base, prefix }
+    Setup {
+        sb,
+        server,
+        key,
+        public,
+        base,
+        prefix,
+    }
 }
 
 impl Setup {
     fn args<'a>(&'a self, extra: &[&'a str]) -> Vec<&'a str> {
-        let mut v = vec!["--base", &self.base, "--pubkey", &self.public, "--prefix", self.prefix.to_str().unwrap()];
+        let mut v = vec![
+            "--base",
+            &self.base,
+            "--pubkey",
+            &self.public,
+            "--prefix",
+            self.prefix.to_str().unwrap(),
+        ];
         v.extend_from_slice(extra);
         v
     }
@@ -199,12 +238,23 @@ fn a_fresh_install_then_the_same_again_changes_nothing_then_an_upgrade_and_a_cho
     let old = build(s.sb.path(), "0.9.0", b"");
     publish(&s.server, "/rel", "0.9.0", &old, &s.key, true);
     let said = ok(&install(&s.sb, &s.args(&[])));
-    assert!(said.contains("checksum and minisign signature verified"), "{said}");
+    assert!(
+        said.contains("checksum and minisign signature verified"),
+        "{said}"
+    );
     assert!(said.contains("installed mirrorctl 0.9.0"), "{said}");
     assert_eq!(s.installed(), old.binary);
-    let version = Command::new(s.prefix.join("bin/mirrorctl")).arg("--version").output().unwrap();
-    assert_eq!(String::from_utf8_lossy(&version.stdout).trim(), format!("mirrorctl {VERSION}"));
-    let man = std::fs::read_dir(s.prefix.join("share/man/man1")).unwrap().count();
+    let version = Command::new(s.prefix.join("bin/mirrorctl"))
+        .arg("--version")
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&version.stdout).trim(),
+        format!("mirrorctl {VERSION}")
+    );
+    let man = std::fs::read_dir(s.prefix.join("share/man/man1"))
+        .unwrap()
+        .count();
     assert_eq!(man, pages(), "every man page");
     for f in [
         "share/bash-completion/completions/mirrorctl",
@@ -215,21 +265,33 @@ fn a_fresh_install_then_the_same_again_changes_nothing_then_an_upgrade_and_a_cho
     ] {
         assert!(s.prefix.join(f).is_file(), "{f}");
     }
-    let mode = std::fs::metadata(s.prefix.join("bin/mirrorctl")).unwrap().mode() & 0o777;
+    let mode = std::fs::metadata(s.prefix.join("bin/mirrorctl"))
+        .unwrap()
+        .mode()
+        & 0o777;
     assert_eq!(mode, 0o755);
 
     // The same release again: nothing is written.
     let before = std::fs::metadata(s.prefix.join("bin/mirrorctl")).unwrap();
     let said = ok(&install(&s.sb, &s.args(&[])));
-    assert!(said.contains("already installed") && said.contains("nothing changed"), "{said}");
+    assert!(
+        said.contains("already installed") && said.contains("nothing changed"),
+        "{said}"
+    );
     let after = std::fs::metadata(s.prefix.join("bin/mirrorctl")).unwrap();
-    assert_eq!((before.ino(), before.mtime_nsec()), (after.ino(), after.mtime_nsec()));
+    assert_eq!(
+        (before.ino(), before.mtime_nsec()),
+        (after.ino(), after.mtime_nsec())
+    );
 
     // A newer release becomes the latest: upgraded in place.
     let new = build(s.sb.path(), "0.10.0", b"\0release 0.10.0");
     publish(&s.server, "/rel", "0.10.0", &new, &s.key, true);
     let said = ok(&install(&s.sb, &s.args(&[])));
-    assert!(said.contains("upgraded") && said.contains("mirrorctl 0.10.0"), "{said}");
+    assert!(
+        said.contains("upgraded") && said.contains("mirrorctl 0.10.0"),
+        "{said}"
+    );
     assert_eq!(s.installed(), new.binary);
 
     // --version goes to exactly that one (here back).
@@ -257,10 +319,17 @@ fn a_tampered_or_cut_short_tarball_is_refused_and_the_installed_one_stays() {
 
     // A download that stops after half of what it promised.
     publish(&s.server, "/rel", "1.1.0", &next, &s.key, true);
-    s.server.put_cut(&format!("/rel/download/v1.1.0/{}", next.name), &next.tarball, next.tarball.len() / 2);
+    s.server.put_cut(
+        &format!("/rel/download/v1.1.0/{}", next.name),
+        &next.tarball,
+        next.tarball.len() / 2,
+    );
     refused(&install(&s.sb, &s.args(&[])), "cut short");
     // A server that serves a short file as if it were whole.
-    s.server.put(&format!("/rel/download/v1.1.0/{}", next.name), &next.tarball[..next.tarball.len() / 2]);
+    s.server.put(
+        &format!("/rel/download/v1.1.0/{}", next.name),
+        &next.tarball[..next.tarball.len() / 2],
+    );
     refused(&install(&s.sb, &s.args(&[])), "checksum mismatch");
     assert_eq!(s.installed(), good.binary);
     assert_eq!(tree(&s.prefix), files);
@@ -296,7 +365,10 @@ fn a_signature_by_another_key_is_refused_and_without_minisign_only_the_checksum_
     c.arg(script()).args(s.args(&[]));
     env(&s.sb, &mut c);
     let said = ok(&c.env("PATH", &bin).output().unwrap());
-    assert!(said.contains("minisign is not installed: only the SHA-256 checksum was checked"), "{said}");
+    assert!(
+        said.contains("minisign is not installed: only the SHA-256 checksum was checked"),
+        "{said}"
+    );
     assert_eq!(s.installed(), r.binary);
 }
 
@@ -309,20 +381,35 @@ fn an_unreachable_place_is_passed_over_for_the_next_and_none_answering_is_an_err
     let dead = format!("http://{}/rel", closed.local_addr().unwrap());
     drop(closed);
     let prefix = s.prefix.to_str().unwrap();
-    let said = ok(&install(&s.sb, &["--base", &dead, "--base", &s.base, "--pubkey", &s.public, "--prefix", prefix]));
-    assert!(said.contains(&format!("no answer from {dead}, trying the next place")), "{said}");
+    let said = ok(&install(
+        &s.sb,
+        &[
+            "--base", &dead, "--base", &s.base, "--pubkey", &s.public, "--prefix", prefix,
+        ],
+    ));
+    assert!(
+        said.contains(&format!("no answer from {dead}, trying the next place")),
+        "{said}"
+    );
     assert_eq!(s.installed(), r.binary);
 
     // The list from the environment, as a team sets it once for every machine.
     std::fs::remove_dir_all(&s.prefix).unwrap();
     let mut c = Command::new("sh");
-    c.arg(script()).args(["--pubkey", &s.public, "--prefix", prefix]);
+    c.arg(script())
+        .args(["--pubkey", &s.public, "--prefix", prefix]);
     env(&s.sb, &mut c);
-    ok(&c.env("MIRRORCTL_DOWNLOAD_BASE", format!("{dead} {}", s.base)).output().unwrap());
+    ok(&c
+        .env("MIRRORCTL_DOWNLOAD_BASE", format!("{dead} {}", s.base))
+        .output()
+        .unwrap());
     assert_eq!(s.installed(), r.binary);
 
     std::fs::remove_dir_all(&s.prefix).unwrap();
-    let o = install(&s.sb, &["--base", &dead, "--pubkey", &s.public, "--prefix", prefix]);
+    let o = install(
+        &s.sb,
+        &["--base", &dead, "--pubkey", &s.public, "--prefix", prefix],
+    );
     refused(&o, "no download place answered");
     assert!(stderr(&o).contains("hint: "), "{}", stderr(&o));
     assert!(!s.prefix.exists());
@@ -340,7 +427,11 @@ fn a_user_who_is_not_root_gets_it_in_home_local_bin() {
     std::fs::create_dir(&home).unwrap();
     std::os::unix::fs::chown(&home, Some(65534), Some(65534)).unwrap();
     // The sandbox is 0700 root's: let nobody through to its own home only.
-    std::fs::set_permissions(s.sb.path(), std::os::unix::fs::PermissionsExt::from_mode(0o711)).unwrap();
+    std::fs::set_permissions(
+        s.sb.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o711),
+    )
+    .unwrap();
     let o = Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups", "sh"])
         .arg(script())
@@ -357,7 +448,9 @@ fn a_user_who_is_not_root_gets_it_in_home_local_bin() {
     let bin = home.join(".local/bin/mirrorctl");
     assert_eq!(std::fs::read(&bin).unwrap(), r.binary);
     assert_eq!(std::fs::metadata(&bin).unwrap().uid(), 65534);
-    assert!(home.join(".local/share/man/man1/mirrorctl-probe.1").is_file());
+    assert!(home
+        .join(".local/share/man/man1/mirrorctl-probe.1")
+        .is_file());
     assert!(said.contains("is not on your PATH"), "{said}");
 }
 
@@ -373,7 +466,10 @@ fn uninstall_removes_exactly_what_it_installed() {
     assert!(said.contains("mirrorctl removed"), "{said}");
     let left = tree(&s.prefix);
     assert!(left.iter().all(|f| !f.contains("mirrorctl")), "{left:?}");
-    assert!(s.prefix.join("bin/someone-elses").is_file() && s.prefix.join("share/man/man1/other.1").is_file());
+    assert!(
+        s.prefix.join("bin/someone-elses").is_file()
+            && s.prefix.join("share/man/man1/other.1").is_file()
+    );
     let said = ok(&install(&s.sb, &s.args(&["--uninstall"])));
     assert!(said.contains("nothing to do"), "{said}");
 }
@@ -384,18 +480,43 @@ fn a_dry_run_downloads_no_package_and_writes_nothing_and_bad_options_are_refused
     let r = build(s.sb.path(), "6.0.0", b"");
     publish(&s.server, "/rel", "6.0.0", &r, &s.key, true);
     let said = ok(&install(&s.sb, &s.args(&["--dry-run"])));
-    assert!(said.contains("dry run") && said.contains(&format!("would download {}/download/v6.0.0/{}", s.base, r.name)), "{said}");
-    assert!(said.contains(&format!("{}/bin/mirrorctl", s.prefix.display())), "{said}");
+    assert!(
+        said.contains("dry run")
+            && said.contains(&format!(
+                "would download {}/download/v6.0.0/{}",
+                s.base, r.name
+            )),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("{}/bin/mirrorctl", s.prefix.display())),
+        "{said}"
+    );
     assert!(!s.prefix.exists(), "a dry run writes nothing");
-    assert_eq!(s.server.asked(), ["/rel/latest/download/VERSION"], "only the version is asked for");
+    assert_eq!(
+        s.server.asked(),
+        ["/rel/latest/download/VERSION"],
+        "only the version is asked for"
+    );
 
     let o = install(&s.sb, &s.args(&["--bogus"]));
     refused(&o, "unknown option: --bogus");
-    assert!(stderr(&o).contains("hint: sh install.sh --help"), "{}", stderr(&o));
-    refused(&install(&s.sb, &s.args(&["--version", "1;rm -rf /"])), "not a version");
-    refused(&install(&s.sb, &["--pubkey", "nonsense"]), "not a minisign public key");
+    assert!(
+        stderr(&o).contains("hint: sh install.sh --help"),
+        "{}",
+        stderr(&o)
+    );
+    refused(
+        &install(&s.sb, &s.args(&["--version", "1;rm -rf /"])),
+        "not a version",
+    );
+    refused(
+        &install(&s.sb, &["--pubkey", "nonsense"]),
+        "not a minisign public key",
+    );
     // A version file that is not a version is never printed or used.
-    s.server.put("/rel/latest/download/VERSION", b"\x1b[2J9.9.9\n");
+    s.server
+        .put("/rel/latest/download/VERSION", b"\x1b[2J9.9.9\n");
     let o = install(&s.sb, &s.args(&[]));
     refused(&o, "no download place answered");
     assert!(!stderr(&o).contains('\x1b'), "{}", stderr(&o));
@@ -410,16 +531,27 @@ fn messages_are_in_chinese_under_a_zh_locale() {
     c.arg(script()).args(s.args(&[]));
     env(&s.sb, &mut c);
     let said = ok(&c.env("LANG", "zh_CN.UTF-8").output().unwrap());
-    assert!(said.contains("已校验 SHA-256 校验和与 minisign 签名") && said.contains("已安装 mirrorctl 7.0.0"), "{said}");
+    assert!(
+        said.contains("已校验 SHA-256 校验和与 minisign 签名")
+            && said.contains("已安装 mirrorctl 7.0.0"),
+        "{said}"
+    );
     assert!(!said.contains("installed"), "no English left: {said}");
-    s.server.put(&format!("/rel/download/v7.0.0/{}", r.name), &r.tarball[..100]);
+    s.server.put(
+        &format!("/rel/download/v7.0.0/{}", r.name),
+        &r.tarball[..100],
+    );
     std::fs::remove_dir_all(&s.prefix).unwrap();
     let mut c = Command::new("sh");
     c.arg(script()).args(s.args(&[]));
     env(&s.sb, &mut c);
     let o = c.env("LANG", "zh_CN.UTF-8").output().unwrap();
     refused(&o, "错误：");
-    assert!(stderr(&o).contains("校验和不符") && stderr(&o).contains("提示："), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("校验和不符") && stderr(&o).contains("提示："),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -427,7 +559,8 @@ fn piped_from_curl_into_busybox_sh_as_the_readme_says() {
     let s = setup();
     let r = build(s.sb.path(), "8.0.0", b"");
     publish(&s.server, "/rel", "8.0.0", &r, &s.key, true);
-    s.server.put("/install.sh", &std::fs::read(script()).unwrap());
+    s.server
+        .put("/install.sh", &std::fs::read(script()).unwrap());
     // busybox ash: the script is POSIX sh, not bash (old servers, minimal images).
     let pipe = format!(
         "curl -fsSL {} | /bin/busybox sh -s -- --base {} --pubkey {} --prefix {}",
@@ -450,34 +583,65 @@ fn the_real_release_installs_as_published() {
     for e in std::fs::read_dir(dist()).unwrap() {
         let p = e.unwrap().path();
         let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        s.server.put(&format!("/rel/download/v{VERSION}/{name}"), &std::fs::read(&p).unwrap());
+        s.server.put(
+            &format!("/rel/download/v{VERSION}/{name}"),
+            &std::fs::read(&p).unwrap(),
+        );
     }
-    s.server.put("/rel/latest/download/VERSION", &std::fs::read(dist().join("VERSION")).unwrap());
-    let public = std::fs::read_to_string(test_pubkey()).unwrap().lines().last().unwrap().to_owned();
+    s.server.put(
+        "/rel/latest/download/VERSION",
+        &std::fs::read(dist().join("VERSION")).unwrap(),
+    );
+    let public = std::fs::read_to_string(test_pubkey())
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned();
     let prefix = s.prefix.to_str().unwrap();
-    ok(&install(&s.sb, &["--base", &s.base, "--pubkey", &public, "--prefix", prefix]));
+    ok(&install(
+        &s.sb,
+        &["--base", &s.base, "--pubkey", &public, "--prefix", prefix],
+    ));
     let want = unpack("x86_64", &s.sb.path().join("x")).join("mirrorctl");
     assert_eq!(s.installed(), std::fs::read(want).unwrap());
     assert!(tarball("x86_64").is_file());
     // The project's own key (not the test key) does not accept the test release: the embedded key is checked.
     std::fs::remove_dir_all(&s.prefix).unwrap();
-    refused(&install(&s.sb, &["--base", &s.base, "--prefix", prefix]), "does not verify");
+    refused(
+        &install(&s.sb, &["--base", &s.base, "--prefix", prefix]),
+        "does not verify",
+    );
 }
 
 #[test]
 fn the_installer_checks_against_the_key_the_binary_pins() {
     let script = std::fs::read_to_string(script()).unwrap();
-    let src = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalogue_update.rs")).unwrap();
+    let src = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalogue_update.rs"),
+    )
+    .unwrap();
     let key = |text: &str, prefix: &str| {
         let line = text.lines().find(|l| l.starts_with(prefix)).expect(prefix);
         line.split('"').nth(1).unwrap().to_owned()
     };
-    assert_eq!(key(&script, "PUBKEY="), key(&src, "pub const PINNED_KEY"), "one project key, in both places");
+    assert_eq!(
+        key(&script, "PUBKEY="),
+        key(&src, "pub const PINNED_KEY"),
+        "one project key, in both places"
+    );
 }
 
 #[test]
 fn the_installer_is_posix_sh_that_shellcheck_passes() {
-    let out = Command::new("shellcheck").args(["--shell=sh", "--severity=info"]).arg(script()).output();
+    let out = Command::new("shellcheck")
+        .args(["--shell=sh", "--severity=info"])
+        .arg(script())
+        .output();
     let out = out.expect("shellcheck (Debian's shellcheck; .ci/run installs it)");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

@@ -8,7 +8,13 @@ use crate::support::Sandbox;
 
 /// The subcommands under `words` (from the "Commands:" section of its help) and its long flags.
 fn help(sb: &Sandbox, words: &[String]) -> (Vec<String>, BTreeSet<String>) {
-    let out = sb.mirrorctl().arg("help").args(words).env("COLUMNS", "200").output().unwrap();
+    let out = sb
+        .mirrorctl()
+        .arg("help")
+        .args(words)
+        .env("COLUMNS", "200")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "help {words:?}");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let mut subs = Vec::new();
@@ -28,7 +34,10 @@ fn help(sb: &Sandbox, words: &[String]) -> (Vec<String>, BTreeSet<String>) {
     let flags = text
         .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']' || c == '=')
         .filter(|w| w.starts_with("--") && w.len() > 2)
-        .map(|w| w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric()).to_owned())
+        .map(|w| {
+            w.trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+                .to_owned()
+        })
         .filter(|w| w.len() > 2)
         .collect();
     (subs, flags)
@@ -57,13 +66,16 @@ fn every_subcommand_and_long_flag_is_in_both_readmes() {
         for (file, text) in &readmes {
             // A subcommand is named as its words in order: `mirrorctl cache warm`, or `cache setup|status|warm`.
             if let Some(last) = words.last() {
-                if !text.contains(&format!("`mirrorctl {}", words.join(" "))) && !text.contains(last.as_str()) {
+                if !text.contains(&format!("`mirrorctl {}", words.join(" ")))
+                    && !text.contains(last.as_str())
+                {
                     missing.push(format!("{file}: the subcommand `{}`", command.trim()));
                 }
             }
             for f in &flags {
                 let bounded = text.match_indices(f.as_str()).any(|(i, _)| {
-                    !text[i + f.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
+                    !text[i + f.len()..]
+                        .starts_with(|c: char| c.is_ascii_alphanumeric() || c == '-')
                 });
                 if !bounded {
                     missing.push(format!("{file}: `{f}` of `{}`", command.trim()));
@@ -72,5 +84,9 @@ fn every_subcommand_and_long_flag_is_in_both_readmes() {
         }
     }
     assert!(seen > 20, "walked only {seen} commands");
-    assert!(missing.is_empty(), "missing from the READMEs:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "missing from the READMEs:\n{}",
+        missing.join("\n")
+    );
 }

@@ -32,7 +32,11 @@ pub fn dist() -> PathBuf {
 /// The public key scripts/test.sh made and signed the test release with.
 pub fn test_pubkey() -> PathBuf {
     let k = root().join("target/release-test-key/mirrorctl.pub");
-    assert!(k.is_file(), "no {}: scripts/test.sh makes it before it builds the release", k.display());
+    assert!(
+        k.is_file(),
+        "no {}: scripts/test.sh makes it before it builds the release",
+        k.display()
+    );
     k
 }
 
@@ -58,7 +62,11 @@ fn text(out: &Output) -> String {
 /// The tarball unpacked into `dir`; returns the directory it holds.
 pub fn unpack(arch: &str, dir: &Path) -> PathBuf {
     std::fs::create_dir_all(dir).unwrap();
-    run(Command::new("tar").arg("-xzf").arg(tarball(arch)).arg("-C").arg(dir));
+    run(Command::new("tar")
+        .arg("-xzf")
+        .arg(tarball(arch))
+        .arg("-C")
+        .arg(dir));
     dir.join(format!("mirrorctl-{VERSION}-{arch}-linux"))
 }
 
@@ -71,23 +79,39 @@ fn mirror() -> (FakeRegistry, Vec<String>) {
     let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
     let m = FakeRegistry::start(image, Behavior::default());
     // One platform for every binary: under qemu the host's own would be linux/arm64.
-    let args = ["probe", "--json", "--no-daemon-proxy", "--platform", "linux/amd64", "--image", "library/alpine:latest", "--mirror"]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([m.url()])
-        .collect();
+    let args = [
+        "probe",
+        "--json",
+        "--no-daemon-proxy",
+        "--platform",
+        "linux/amd64",
+        "--image",
+        "library/alpine:latest",
+        "--mirror",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .chain([m.url()])
+    .collect();
     (m, args)
 }
 
 /// A probe's JSON passed: one mirror, `ok`, ranked first.
 fn assert_probed(out: &Output, m: &FakeRegistry, where_: &str) {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{where_}: no JSON ({e}): {}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{where_}: no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     let r = &doc["results"][0];
     assert_eq!(r["status"], "ok", "{where_}: {r}");
     assert_eq!(out.status.code(), Some(0), "{where_}");
-    assert!(m.requests() >= 4, "{where_}: the mirror saw {} requests", m.requests());
+    assert!(
+        m.requests() >= 4,
+        "{where_}: the mirror saw {} requests",
+        m.requests()
+    );
 }
 
 fn newest_glibc(bin: &Path) -> String {
@@ -101,7 +125,10 @@ fn newest_glibc(bin: &Path) -> String {
         })
         .collect();
     versions.sort();
-    let (a, b) = versions.last().copied().expect("a dynamic binary names glibc versions");
+    let (a, b) = versions
+        .last()
+        .copied()
+        .expect("a dynamic binary names glibc versions");
     format!("{a}.{b}")
 }
 
@@ -117,7 +144,11 @@ fn the_tarballs_hold_the_binary_every_man_page_the_completions_and_both_readmes(
         let top = format!("mirrorctl-{VERSION}-{arch}-linux/");
         let mut want: Vec<String> = ["mirrorctl", "LICENSE", "README.md", "README.zh-CN.md"]
             .iter()
-            .chain(&["completions/mirrorctl.bash", "completions/_mirrorctl", "completions/mirrorctl.fish"])
+            .chain(&[
+                "completions/mirrorctl.bash",
+                "completions/_mirrorctl",
+                "completions/mirrorctl.fish",
+            ])
             .map(|f| f.to_string())
             .collect();
         want.extend(pages.iter().map(|p| format!("man/{p}")));
@@ -127,8 +158,14 @@ fn the_tarballs_hold_the_binary_every_man_page_the_completions_and_both_readmes(
                 "{arch}: {f} missing from the tarball:\n{listing}"
             );
         }
-        let bin = listing.lines().find(|l| l.ends_with(&format!("{top}mirrorctl"))).unwrap();
-        assert!(bin.starts_with("-rwxr-xr-x") && bin.contains("0/0"), "{arch}: {bin}");
+        let bin = listing
+            .lines()
+            .find(|l| l.ends_with(&format!("{top}mirrorctl")))
+            .unwrap();
+        assert!(
+            bin.starts_with("-rwxr-xr-x") && bin.contains("0/0"),
+            "{arch}: {bin}"
+        );
     }
 }
 
@@ -152,7 +189,10 @@ fn no_binary_needs_a_glibc_newer_than_2_17_and_each_is_for_its_processor() {
 fn sha256sums_cover_every_artifact_and_the_signature_verifies_only_for_them() {
     let d = dist();
     let sums = std::fs::read_to_string(d.join("SHA256SUMS")).unwrap();
-    let mut listed: Vec<&str> = sums.lines().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    let mut listed: Vec<&str> = sums
+        .lines()
+        .map(|l| l.split_whitespace().nth(1).unwrap())
+        .collect();
     listed.sort();
     let mut present: Vec<String> = std::fs::read_dir(&d)
         .unwrap()
@@ -160,7 +200,10 @@ fn sha256sums_cover_every_artifact_and_the_signature_verifies_only_for_them() {
         .filter(|n| n != "SHA256SUMS" && n != "SHA256SUMS.minisig")
         .collect();
     present.sort();
-    assert_eq!(listed, present, "SHA256SUMS must cover exactly the artifacts");
+    assert_eq!(
+        listed, present,
+        "SHA256SUMS must cover exactly the artifacts"
+    );
     for want in [
         format!("mirrorctl_{VERSION}-1_amd64.deb"),
         format!("mirrorctl_{VERSION}-1_arm64.deb"),
@@ -172,11 +215,23 @@ fn sha256sums_cover_every_artifact_and_the_signature_verifies_only_for_them() {
         assert!(present.contains(&want), "{want} missing: {present:?}");
     }
     for arch in ARCHES {
-        assert!(present.iter().any(|n| n.ends_with(&format!("manylinux2014_{arch}.manylinux_2_17_{arch}.whl"))));
+        assert!(present
+            .iter()
+            .any(|n| n.ends_with(&format!("manylinux2014_{arch}.manylinux_2_17_{arch}.whl"))));
     }
-    run(Command::new("sha256sum").arg("--check").arg("--strict").arg("SHA256SUMS").current_dir(&d));
-    assert_eq!(std::fs::read_to_string(d.join("VERSION")).unwrap().trim(), VERSION);
-    assert_eq!(std::fs::read(d.join("install.sh")).unwrap(), std::fs::read(root().join("install.sh")).unwrap());
+    run(Command::new("sha256sum")
+        .arg("--check")
+        .arg("--strict")
+        .arg("SHA256SUMS")
+        .current_dir(&d));
+    assert_eq!(
+        std::fs::read_to_string(d.join("VERSION")).unwrap().trim(),
+        VERSION
+    );
+    assert_eq!(
+        std::fs::read(d.join("install.sh")).unwrap(),
+        std::fs::read(root().join("install.sh")).unwrap()
+    );
 
     let verify = |sums: &Path| {
         Command::new("minisign")
@@ -190,11 +245,19 @@ fn sha256sums_cover_every_artifact_and_the_signature_verifies_only_for_them() {
             .unwrap()
     };
     let ok = verify(&d.join("SHA256SUMS"));
-    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
     // The same signature over one changed checksum is refused: the check can fail.
     let sb = Sandbox::new();
     let forged = sb.path().join("SHA256SUMS");
-    std::fs::write(&forged, sums.replacen(&sums[..1], if &sums[..1] == "0" { "1" } else { "0" }, 1)).unwrap();
+    std::fs::write(
+        &forged,
+        sums.replacen(&sums[..1], if &sums[..1] == "0" { "1" } else { "0" }, 1),
+    )
+    .unwrap();
     assert!(!verify(&forged).status.success());
 }
 
@@ -207,20 +270,35 @@ fn the_deb_and_the_rpm_carry_the_tarballs_binaries_and_every_page() {
         let want = file_sha(&unpack(arch, &sb.path().join(arch)).join("mirrorctl"));
 
         let deb = d.join(format!("mirrorctl_{VERSION}-1_{deb_arch}.deb"));
-        let field = text(&run(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Architecture")));
+        let field = text(&run(Command::new("dpkg-deb")
+            .arg("-f")
+            .arg(&deb)
+            .arg("Architecture")));
         assert_eq!(field.trim(), deb_arch);
-        let depends = text(&run(Command::new("dpkg-deb").arg("-f").arg(&deb).arg("Depends")));
+        let depends = text(&run(Command::new("dpkg-deb")
+            .arg("-f")
+            .arg(&deb)
+            .arg("Depends")));
         assert_eq!(depends.trim(), "libc6 (>= 2.17)");
         let x = sb.path().join(format!("deb-{arch}"));
         run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(&x));
         assert_eq!(file_sha(&x.join("usr/bin/mirrorctl")), want, "{deb:?}");
-        assert_eq!(std::fs::read_dir(x.join("usr/share/man/man1")).unwrap().count(), pages);
+        assert_eq!(
+            std::fs::read_dir(x.join("usr/share/man/man1"))
+                .unwrap()
+                .count(),
+            pages
+        );
         assert!(x.join("usr/share/doc/mirrorctl/README.zh-CN.md").is_file());
 
         let rpm = d.join(format!("mirrorctl-{VERSION}-1.{arch}.rpm"));
-        let qf = text(&run(Command::new("rpm").args(["-qp", "--qf", "%{ARCH}"]).arg(&rpm)));
+        let qf = text(&run(Command::new("rpm")
+            .args(["-qp", "--qf", "%{ARCH}"])
+            .arg(&rpm)));
         assert_eq!(qf, arch);
-        let requires = text(&run(Command::new("rpm").args(["-qp", "--requires"]).arg(&rpm)));
+        let requires = text(&run(Command::new("rpm")
+            .args(["-qp", "--requires"])
+            .arg(&rpm)));
         assert!(requires.contains("glibc >= 2.17"), "{requires}");
         let x = sb.path().join(format!("rpm-{arch}"));
         std::fs::create_dir_all(&x).unwrap();
@@ -230,7 +308,12 @@ fn the_deb_and_the_rpm_carry_the_tarballs_binaries_and_every_page() {
             .arg(&rpm)
             .current_dir(&x));
         assert_eq!(file_sha(&x.join("usr/bin/mirrorctl")), want, "{rpm:?}");
-        assert_eq!(std::fs::read_dir(x.join("usr/share/man/man1")).unwrap().count(), pages);
+        assert_eq!(
+            std::fs::read_dir(x.join("usr/share/man/man1"))
+                .unwrap()
+                .count(),
+            pages
+        );
     }
 }
 
@@ -244,7 +327,9 @@ fn the_x86_64_binary_probes_inside_a_debian_bullseye_root() {
         bullseye.join(".complete").is_file(),
         "no bullseye root: run `bash scripts/bullseye.sh` (scripts/test.sh does)"
     );
-    let glibc = text(&run(Command::new("chroot").arg(&bullseye).args(["/usr/bin/ldd", "--version"])));
+    let glibc = text(&run(Command::new("chroot")
+        .arg(&bullseye)
+        .args(["/usr/bin/ldd", "--version"])));
     assert!(glibc.lines().next().unwrap().ends_with("2.31"), "{glibc}");
 
     // Our own corner of the root, gone when the test ends.
@@ -265,11 +350,18 @@ fn the_x86_64_binary_probes_inside_a_debian_bullseye_root() {
             .env("HOME", &inside)
             .env("MIRRORCTL_STATE_DIR", inside.join("state"))
             .env("MIRRORCTL_SYSCONFDIR", inside.join("etc"))
-            .env("DOCKER_HOST", format!("unix://{}", inside.join("no-docker.sock").display()));
+            .env(
+                "DOCKER_HOST",
+                format!("unix://{}", inside.join("no-docker.sock").display()),
+            );
         c.output().unwrap()
     };
     let version = chrooted(&["--version".into()]);
-    assert_eq!(text(&version).trim(), format!("mirrorctl {VERSION}"), "{version:?}");
+    assert_eq!(
+        text(&version).trim(),
+        format!("mirrorctl {VERSION}"),
+        "{version:?}"
+    );
     let (m, args) = mirror();
     assert_probed(&chrooted(&args), &m, "bullseye");
 }
@@ -297,7 +389,10 @@ fn the_aarch64_binary_probes_under_qemu() {
         }
         q.output().unwrap()
     };
-    assert_eq!(text(&emulated(&["--version".into()])).trim(), format!("mirrorctl {VERSION}"));
+    assert_eq!(
+        text(&emulated(&["--version".into()])).trim(),
+        format!("mirrorctl {VERSION}")
+    );
     let (m, args) = mirror();
     assert_probed(&emulated(&args), &m, "qemu-aarch64");
 }
@@ -313,11 +408,21 @@ fn the_wheel_installs_with_pip_into_a_fresh_venv_whose_mirrorctl_probes() {
     let venv = sb.path().join("venv");
     run(Command::new("python3").arg("-m").arg("venv").arg(&venv));
     run(Command::new(venv.join("bin/pip"))
-        .args(["install", "--no-index", "--no-deps", "--disable-pip-version-check", "--quiet"])
+        .args([
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--disable-pip-version-check",
+            "--quiet",
+        ])
         .arg(&wheel));
     let bin = venv.join("bin/mirrorctl");
     let unpacked = unpack("x86_64", &sb.path().join("x"));
-    assert_eq!(file_sha(&bin), file_sha(&unpacked.join("mirrorctl")), "the wheel's binary is the tarball's");
+    assert_eq!(
+        file_sha(&bin),
+        file_sha(&unpacked.join("mirrorctl")),
+        "the wheel's binary is the tarball's"
+    );
     for f in [
         "share/man/man1/mirrorctl.1",
         "share/man/man1/mirrorctl-probe.1",
@@ -337,5 +442,9 @@ fn the_wheel_installs_with_pip_into_a_fresh_venv_whose_mirrorctl_probes() {
         .unwrap();
     assert_probed(&out, &m, "venv");
     let shown = run(Command::new(venv.join("bin/pip")).args(["show", "mirrorctl"]));
-    assert!(text(&shown).contains(&format!("Version: {VERSION}")), "{}", text(&shown));
+    assert!(
+        text(&shown).contains(&format!("Version: {VERSION}")),
+        "{}",
+        text(&shown)
+    );
 }

@@ -217,7 +217,10 @@ pub fn needs_root(test: &str) -> bool {
         return true;
     }
     // CI runs as root: there a test that cannot run fails rather than passing without having run.
-    assert!(std::env::var("CI").as_deref() != Ok("true"), "{test} needs root, and CI is not root");
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test} needs root, and CI is not root"
+    );
     eprintln!("skipped {test}: needs root (real dockerd/containerd, private mounts); `bash .ci/run` runs it as root");
     false
 }
