@@ -79,12 +79,15 @@ pub async fn gather(s: &crate::settings::Look) -> Facts {
         .as_ref()
         .and_then(|b| b.as_ref().ok())
         .and_then(|_| crate::dockerd::validate(path));
-    let engine = crate::host::Host::get().dockerd.clone().or_else(|| {
-        info.as_ref()
-            .ok()
-            .map(|i| i.server_version.clone())
-            .filter(|v| !v.is_empty())
-    });
+    let engine = crate::host::Host::get()
+        .dockerd()
+        .map(str::to_owned)
+        .or_else(|| {
+            info.as_ref()
+                .ok()
+                .map(|i| i.server_version.clone())
+                .filter(|v| !v.is_empty())
+        });
     Facts {
         engine,
         path: path.display().to_string(),

@@ -1,6 +1,7 @@
 //! What this machine is, read once per run and shared: who we are (root, rootless Docker), its init system, where
 //! its dockerd reads daemon.json, which dockerd and containerd would be started and their versions. Every command
-//! asks here instead of looking again. (The terminal's width is asked each time it prints: a window can be resized
+//! asks here instead of looking again. The engines' versions cost a child process each (`dockerd --version` is a
+//! 65 MiB process and ~90 ms here), so they are read when first asked, by the commands that need them only. (The terminal's width is asked each time it prints: a window can be resized
 //! during a long probe.)
 
 use std::path::{Path, PathBuf};
@@ -11,10 +12,10 @@ pub struct Host {
     pub uid: u32,
     /// A non-root user whose own dockerd socket exists runs rootless Docker.
     pub rootless: bool,
-    /// `dockerd --version` of the dockerd on PATH (or /usr/sbin): `26.1.5+dfsg1`.
-    pub dockerd: Option<String>,
-    /// `containerd --version`, when containerd is installed (`targets::containerd::major` reads its generation).
-    pub containerd: Option<String>,
+    /// `dockerd --version` of the dockerd on PATH (or /usr/sbin), read on first use: see `dockerd()`.
+    dockerd: OnceLock<Option<String>>,
+    /// `containerd --version`, read on first use: see `containerd()`.
+    containerd: OnceLock<Option<String>>,
     /// The init system that manages services here, when one is recognised.
     pub init: Option<Init>,
     /// Where this platform's dockerd reads daemon.json when no `--config` is given.
@@ -37,8 +38,8 @@ impl Host {
         Host {
             uid,
             rootless,
-            dockerd: crate::dockerd::installed_version(),
-            containerd: version_of("containerd"),
+            dockerd: OnceLock::new(),
+            containerd: OnceLock::new(),
             init: Init::detect(rootless),
             daemon_json: if cfg!(target_os = "macos") {
                 dirs::home_dir()
@@ -54,11 +55,24 @@ impl Host {
         }
     }
 
+    /// `dockerd --version`'s version, `26.1.5+dfsg1`, when a dockerd is installed (asked once, when first needed).
+    pub fn dockerd(&self) -> Option<&str> {
+        self.dockerd
+            .get_or_init(crate::dockerd::installed_version)
+            .as_deref()
+    }
+
+    /// `containerd --version`'s output, when containerd is installed (`targets::containerd::major` reads its
+    /// generation; asked once, when first needed).
+    pub fn containerd(&self) -> Option<&str> {
+        self.containerd
+            .get_or_init(|| version_of("containerd"))
+            .as_deref()
+    }
+
     /// The engine version as the option table counts them.
     pub fn dockerd_version(&self) -> Option<crate::dockerd::Version> {
-        self.dockerd
-            .as_deref()
-            .and_then(crate::dockerd::Version::parse)
+        self.dockerd().and_then(crate::dockerd::Version::parse)
     }
 }
 

@@ -43,7 +43,7 @@ pub fn mirrors_plan(
 /// stop before writing and say where, in the user's own file.
 fn refuse_what_dockerd_would(path: &Path, before: Option<&[u8]>, after: &[u8]) -> Result<()> {
     let host = crate::host::Host::get();
-    let (Some(text), Some(engine)) = (&host.dockerd, host.dockerd_version()) else {
+    let (Some(text), Some(engine)) = (host.dockerd(), host.dockerd_version()) else {
         return Ok(()); // no dockerd here: nothing to predict for
     };
     let predicted = crate::dockerd::predict(after, engine);

@@ -69,8 +69,7 @@ impl Major {
 /// the installed binary, then 1.x.
 pub fn major(config: Option<&str>) -> Major {
     let installed = crate::host::Host::get()
-        .containerd
-        .as_deref()
+        .containerd()
         .and_then(Major::from_version_output);
     let declared = config
         .and_then(|t| t.parse::<toml::Table>().ok())

@@ -463,3 +463,70 @@ fn mirrors_written_without_a_probe_need_no_image() {
     let text = std::fs::read_to_string(dir.join("50-mirrorctl.conf")).unwrap();
     assert!(text.contains("location = \"m.example\""), "{text}");
 }
+
+/// The engines' `--version` are child processes of 65 MiB (dockerd) that cost ~90 ms before any work: commands
+/// that never use an engine version must not start them. Stand-ins first on PATH record every start.
+#[test]
+fn list_history_and_probe_start_no_child_process_and_doctor_does() {
+    let sb = Sandbox::new();
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = sb.path().join("started");
+    for name in [
+        "dockerd",
+        "containerd",
+        "systemctl",
+        "docker",
+        "service",
+        "rc-service",
+    ] {
+        let script = bin.join(name);
+        std::fs::write(
+            &script,
+            format!("#!/bin/sh\necho {name} >> '{}'\nexit 1\n", log.display()),
+        )
+        .unwrap();
+        std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let image = Arc::new(Image::new("library/alpine", "latest", 16 * 1024));
+    let mirror = FakeRegistry::start(image, Behavior::default());
+    for args in [
+        vec!["list".to_string()],
+        vec!["list".into(), "--json".into()],
+        vec!["history".into()],
+        vec![
+            "probe".into(),
+            "--no-daemon-proxy".into(),
+            "--mirror".into(),
+            mirror.url(),
+        ],
+    ] {
+        let out = sb
+            .mirrorctl()
+            .args(&args)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let started = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(
+            started.is_empty(),
+            "`mirrorctl {}` started: {started}",
+            args.join(" ")
+        );
+    }
+    // The stand-ins are really found: doctor asks the engine's version.
+    sb.mirrorctl()
+        .arg("doctor")
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let started = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(started.contains("dockerd"), "doctor started: {started:?}");
+}
