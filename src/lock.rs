@@ -52,17 +52,12 @@ pub fn wait() -> Duration {
 impl Lock {
     /// Takes the lock for `what` (the command line, for whoever waits on us).
     pub fn acquire(what: &str, wait: Duration, p: crate::output::Printer) -> Result<Self> {
+        // 0700 and trusted (crate::state): a lock file others can open is one they can hold with `flock --shared`
+        // to block every change, and a lock.owner symlink would make root rewrite the file it points at.
         let dir = state_dir();
-        std::fs::create_dir_all(&dir)
-            .with_context(|| t!("io.cannot_create", path = dir.display()))?;
+        crate::state::ensure(&dir)?;
         let path = dir.join("lock");
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .with_context(|| t!("apply.cannot_read", path = path.display()))?;
+        let file = crate::state::open_private(&path, false)?;
         let deadline = Instant::now() + wait;
         let mut told = false;
         loop {
@@ -102,7 +97,7 @@ impl Lock {
             std::process::id(),
             humantime::format_rfc3339_seconds(std::time::SystemTime::now())
         );
-        if let Ok(mut f) = File::create(dir.join("lock.owner")) {
+        if let Ok(mut f) = crate::state::open_private(&dir.join("lock.owner"), true) {
             let _ = f.write_all(owner.as_bytes());
         }
         Ok(Self { _file: file })

@@ -32,6 +32,7 @@ mod runtimes;
 mod service;
 mod settings;
 mod show;
+mod state;
 mod targets;
 mod watch;
 

@@ -168,7 +168,7 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
         None => None,
     };
     let upstream_last_probe = c.upstream.as_deref().and_then(|u| {
-        let store = crate::history::Store::open(&crate::lock::state_dir()).ok()?;
+        let store = crate::history::open_trusted().ok()?;
         let norm = crate::daemon_config::normalize_mirrors(&[u.to_owned()])
             .ok()?
             .remove(0);

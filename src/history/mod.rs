@@ -109,7 +109,7 @@ fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error
 
 /// The history in the state directory; a corrupt file moved aside is said.
 pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
-    let store = Store::open(&crate::lock::state_dir())?;
+    let store = open_trusted()?;
     if let Some(aside) = &store.moved_aside {
         p.info(&format!(
             "{}\n",
@@ -121,6 +121,22 @@ pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
         ));
     }
     Ok(store)
+}
+
+/// The history in the state directory, under the trust rule (`state`): the directory is one root may use, and
+/// history.db is a file of ours, not a symlink to another program's database.
+pub fn open_trusted() -> anyhow::Result<Store> {
+    let dir = crate::lock::state_dir();
+    crate::state::ensure(&dir)?;
+    let db = store::path_in(&dir);
+    if std::fs::symlink_metadata(&db).is_ok_and(|m| !m.file_type().is_file()) {
+        return Err(crate::errors::Hinted {
+            message: t!("state.not_a_file", path = db.display()).into(),
+            hint: t!("state.not_a_file_hint", path = db.display()).into(),
+        }
+        .into());
+    }
+    Store::open(&dir)
 }
 
 /// The history in the state directory, or `None` with a warning: history never stops a probe.

@@ -22,4 +22,5 @@ mod show;
 mod snapshots;
 mod support;
 mod targets;
+mod trust;
 mod watch;
