@@ -107,6 +107,106 @@ fn userinfo(text: &str) -> String {
     out
 }
 
+/// The names of settings whose values are secrets, in every format we write: distribution's
+/// `proxy.password`, k3s's `configs.<host>.auth.password` / `auth` / `identity_token`, an htpasswd secret, a
+/// JSON `"auth"` of a docker config. Matched on the key's own name, lower-cased, without `-` and `_`.
+fn secret_key(key: &str) -> bool {
+    let k: String = key
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    k.contains("password")
+        || k.contains("passwd")
+        || k.contains("secret")
+        || k.ends_with("token")
+        || k == "auth"
+        || k == "credentials"
+}
+
+/// A file's text (or a diff of it) with the value of every secret-named key masked — `password: x` (YAML),
+/// `password = "x"` (TOML), `"password": "x"` (JSON), `X_PASSWORD=x` (systemd, environment files) — and then
+/// everything `text` masks. A value that opens a table or a list (`auth:` then nested lines, `"auth": {`) has
+/// no secret on its line; its nested secret lines are masked by their own key.
+pub fn config(text_: &str) -> String {
+    let masked: Vec<String> = text_.split_inclusive('\n').map(config_line).collect();
+    text(&masked.concat())
+}
+
+fn config_line(line: &str) -> String {
+    // A diff line keeps its mark; the rest is a line of the file.
+    let (mark, body) = match line.chars().next() {
+        Some(c @ ('+' | '-' | ' ')) if !line.starts_with("+++") && !line.starts_with("---") => {
+            line.split_at(c.len_utf8())
+        }
+        _ => ("", line),
+    };
+    let mut out = String::with_capacity(line.len());
+    out.push_str(mark);
+    let mut rest = body;
+    // Each `KEY SEP VALUE` on the line, left to right (one-line JSON holds several).
+    loop {
+        let Some(sep) = rest.find([':', '=']) else {
+            out.push_str(rest);
+            break;
+        };
+        let (head, tail) = rest.split_at(sep);
+        let key = head
+            .trim_end()
+            .trim_end_matches(['"', '\''])
+            .rsplit(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-'))
+            .next()
+            .unwrap_or("");
+        out.push_str(head);
+        out.push_str(&tail[..1]);
+        let value = &tail[1..];
+        if !secret_key(key) {
+            rest = value;
+            continue;
+        }
+        let lead = value.len() - value.trim_start().len();
+        let v = &value[lead..];
+        out.push_str(&value[..lead]);
+        let end_of_line = v.find(['\r', '\n']).unwrap_or(v.len());
+        match v.chars().next() {
+            None | Some('{' | '[' | '\n' | '\r' | '#' | '&' | '*' | '|' | '>') => {
+                rest = v;
+                continue;
+            }
+            Some(q @ ('"' | '\'')) => {
+                // A quoted value: up to its closing quote (JSON and TOML escape inner quotes with `\`).
+                let body = &v[1..];
+                let mut close = None;
+                let mut escaped = false;
+                for (i, c) in body.char_indices() {
+                    match c {
+                        '\\' if !escaped => escaped = true,
+                        c if c == q && !escaped => {
+                            close = Some(i);
+                            break;
+                        }
+                        _ => escaped = false,
+                    }
+                }
+                let close = close.unwrap_or(body.len().min(end_of_line.saturating_sub(1)));
+                out.push(q);
+                out.push_str("xxxxx");
+                rest = &body[close..];
+            }
+            Some(_) => {
+                // A bare value runs to the line's end (or a JSON/flow separator, or a YAML/TOML comment).
+                let end = v[..end_of_line]
+                    .find([',', '}', ']'])
+                    .or_else(|| v[..end_of_line].find(" #"))
+                    .unwrap_or(end_of_line);
+                out.push_str("xxxxx");
+                rest = &v[end..];
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +231,41 @@ mod tests {
         ] {
             let masked = text(shown);
             assert!(!masked.contains("s'w"), "{shown} -> {masked}");
+        }
+    }
+
+    #[test]
+    fn secret_keys_are_masked_in_every_format_and_nothing_else() {
+        let cases = [
+            ("+    password: hunter2xyz\n", "+    password: xxxxx\n"),
+            ("-  username: ops\n", "-  username: ops\n"),
+            (
+                "   password: \"hun:ter#2\"  # quoted\n",
+                "   password: \"xxxxx\"  # quoted\n",
+            ),
+            ("+password = 'toml-secret'\n", "+password = 'xxxxx'\n"),
+            (
+                "{\"auth\": \"dXNlcjpwYXNz\", \"email\": \"a@b\"}\n",
+                "{\"auth\": \"xxxxx\", \"email\": \"a@b\"}\n",
+            ),
+            (
+                "+      identity_token: eyJhbGciOi\r\n",
+                "+      identity_token: xxxxx\r\n",
+            ),
+            (
+                "Environment=REGISTRY_PROXY_PASSWORD=s3cr3t\n",
+                "Environment=REGISTRY_PROXY_PASSWORD=xxxxx\n",
+            ),
+            ("  auth:\n", "  auth:\n"),
+            ("\"registry-auth\": {\n", "\"registry-auth\": {\n"),
+            (
+                "    remoteurl: https://mirror.example\n",
+                "    remoteurl: https://mirror.example\n",
+            ),
+            ("+    secret: \"a\\\"b\"\n", "+    secret: \"xxxxx\"\n"),
+        ];
+        for (from, to) in cases {
+            assert_eq!(config(from), to, "{from:?}");
         }
     }
 

@@ -223,7 +223,9 @@ impl Plan {
                     .to_string(),
             );
         }
-        crate::redact::text(&s)
+        // Every format's secret values (config.yml's proxy password, registries.yaml's auth) never reach a
+        // terminal or a timer's journal.
+        crate::redact::config(&s)
     }
 
     pub(crate) fn service_name(&self) -> String {

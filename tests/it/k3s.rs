@@ -159,3 +159,35 @@ fn a_file_it_cannot_edit_in_place_is_refused_and_left_alone() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), flow);
     assert!(!sb.path().join("svc/systemctl.log").exists());
 }
+
+/// A password next to the edited lines is in the diff's context (the mirrors are added after the credentials):
+/// every output stream shows it masked.
+#[test]
+fn a_password_beside_the_change_never_reaches_any_output() {
+    let sb = Sandbox::new();
+    let file = sb.path().join("registries.yaml");
+    let secret = "Tr0ub4dor&3-k3s";
+    let user = format!(
+        "configs:\n  docker.io:\n    auth:\n      identity_token: \"tok-{secret}\"\n      password: {secret}\n"
+    );
+    std::fs::write(&file, &user).unwrap();
+    for extra in [
+        &["--dry-run"][..],
+        &["--dry-run", "--json"],
+        &["--dry-run", "-v"],
+    ] {
+        let out = apply(&sb, &file, extra);
+        assert_ok(&out);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            all.contains("password: xxxxx"),
+            "{extra:?}: the diff shows the line, masked: {all}"
+        );
+        assert!(!all.contains(secret), "{extra:?}: {all}");
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), user);
+}
