@@ -46,8 +46,16 @@ impl<'a> Journal<'a> {
 }
 
 fn write_one(c: &FileChange, p: Printer) -> Result<()> {
-    // Also when there was no file: the `.absent` record lets `restore` remove what this change created.
-    let b = files::backup(&c.path, c.before.as_deref(), c.keep)?;
+    let b = match &c.before {
+        Some(old) => files::backup(&c.path, Some(old), c.keep)?,
+        // No file before: the `.absent` record keeps what this change wrote, so that `restore` removes the file
+        // only while it is still exactly that — never a file someone wrote after a failed change.
+        None => files::backup(
+            &c.path,
+            Some(c.after.as_deref().unwrap_or_default()),
+            files::Kind::Absent,
+        )?,
+    };
     if c.before.is_some() {
         p.info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
     }

@@ -31,7 +31,11 @@ pub fn restore_change(
         }
         return Ok(None);
     }
+    let current = files::read(path)?;
     let (chosen, after) = choose_backup(path, backup, valid, p)?;
+    if chosen.kind == files::Kind::Absent {
+        honour_absent(path, &chosen, current.as_deref())?;
+    }
     p.info(&format!(
         "{}\n",
         t!(
@@ -41,7 +45,6 @@ pub fn restore_change(
             backup = chosen.name()
         )
     ));
-    let current = files::read(path)?;
     let mut change = match after {
         Some(bytes) => FileChange::new(path.to_owned(), current, bytes),
         None => FileChange::remove(path.to_owned(), current), // the change being undone created the file
@@ -87,6 +90,30 @@ fn choose_backup(
     Err(Hinted {
         message: t!("restore.no_backup", path = path.display()).into(),
         hint: t!("restore.no_backup_hint").into(),
+    }
+    .into())
+}
+
+/// An `.absent` record says the change it belongs to created the file: removing it undoes that change only while
+/// the file is still absent or still exactly what that change wrote (the record keeps those bytes). A file written
+/// since — by hand after a failed change, or by another tool — is someone's work, and stays.
+fn honour_absent(path: &Path, record: &files::Backup, current: Option<&[u8]>) -> Result<()> {
+    let Some(current) = current else {
+        return Ok(());
+    };
+    let wrote = files::read(&record.path)?.unwrap_or_default();
+    if wrote == current {
+        return Ok(());
+    }
+    Err(Hinted {
+        message: t!(
+            "restore.absent_stale",
+            path = path.display(),
+            backup = record.name(),
+            when = record.when()
+        )
+        .into(),
+        hint: t!("restore.absent_stale_hint", path = path.display()).into(),
     }
     .into())
 }

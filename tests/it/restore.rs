@@ -72,6 +72,39 @@ fn restore_undoes_a_first_apply_by_removing_the_file_it_created() {
     assert!(!config.exists(), "the file apply created is gone again");
 }
 
+/// An `.absent` record left by a change, and then the admin writes the file by hand: restore keeps their file.
+#[test]
+fn a_stale_absent_record_never_removes_a_file_written_after_the_change() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("docker/daemon.json");
+    apply(&sb, &config, "https://a.example");
+    assert_eq!(listed(&sb, &config)[0]["kind"], "absent");
+    let by_hand = "{\n  \"data-root\": \"/srv/docker\"\n}\n";
+    std::fs::write(&config, by_hand).unwrap();
+    let out = restore(&sb, &config, &[]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("has been written since by someone else") && said.contains("--backup NAME"),
+        "{said}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&config).unwrap(),
+        by_hand,
+        "nothing lost"
+    );
+    // Named explicitly, the same record is refused the same way.
+    let name = listed(&sb, &config)[0]["name"].as_str().unwrap().to_owned();
+    let out = restore(&sb, &config, &["--backup", &name]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), by_hand);
+}
+
 #[test]
 fn repeated_restores_return_to_the_state_before_the_last_change_and_stay_there() {
     let sb = Sandbox::new();
