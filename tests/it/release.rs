@@ -433,8 +433,7 @@ fn the_wheel_installs_with_pip_into_a_fresh_venv_whose_mirrorctl_probes() {
         assert!(venv.join(f).is_file(), "{f} not installed by the wheel");
     }
     let (m, args) = mirror();
-    let mut c = sb.mirrorctl();
-    c.get_program();
+    let c = sb.mirrorctl();
     let out = Command::new(&bin)
         .args(&args)
         .envs(c.get_envs().filter_map(|(k, v)| v.map(|v| (k, v))))
