@@ -68,6 +68,8 @@ pub struct Current {
     pub storage: Option<String>,
     pub metrics: Option<String>,
     pub tls: bool,
+    /// `proxy.username` / `proxy.password` are set: credentials for `upstream`'s host only.
+    pub credentials: bool,
 }
 
 pub fn read(text: &str) -> Result<Current> {
@@ -84,7 +86,27 @@ pub fn read(text: &str) -> Result<Current> {
         storage: s(&["storage", "filesystem", "rootdirectory"]),
         metrics: s(&["http", "debug", "addr"]),
         tls: v.get("http").and_then(|h| h.get("tls")).is_some(),
+        credentials: ["username", "password"]
+            .iter()
+            .any(|k| s(&["proxy", k]).is_some_and(|v| !v.is_empty())),
     })
+}
+
+/// distribution sends `proxy.username`/`password` to whatever `remoteurl` names (Basic auth to its token realm):
+/// a new upstream on another host must not inherit them. The hosts as `host[:port]`, compared case-blind.
+pub fn credentials_move_host(current: &Current, new_upstream: &str) -> Option<(String, String)> {
+    let host = |u: &str| {
+        reqwest::Url::parse(u).ok().and_then(|u| {
+            let h = u.host_str()?.to_ascii_lowercase();
+            Some(match u.port_or_known_default() {
+                Some(p) => format!("{h}:{p}"),
+                None => h,
+            })
+        })
+    };
+    let old = current.upstream.as_deref().and_then(host)?;
+    let new = host(new_upstream)?;
+    (current.credentials && old != new).then_some((old, new))
 }
 
 /// The URL a client on this machine reaches the cache at: `:5000` and `0.0.0.0:5000` are loopback here.
@@ -140,6 +162,26 @@ mod tests {
         assert!(read(&tls).unwrap().tls);
         // Debian's shipped config turns on htpasswd auth at a directory; ours has no auth section at all.
         assert!(!text.contains("auth:"));
+    }
+
+    #[test]
+    fn credentials_stay_with_their_host() {
+        let with = "proxy:\n  remoteurl: https://registry-1.docker.io\n  username: ops\n  password: hunter2\n";
+        let c = read(with).unwrap();
+        assert!(c.credentials);
+        assert_eq!(
+            credentials_move_host(&c, "https://mirror.example/"),
+            Some((
+                "registry-1.docker.io:443".into(),
+                "mirror.example:443".into()
+            ))
+        );
+        assert_eq!(
+            credentials_move_host(&c, "https://REGISTRY-1.docker.io:443/"),
+            None
+        );
+        let without = read("proxy:\n  remoteurl: https://a.example\n").unwrap();
+        assert_eq!(credentials_move_host(&without, "https://b.example"), None);
     }
 
     #[test]

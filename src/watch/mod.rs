@@ -347,6 +347,22 @@ async fn once(
             // The registry reads its upstream only at start: a restart, which stops no container anywhere.
             Kept::Cache { path, text, url } => {
                 let upstream = plan.mirrors[0].trim_end_matches('/').to_owned();
+                let current = crate::targets::distribution::read(&text)?;
+                if let Some((old, new)) =
+                    crate::targets::distribution::credentials_move_host(&current, &upstream)
+                {
+                    return Err(crate::errors::Hinted {
+                        message: t!(
+                            "watch.cache_credentials",
+                            path = path.display(),
+                            old = old,
+                            new = new
+                        )
+                        .into(),
+                        hint: t!("watch.cache_credentials_hint", path = path.display()).into(),
+                    }
+                    .into());
+                }
                 let after = crate::targets::yaml::set(
                     &text,
                     &["proxy", "remoteurl"],

@@ -613,3 +613,61 @@ fn a_cache_with_tls_is_verified_over_https_with_its_ca_in_certs_d() {
     // Without the CA, the cache is not trusted, and status says so with exit code 1.
     assert_eq!(status("/nonexistent").status.code(), Some(1));
 }
+
+/// distribution sends proxy.username/password to whatever remoteurl names: watch never re-points a cache whose
+/// credentials belong to its old upstream's host, and says why; the file and the registry stay as they were.
+#[test]
+fn watch_never_carries_a_caches_credentials_to_another_host() {
+    let sb = Sandbox::new();
+    let unit = Unit::new(&sb);
+    let secret = "dckr_pat_Hub-only-9f3a";
+    let text = format!(
+        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:{}\nproxy:\n  remoteurl: http://127.0.0.1:9\n  username: ops\n  password: {secret}\n",
+        sb.path().join("storage").display(),
+        free_port()
+    );
+    std::fs::write(&unit.config, &text).unwrap();
+    let image = Arc::new(crate::support::image::Image::new(
+        "library/mirrorctl-cached",
+        "latest",
+        4096,
+    ));
+    let other = crate::support::fake_registry::FakeRegistry::start(image, Default::default());
+    let catalogue = sb.catalogue(&[("other", other.url())]);
+    let out = mirrorctl(
+        &sb,
+        &unit,
+        &[
+            "watch",
+            "--once",
+            "--cache",
+            "--fail-after",
+            "1",
+            "--init",
+            "systemd",
+            "--yes",
+            "--image",
+            IMAGE,
+            "--catalogue",
+            &catalogue.display().to_string(),
+        ],
+    );
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("would send them there") && said.contains("hint:"),
+        "{said}"
+    );
+    assert!(!said.contains(secret), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&unit.config).unwrap(),
+        text,
+        "nothing changed"
+    );
+    let log = std::fs::read_to_string(unit.dir.join("systemctl.log")).unwrap_or_default();
+    assert!(!log.contains("restart"), "{log}");
+}
