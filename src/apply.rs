@@ -76,12 +76,13 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         .iter()
         .map(|m| serde_json::Value::String(m.trim_end_matches('/').to_owned()))
         .collect();
-    let after = crate::targets::yaml::set(
-        text,
-        &["mirrors", &args.registry, "endpoint"],
-        &serde_json::Value::Array(endpoints),
-    )
-    .with_context(|| t!("apply.cannot_use", path = path.display()))?;
+    let key = ["mirrors", args.registry.as_str(), "endpoint"];
+    let value = serde_json::Value::Array(endpoints);
+    let after = crate::targets::yaml::set(text, &key, &value)
+        .with_context(|| t!("apply.cannot_use", path = path.display()))?;
+    // registries.yaml is also the admin's (credentials, other registries): an edit made meanwhile is merged.
+    let change =
+        FileChange::new(path, before, after).rebased(crate::targets::yaml::rebase(&key, value));
     let svc = Service::detect(args.change.init, false)?.unit(&args.places.k3s_unit());
     let (activation, verify) = if args.change.live == MakeLive::Manual {
         (
@@ -96,7 +97,7 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         notes: vec![],
         daemon_json: false,
         mirrors: mirrors.to_vec(),
-        changes: vec![FileChange::new(path, before, after)],
+        changes: vec![change],
         activation,
         verify,
     })

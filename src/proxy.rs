@@ -85,8 +85,10 @@ pub async fn set(s: &ProxyChange, p: Printer) -> Result<crate::change::Outcome> 
             .as_deref()
             .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8"));
         let after = daemon_config::set_key(text, "proxies", Some(&json_value(&proxy)))?;
-        let change =
-            FileChange::new(path, before, after).merged("proxies", Some(json_value(&proxy)));
+        let change = FileChange::new(path, before, after).rebased(crate::daemon_config::rebase(
+            "proxies",
+            Some(json_value(&proxy)),
+        ));
         (vec![change], true)
     } else {
         let path = s.place.dropin.clone();
@@ -119,7 +121,10 @@ pub async fn unset(s: &ProxyChange, p: Printer) -> Result<crate::change::Outcome
                     removed = from_json(&map);
                 }
                 let after = daemon_config::set_key(Some(std::str::from_utf8(b)?), "proxies", None)?;
-                changes.push(FileChange::new(path, before.clone(), after).merged("proxies", None));
+                changes.push(
+                    FileChange::new(path, before.clone(), after)
+                        .rebased(crate::daemon_config::rebase("proxies", None)),
+                );
                 daemon_json = true;
             }
         }

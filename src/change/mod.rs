@@ -15,7 +15,7 @@ use std::future::Future;
 use anyhow::Result;
 
 pub use outcome::Outcome;
-pub use plan::{Activation, FileChange, Plan, Verify};
+pub use plan::{Activation, FileChange, Plan, Rebase, Verify};
 pub use restore::restore_change;
 pub use run::run;
 

@@ -20,9 +20,23 @@ pub struct FileChange {
     pub check: fn(&Path) -> Result<()>,
     /// What the backup of `before` is kept as (a restore keeps a `pre-restore` copy, never chosen by default).
     pub keep: files::Kind,
-    /// For a daemon.json edit: the one key it sets (and to what), so the edit can be made again on bytes that
-    /// changed since the plan was shown. `None`: the file is ours and replaced whole.
-    pub merge: Option<(String, Option<serde_json::Value>)>,
+    /// For an edit of one value in a file that is also someone else's (daemon.json, registries.yaml, config.yml):
+    /// how its target makes the edit again on bytes that changed since the plan was shown. `None`: the file is
+    /// mirrorctl's own and replaced whole, so a change made meanwhile is refused, never overwritten.
+    pub rebase: Option<Rebase>,
+}
+
+/// One value of a file, as its target (the format's owner) reads and sets it: what lets the engine re-read a file
+/// under the lock and merge or refuse without knowing the format.
+pub struct Rebase {
+    /// The value's name in the file, for people: `registry-mirrors`, `mirrors.docker.io.endpoint`.
+    pub what: String,
+    /// The value this edit writes (`None`: it removes it).
+    pub ours: Option<serde_json::Value>,
+    /// The value in these bytes (`None`: absent, or the bytes do not parse).
+    pub read: Box<dyn Fn(Option<&[u8]>) -> Option<serde_json::Value> + Send + Sync>,
+    /// These bytes with the value set; an error when they cannot be edited (invalid, unsupported layout).
+    pub set: Box<dyn Fn(Option<&[u8]>) -> Result<Vec<u8>> + Send + Sync>,
 }
 
 impl FileChange {
@@ -33,7 +47,7 @@ impl FileChange {
             after: Some(after.into()),
             check: |_| Ok(()),
             keep: files::Kind::Backup,
-            merge: None,
+            rebase: None,
         }
     }
 
@@ -45,7 +59,7 @@ impl FileChange {
             after: None,
             check: |_| Ok(()),
             keep: files::Kind::Backup,
-            merge: None,
+            rebase: None,
         }
     }
 
@@ -53,66 +67,42 @@ impl FileChange {
         self.before != self.after
     }
 
-    /// A daemon.json edit that sets `key` to `value` (`None`: removes it) and nothing else.
-    pub fn merged(self, key: &str, value: Option<serde_json::Value>) -> Self {
+    /// An edit of one value that its target can make again on newer bytes (see `Rebase`).
+    pub fn rebased(self, rebase: Rebase) -> Self {
         Self {
-            merge: Some((key.to_owned(), value)),
+            rebase: Some(rebase),
             ..self
         }
     }
 
     /// Re-reads the file under the lock, just before the write. An edit made since the plan was shown (during the
-    /// probe, or while the prompt waited) is never lost: the merge is made again on the new bytes — unless the
-    /// other edit touched the very key we set, which is refused. Returns whether anything moved.
+    /// probe, or while the prompt waited) is never lost: the target's edit is made again on the new bytes —
+    /// unless the other edit touched the very value we set, or the file is wholly ours, which is refused.
+    /// Returns whether anything moved.
     pub fn refresh(&mut self, p: output::Printer) -> Result<bool> {
         let now = files::read(&self.path)?;
         if now == self.before {
             return Ok(false);
         }
-        match &self.merge {
-            Some((key, value)) => {
-                let of = |b: &Option<Vec<u8>>| {
-                    b.as_deref()
-                        .and_then(|b| crate::daemon_config::parse(b).ok())
-                        .and_then(|m| m.get(key).cloned())
-                };
-                // Another edit of our key is a conflict, unless it already says what we were going to write.
-                if of(&self.before) != of(&now) && of(&now) != *value {
-                    bail!(
-                        "{}",
-                        t!("tx.changed_key", path = self.path.display(), key = key)
-                    );
-                }
-                let text = match &now {
-                    Some(b) => Some(
-                        std::str::from_utf8(b)
-                            .with_context(|| t!("apply.not_utf8", path = self.path.display()))?
-                            .to_owned(),
-                    ),
-                    None => None,
-                };
-                if let Some(b) = &now {
-                    crate::daemon_config::parse(b).map_err(|e| {
-                        anyhow::anyhow!(
-                            "{}",
-                            t!("apply.invalid_file", path = self.path.display(), detail = e)
-                        )
-                    })?;
-                }
-                self.after = Some(
-                    crate::daemon_config::set_key(text.as_deref(), key, value.as_ref())?
-                        .into_bytes(),
-                );
-                p.info(&format!(
-                    "{}\n",
-                    t!("tx.changed_meanwhile", path = self.path.display())
-                ));
-            }
-            None => p.info(&format!(
-                "{}\n",
-                t!("tx.replaced_meanwhile", path = self.path.display())
-            )),
+        let Some(r) = &self.rebase else {
+            bail!("{}", t!("tx.ours_changed", path = self.path.display()));
+        };
+        let (was, is) = ((r.read)(self.before.as_deref()), (r.read)(now.as_deref()));
+        // Another edit of our value is a conflict, unless it already says what we were going to write.
+        if was != is && is != r.ours {
+            bail!(
+                "{}",
+                t!("tx.changed_key", path = self.path.display(), key = r.what)
+            );
         }
+        self.after = Some(
+            (r.set)(now.as_deref())
+                .with_context(|| t!("apply.cannot_use", path = self.path.display()))?,
+        );
+        p.info(&format!(
+            "{}\n",
+            t!("tx.changed_meanwhile", path = self.path.display())
+        ));
         self.before = now;
         Ok(true)
     }

@@ -34,3 +34,27 @@ pub fn parse_or_explain(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
         .into()
     })
 }
+
+/// The daemon.json edit of one key (`None`: its removal) as a `Rebase`: the same key set again on newer bytes,
+/// every other byte kept, strict parse first (dockerd rejects what serde_json rejects).
+pub fn rebase(key: &str, value: Option<serde_json::Value>) -> crate::change::Rebase {
+    let (k1, k2, v2) = (key.to_owned(), key.to_owned(), value.clone());
+    crate::change::Rebase {
+        what: key.to_owned(),
+        ours: value,
+        read: Box::new(move |b| {
+            b.and_then(|b| parse(b).ok())
+                .and_then(|m| m.get(&k1).cloned())
+        }),
+        set: Box::new(move |b| {
+            let text = match b {
+                Some(b) => {
+                    parse(b).map_err(|e| anyhow::anyhow!("{e}"))?;
+                    Some(std::str::from_utf8(b)?.to_owned())
+                }
+                None => None,
+            };
+            Ok(set_key(text.as_deref(), &k2, v2.as_ref())?.into_bytes())
+        }),
+    }
+}

@@ -25,8 +25,10 @@ pub fn mirrors_plan(
         .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
     let after = daemon_config::set_mirrors(before_text, mirrors)?;
     refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
-    let mut change = FileChange::new(path.clone(), before, after)
-        .merged(daemon_config::MIRRORS_KEY, Some(serde_json::json!(mirrors)));
+    let mut change = FileChange::new(path.clone(), before, after).rebased(daemon_config::rebase(
+        daemon_config::MIRRORS_KEY,
+        Some(serde_json::json!(mirrors)),
+    ));
     change.check = crate::dockerd::refuse_invalid;
     Ok(Plan {
         target: "docker",

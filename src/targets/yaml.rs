@@ -104,6 +104,27 @@ fn block_end(lines: &[&str], start: usize, end: usize, at: usize) -> usize {
     i
 }
 
+/// The edit of the value at `path` as a `Rebase`: set again on newer bytes by the same line edit and its proof.
+pub fn rebase(path: &[&str], value: Value) -> crate::change::Rebase {
+    let keys: Vec<String> = path.iter().map(|k| k.to_string()).collect();
+    let (k1, k2, v2) = (keys.clone(), keys.clone(), value.clone());
+    let text = |b: Option<&[u8]>| -> Result<String> {
+        Ok(std::str::from_utf8(b.unwrap_or_default())?.to_owned())
+    };
+    crate::change::Rebase {
+        what: keys.join("."),
+        ours: Some(value),
+        read: Box::new(move |b| {
+            let v = parse(&text(b).ok()?).ok()?;
+            k1.iter().try_fold(&v, |v, k| v.get(k)).cloned()
+        }),
+        set: Box::new(move |b| {
+            let keys: Vec<&str> = k2.iter().map(String::as_str).collect();
+            Ok(set(&text(b)?, &keys, &v2)?.into_bytes())
+        }),
+    }
+}
+
 /// Sets the value at `path` (keys of nested block mappings), adding the missing keys at the end of their parent.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String> {
     let before = parse(text)?;

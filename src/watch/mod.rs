@@ -363,11 +363,8 @@ async fn once(
                     }
                     .into());
                 }
-                let after = crate::targets::yaml::set(
-                    &text,
-                    &["proxy", "remoteurl"],
-                    &serde_json::Value::String(upstream.clone()),
-                )?;
+                let value = serde_json::Value::String(upstream.clone());
+                let after = crate::targets::yaml::set(&text, &["proxy", "remoteurl"], &value)?;
                 let Keep::Cache { unit, .. } = &args.keep else {
                     unreachable!("a cache's upstream is kept only with --cache")
                 };
@@ -380,7 +377,8 @@ async fn once(
                         path,
                         Some(text.into_bytes()),
                         after,
-                    )],
+                    )
+                    .rebased(crate::targets::yaml::rebase(&["proxy", "remoteurl"], value))],
                     activation: Activation::Restart(svc),
                     verify: crate::change::Verify::Cache(url, Box::new(probe.clone())),
                     daemon_json: false,

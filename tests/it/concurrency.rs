@@ -189,3 +189,164 @@ fn a_held_lock_makes_the_next_writer_wait_then_fail_naming_the_holder() {
     assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
     drop(lock);
 }
+
+/// Runs `cmd` while the test holds the lock, makes `edit` once it waits there — between its plan and its write —
+/// then lets it go on. Returns its exit status and everything it printed.
+fn edit_while_it_waits(
+    sb: &Sandbox,
+    cmd: &mut std::process::Command,
+    edit: impl FnOnce(),
+) -> (bool, String) {
+    let state = sb.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let lock = std::fs::File::create(state.join("lock")).unwrap();
+    lock.lock().unwrap();
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut stderr = child.stderr.take().unwrap();
+    let sink = said.clone();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = std::io::Read::read(&mut stderr, &mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    until("it to wait on the lock", || {
+        said.lock()
+            .unwrap()
+            .contains("waiting for another mirrorctl")
+    });
+    edit();
+    drop(lock);
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let said = said.lock().unwrap().clone();
+    (status.success(), said)
+}
+
+/// Every target re-reads its file under the lock and merges or refuses, not only daemon.json: registries.yaml is
+/// also the admin's, so a `configs:` block added while apply waits is kept; containerd's hosts.toml is wholly
+/// mirrorctl's, so a change made meanwhile (another watch) is refused and kept, not overwritten.
+#[test]
+fn k3s_merges_an_edit_made_meanwhile_and_hosts_toml_refuses_one() {
+    let sb = Sandbox::new();
+    // k3s, with a private systemctl that restarts nothing.
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let yaml = sb.path().join("registries.yaml");
+    std::fs::write(
+        &yaml,
+        "mirrors:\n  docker.io:\n    endpoint:\n      - \"https://dead.example\"\n",
+    )
+    .unwrap();
+    let mut k3s = sb.mirrorctl();
+    k3s.env("PATH", &path)
+        .args([
+            "apply",
+            "--target",
+            "k3s",
+            "--init",
+            "systemd",
+            "--yes",
+            "--no-probe",
+            "--mirror",
+            "https://new.example",
+        ])
+        .arg("--k3s-config")
+        .arg(&yaml);
+    let (ok, said) = edit_while_it_waits(&sb, &mut k3s, || {
+        let mut edited = std::fs::read_to_string(&yaml).unwrap();
+        edited.push_str("configs:\n  registry.corp:\n    auth:\n      username: ci\n");
+        std::fs::write(&yaml, &edited).unwrap();
+    });
+    assert!(ok, "{said}");
+    assert!(
+        said.contains("changed since the plan"),
+        "merged on the re-read: {said}"
+    );
+    let after = std::fs::read_to_string(&yaml).unwrap();
+    assert!(
+        after.contains("configs:\n  registry.corp:") && after.contains("https://new.example"),
+        "{after}"
+    );
+    assert!(!after.contains("dead.example"), "{after}");
+    // The same value changed meanwhile: refused, the other edit kept.
+    let mut k3s = sb.mirrorctl();
+    k3s.env("PATH", &path)
+        .args([
+            "apply",
+            "--target",
+            "k3s",
+            "--init",
+            "systemd",
+            "--yes",
+            "--no-probe",
+            "--mirror",
+            "https://third.example",
+        ])
+        .arg("--k3s-config")
+        .arg(&yaml);
+    let theirs = after.replace("https://new.example", "https://theirs.example");
+    let (ok, said) = edit_while_it_waits(&sb, &mut k3s, || std::fs::write(&yaml, &theirs).unwrap());
+    assert!(!ok && said.contains("mirrors.docker.io.endpoint"), "{said}");
+    assert_eq!(std::fs::read_to_string(&yaml).unwrap(), theirs);
+
+    // hosts.toml, rewritten by someone else between the plan and the write: refused, their file kept.
+    let hosts = sb.path().join("certs.d");
+    let config = sb.path().join("containerd.toml");
+    std::fs::write(
+        &config,
+        format!("version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n", hosts.display()),
+    )
+    .unwrap();
+    let containerd = |mirror: &str| {
+        let mut c = sb.mirrorctl();
+        c.env("PATH", &path)
+            .args([
+                "apply",
+                "--target",
+                "containerd",
+                "--yes",
+                "--no-probe",
+                "--mirror",
+                mirror,
+            ])
+            .arg("--containerd-config")
+            .arg(&config)
+            .arg("--containerd-hosts-dir")
+            .arg(&hosts);
+        c
+    };
+    let first = containerd("https://first.example").output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    let file = hosts.join("docker.io/hosts.toml");
+    let theirs = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("first.example", "theirs.example");
+    let (ok, said) = edit_while_it_waits(&sb, &mut containerd("https://second.example"), || {
+        std::fs::write(&file, &theirs).unwrap()
+    });
+    assert!(!ok, "{said}");
+    assert!(said.contains("changed since the plan was made"), "{said}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        theirs,
+        "their edit is kept"
+    );
+}
