@@ -80,6 +80,32 @@ pub fn check(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `check` for every directory above `path` (not `path` itself, which may belong to another user — a cache's
+/// storage is its unit's): none may be one that another user can change.
+pub fn check_parents_of(path: &Path) -> Result<()> {
+    match absolute(path).parent() {
+        Some(parent) => {
+            let me = crate::host::Host::get().uid;
+            if me != 0 {
+                return Ok(());
+            }
+            let mut at = PathBuf::new();
+            for c in parent.components() {
+                at.push(c);
+                let Ok(m) = fs::symlink_metadata(&at) else {
+                    break;
+                };
+                // A sticky directory (/tmp) above is fine: what root makes there, only root can replace.
+                if let Err(why) = judge(Facts::of(&m), me, false) {
+                    return Err(refusal(path, &at, why));
+                }
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
 fn absolute(p: &Path) -> PathBuf {
     if p.is_absolute() {
         p.to_owned()

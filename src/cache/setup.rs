@@ -21,11 +21,16 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
     let before = files::read(path)?;
     let svc = Service::detect(s.change.init, false)?.unit(&s.registry.unit);
     refuse_other_config(&svc, path).await?;
-    // The storage must be writable by the registry before anything is written: refused here, nothing changes.
-    // (A dry run creates nothing, so it does not check this.)
-    if !s.change.dry_run {
-        prepare_storage(&s.storage, &svc).await?;
-    }
+    // The storage is made during the change (after the prompt, under the lock), for the unit's `User=`; what can
+    // be known now — a path root may trust, reachable by that user — is refused now, before any probe.
+    let storage = crate::change::dirs::NewDir {
+        path: s.storage.clone(),
+        owner: match svc.property("User").await.map(|u| u.trim().to_owned()) {
+            Some(user) => passwd_ids(&user),
+            None => None,
+        },
+    };
+    crate::change::dirs::check(&storage)?;
     let upstream = match &s.upstream {
         Upstream::Given(u) => u.clone(),
         Upstream::Best(catalogue) => best_mirror(s, catalogue, p).await?,
@@ -40,7 +45,7 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
         target: "cache",
         mirrors: vec![upstream],
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
-        changes: vec![FileChange::new(path.clone(), before, after)],
+        changes: vec![FileChange::new(path.clone(), before, after).needs_dir(storage)],
         activation: Activation::Restart(svc),
         verify: Verify::Cache(url, Box::new(s.probe.clone())),
         daemon_json: false,
@@ -81,26 +86,6 @@ async fn refuse_other_config(svc: &Service, path: &Path) -> Result<()> {
         hint: t!("cache.other_config_hint").into(),
     }
     .into())
-}
-
-/// Creates the storage directory, gives it to the unit's `User=` (Debian runs the registry as docker-registry),
-/// and proves it writable.
-async fn prepare_storage(dir: &Path, svc: &Service) -> Result<()> {
-    let fail = |e: std::io::Error| -> anyhow::Error {
-        Hinted {
-            message: t!("cache.storage", path = dir.display(), detail = e).into(),
-            hint: t!("cache.storage_hint").into(),
-        }
-        .into()
-    };
-    std::fs::create_dir_all(dir).map_err(fail)?;
-    if let Some(user) = svc.property("User").await.map(|u| u.trim().to_owned()) {
-        if let Some((uid, gid)) = passwd_ids(&user) {
-            std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(fail)?;
-        }
-    }
-    tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-    Ok(())
 }
 
 /// A user's uid and gid from /etc/passwd (no NSS lookup needed for a system account).

@@ -12,23 +12,36 @@ use crate::output::Printer;
 /// The files written so far, in order: what a rollback puts back.
 pub struct Journal<'a> {
     written: Vec<&'a FileChange>,
+    /// Directories the change made (an undo removes them again while they are empty).
+    made: Vec<std::path::PathBuf>,
     p: Printer,
 }
 
 impl<'a> Journal<'a> {
     pub fn new(p: Printer) -> Self {
-        Self { written: vec![], p }
+        Self {
+            written: vec![],
+            made: vec![],
+            p,
+        }
     }
 
     /// Backs up (or records that there was no file), then writes atomically.
     pub fn write(&mut self, c: &'a FileChange) -> Result<()> {
+        for d in &c.dirs {
+            if super::dirs::make(d)? {
+                self.made.push(d.path.clone());
+                self.p
+                    .info(&format!("{}\n", t!("tx.made_dir", path = d.path.display())));
+            }
+        }
         write_one(c, self.p)?;
         self.written.push(c);
         Ok(())
     }
 
     pub fn is_empty(&self) -> bool {
-        self.written.is_empty()
+        self.written.is_empty() && self.made.is_empty()
     }
 
     /// Puts the old bytes back (or removes files the change created), newest first.
@@ -40,6 +53,9 @@ impl<'a> Journal<'a> {
             }
             self.p
                 .info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
+        }
+        for d in self.made.iter().rev() {
+            super::dirs::unmake(d)?;
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! by an `Activator` (the service manager and the Engine API, or a fake one in tests), and rolled back on any
 //! failure or signal.
 
+pub mod dirs;
 mod journal;
 pub mod live;
 mod outcome;

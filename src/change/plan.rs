@@ -24,6 +24,8 @@ pub struct FileChange {
     /// how its target makes the edit again on bytes that changed since the plan was shown. `None`: the file is
     /// mirrorctl's own and replaced whole, so a change made meanwhile is refused, never overwritten.
     pub rebase: Option<Rebase>,
+    /// Directories this file needs first (a cache's storage), made when the change runs, not when it is planned.
+    pub dirs: Vec<super::dirs::NewDir>,
 }
 
 /// One value of a file, as its target (the format's owner) reads and sets it: what lets the engine re-read a file
@@ -48,6 +50,7 @@ impl FileChange {
             check: |_| Ok(()),
             keep: files::Kind::Backup,
             rebase: None,
+            dirs: vec![],
         }
     }
 
@@ -60,11 +63,18 @@ impl FileChange {
             check: |_| Ok(()),
             keep: files::Kind::Backup,
             rebase: None,
+            dirs: vec![],
         }
     }
 
     pub fn changes(&self) -> bool {
         self.before != self.after
+    }
+
+    /// A directory to make (and give to its owner) before this file is written.
+    pub fn needs_dir(mut self, dir: super::dirs::NewDir) -> Self {
+        self.dirs.push(dir);
+        self
     }
 
     /// An edit of one value that its target can make again on newer bytes (see `Rebase`).
@@ -172,6 +182,15 @@ impl Plan {
                 "{}\n",
                 t!("plan.file", path = c.path.display(), state = state)
             ));
+            for d in c.dirs.iter().filter(|d| !d.path.is_dir()) {
+                let owner = d
+                    .owner
+                    .map_or_else(|| "root".to_owned(), |(u, g)| format!("{u}:{g}"));
+                s.push_str(&format!(
+                    "{}\n",
+                    t!("plan.dir", path = d.path.display(), owner = owner)
+                ));
+            }
         }
         if !self.mirrors.is_empty() {
             s.push_str(&format!("{}\n", t!("plan.mirrors")));

@@ -671,3 +671,115 @@ fn watch_never_carries_a_caches_credentials_to_another_host() {
     let log = std::fs::read_to_string(unit.dir.join("systemctl.log")).unwrap_or_default();
     assert!(!log.contains("restart"), "{log}");
 }
+
+/// The storage is the one path meant to be another user's (the unit's `User=`): setup refuses, before any probe,
+/// write or restart, a storage that user cannot reach and a symlink planted where the storage should be — and
+/// makes nothing, chowns nothing; a dry run names the directory it would make, for whom, and makes none.
+#[test]
+fn the_storage_is_made_only_by_the_change_for_the_units_user_and_never_through_a_symlink() {
+    if !crate::support::needs_root("the_storage_is_made_only_by_the_change") {
+        return;
+    }
+    let sb = Sandbox::new();
+    std::fs::set_permissions(
+        sb.path(),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = sb.path().join("systemctl.log");
+    std::fs::write(
+        bin.join("systemctl"),
+        format!(
+            "#!/bin/sh\necho \"$*\" >> '{}'\ncase \"$*\" in *'-p User'*) echo nobody ;; esac\nexit 0\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let config = sb.path().join("config.yml");
+    let setup = |storage: &Path, extra: &[&str]| {
+        sb.mirrorctl()
+            .env(
+                "PATH",
+                format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            )
+            .args([
+                "cache",
+                "setup",
+                "--init",
+                "systemd",
+                "--yes",
+                "--listen",
+                "127.0.0.1:5999",
+            ])
+            .args(["--upstream", "http://127.0.0.1:9", "--registry-config"])
+            .arg(&config)
+            .arg("--storage")
+            .arg(storage)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let refused = |out: &Output, says: &str| {
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(says), "wanted {says:?}: {err}");
+        assert!(!config.exists(), "no config.yml written");
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(!calls.contains("restart"), "{calls}");
+    };
+
+    // Under a directory only root can enter: the registry (nobody) could never write there.
+    let private = sb.path().join("private");
+    std::fs::create_dir(&private).unwrap();
+    std::fs::set_permissions(
+        &private,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .unwrap();
+    refused(
+        &setup(&private.join("storage"), &[]),
+        "cannot reach or write it",
+    );
+    assert!(!private.join("storage").exists());
+
+    // A symlink planted in a sticky, world-writable directory, pointing at a root-owned directory.
+    let sticky = sb.path().join("sticky");
+    std::fs::create_dir(&sticky).unwrap();
+    std::fs::set_permissions(
+        &sticky,
+        std::os::unix::fs::PermissionsExt::from_mode(0o1777),
+    )
+    .unwrap();
+    let victim = sb.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::os::unix::fs::symlink(&victim, sticky.join("storage")).unwrap();
+    std::os::unix::fs::lchown(sticky.join("storage"), Some(65534), Some(65534)).unwrap();
+    refused(&setup(&sticky.join("storage"), &[]), "not a directory");
+    assert_eq!(
+        std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&victim).unwrap()),
+        0,
+        "not handed over"
+    );
+
+    // A dry run: the plan names the directory and its owner, and nothing is made.
+    let fine = sb.path().join("fine/storage");
+    let out = setup(&fine, &["--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let plan = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        plan.contains("(will be created, owned by 65534:65534)"),
+        "{plan}"
+    );
+    assert!(!fine.exists() && !sb.path().join("fine").exists());
+}
