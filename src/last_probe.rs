@@ -14,15 +14,14 @@ pub fn path() -> Option<PathBuf> {
 
 pub fn save(report: &Report) -> Result<PathBuf> {
     let path = path().context(t!("io.no_cache_dir"))?;
-    let dir = path.parent().expect("the path has a parent");
-    std::fs::create_dir_all(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .with_context(|| t!("io.cannot_create", path = dir.display()))?;
+    }
     let json = serde_json::to_vec_pretty(report)?;
-    // A temp file and a rename, so a reader never sees half a report.
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| t!("io.cannot_write_in", path = dir.display()))?;
-    std::io::Write::write_all(&mut tmp, &json)?;
-    tmp.persist(&path)
-        .with_context(|| t!("io.cannot_write", path = path.display()))?;
+    // The one atomic write (temp file, fsync, rename, fsync the directory): a reader, or a crash, never sees half
+    // a report.
+    crate::daemon_config::files::write_atomic(&path, &json, |_| Ok(()))?;
     Ok(path)
 }
 

@@ -44,20 +44,31 @@ impl<'a> Journal<'a> {
         self.written.is_empty() && self.made.is_empty()
     }
 
-    /// Puts the old bytes back (or removes files the change created), newest first.
+    /// Puts the old bytes back (or removes files the change created), newest first. A file that cannot be put back
+    /// does not stop the others: every one is tried, and each that failed is named in the error.
     pub fn undo(&self) -> Result<()> {
+        let mut failed: Vec<String> = Vec::new();
         for c in self.written.iter().rev() {
-            match &c.before {
-                Some(old) => files::write_atomic(&c.path, old, |_| Ok(()))?,
-                None => remove(&c.path)?,
+            let back = match &c.before {
+                Some(old) => files::write_atomic(&c.path, old, |_| Ok(())),
+                None => remove(&c.path),
+            };
+            match back {
+                Ok(()) => self
+                    .p
+                    .info(&format!("{}\n", t!("tx.restored", path = c.path.display()))),
+                Err(e) => failed.push(format!("{}: {e:#}", c.path.display())),
             }
-            self.p
-                .info(&format!("{}\n", t!("tx.restored", path = c.path.display())));
         }
         for d in self.made.iter().rev() {
-            super::dirs::unmake(d)?;
+            if let Err(e) = super::dirs::unmake(d) {
+                failed.push(format!("{}: {e:#}", d.display()));
+            }
         }
-        Ok(())
+        if failed.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!("{}", t!("tx.undo_failed", files = failed.join("; ")))
     }
 }
 
@@ -94,5 +105,41 @@ fn remove(path: &Path) -> Result<()> {
             Err(e).with_context(|| t!("tx.cannot_remove", path = path.display()))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The second of three files cannot be put back (its path became a directory): the other two still are, and
+    /// the error names the one that failed.
+    #[test]
+    fn an_undo_that_fails_in_the_middle_restores_the_rest_and_names_the_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths: Vec<_> = ["a.json", "b.json", "c.json"]
+            .iter()
+            .map(|n| dir.path().join(n))
+            .collect();
+        for p in &paths {
+            std::fs::write(p, b"old").unwrap();
+        }
+        let changes: Vec<FileChange> = paths
+            .iter()
+            .map(|p| FileChange::new(p.clone(), Some(b"old".to_vec()), b"new".to_vec()))
+            .collect();
+        let p = Printer::new(true, false);
+        let mut j = Journal::new(p);
+        for c in &changes {
+            j.write(c).unwrap();
+        }
+        std::fs::remove_file(&paths[1]).unwrap();
+        std::fs::create_dir(&paths[1]).unwrap();
+        std::fs::write(paths[1].join("inside"), b"x").unwrap();
+        let err = format!("{:#}", j.undo().unwrap_err());
+        assert!(err.contains("b.json"), "{err}");
+        assert!(!err.contains("a.json") && !err.contains("c.json"), "{err}");
+        assert_eq!(std::fs::read(&paths[0]).unwrap(), b"old");
+        assert_eq!(std::fs::read(&paths[2]).unwrap(), b"old");
     }
 }
