@@ -121,4 +121,45 @@ proptest! {
         let _ = crate::registry::manifest::parse(None, &body);
         let _ = crate::registry::auth::parse_challenge(&header);
     }
+
+    /// The YAML edit, on registries.yaml-like text with mean keys, values, comments, CRLF and junk lines: never a
+    /// panic, and whatever it writes parses to the original with exactly that value set, in the file's line ending.
+    #[test]
+    fn the_yaml_edit_changes_only_its_value_or_refuses(
+        keys in prop::collection::vec("[a-z\"' :#&*<.-]{1,8}", 0..4),
+        junk in "[ -~\t]{0,20}",
+        crlf in any::<bool>(),
+        endpoints in prop::collection::vec(mirror(), 0..3),
+    ) {
+        let mut text = String::from("# ops\nmirrors:\n  docker.io:\n    endpoint:\n      - \"https://old.example\"\n");
+        for k in &keys {
+            text.push_str(&format!("{k}: 1\n"));
+        }
+        text.push_str(&junk);
+        text.push('\n');
+        if crlf {
+            text = text.replace('\n', "\r\n");
+        }
+        let value = Value::Array(endpoints.into_iter().map(Value::String).collect());
+        let path = ["mirrors", "docker.io", "endpoint"];
+        if let Ok(out) = crate::targets::yaml::set(&text, &path, &value) {
+            let got = crate::targets::yaml::parse(&out).unwrap();
+            prop_assert_eq!(&got["mirrors"]["docker.io"]["endpoint"], &value);
+            let mut want = crate::targets::yaml::parse(&text).unwrap();
+            want["mirrors"]["docker.io"]["endpoint"] = value.clone();
+            prop_assert_eq!(got, want);
+            prop_assert_eq!(out.contains("\r\n"), crlf, "line endings kept: {:?}", out);
+        }
+    }
+
+    /// distribution's config.yml as mirrorctl renders it reads back to what it was given, whatever the upstream.
+    #[test]
+    fn the_cache_config_reads_back_what_it_was_given(upstream in mirror()) {
+        let mut s = crate::targets::distribution::tests_settings();
+        s.upstream = upstream.trim_end_matches('/').to_owned();
+        let text = crate::targets::distribution::render(&s).unwrap();
+        let read = crate::targets::distribution::read(&text).unwrap();
+        prop_assert_eq!(read.upstream.as_deref(), Some(s.upstream.as_str()));
+        prop_assert!(!read.credentials);
+    }
 }

@@ -131,11 +131,17 @@ pub fn node_url(listen: &str, tls: bool, hostname: &str) -> String {
     format!("{scheme}://{host}:{port}")
 }
 
+/// Settings as the tests (and the property tests in fuzz.rs) start from.
+#[cfg(test)]
+pub fn tests_settings() -> Settings {
+    tests::settings()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn settings() -> Settings {
+    pub(super) fn settings() -> Settings {
         Settings {
             listen: ":5000".into(),
             storage: "/var/lib/docker-registry".into(),

@@ -7,22 +7,61 @@ use anyhow::{bail, Context, Result};
 use rust_i18n::t;
 use serde_json::Value;
 
-/// A YAML file as data, for the proof (an empty file is an empty mapping).
+/// A YAML file as data, for the proof (an empty file is an empty mapping). Parsed as YAML's own value first, which
+/// refuses a key given twice (JSON's map would keep the last silently, and the proof would miss a second
+/// `mirrors:`), then as JSON for comparing.
 pub fn parse(text: &str) -> Result<Value> {
     if text.trim().is_empty() {
         return Ok(Value::Object(Default::default()));
     }
-    let v: Value = serde_yaml_ng::from_str(text).map_err(|e| {
+    let invalid = |e: serde_yaml_ng::Error| {
         let at = e
             .location()
             .map(|l| format!(" (line {}, column {})", l.line(), l.column()))
             .unwrap_or_default();
         anyhow::anyhow!("{}", t!("yaml.invalid", detail = format!("{e}{at}")))
-    })?;
+    };
+    let yaml: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(invalid)?;
+    let v = serde_json::to_value(&yaml)
+        .map_err(|e| anyhow::anyhow!("{}", t!("yaml.invalid", detail = e)))?;
     Ok(match v {
         Value::Null => Value::Object(Default::default()),
         v => v,
     })
+}
+
+/// Anchors, aliases and merge keys make one line stand for others (`<<: *hub` copies a mapping in): an edit by
+/// lines cannot keep their meaning, so a file that uses them is refused, naming the line. Quoted text and
+/// comments do not count.
+fn refuse_references(text: &str) -> Result<()> {
+    for (n, line) in text.lines().enumerate() {
+        let mut quote: Option<char> = None;
+        let mut prev = ' ';
+        for (i, c) in line.char_indices() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '#' && (prev == ' ' || i == 0) => break,
+                None => {
+                    let starts_token = prev == ' '
+                        || prev == '-'
+                        || prev == '['
+                        || prev == '{'
+                        || prev == ','
+                        || i == 0;
+                    let next = line[i + c.len_utf8()..].chars().next().unwrap_or(' ');
+                    let reference = (c == '&' || c == '*') && starts_token && next != ' ';
+                    let merge = line[i..].starts_with("<<") && starts_token;
+                    if reference || merge {
+                        bail!("{}", t!("yaml.references", line = n + 1, column = i + 1));
+                    }
+                }
+            }
+            prev = c;
+        }
+    }
+    Ok(())
 }
 
 fn indent(line: &str) -> usize {
@@ -40,12 +79,19 @@ fn key_of(line: &str) -> Option<(String, &str)> {
     if t.starts_with("- ") || t.starts_with('#') {
         return None;
     }
+    // A quoted key may stand apart from its colon (`"mirrors" :`).
     let (key, rest) = if let Some(q) = t.strip_prefix('"') {
         let end = q.find('"')?;
-        (q[..end].to_owned(), q[end + 1..].strip_prefix(':')?)
+        (
+            q[..end].to_owned(),
+            q[end + 1..].trim_start_matches(' ').strip_prefix(':')?,
+        )
     } else if let Some(q) = t.strip_prefix('\'') {
         let end = q.find('\'')?;
-        (q[..end].to_owned(), q[end + 1..].strip_prefix(':')?)
+        (
+            q[..end].to_owned(),
+            q[end + 1..].trim_start_matches(' ').strip_prefix(':')?,
+        )
     } else {
         let colon = t
             .find(": ")
@@ -128,6 +174,13 @@ pub fn rebase(path: &[&str], value: Value) -> crate::change::Rebase {
 /// Sets the value at `path` (keys of nested block mappings), adding the missing keys at the end of their parent.
 pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String> {
     let before = parse(text)?;
+    refuse_references(text)?;
+    // The file's own line ending, kept on every line (a CRLF file written on Windows stays CRLF).
+    let eol = if text.split('\n').next().is_some_and(|l| l.ends_with('\r')) {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let lines: Vec<&str> = text.lines().collect();
     let (mut start, mut end, mut at) = (0usize, lines.len(), 0usize);
     let mut replace: Option<(usize, usize, String)> = None;
@@ -178,12 +231,12 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String> {
     let mut out = String::new();
     for l in &lines[..from] {
         out.push_str(l);
-        out.push('\n');
+        out.push_str(eol);
     }
-    out.push_str(&new);
+    out.push_str(&new.replace('\n', eol));
     for l in &lines[to..] {
         out.push_str(l);
-        out.push('\n');
+        out.push_str(eol);
     }
     // The proof: the original as data, with this one value set, is what the new text says.
     let mut want = before;
@@ -212,6 +265,75 @@ mod tests {
     use serde_json::json;
 
     const K3S: &str = "# Our registries, see https://docs.k3s.io/installation/private-registry\nmirrors:\n  \"docker.io\":\n    endpoint:\n      - \"https://old.example\"\n  registry.example.com:\n    endpoint: [\"https://r.example\"]\nconfigs:\n  \"r.example\":\n    auth:\n      username: bob # the CI user\n      password: s3cret\n";
+
+    #[test]
+    fn a_key_given_twice_a_spaced_quoted_key_and_a_complex_key_never_get_a_second_mirrors() {
+        let dup = "mirrors:\n  docker.io:\n    endpoint: []\nmirrors:\n  quay.io: {}\n";
+        assert!(
+            parse(dup).is_err(),
+            "a duplicate key is refused by the proof's parse"
+        );
+        let spaced =
+            "\"mirrors\" :\n  docker.io:\n    endpoint:\n      - \"https://old.example\"\n";
+        let out = set(
+            spaced,
+            &["mirrors", "docker.io", "endpoint"],
+            &json!(["https://n.example"]),
+        )
+        .unwrap();
+        assert_eq!(out.matches("mirrors").count(), 1, "{out}");
+        assert!(
+            out.contains("https://n.example") && !out.contains("old.example"),
+            "{out}"
+        );
+        let complex = "? mirrors\n: docker.io:\n    endpoint: []\n";
+        assert!(set(
+            complex,
+            &["mirrors", "docker.io", "endpoint"],
+            &json!(["https://n.example"])
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn anchors_aliases_and_merge_keys_are_refused_naming_the_line() {
+        let merge = "hub: &hub\n  endpoint:\n    - \"https://a.example\"\n  rewrite:\n    \"^(.*)$\": \"lib/$1\"\nmirrors:\n  docker.io:\n    <<: *hub\n";
+        let e = set(
+            merge,
+            &["mirrors", "docker.io", "endpoint"],
+            &json!(["https://n.example"]),
+        )
+        .unwrap_err();
+        assert!(format!("{e}").contains("line 1"), "{e}");
+        // An ampersand or star inside quotes or a comment is text.
+        let text = "# see *this* & that\nmirrors:\n  docker.io:\n    endpoint:\n      - \"https://a.example/&x*\"\n";
+        assert!(set(
+            text,
+            &["mirrors", "docker.io", "endpoint"],
+            &json!(["https://n.example"])
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn a_crlf_file_stays_crlf() {
+        let crlf = "# ops\r\nmirrors:\r\n  docker.io:\r\n    endpoint:\r\n      - \"https://old.example\"\r\nconfigs: {}\r\n";
+        let out = set(
+            crlf,
+            &["mirrors", "docker.io", "endpoint"],
+            &json!(["https://n.example", "https://m.example"]),
+        )
+        .unwrap();
+        assert_eq!(
+            out.matches("\r\n").count(),
+            out.matches('\n').count(),
+            "{out:?}"
+        );
+        assert!(
+            out.starts_with("# ops\r\nmirrors:\r\n") && out.ends_with("configs: {}\r\n"),
+            "{out:?}"
+        );
+    }
 
     #[test]
     fn replaces_only_the_lines_of_the_value() {
