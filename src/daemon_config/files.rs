@@ -3,7 +3,7 @@
 use rust_i18n::t;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -201,20 +201,25 @@ pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind) -> Result<PathBuf> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "daemon.json".into());
-    let tmp = staged(path, bytes.unwrap_or_default(), like.as_ref().or(None))?;
+    let dir = backup_dir(path)?;
+    let tmp = staged(
+        &dir.join(&name),
+        bytes.unwrap_or_default(),
+        like.as_ref().or(None),
+    )?;
     let mut tmp = Some(tmp);
     for _ in 0..100 {
         let stamp = humantime::format_rfc3339_nanos(SystemTime::now())
             .to_string()
             .replace([':', '-', '.'], "");
-        let dest = path.with_file_name(format!("{name}{BACKUP_TAG}{stamp}{}", kind.suffix()));
+        let dest = dir.join(format!("{name}{BACKUP_TAG}{stamp}{}", kind.suffix()));
         match tmp
             .take()
             .expect("kept until persisted")
             .persist_noclobber(&dest)
         {
             Ok(_) => {
-                sync_dir(path)?;
+                sync_dir(&dest)?;
                 for old in backups(path).iter().skip(KEEP_BACKUPS) {
                     let _ = fs::remove_file(&old.path);
                 }
@@ -231,13 +236,60 @@ pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind) -> Result<PathBuf> 
 
 /// Our backups of `path`, newest first. Only names mirrorctl writes count: a hand-made
 /// `daemon.json.mirrorctl-mycopy.bak` is not one of ours.
+/// A directory whose every file a daemon reads as live config: cron.d (cronie runs every file there but
+/// dot-names, `~` and `.rpm*` ones — a backup of a cron entry is a cron entry), systemd's unit and drop-in
+/// directories, and any other `*.d`.
+pub fn is_live_dir(dir: &Path) -> bool {
+    dir.file_name()
+        .is_some_and(|n| n.to_string_lossy().ends_with(".d"))
+        || dir.components().any(|c| c.as_os_str() == "systemd")
+}
+
+/// Where `path`'s backups live: beside it, unless its directory is live config (`is_live_dir`); then in the state
+/// directory, under `backups/<its directory, percent-encoded>` — the record of where they belong.
+pub fn backup_dir(path: &Path) -> Result<PathBuf> {
+    let dir = parent(path);
+    if !is_live_dir(dir) {
+        return Ok(dir.to_owned());
+    }
+    let state = crate::lock::state_dir();
+    crate::state::ensure(&state)?;
+    let at = outside_backups(dir);
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&at)
+        .with_context(|| t!("io.cannot_create", path = at.display()))?;
+    Ok(at)
+}
+
+fn outside_backups(dir: &Path) -> PathBuf {
+    let abs = if dir.is_absolute() {
+        dir.to_owned()
+    } else {
+        std::env::current_dir().unwrap_or_default().join(dir)
+    };
+    let name = percent_encoding::utf8_percent_encode(
+        &abs.to_string_lossy(),
+        percent_encoding::NON_ALPHANUMERIC,
+    )
+    .to_string();
+    crate::lock::state_dir().join("backups").join(name)
+}
+
 pub fn backups(path: &Path) -> Vec<Backup> {
     let Some(name) = path.file_name() else {
         return vec![];
     };
     let prefix = format!("{}{BACKUP_TAG}", name.to_string_lossy());
-    let mut found: Vec<Backup> = fs::read_dir(parent(path))
-        .into_iter()
+    // Beside the file, and (for live config directories) in the state directory; older versions kept them beside.
+    let mut places = vec![parent(path).to_owned()];
+    if is_live_dir(parent(path)) {
+        places.push(outside_backups(parent(path)));
+    }
+    let mut found: Vec<Backup> = places
+        .iter()
+        .filter_map(|d| fs::read_dir(d).ok())
         .flatten()
         .flatten()
         .filter_map(|e| {
@@ -270,6 +322,27 @@ fn is_stamp(s: &str) -> bool {
 #[cfg(test)]
 mod read_tests {
     use super::*;
+
+    #[test]
+    fn live_config_directories_are_told_apart() {
+        for live in [
+            "/etc/cron.d",
+            "/etc/containers/registries.conf.d",
+            "/etc/systemd/system",
+            "/etc/systemd/system/docker.service.d",
+            "/home/u/.config/systemd/user",
+        ] {
+            assert!(is_live_dir(Path::new(live)), "{live}");
+        }
+        for not in [
+            "/etc/docker",
+            "/etc/rancher/k3s",
+            "/etc/containerd/certs.d/docker.io",
+            "/etc/docker/registry",
+        ] {
+            assert!(!is_live_dir(Path::new(not)), "{not}");
+        }
+    }
 
     #[test]
     fn a_dangling_link_is_followed_to_where_it_points() {

@@ -572,3 +572,109 @@ fn watch_keeps_containerds_hosts_toml_with_no_restart() {
     );
     assert!(!hosts_dir.exists());
 }
+
+/// cronie runs every file in /etc/cron.d but dot-names, `~` and `.rpm*` ones: a backup of the entry left there is
+/// a complete root cron entry. Backups of files in live config directories go to the state directory, and
+/// restore still finds them there.
+#[test]
+fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
+    let sb = Sandbox::new();
+    let cron = sb.path().join("cron.d");
+    let units = sb.path().join("systemd/system");
+    std::fs::create_dir_all(&cron).unwrap();
+    let watch = |args: &[&str]| {
+        let out = sb
+            .mirrorctl()
+            .args(["watch", "--init", "sysv", "--yes", "--cron-dir"])
+            .arg(&cron)
+            .args(args)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    };
+    watch(&["--install", "--every", "6h"]);
+    watch(&["--install", "--every", "12h"]);
+    watch(&["--uninstall"]);
+    let left: Vec<String> = std::fs::read_dir(&cron)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.is_empty(),
+        "only the entry itself ever lived in cron.d: {left:?}"
+    );
+    let kept = sb.path().join("state/backups");
+    let all: Vec<_> = std::fs::read_dir(&kept).unwrap().flatten().collect();
+    assert_eq!(all.len(), 1, "one directory naming where they belong");
+    let name = all[0].file_name().to_string_lossy().into_owned();
+    assert!(name.contains("cron%2Ed"), "{name}");
+    let backups = std::fs::read_dir(all[0].path()).unwrap().count();
+    assert!(backups >= 2, "{backups}");
+
+    // systemd's units as well.
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--init",
+            "systemd",
+            "--yes",
+            "--systemd-dir",
+        ])
+        .arg(&units)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                fake_systemctl(&sb).display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--uninstall",
+            "--init",
+            "systemd",
+            "--yes",
+            "--systemd-dir",
+        ])
+        .arg(&units)
+        .env(
+            "PATH",
+            format!(
+                "{}:{}",
+                fake_systemctl(&sb).display(),
+                std::env::var("PATH").unwrap()
+            ),
+        )
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let left: Vec<String> = std::fs::read_dir(&units)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.iter().all(|n| !n.contains(".mirrorctl-")), "{left:?}");
+}
+
+/// A systemctl that answers yes to everything, for installing units into a directory of the test's.
+fn fake_systemctl(sb: &Sandbox) -> std::path::PathBuf {
+    let bin = sb.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    bin
+}
