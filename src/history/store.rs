@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, ErrorCode};
+use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
 
 use super::{Decision, Outcome, Probe};
 
@@ -246,7 +246,13 @@ fn outcome(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outcome> {
 /// Brings the schema from `version` to the newest, one step per transaction.
 fn migrate(conn: &mut Connection, version: usize) -> Result<()> {
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
+        // The write lock first (waiting out the busy timeout), then the version again: of two mirrorctl opening an
+        // old history at once, the one that waited finds the step done instead of failing on it.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now as usize > i {
+            continue;
+        }
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
@@ -417,6 +423,38 @@ mod tests {
         )
         .unwrap();
         tx.commit().unwrap();
+    }
+
+    #[test]
+    fn mirrorctls_opening_a_v1_history_at_once_all_migrate_it() {
+        // The first open after an upgrade is often two at once (the timer's probe and the user's): one builds the
+        // index, the others must find it built rather than fail with "index results_probe already exists".
+        let dir = tempfile::tempdir().unwrap();
+        v1_history(dir.path(), 2000);
+        for _ in 0..5 {
+            let fresh = tempfile::tempdir().unwrap();
+            for f in ["history.db", "history.db-wal", "history.db-shm"] {
+                if dir.path().join(f).exists() {
+                    std::fs::copy(dir.path().join(f), fresh.path().join(f)).unwrap();
+                }
+            }
+            let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let d = fresh.path().to_owned();
+                    let start = start.clone();
+                    std::thread::spawn(move || {
+                        start.wait();
+                        Store::open(&d).map(|_| ()).map_err(|e| format!("{e:#}"))
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap().unwrap();
+            }
+            let s = Store::open(fresh.path()).unwrap();
+            assert_eq!(count(&s.conn, "SELECT count(*) FROM results"), 4000);
+        }
     }
 
     /// Every row of every table, as text, in rowid order.
