@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
 
-use super::{Decision, Outcome, Probe};
+use super::rows::{Decision, Outcome, Probe, Row};
 
 /// How long rows are kept.
 pub const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -230,7 +230,7 @@ fn outcome(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outcome> {
     Ok(Outcome {
         probe: r.get(0)?,
         at: from_ms(r.get(1)?),
-        row: super::Row {
+        row: Row {
             name: r.get(2)?,
             url: r.get(3)?,
             ok: r.get(4)?,
@@ -276,16 +276,30 @@ fn aside_name(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Probe;
-    use crate::probe::MirrorResult;
 
-    fn probe(at: SystemTime, results: Vec<MirrorResult>) -> Probe {
+    // Rows made here rather than from `probe::MirrorResult`: these tests need nothing of mirrorctl but the store and
+    // its rows, as benches/history_prune.rs compiles this file (tests included) with nothing else.
+    fn probe(at: SystemTime, results: Vec<Row>) -> Probe {
         Probe {
             at,
             origin: "probe".into(),
             registry: "docker.io".into(),
             image: "library/alpine:latest".into(),
-            results: results.into_iter().map(Into::into).collect(),
+            results,
+        }
+    }
+
+    /// Mirror `name`'s result (`https://{name}/`), passed at 1 MB/s or timed out.
+    fn sample(name: &str, ok: bool) -> Row {
+        Row {
+            name: name.into(),
+            url: format!("https://{name}/"),
+            ok,
+            status: if ok { "ok" } else { "timeout" }.into(),
+            error: None,
+            latency_ms: Some(10.0),
+            throughput_bps: ok.then_some(1e6),
+            score_s: None,
         }
     }
 
@@ -295,21 +309,13 @@ mod tests {
         let mut s = Store::open(dir.path()).unwrap();
         let now = SystemTime::now();
         let old = now - KEEP - Duration::from_secs(60);
-        s.record(&probe(
-            old,
-            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
-        ))
-        .unwrap();
+        s.record(&probe(old, vec![sample("a", true)])).unwrap();
         s.record(&probe(
             now - Duration::from_secs(10),
-            vec![MirrorResult::sample("a", false, 10.0, 1e6)],
+            vec![sample("a", false)],
         ))
         .unwrap();
-        s.record(&probe(
-            now,
-            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
-        ))
-        .unwrap();
+        s.record(&probe(now, vec![sample("a", true)])).unwrap();
         let r = s.recent("docker.io", "https://a/", 10).unwrap();
         // The oldest was pruned when a newer one was recorded.
         assert_eq!(
@@ -330,11 +336,8 @@ mod tests {
         .unwrap();
         let mut s = Store::open(dir.path()).unwrap();
         assert!(s.moved_aside.is_some());
-        s.record(&probe(
-            SystemTime::now(),
-            vec![MirrorResult::sample("a", true, 1.0, 1.0)],
-        ))
-        .unwrap();
+        s.record(&probe(SystemTime::now(), vec![sample("a", true)]))
+            .unwrap();
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -371,7 +374,7 @@ mod tests {
                     for _ in 0..50 {
                         s.record(&probe(
                             SystemTime::now(),
-                            vec![MirrorResult::sample(&format!("m{i}"), true, 1.0, 1.0)],
+                            vec![sample(&format!("m{i}"), true)],
                         ))
                         .unwrap();
                     }
@@ -541,11 +544,7 @@ mod tests {
         let now = from_ms(1_800_000_000_000);
         let cutoff = now - KEEP;
         let ms1 = Duration::from_millis(1);
-        let three = || {
-            ["a", "b", "c"]
-                .map(|m| MirrorResult::sample(m, true, 1.0, 1.0))
-                .to_vec()
-        };
+        let three = || ["a", "b", "c"].map(|m| sample(m, true)).to_vec();
         // Oldest first: none of these is old enough to prune another.
         let mut kept = Vec::new();
         let old = s.record(&probe(cutoff - ms1, three())).unwrap();
