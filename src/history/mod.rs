@@ -3,6 +3,7 @@
 //! blip.
 
 pub mod command;
+mod rows;
 pub mod stats;
 pub mod store;
 
@@ -10,38 +11,14 @@ use rust_i18n::t;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use serde::Serialize;
-
 use crate::output::Printer;
 use crate::probe::{MirrorResult, Report};
+pub use rows::{Decision, Outcome, Probe, Row};
 pub use store::Store;
 
 /// How many recent probes the success rate is taken over, and how many a mirror needs before it counts.
 pub const WINDOW: usize = 10;
 pub const MIN_PROBES: usize = 3;
-
-/// One probe as stored.
-pub struct Probe {
-    pub at: SystemTime,
-    /// What ran it: `probe`, `apply` or `watch`.
-    pub origin: String,
-    pub registry: String,
-    pub image: String,
-    pub results: Vec<Row>,
-}
-
-/// One mirror's result as stored.
-#[derive(Debug, Clone)]
-pub struct Row {
-    pub name: String,
-    pub url: String,
-    pub ok: bool,
-    pub status: String,
-    pub error: Option<String>,
-    pub latency_ms: Option<f64>,
-    pub throughput_bps: Option<f64>,
-    pub score_s: Option<f64>,
-}
 
 impl From<MirrorResult> for Row {
     fn from(r: MirrorResult) -> Self {
@@ -56,55 +33,6 @@ impl From<MirrorResult> for Row {
             score_s: r.score_s,
         }
     }
-}
-
-/// One mirror's result read back, with the probe it came from.
-#[derive(Debug, Clone)]
-pub struct Outcome {
-    pub probe: i64,
-    pub at: SystemTime,
-    pub row: Row,
-}
-
-impl Outcome {
-    /// An outcome for unit tests: ok (1 MB/s) or timed out, at `at`, with this latency.
-    #[cfg(test)]
-    pub fn sample(url: &str, at: SystemTime, ok: bool, latency_ms: f64) -> Self {
-        Self {
-            probe: 0,
-            at,
-            row: Row {
-                name: url
-                    .trim_start_matches("https://")
-                    .trim_end_matches('/')
-                    .into(),
-                url: url.into(),
-                ok,
-                status: if ok { "ok" } else { "timeout" }.into(),
-                error: (!ok).then(|| "no answer within 10 s".into()),
-                latency_ms: Some(latency_ms),
-                throughput_bps: ok.then_some(1e6),
-                score_s: None,
-            },
-        }
-    }
-}
-
-/// Something `watch` decided, and why; kept next to the probes it was decided from.
-#[derive(Debug, Clone, Serialize)]
-pub struct Decision {
-    #[serde(serialize_with = "rfc3339")]
-    pub at: SystemTime,
-    /// `keep`, `replace`, `add` or `hold`.
-    pub action: String,
-    pub mirror: Option<String>,
-    pub replacement: Option<String>,
-    pub reason: String,
-    pub changed: bool,
-}
-
-fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&humantime::format_rfc3339_seconds(*t).to_string())
 }
 
 /// The history in the state directory; a corrupt file moved aside is said.

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
-use rusqlite::{params, Connection, ErrorCode};
+use rusqlite::{params, Connection, ErrorCode, TransactionBehavior};
 
-use super::{Decision, Outcome, Probe};
+use super::rows::{Decision, Outcome, Probe, Row};
 
 /// How long rows are kept.
 pub const KEEP: Duration = Duration::from_secs(90 * 24 * 3600);
@@ -49,7 +49,17 @@ const MIGRATIONS: &[&str] = &[
         reason TEXT NOT NULL,
         changed INTEGER NOT NULL
      );",
+    // 2: the prune deletes old probes, and ON DELETE CASCADE then looks for each one's results by `probe`:
+    // `results_url` is (url, probe), no use for that, so without this index every deleted probe cost a scan of the
+    // whole table (204 s for the first probe after an 11-day pause with 20 mirrors), under the write lock.
+    "CREATE INDEX results_probe ON results(probe);",
 ];
+
+/// The prune, run in the transaction that records a probe (`?1` is the cutoff): old probes, with their results by
+/// ON DELETE CASCADE through `results_probe`, and watch's decisions as old. Named so the tests check this very
+/// statement's plan.
+const PRUNE_PROBES: &str = "DELETE FROM probes WHERE at_ms < ?1";
+const PRUNE_DECISIONS: &str = "DELETE FROM decisions WHERE at_ms < ?1";
 
 pub struct Store {
     conn: Connection,
@@ -159,8 +169,8 @@ impl Store {
             }
         }
         let cutoff = ms(probe.at) - KEEP.as_millis() as i64;
-        tx.execute("DELETE FROM probes WHERE at_ms < ?1", params![cutoff])?;
-        tx.execute("DELETE FROM decisions WHERE at_ms < ?1", params![cutoff])?;
+        tx.execute(PRUNE_PROBES, params![cutoff])?;
+        tx.execute(PRUNE_DECISIONS, params![cutoff])?;
         tx.commit()?;
         Ok(id)
     }
@@ -220,7 +230,7 @@ fn outcome(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outcome> {
     Ok(Outcome {
         probe: r.get(0)?,
         at: from_ms(r.get(1)?),
-        row: super::Row {
+        row: Row {
             name: r.get(2)?,
             url: r.get(3)?,
             ok: r.get(4)?,
@@ -236,7 +246,13 @@ fn outcome(r: &rusqlite::Row<'_>) -> rusqlite::Result<Outcome> {
 /// Brings the schema from `version` to the newest, one step per transaction.
 fn migrate(conn: &mut Connection, version: usize) -> Result<()> {
     for (i, step) in MIGRATIONS.iter().enumerate().skip(version) {
-        let tx = conn.transaction()?;
+        // The write lock first (waiting out the busy timeout), then the version again: of two mirrorctl opening an
+        // old history at once, the one that waited finds the step done instead of failing on it.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        if now as usize > i {
+            continue;
+        }
         tx.execute_batch(step)?;
         tx.pragma_update(None, "user_version", (i + 1) as i64)?;
         tx.commit()?;
@@ -260,16 +276,30 @@ fn aside_name(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Probe;
-    use crate::probe::MirrorResult;
 
-    fn probe(at: SystemTime, results: Vec<MirrorResult>) -> Probe {
+    // Rows made here rather than from `probe::MirrorResult`: these tests need nothing of mirrorctl but the store and
+    // its rows, as benches/history_prune.rs compiles this file (tests included) with nothing else.
+    fn probe(at: SystemTime, results: Vec<Row>) -> Probe {
         Probe {
             at,
             origin: "probe".into(),
             registry: "docker.io".into(),
             image: "library/alpine:latest".into(),
-            results: results.into_iter().map(Into::into).collect(),
+            results,
+        }
+    }
+
+    /// Mirror `name`'s result (`https://{name}/`), passed at 1 MB/s or timed out.
+    fn sample(name: &str, ok: bool) -> Row {
+        Row {
+            name: name.into(),
+            url: format!("https://{name}/"),
+            ok,
+            status: if ok { "ok" } else { "timeout" }.into(),
+            error: None,
+            latency_ms: Some(10.0),
+            throughput_bps: ok.then_some(1e6),
+            score_s: None,
         }
     }
 
@@ -279,21 +309,13 @@ mod tests {
         let mut s = Store::open(dir.path()).unwrap();
         let now = SystemTime::now();
         let old = now - KEEP - Duration::from_secs(60);
-        s.record(&probe(
-            old,
-            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
-        ))
-        .unwrap();
+        s.record(&probe(old, vec![sample("a", true)])).unwrap();
         s.record(&probe(
             now - Duration::from_secs(10),
-            vec![MirrorResult::sample("a", false, 10.0, 1e6)],
+            vec![sample("a", false)],
         ))
         .unwrap();
-        s.record(&probe(
-            now,
-            vec![MirrorResult::sample("a", true, 10.0, 1e6)],
-        ))
-        .unwrap();
+        s.record(&probe(now, vec![sample("a", true)])).unwrap();
         let r = s.recent("docker.io", "https://a/", 10).unwrap();
         // The oldest was pruned when a newer one was recorded.
         assert_eq!(
@@ -314,11 +336,8 @@ mod tests {
         .unwrap();
         let mut s = Store::open(dir.path()).unwrap();
         assert!(s.moved_aside.is_some());
-        s.record(&probe(
-            SystemTime::now(),
-            vec![MirrorResult::sample("a", true, 1.0, 1.0)],
-        ))
-        .unwrap();
+        s.record(&probe(SystemTime::now(), vec![sample("a", true)]))
+            .unwrap();
         let aside: Vec<_> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -355,7 +374,7 @@ mod tests {
                     for _ in 0..50 {
                         s.record(&probe(
                             SystemTime::now(),
-                            vec![MirrorResult::sample(&format!("m{i}"), true, 1.0, 1.0)],
+                            vec![sample(&format!("m{i}"), true)],
                         ))
                         .unwrap();
                     }
@@ -374,5 +393,198 @@ mod tests {
                 50
             );
         }
+    }
+
+    /// A history as mirrorctl left it before migration 2: schema version 1, WAL, with probes, results and a
+    /// decision in it.
+    fn v1_history(dir: &Path, probes: usize) {
+        let c = Connection::open(path_in(dir)).unwrap();
+        c.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .unwrap();
+        c.execute_batch(MIGRATIONS[0]).unwrap();
+        c.pragma_update(None, "user_version", 1).unwrap();
+        let now = ms(SystemTime::now());
+        let tx = c.unchecked_transaction().unwrap();
+        for i in 0..probes as i64 {
+            tx.execute(
+                "INSERT INTO probes (at_ms, origin, registry, image) VALUES (?1, 'probe', 'docker.io', 'library/alpine:latest')",
+                params![now - 1000 * i],
+            )
+            .unwrap();
+            let id = tx.last_insert_rowid();
+            for m in ["a", "b"] {
+                tx.execute(
+                    "INSERT INTO results (probe, name, url, ok, status, latency_ms) VALUES (?1, ?2, ?3, 1, 'ok', ?4)",
+                    params![id, m, format!("https://{m}/"), i as f64],
+                )
+                .unwrap();
+            }
+        }
+        tx.execute(
+            "INSERT INTO decisions (at_ms, action, mirror, reason, changed) VALUES (?1, 'keep', 'a', 'fine', 0)",
+            params![now],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn mirrorctls_opening_a_v1_history_at_once_all_migrate_it() {
+        // The first open after an upgrade is often two at once (the timer's probe and the user's): one builds the
+        // index, the others must find it built rather than fail with "index results_probe already exists".
+        let dir = tempfile::tempdir().unwrap();
+        v1_history(dir.path(), 2000);
+        for _ in 0..5 {
+            let fresh = tempfile::tempdir().unwrap();
+            for f in ["history.db", "history.db-wal", "history.db-shm"] {
+                if dir.path().join(f).exists() {
+                    std::fs::copy(dir.path().join(f), fresh.path().join(f)).unwrap();
+                }
+            }
+            let start = std::sync::Arc::new(std::sync::Barrier::new(4));
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    let d = fresh.path().to_owned();
+                    let start = start.clone();
+                    std::thread::spawn(move || {
+                        start.wait();
+                        Store::open(&d).map(|_| ()).map_err(|e| format!("{e:#}"))
+                    })
+                })
+                .collect();
+            for t in threads {
+                t.join().unwrap().unwrap();
+            }
+            let s = Store::open(fresh.path()).unwrap();
+            assert_eq!(count(&s.conn, "SELECT count(*) FROM results"), 4000);
+        }
+    }
+
+    /// Every row of every table, as text, in rowid order.
+    fn dump(c: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        for table in ["probes", "results", "decisions"] {
+            let mut q = c
+                .prepare(&format!("SELECT * FROM {table} ORDER BY rowid"))
+                .unwrap();
+            let n = q.column_count();
+            let rows = q
+                .query_map([], |r| {
+                    let cells: Vec<String> = (0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect();
+                    Ok(format!("{table}: {}", cells.join(", ")))
+                })
+                .unwrap();
+            out.extend(rows.map(Result::unwrap));
+        }
+        out
+    }
+
+    fn count(c: &Connection, sql: &str) -> i64 {
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn migration_2_indexes_a_v1_history_and_keeps_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        v1_history(dir.path(), 5);
+        let before = dump(&Connection::open(path_in(dir.path())).unwrap());
+        assert_eq!(before.len(), 5 + 10 + 1);
+        let s = Store::open(dir.path()).unwrap();
+        assert!(s.moved_aside.is_none());
+        let version: i64 = s
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        assert_eq!(
+            count(
+                &s.conn,
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'results_probe' AND tbl_name = 'results'"
+            ),
+            1
+        );
+        assert_eq!(dump(&s.conn), before);
+        assert_eq!(s.recent("docker.io", "https://a/", 10).unwrap().len(), 5);
+        assert_eq!(s.decisions(10).unwrap().len(), 1);
+    }
+
+    /// `EXPLAIN QUERY PLAN` of the prune, one line per step: the cascade into `results` is one of them.
+    fn plan(c: &Connection) -> Vec<String> {
+        let mut q = c
+            .prepare(&format!("EXPLAIN QUERY PLAN {PRUNE_PROBES}"))
+            .unwrap();
+        let rows = q.query_map(params![0], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn the_prune_finds_each_old_probes_results_through_the_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = Store::open(dir.path()).unwrap();
+        let p = plan(&s.conn);
+        assert!(
+            p.iter().any(|l| l.starts_with("SEARCH results USING")
+                && l.contains("INDEX results_probe (probe=?)")),
+            "{p:?}"
+        );
+        assert!(!p.iter().any(|l| l.starts_with("SCAN results")), "{p:?}");
+        // The same check without the index sees the scan per deleted probe, so it is the index that it checks.
+        s.conn.execute_batch("DROP INDEX results_probe").unwrap();
+        let p = plan(&s.conn);
+        assert!(p.iter().any(|l| l.starts_with("SCAN results")), "{p:?}");
+    }
+
+    #[test]
+    fn pruning_deletes_exactly_the_rows_older_than_keep() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = Store::open(dir.path()).unwrap();
+        // Whole milliseconds, as stored, so that the cutoff falls exactly on a row.
+        let now = from_ms(1_800_000_000_000);
+        let cutoff = now - KEEP;
+        let ms1 = Duration::from_millis(1);
+        let three = || ["a", "b", "c"].map(|m| sample(m, true)).to_vec();
+        // Oldest first: none of these is old enough to prune another.
+        let mut kept = Vec::new();
+        let old = s.record(&probe(cutoff - ms1, three())).unwrap();
+        for at in [cutoff, cutoff + ms1, now - Duration::from_secs(3600)] {
+            kept.push(s.record(&probe(at, three())).unwrap());
+        }
+        for at in [cutoff - ms1, cutoff] {
+            s.decide(&Decision {
+                at,
+                action: "keep".into(),
+                mirror: Some("https://a/".into()),
+                replacement: None,
+                reason: "fine".into(),
+                changed: false,
+            })
+            .unwrap();
+        }
+        assert_eq!(count(&s.conn, "SELECT count(*) FROM results"), 12);
+        assert_eq!(count(&s.conn, "SELECT count(*) FROM decisions"), 2);
+
+        kept.push(s.record(&probe(now, three())).unwrap());
+        let ids: Vec<i64> = s
+            .conn
+            .prepare("SELECT id FROM probes ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, kept);
+        assert!(!ids.contains(&old));
+        assert_eq!(count(&s.conn, "SELECT count(*) FROM results"), 12);
+        assert_eq!(
+            count(
+                &s.conn,
+                "SELECT count(*) FROM results WHERE probe NOT IN (SELECT id FROM probes)"
+            ),
+            0
+        );
+        let d = s.decisions(10).unwrap();
+        assert_eq!(d.iter().map(|d| d.at).collect::<Vec<_>>(), [cutoff]);
     }
 }
