@@ -7,6 +7,47 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::service::InitChoice;
 
+/// The command line as text, before clap sees it: an argument that is not UTF-8 (a byte like `\xff` from a script
+/// or a file name) is a usage error naming it, escaped, and where it is — never a panic. The program's own name
+/// may be anything: it is only shown.
+pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::errors::Usage> {
+    let mut args = Vec::with_capacity(raw.len());
+    for (i, a) in raw.into_iter().enumerate() {
+        match a.into_string() {
+            Ok(s) => args.push(s),
+            Err(a) if i == 0 => args.push(a.to_string_lossy().into_owned()),
+            Err(a) => {
+                let value = format!("{a:?}");
+                let lossy = a.to_string_lossy();
+                let message = match (lossy.split_once('='), args.last()) {
+                    (Some((flag, _)), _)
+                        if flag.starts_with("--") && !flag.contains('\u{fffd}') =>
+                    {
+                        rust_i18n::t!(
+                            "args.not_utf8_flag",
+                            flag = crate::output::outside(flag),
+                            position = i,
+                            value = value
+                        )
+                    }
+                    (_, Some(previous)) if i > 1 => rust_i18n::t!(
+                        "args.not_utf8_after",
+                        position = i,
+                        previous = crate::output::outside(previous),
+                        value = value
+                    ),
+                    _ => rust_i18n::t!("args.not_utf8", position = i, value = value),
+                };
+                return Err(crate::errors::Usage {
+                    message: message.into_owned(),
+                    hint: Some(rust_i18n::t!("args.not_utf8_hint").into_owned()),
+                });
+            }
+        }
+    }
+    Ok(args)
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mirrorctl",
@@ -695,4 +736,38 @@ pub struct ManArgs {
     /// Write every page (mirrorctl.1, mirrorctl-probe.1, …) into this directory instead of printing one.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn os(args: &[&[u8]]) -> Vec<OsString> {
+        args.iter()
+            .map(|a| OsString::from_vec(a.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn an_argument_that_is_not_utf8_is_a_usage_error_naming_it() {
+        let e = super::utf8_args(os(&[b"mirrorctl", b"probe", b"--mirror", b"\xff"])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "argument 3, after --mirror, is not UTF-8 text: \"\\xFF\""
+        );
+        assert!(e.hint.is_some());
+        let e = super::utf8_args(os(&[b"mirrorctl", b"probe", b"--mirror=\xffx\n"])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the value of --mirror (argument 2) is not UTF-8 text: \"--mirror=\\xFFx\\n\""
+        );
+        let e = super::utf8_args(os(&[b"mirrorctl", b"\xfe"])).unwrap_err();
+        assert_eq!(e.message, "argument 1 is not UTF-8 text: \"\\xFE\"");
+        // The program's own name is only shown: any bytes will do.
+        assert_eq!(
+            super::utf8_args(os(&[b"/opt/\xff/mirrorctl", b"list"])).unwrap(),
+            ["/opt/\u{fffd}/mirrorctl", "list"]
+        );
+    }
 }

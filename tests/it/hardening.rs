@@ -321,3 +321,35 @@ fn a_bind_mounted_file_gets_an_error_that_says_so_and_stays_as_it_was() {
     assert!(text(&out).contains("bind mount"), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
+
+/// `std::env::args` panics on such an argument (exit 101, or 134 in a release build); it is a usage error.
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error_naming_it_not_an_abort() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let bad = std::ffi::OsStr::from_bytes(b"\xff");
+    for lang in ["en", "zh"] {
+        let out = sb
+            .mirrorctl()
+            .args(["probe", "--lang", lang, "--mirror"])
+            .arg(bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error: ") || err.starts_with("错误"),
+            "{err}"
+        );
+        assert!(
+            err.contains("--mirror") && err.contains("\"\\xFF\""),
+            "{err}"
+        );
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("hint: ") || l.starts_with("提示")),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
