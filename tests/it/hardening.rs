@@ -353,3 +353,33 @@ fn an_argument_that_is_not_utf8_is_a_usage_error_naming_it_not_an_abort() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// `Instant + u64::MAX seconds` overflowed and aborted; now the value is checked before anything runs.
+#[test]
+fn a_lock_wait_beyond_a_day_is_a_usage_error_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&path, before).unwrap();
+    for wait in ["18446744073709551615", "86401", "soon"] {
+        let out = sb
+            .apply_file(&path, "https://m.example")
+            .env("MIRRORCTL_LOCK_WAIT_SECS", wait)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{wait}: {err}");
+        assert!(
+            err.contains("from 0 to 86400") && err.lines().any(|l| l.starts_with("hint: ")),
+            "{wait}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+    let out = sb
+        .apply_file(&path, "https://m.example")
+        .env("MIRRORCTL_LOCK_WAIT_SECS", "86400")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
