@@ -606,7 +606,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "NAME")]
     pub mirror: Option<String>,
     /// How far back, e.g. 24h, 7d, 90d (history keeps 90 days).
-    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "7d", value_parser = parse_since)]
     pub since: std::time::Duration,
     /// Which registry's mirrors.
     #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
@@ -695,6 +695,21 @@ fn parse_every(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
+/// A window of the history: from a second to what it keeps (90 days). `57y` before now is a time the clock
+/// cannot always hold, and older records are gone anyway.
+fn parse_since(s: &str) -> Result<std::time::Duration, String> {
+    let keep = crate::history::store::KEEP;
+    match humantime::parse_duration(s) {
+        Ok(d) if d >= std::time::Duration::from_secs(1) && d <= keep => Ok(d),
+        _ => Err(rust_i18n::t!(
+            "history.bad_since",
+            value = crate::output::outside(s),
+            keep = format!("{}d", keep.as_secs() / 86_400)
+        )
+        .into_owned()),
+    }
+}
+
 /// A percentage from 0 to 1000.
 fn parse_margin(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
@@ -769,5 +784,27 @@ mod tests {
             super::utf8_args(os(&[b"/opt/\xff/mirrorctl", b"list"])).unwrap(),
             ["/opt/\u{fffd}/mirrorctl", "list"]
         );
+    }
+
+    #[test]
+    fn a_history_window_is_within_what_the_history_keeps() {
+        use std::time::Duration;
+        assert_eq!(super::parse_since("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(
+            super::parse_since("90d"),
+            Ok(Duration::from_secs(90 * 86_400))
+        );
+        for bad in [
+            "57y",
+            "91d",
+            "0s",
+            "500ms",
+            "5000000000000y",
+            "a while",
+            "-1d",
+        ] {
+            let e = super::parse_since(bad).unwrap_err();
+            assert!(e.contains("from 1s to 90d"), "{bad}: {e}");
+        }
     }
 }

@@ -23,7 +23,11 @@ pub struct HistoryReport {
 
 pub fn history(args: &HistoryArgs, p: crate::output::Printer) -> Result<HistoryReport> {
     let now = SystemTime::now();
-    let since = now - args.since;
+    // `--since` is at most what the history keeps (its parser); the clock may still be anywhere.
+    let since = now
+        .checked_sub(args.since)
+        .unwrap_or(std::time::UNIX_EPOCH)
+        .max(std::time::UNIX_EPOCH);
     let store = super::open_or_fail(p)?;
     let outcomes = store.since(&args.registry, since)?;
     let mut mirrors = stats::summarize(&outcomes, now);
@@ -33,7 +37,7 @@ pub fn history(args: &HistoryArgs, p: crate::output::Printer) -> Result<HistoryR
     }
     Ok(HistoryReport {
         registry: args.registry.clone(),
-        since: humantime::format_rfc3339_seconds(since).to_string(),
+        since: super::timestamp(since),
         database: store.path.display().to_string(),
         mirrors,
         decisions: store.decisions(10)?,

@@ -8,7 +8,7 @@ pub mod store;
 
 use rust_i18n::t;
 use std::collections::HashMap;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -104,7 +104,15 @@ pub struct Decision {
 }
 
 fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&humantime::format_rfc3339_seconds(*t).to_string())
+    s.serialize_str(&timestamp(*t))
+}
+
+/// A time as RFC 3339, for any time a history file or the clock can hold: humantime panics before 1970 and after
+/// 9999, so such a time (a clock set wrong, a record from an edited database) is shown as the nearest it can say.
+pub fn timestamp(t: SystemTime) -> String {
+    // 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+    let last = UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+    humantime::format_rfc3339_seconds(t.clamp(UNIX_EPOCH, last)).to_string()
 }
 
 /// The history in the state directory; a corrupt file moved aside is said.
@@ -165,5 +173,23 @@ pub fn record(store: &mut Store, report: &Report, origin: &str, p: Printer) -> O
             ));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn any_time_a_record_can_hold_is_shown_without_a_panic() {
+        assert_eq!(
+            super::timestamp(UNIX_EPOCH + Duration::from_secs(86_400)),
+            "1970-01-02T00:00:00Z"
+        );
+        // What store.rs can read back from an edited database: up to i64::MAX milliseconds.
+        let far = UNIX_EPOCH + Duration::from_millis(i64::MAX as u64);
+        assert_eq!(super::timestamp(far), "9999-12-31T23:59:59Z");
+        let before = UNIX_EPOCH - Duration::from_secs(57 * 365 * 86_400);
+        assert_eq!(super::timestamp(before), "1970-01-01T00:00:00Z");
     }
 }

@@ -383,3 +383,29 @@ fn a_lock_wait_beyond_a_day_is_a_usage_error_and_nothing_is_written() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// `SystemTime::now() - 57 years` is before 1970 and its formatting panicked (exit 101, 134 in a release build).
+#[test]
+fn a_history_window_beyond_the_keep_is_a_usage_error_not_an_abort() {
+    let sb = Sandbox::new();
+    for since in ["57y", "91d", "5000000000000y"] {
+        let out = sb
+            .mirrorctl()
+            .args(["history", "--since", since])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{since}: {err}");
+        assert!(
+            err.contains("--since") && err.contains("1s to 90d"),
+            "{since}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out = sb
+        .mirrorctl()
+        .args(["history", "--json", "--since", "90d"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
