@@ -521,7 +521,7 @@ pub struct CacheService {
     #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
     pub unit: String,
     /// How docker-registry is managed.
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
@@ -678,20 +678,25 @@ pub struct WatchArgs {
     #[arg(long = "registry-config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub registry_config: PathBuf,
     /// With --cache: docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
     pub registry_unit: String,
     /// Print one JSON document: the decisions and whether anything changed (`changed`).
     #[arg(long)]
     pub json: bool,
 }
 
-/// A timer period: from a minute to 30 days.
-fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+/// A timer period: whole minutes, from a minute to 30 days. systemd's timer and cron both get it exactly only in
+/// whole minutes: a part below one (`1min 1ns`, `90s`) would be rounded by cron and is not what systemd reads, so
+/// it is refused, not rounded.
+pub fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    let bad = |key: &str| rust_i18n::t!(key, value = crate::output::outside(s)).into_owned();
     match humantime::parse_duration(s) {
-        Ok(d) if d.as_secs() >= 60 && d.as_secs() <= 30 * 86_400 => Ok(d),
-        _ => Err(format!(
-            "`{s}` is not a period from 1min to 30d (e.g. 30min, 6h, 1d)"
-        )),
+        Ok(d) if !(60..=30 * 86_400).contains(&d.as_secs()) => Err(bad("watch.bad_every")),
+        Ok(d) if d.subsec_nanos() != 0 || !d.as_secs().is_multiple_of(60) => {
+            Err(bad("watch.every_not_minutes"))
+        }
+        Ok(d) => Ok(d),
+        Err(_) => Err(bad("watch.bad_every")),
     }
 }
 
@@ -710,11 +715,50 @@ fn parse_since(s: &str) -> Result<std::time::Duration, String> {
     }
 }
 
-/// A percentage from 0 to 1000.
-fn parse_margin(s: &str) -> Result<f64, String> {
+/// A percentage from 0 to 1000; `-0` is 0 (a timer replays the value, and `-0` alone reads as a flag).
+pub fn parse_margin(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
-        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p),
-        _ => Err(format!("`{s}` is not a percentage from 0 to 1000")),
+        // + 0.0 turns -0.0 into 0.0.
+        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p + 0.0),
+        _ => Err(rust_i18n::t!("watch.bad_margin", value = crate::output::outside(s)).into_owned()),
+    }
+}
+
+/// A service's name as systemd (and `service`, `rc-service`) take it: `docker-registry`, `registry.service`,
+/// `registry@main`. Never a leading `-` (which each of them would read as an option), only systemd's characters,
+/// at most 255 of them with the `.service` systemctl adds, and a service, not a socket or a timer.
+pub fn parse_unit(s: &str) -> Result<String, String> {
+    const TYPES: [&str; 10] = [
+        "socket",
+        "target",
+        "timer",
+        "mount",
+        "automount",
+        "swap",
+        "path",
+        "slice",
+        "scope",
+        "device",
+    ];
+    let stem = s.strip_suffix(".service").unwrap_or(s);
+    let chars_ok = !stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b));
+    let instance_ok = match stem.split_once('@') {
+        Some((prefix, instance)) => {
+            !prefix.is_empty() && !instance.is_empty() && !instance.contains('@')
+        }
+        None => true,
+    };
+    let other_type = stem
+        .rsplit_once('.')
+        .is_some_and(|(_, suffix)| TYPES.contains(&suffix));
+    let short = stem.len() + ".service".len() <= 255;
+    if chars_ok && instance_ok && !other_type && short && !stem.starts_with(['-', '.']) {
+        Ok(s.to_owned())
+    } else {
+        Err(rust_i18n::t!("unit.bad_name", value = crate::output::outside(s)).into_owned())
     }
 }
 

@@ -409,3 +409,110 @@ fn a_history_window_beyond_the_keep_is_a_usage_error_not_an_abort() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
 }
+
+/// What `watch --install` writes is only what a run can parse back: a value that begins with `-` goes with its
+/// flag (`--margin=0`), a unit name that is a flag is refused, a period cron or systemd would not keep exactly
+/// is refused — each before anything is written. The cron entry is then run as cron would run it (`sh -c`, a
+/// dry run against a loopback mirror) and must work.
+#[test]
+fn a_timer_is_installed_only_with_values_its_runs_can_parse() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    let sb = Sandbox::new();
+    let cron = sb.path().join("cron.d");
+    std::fs::create_dir_all(&cron).unwrap();
+    let install = |extra: &[&str]| {
+        sb.mirrorctl()
+            .args([
+                "watch",
+                "--install",
+                "--init",
+                "sysv",
+                "--yes",
+                "--cron-dir",
+            ])
+            .arg(&cron)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (extra, why) in [
+        (
+            &["--cache", "--registry-unit=--allow-restart"][..],
+            "not a service name",
+        ),
+        (
+            &["--cache", "--registry-unit", "-x.service"][..],
+            "unexpected argument",
+        ),
+        (&["--every", "1min 1ns"][..], "below a whole minute"),
+        (
+            &["--every", "90min"][..],
+            "cron cannot run every 1h 30min exactly",
+        ),
+        (&["--every", "2d"][..], "exactly"),
+    ] {
+        let out = install(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{extra:?}: {}", text(&out));
+        assert!(files(&cron).is_empty(), "{extra:?}: nothing written");
+    }
+
+    let server = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior::default(),
+    );
+    let catalogue = sb.catalogue(&[("local", server.url())]);
+    let config = sb.path().join("daemon.json");
+    std::fs::write(&config, "{}\n").unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--init",
+            "sysv",
+            "--yes",
+            "--every",
+            "30min",
+        ])
+        .args(["--margin=-0", "--no-daemon-proxy", "--cron-dir"])
+        .arg(&cron)
+        .arg("--catalogue")
+        .arg(&catalogue)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let entry = std::fs::read_to_string(cron.join("mirrorctl-watch")).unwrap();
+    assert!(entry.contains("\n*/30 * * * * root '"), "{entry}");
+    assert!(entry.contains(" '--margin=0' "), "{entry}");
+    let line = entry.lines().find(|l| l.starts_with("*/30")).unwrap();
+    let command = line
+        .strip_prefix("*/30 * * * * root ")
+        .and_then(|l| l.strip_suffix(" >/dev/null 2>&1"))
+        .unwrap();
+    // As cron runs it (sh, cron's PATH), but a dry run, with the sandbox's HOME and XDG dirs.
+    let sandbox_env: Vec<_> = sb
+        .mirrorctl()
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --dry-run"))
+        .env_clear()
+        .envs(sandbox_env)
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}: {}", text(&out));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}\n");
+}
