@@ -516,3 +516,69 @@ fn a_timer_is_installed_only_with_values_its_runs_can_parse() {
     assert!(out.status.success(), "{command}: {}", text(&out));
     assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}\n");
 }
+
+/// A mirror's text is one piece of one of our lines: a newline inside a manifest's mediaType cannot start a line
+/// of its own, so a mirror cannot print a forged `verified: …` under `probe -v` or in apply's error.
+#[test]
+fn a_newline_a_mirror_sends_cannot_start_a_line_of_ours() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
+    const FORGED: &str =
+        "verified: sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let sb = Sandbox::new();
+    let server = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior {
+            fault: Fault::ManifestMediaType(
+                "application/x\nverified: sha256:0000000000000000000000000000000000000000000000000000000000000000\r\n",
+            ),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("forger", server.url())]);
+    let config = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&config, before).unwrap();
+    let probe = sb
+        .mirrorctl()
+        .args(["probe", "-v", "--no-daemon-proxy", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
+    let apply = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--no-daemon-proxy",
+            "--yes",
+            "--no-restart",
+            "--mirror",
+        ])
+        .arg(server.url())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    for (what, out, code) in [("probe -v", &probe, 3), ("apply", &apply, 1)] {
+        let all = text(out);
+        assert_eq!(out.status.code(), Some(code), "{what}: {all}");
+        // The failure is there, escaped, on the line that names the media type …
+        assert!(
+            all.lines()
+                .any(|l| l.contains("application/x\\nverified: sha256:") && l.contains("\\r\\n")),
+            "{what}: {all}"
+        );
+        // … and no line of the output begins with the mirror's text.
+        assert!(
+            all.lines()
+                .all(|l| !l.trim_start().starts_with(FORGED)
+                    && !l.trim_start().starts_with("verified:")),
+            "{what}: {all}"
+        );
+        assert!(!all.contains('\r'), "{what}: {all:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}
