@@ -533,7 +533,7 @@ pub struct CacheSetupArgs {
     #[command(flatten)]
     pub opts: ProbeOptions,
     /// The address the cache listens on (distribution's http.addr).
-    #[arg(long, value_name = "ADDR", default_value = ":5000")]
+    #[arg(long, value_name = "ADDR", default_value = ":5000", value_parser = parse_listen)]
     pub listen: String,
     /// Where the cache keeps what it pulled (created, and given to the unit's user).
     #[arg(long, value_name = "DIR", default_value = "/var/lib/docker-registry")]
@@ -553,7 +553,7 @@ pub struct CacheSetupArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Where distribution serves its metrics (/debug/vars, /metrics) for `cache status`; keep it local.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5001")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5001", value_parser = parse_listen)]
     pub metrics: String,
     /// Print the plan and the diff; change nothing.
     #[arg(long)]
@@ -762,6 +762,27 @@ pub fn parse_unit(s: &str) -> Result<String, String> {
     }
 }
 
+/// An address distribution can listen on: `:PORT`, `HOST:PORT` or `[IPv6]:PORT`, the port from 1 to 65535. A port
+/// past 65535 (or a host with a space) was written to config.yml, and the registry it restarted could not start.
+pub fn parse_listen(s: &str) -> Result<String, String> {
+    let host_ok = |h: &str| match h.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => h
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
+    };
+    match s.rsplit_once(':') {
+        Some((host, port))
+            if host_ok(host)
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+                && !port.starts_with('+') =>
+        {
+            Ok(s.to_owned())
+        }
+        _ => Err(rust_i18n::t!("cache.bad_listen", value = crate::output::outside(s)).into_owned()),
+    }
+}
+
 /// A deadline in seconds: positive and at most a day (a larger one is a typo, and would overflow a timer).
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
@@ -849,6 +870,34 @@ mod tests {
         ] {
             let e = super::parse_since(bad).unwrap_err();
             assert!(e.contains("from 1s to 90d"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_listen_address_has_a_port_distribution_can_bind() {
+        for ok in [
+            ":5000",
+            "0.0.0.0:5000",
+            "10.0.0.5:5000",
+            "[::1]:5000",
+            "[::]:1",
+            "reg.lan:65535",
+        ] {
+            assert_eq!(super::parse_listen(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            ":99999",
+            ":0",
+            "5000",
+            ":",
+            "[::1:5000",
+            "a b:5000",
+            ":+80",
+            "host:-1",
+            "[zz]:80",
+        ] {
+            let e = super::parse_listen(bad).unwrap_err();
+            assert!(e.contains("from 1 to 65535"), "{bad}: {e}");
         }
     }
 }
