@@ -310,7 +310,14 @@ async fn probe_given(probe: &Probe, given: &[String], p: Printer) -> Result<Vec<
         .results
         .iter()
         .filter(|r| !r.ok)
-        .map(|r| format!("{}: {}", r.url, r.error.as_deref().unwrap_or("")))
+        // The reason may hold the mirror's text: one line each, whatever it sent.
+        .map(|r| {
+            format!(
+                "{}: {}",
+                crate::output::outside(&r.url),
+                crate::output::outside(r.error.as_deref().unwrap_or(""))
+            )
+        })
         .collect();
     if !failed.is_empty() {
         return Err(Hinted {

@@ -7,6 +7,47 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::service::InitChoice;
 
+/// The command line as text, before clap sees it: an argument that is not UTF-8 (a byte like `\xff` from a script
+/// or a file name) is a usage error naming it, escaped, and where it is — never a panic. The program's own name
+/// may be anything: it is only shown.
+pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::errors::Usage> {
+    let mut args = Vec::with_capacity(raw.len());
+    for (i, a) in raw.into_iter().enumerate() {
+        match a.into_string() {
+            Ok(s) => args.push(s),
+            Err(a) if i == 0 => args.push(a.to_string_lossy().into_owned()),
+            Err(a) => {
+                let value = format!("{a:?}");
+                let lossy = a.to_string_lossy();
+                let message = match (lossy.split_once('='), args.last()) {
+                    (Some((flag, _)), _)
+                        if flag.starts_with("--") && !flag.contains('\u{fffd}') =>
+                    {
+                        rust_i18n::t!(
+                            "args.not_utf8_flag",
+                            flag = crate::output::outside(flag),
+                            position = i,
+                            value = value
+                        )
+                    }
+                    (_, Some(previous)) if i > 1 => rust_i18n::t!(
+                        "args.not_utf8_after",
+                        position = i,
+                        previous = crate::output::outside(previous),
+                        value = value
+                    ),
+                    _ => rust_i18n::t!("args.not_utf8", position = i, value = value),
+                };
+                return Err(crate::errors::Usage {
+                    message: message.into_owned(),
+                    hint: Some(rust_i18n::t!("args.not_utf8_hint").into_owned()),
+                });
+            }
+        }
+    }
+    Ok(args)
+}
+
 #[derive(Parser, Debug)]
 #[command(
     name = "mirrorctl",
@@ -480,7 +521,7 @@ pub struct CacheService {
     #[arg(long = "registry-config", visible_alias = "config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub config: PathBuf,
     /// docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
     pub unit: String,
     /// How docker-registry is managed.
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
@@ -492,7 +533,7 @@ pub struct CacheSetupArgs {
     #[command(flatten)]
     pub opts: ProbeOptions,
     /// The address the cache listens on (distribution's http.addr).
-    #[arg(long, value_name = "ADDR", default_value = ":5000")]
+    #[arg(long, value_name = "ADDR", default_value = ":5000", value_parser = parse_listen)]
     pub listen: String,
     /// Where the cache keeps what it pulled (created, and given to the unit's user).
     #[arg(long, value_name = "DIR", default_value = "/var/lib/docker-registry")]
@@ -512,7 +553,7 @@ pub struct CacheSetupArgs {
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Where distribution serves its metrics (/debug/vars, /metrics) for `cache status`; keep it local.
-    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5001")]
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:5001", value_parser = parse_listen)]
     pub metrics: String,
     /// Print the plan and the diff; change nothing.
     #[arg(long)]
@@ -565,7 +606,7 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "NAME")]
     pub mirror: Option<String>,
     /// How far back, e.g. 24h, 7d, 90d (history keeps 90 days).
-    #[arg(long, default_value = "7d", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "7d", value_parser = parse_since)]
     pub since: std::time::Duration,
     /// Which registry's mirrors.
     #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
@@ -637,28 +678,108 @@ pub struct WatchArgs {
     #[arg(long = "registry-config", value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
     pub registry_config: PathBuf,
     /// With --cache: docker-registry's unit.
-    #[arg(long, value_name = "NAME", default_value = "docker-registry")]
+    #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
     pub registry_unit: String,
     /// Print one JSON document: the decisions and whether anything changed (`changed`).
     #[arg(long)]
     pub json: bool,
 }
 
-/// A timer period: from a minute to 30 days.
-fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+/// A timer period: whole minutes, from a minute to 30 days. systemd's timer and cron both get it exactly only in
+/// whole minutes: a part below one (`1min 1ns`, `90s`) would be rounded by cron and is not what systemd reads, so
+/// it is refused, not rounded.
+pub fn parse_every(s: &str) -> Result<std::time::Duration, String> {
+    let bad = |key: &str| rust_i18n::t!(key, value = crate::output::outside(s)).into_owned();
     match humantime::parse_duration(s) {
-        Ok(d) if d.as_secs() >= 60 && d.as_secs() <= 30 * 86_400 => Ok(d),
-        _ => Err(format!(
-            "`{s}` is not a period from 1min to 30d (e.g. 30min, 6h, 1d)"
-        )),
+        Ok(d) if !(60..=30 * 86_400).contains(&d.as_secs()) => Err(bad("watch.bad_every")),
+        Ok(d) if d.subsec_nanos() != 0 || !d.as_secs().is_multiple_of(60) => {
+            Err(bad("watch.every_not_minutes"))
+        }
+        Ok(d) => Ok(d),
+        Err(_) => Err(bad("watch.bad_every")),
     }
 }
 
-/// A percentage from 0 to 1000.
-fn parse_margin(s: &str) -> Result<f64, String> {
+/// A window of the history: from a second to what it keeps (90 days). `57y` before now is a time the clock
+/// cannot always hold, and older records are gone anyway.
+fn parse_since(s: &str) -> Result<std::time::Duration, String> {
+    let keep = crate::history::store::KEEP;
+    match humantime::parse_duration(s) {
+        Ok(d) if d >= std::time::Duration::from_secs(1) && d <= keep => Ok(d),
+        _ => Err(rust_i18n::t!(
+            "history.bad_since",
+            value = crate::output::outside(s),
+            keep = format!("{}d", keep.as_secs() / 86_400)
+        )
+        .into_owned()),
+    }
+}
+
+/// A percentage from 0 to 1000; `-0` is 0 (a timer replays the value, and `-0` alone reads as a flag).
+pub fn parse_margin(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
-        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p),
-        _ => Err(format!("`{s}` is not a percentage from 0 to 1000")),
+        // + 0.0 turns -0.0 into 0.0.
+        Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p + 0.0),
+        _ => Err(rust_i18n::t!("watch.bad_margin", value = crate::output::outside(s)).into_owned()),
+    }
+}
+
+/// A service's name as systemd (and `service`, `rc-service`) take it: `docker-registry`, `registry.service`,
+/// `registry@main`. Never a leading `-` (which each of them would read as an option), only systemd's characters,
+/// at most 255 of them with the `.service` systemctl adds, and a service, not a socket or a timer.
+pub fn parse_unit(s: &str) -> Result<String, String> {
+    const TYPES: [&str; 10] = [
+        "socket",
+        "target",
+        "timer",
+        "mount",
+        "automount",
+        "swap",
+        "path",
+        "slice",
+        "scope",
+        "device",
+    ];
+    let stem = s.strip_suffix(".service").unwrap_or(s);
+    let chars_ok = !stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":-_.\\@".contains(&b));
+    let instance_ok = match stem.split_once('@') {
+        Some((prefix, instance)) => {
+            !prefix.is_empty() && !instance.is_empty() && !instance.contains('@')
+        }
+        None => true,
+    };
+    let other_type = stem
+        .rsplit_once('.')
+        .is_some_and(|(_, suffix)| TYPES.contains(&suffix));
+    let short = stem.len() + ".service".len() <= 255;
+    if chars_ok && instance_ok && !other_type && short && !stem.starts_with(['-', '.']) {
+        Ok(s.to_owned())
+    } else {
+        Err(rust_i18n::t!("unit.bad_name", value = crate::output::outside(s)).into_owned())
+    }
+}
+
+/// An address distribution can listen on: `:PORT`, `HOST:PORT` or `[IPv6]:PORT`, the port from 1 to 65535. A port
+/// past 65535 (or a host with a space) was written to config.yml, and the registry it restarted could not start.
+pub fn parse_listen(s: &str) -> Result<String, String> {
+    let host_ok = |h: &str| match h.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
+        Some(v6) => v6.parse::<std::net::Ipv6Addr>().is_ok(),
+        None => h
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-'),
+    };
+    match s.rsplit_once(':') {
+        Some((host, port))
+            if host_ok(host)
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+                && !port.starts_with('+') =>
+        {
+            Ok(s.to_owned())
+        }
+        _ => Err(rust_i18n::t!("cache.bad_listen", value = crate::output::outside(s)).into_owned()),
     }
 }
 
@@ -695,4 +816,88 @@ pub struct ManArgs {
     /// Write every page (mirrorctl.1, mirrorctl-probe.1, …) into this directory instead of printing one.
     #[arg(long, value_name = "DIR")]
     pub dir: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn os(args: &[&[u8]]) -> Vec<OsString> {
+        args.iter()
+            .map(|a| OsString::from_vec(a.to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn an_argument_that_is_not_utf8_is_a_usage_error_naming_it() {
+        let e = super::utf8_args(os(&[b"mirrorctl", b"probe", b"--mirror", b"\xff"])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "argument 3, after --mirror, is not UTF-8 text: \"\\xFF\""
+        );
+        assert!(e.hint.is_some());
+        let e = super::utf8_args(os(&[b"mirrorctl", b"probe", b"--mirror=\xffx\n"])).unwrap_err();
+        assert_eq!(
+            e.message,
+            "the value of --mirror (argument 2) is not UTF-8 text: \"--mirror=\\xFFx\\n\""
+        );
+        let e = super::utf8_args(os(&[b"mirrorctl", b"\xfe"])).unwrap_err();
+        assert_eq!(e.message, "argument 1 is not UTF-8 text: \"\\xFE\"");
+        // The program's own name is only shown: any bytes will do.
+        assert_eq!(
+            super::utf8_args(os(&[b"/opt/\xff/mirrorctl", b"list"])).unwrap(),
+            ["/opt/\u{fffd}/mirrorctl", "list"]
+        );
+    }
+
+    #[test]
+    fn a_history_window_is_within_what_the_history_keeps() {
+        use std::time::Duration;
+        assert_eq!(super::parse_since("24h"), Ok(Duration::from_secs(86_400)));
+        assert_eq!(
+            super::parse_since("90d"),
+            Ok(Duration::from_secs(90 * 86_400))
+        );
+        for bad in [
+            "57y",
+            "91d",
+            "0s",
+            "500ms",
+            "5000000000000y",
+            "a while",
+            "-1d",
+        ] {
+            let e = super::parse_since(bad).unwrap_err();
+            assert!(e.contains("from 1s to 90d"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_listen_address_has_a_port_distribution_can_bind() {
+        for ok in [
+            ":5000",
+            "0.0.0.0:5000",
+            "10.0.0.5:5000",
+            "[::1]:5000",
+            "[::]:1",
+            "reg.lan:65535",
+        ] {
+            assert_eq!(super::parse_listen(ok).as_deref(), Ok(ok));
+        }
+        for bad in [
+            ":99999",
+            ":0",
+            "5000",
+            ":",
+            "[::1:5000",
+            "a b:5000",
+            ":+80",
+            "host:-1",
+            "[zz]:80",
+        ] {
+            let e = super::parse_listen(bad).unwrap_err();
+            assert!(e.contains("from 1 to 65535"), "{bad}: {e}");
+        }
+    }
 }

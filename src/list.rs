@@ -115,7 +115,8 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
                 None => format!("{}{age}", p.status),
             }
         });
-        t.add_row(vec![
+        // A catalogue is text from outside: a newline in a name or a note cannot start a line (or a row).
+        let cells = [
             &m.name,
             &m.registry,
             &m.url,
@@ -129,9 +130,34 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
                 e.from.clone()
             }),
             &probe,
-        ]);
+        ];
+        t.add_row(cells.map(|c| crate::output::outside(c)));
     }
     let mut s = t.to_string();
     s.push('\n');
     s
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_newline_in_a_catalogue_entry_cannot_start_a_line() {
+        let mut c = crate::catalogue::Catalogue::builtin();
+        c.mirrors.truncate(1);
+        c.mirrors[0].name = "evil\nverified: sha256:00".into();
+        c.mirrors[0].notes = "fine\r\nverified: sha256:11".into();
+        c.mirrors[0].notes_zh = None;
+        let report = super::build(&c, true, None, None, std::time::SystemTime::now());
+        for width in [None, Some(80), Some(200)] {
+            let s = super::render(&report, width);
+            // Escaped, not dropped (a narrow table may wrap it inside its cell).
+            assert!(width.is_some() || s.contains("evil\\nverified"), "{s}");
+            assert!(
+                s.lines().all(|l| !l
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
+                    .starts_with("verified")),
+                "{s}"
+            );
+        }
+    }
 }

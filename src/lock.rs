@@ -40,13 +40,43 @@ pub struct Lock {
     _file: File,
 }
 
+/// What `MIRRORCTL_LOCK_WAIT_SECS` may say: whole seconds up to a day (a longer wait is a mistake, and a deadline
+/// that far away would overflow the clock).
+pub const MAX_WAIT_SECS: u64 = 86_400;
+const DEFAULT_WAIT: Duration = Duration::from_secs(60);
+
 /// How long a second writer waits for the first: `MIRRORCTL_LOCK_WAIT_SECS`, else a minute (a restart that
-/// rolls back can take that long).
+/// rolls back can take that long). Checked when the command line is lowered (`check_wait`); here a value out of
+/// range is bounded, never a panic.
 pub fn wait() -> Duration {
-    std::env::var("MIRRORCTL_LOCK_WAIT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .map_or(Duration::from_secs(60), Duration::from_secs)
+    let raw = std::env::var_os("MIRRORCTL_LOCK_WAIT_SECS");
+    wait_from(raw.as_deref()).unwrap_or(DEFAULT_WAIT)
+}
+
+/// `MIRRORCTL_LOCK_WAIT_SECS` before anything runs: a value that is not a number of seconds from 0 to a day is a
+/// usage error saying so, instead of a silent minute (or, for 18446744073709551615, an abort).
+pub fn check_wait() -> Result<()> {
+    let raw = std::env::var_os("MIRRORCTL_LOCK_WAIT_SECS");
+    wait_from(raw.as_deref()).map(|_| ())
+}
+
+fn wait_from(raw: Option<&std::ffi::OsStr>) -> Result<Duration> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else {
+        return Ok(DEFAULT_WAIT);
+    };
+    match raw.to_str().and_then(|s| s.trim().parse::<u64>().ok()) {
+        Some(secs) if secs <= MAX_WAIT_SECS => Ok(Duration::from_secs(secs)),
+        _ => Err(crate::errors::Usage {
+            message: t!(
+                "lock.bad_wait",
+                value = crate::output::outside(&raw.to_string_lossy()),
+                max = MAX_WAIT_SECS
+            )
+            .into(),
+            hint: Some(t!("lock.bad_wait_hint", max = MAX_WAIT_SECS).into()),
+        }
+        .into()),
+    }
 }
 
 impl Lock {
@@ -58,6 +88,8 @@ impl Lock {
         crate::state::ensure(&dir)?;
         let path = dir.join("lock");
         let file = crate::state::open_private(&path, false)?;
+        // Bounded, so the deadline is always a time the clock can hold.
+        let wait = wait.min(Duration::from_secs(MAX_WAIT_SECS));
         let deadline = Instant::now() + wait;
         let mut told = false;
         loop {
@@ -101,5 +133,32 @@ impl Lock {
             let _ = f.write_all(owner.as_bytes());
         }
         Ok(Self { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsStr;
+    use std::time::Duration;
+
+    #[test]
+    fn the_lock_wait_is_range_checked_not_overflowed() {
+        let w = |s: &str| super::wait_from(Some(OsStr::new(s)));
+        assert_eq!(super::wait_from(None).unwrap(), Duration::from_secs(60));
+        assert_eq!(w("").unwrap(), Duration::from_secs(60));
+        assert_eq!(w("0").unwrap(), Duration::ZERO);
+        assert_eq!(w("86400").unwrap(), Duration::from_secs(86_400));
+        for bad in ["18446744073709551615", "86401", "-1", "1.5", "soon", "1e3"] {
+            let e = w(bad).unwrap_err();
+            assert!(
+                e.is::<crate::errors::Usage>(),
+                "{bad}: a usage error, exit 2"
+            );
+            let said = e.to_string();
+            assert!(
+                said.contains("MIRRORCTL_LOCK_WAIT_SECS") && said.contains("86400"),
+                "{bad}: {said}"
+            );
+        }
     }
 }

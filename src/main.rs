@@ -45,10 +45,20 @@ use cli::Cli;
 use settings::Job;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().collect();
-    rust_i18n::set_locale(i18n::choose(i18n::flag_from_args(&args), |k| {
+    // `std::env::args` panics on an argument that is not UTF-8: read them as they are, choose the language (from
+    // what can be read of them), then refuse the one that is not text.
+    let raw: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lossy: Vec<String> = raw
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    rust_i18n::set_locale(i18n::choose(i18n::flag_from_args(&lossy), |k| {
         std::env::var(k).ok()
     }));
+    let args = match cli::utf8_args(raw) {
+        Ok(args) => args,
+        Err(e) => return output::fail(&e.into()),
+    };
     let matches = i18n::localize(<Cli as clap::CommandFactory>::command()).get_matches_from(&args);
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,

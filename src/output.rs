@@ -141,13 +141,29 @@ pub fn clean(s: &str) -> String {
     sanitize(&crate::redact::text(s))
 }
 
-/// Control characters (but newline and tab), and the invisible bidirectional overrides that can make a line
-/// read differently from what it says, escaped.
+/// Control characters (but newline and tab), and the invisible characters that can make a line read differently
+/// from what it says (bidirectional overrides, Unicode line separators), escaped. Our own lines keep their
+/// newlines here; text from outside has lost its own before (`outside`).
 pub fn sanitize(s: &str) -> String {
+    escape(s, |c| c == '\n' || c == '\t')
+}
+
+/// Text from outside — a server's answer, a catalogue's entry, an argument — as one piece of one of our lines:
+/// every control character escaped, newline, carriage return and tab included (`\n`, `\r`, `\t`), so a mirror
+/// cannot start a line of its own (a forged `verified: …`). Called where such text enters a message, before it is
+/// formatted in; the printer's `sanitize` then cannot tell it from ours.
+pub fn outside(s: &str) -> String {
+    escape(s, |_| false)
+}
+
+fn escape(s: &str, keep: impl Fn(char) -> bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        let bidi = matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
-        if (c.is_control() && c != '\n' && c != '\t') || bidi {
+        let invisible = matches!(
+            c,
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}'
+        );
+        if (c.is_control() && !keep(c)) || invisible {
             out.extend(c.escape_default());
         } else {
             out.push(c);
@@ -182,5 +198,20 @@ mod tests {
             "x\\u{202e}y\\u{9b}2J"
         );
         assert_eq!(super::sanitize("镜像 ok"), "镜像 ok");
+    }
+
+    #[test]
+    fn outside_text_cannot_start_a_line() {
+        let forged = "application/x\nverified: sha256:abc\r\u{85}\u{2028}done\t";
+        let shown = super::outside(forged);
+        assert_eq!(
+            shown,
+            "application/x\\nverified: sha256:abc\\r\\u{85}\\u{2028}done\\t"
+        );
+        assert_eq!(shown.lines().count(), 1);
+        // The printer's own filter leaves it as it is: escaping twice changes nothing.
+        assert_eq!(super::sanitize(&shown), shown);
+        assert_eq!(super::outside(&shown), shown);
+        assert_eq!(super::outside("镜像 ok"), "镜像 ok");
     }
 }

@@ -72,7 +72,7 @@ async fn refuse_other_config(svc: &Service, path: &Path) -> Result<()> {
     let Some(exec) = svc.exec_start().await.filter(|e| !e.trim().is_empty()) else {
         return Ok(());
     };
-    if exec.contains(&path.display().to_string()) {
+    if serves(&exec, path) {
         return Ok(());
     }
     Err(Hinted {
@@ -86,6 +86,38 @@ async fn refuse_other_config(svc: &Service, path: &Path) -> Result<()> {
         hint: t!("cache.other_config_hint").into(),
     }
     .into())
+}
+
+/// Whether the unit's command line has `path` as one whole argument (`serve /etc/docker/registry/config.yml`, or a
+/// flag's `--config=…`), as written or through a symlink to it. A substring is not enough:
+/// `config.yml.dpkg-dist` or `/old/etc/docker/registry/config.yml` contain the path and serve another file.
+/// (`systemctl show` joins the argv with spaces, so a path with spaces is matched as a run of whole words.)
+fn serves(exec: &str, path: &Path) -> bool {
+    let want = path.display().to_string();
+    let whole = !want.is_empty()
+        && exec.match_indices(&want).any(|(i, _)| {
+            let before = exec[..i].chars().next_back();
+            let after = exec[i + want.len()..].chars().next();
+            let starts = match before {
+                None => true,
+                Some(c) if c.is_whitespace() => true,
+                // `--config=PATH`: the word is a flag.
+                Some('=') => exec[..i]
+                    .rsplit(char::is_whitespace)
+                    .next()
+                    .is_some_and(|w| w.starts_with('-')),
+                Some(_) => false,
+            };
+            starts && after.is_none_or(char::is_whitespace)
+        });
+    whole
+        || exec.split_whitespace().any(|w| {
+            let w = match w.split_once('=') {
+                Some((flag, value)) if flag.starts_with('-') => value,
+                _ => w,
+            };
+            w.starts_with('/') && files::resolve(Path::new(w)) == path
+        })
 }
 
 /// A user's uid and gid from /etc/passwd (no NSS lookup needed for a system account).
@@ -114,6 +146,55 @@ async fn best_mirror(s: &CacheSetup, catalogue: &Catalogue, p: Printer) -> Resul
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
+    #[test]
+    fn a_unit_serves_the_config_only_when_an_argument_is_that_file() {
+        let path = Path::new("/etc/docker/registry/config.yml");
+        let serves = |exec: &str| super::serves(exec, path);
+        assert!(serves(
+            "/usr/bin/docker-registry serve /etc/docker/registry/config.yml"
+        ));
+        assert!(serves(
+            "/usr/bin/registry serve --config=/etc/docker/registry/config.yml -v"
+        ));
+        assert!(serves("/etc/docker/registry/config.yml"));
+        for other in [
+            "/usr/bin/docker-registry serve /etc/docker/registry/config.yml.dpkg-dist",
+            "/usr/bin/docker-registry serve /old/etc/docker/registry/config.yml",
+            "/usr/bin/docker-registry serve /etc/docker/registry/config.yml~",
+            "/usr/bin/docker-registry serve X=/etc/docker/registry/config.yml",
+            "/usr/bin/docker-registry serve /etc/docker/registry/config.yml.new --x",
+            "",
+        ] {
+            assert!(!serves(other), "{other}");
+        }
+        let spaced = Path::new("/srv/my registry/config.yml");
+        assert!(super::serves(
+            "/usr/bin/registry serve /srv/my registry/config.yml",
+            spaced
+        ));
+        assert!(!super::serves(
+            "/usr/bin/registry serve /srv/my registry/config.yml.bak",
+            spaced
+        ));
+
+        // The unit names a symlink; the file mirrorctl writes is what it points to.
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.yml");
+        std::fs::write(&real, "version: 0.1\n").unwrap();
+        let link = dir.path().join("config.yml");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let resolved = crate::daemon_config::files::resolve(&link);
+        let exec = format!("/usr/bin/docker-registry serve {}", link.display());
+        assert!(super::serves(&exec, &resolved));
+        let exec = format!(
+            "/usr/bin/docker-registry serve {}.dpkg-dist",
+            link.display()
+        );
+        assert!(!super::serves(&exec, &resolved));
+    }
+
     #[test]
     fn passwd_lookup() {
         // root is in every /etc/passwd.

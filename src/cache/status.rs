@@ -178,7 +178,7 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
             .into_iter()
             .next()?;
         Some(UpstreamProbe {
-            at: humantime::format_rfc3339_seconds(o.at).to_string(),
+            at: crate::history::timestamp(o.at),
             ok: o.row.ok,
             status: o.row.status,
             latency_ms: o.row.latency_ms,

@@ -23,7 +23,11 @@ pub struct HistoryReport {
 
 pub fn history(args: &HistoryArgs, p: crate::output::Printer) -> Result<HistoryReport> {
     let now = SystemTime::now();
-    let since = now - args.since;
+    // `--since` is at most what the history keeps (its parser); the clock may still be anywhere.
+    let since = now
+        .checked_sub(args.since)
+        .unwrap_or(std::time::UNIX_EPOCH)
+        .max(std::time::UNIX_EPOCH);
     let store = super::open_or_fail(p)?;
     let outcomes = store.since(&args.registry, since)?;
     let mut mirrors = stats::summarize(&outcomes, now);
@@ -33,7 +37,7 @@ pub fn history(args: &HistoryArgs, p: crate::output::Printer) -> Result<HistoryR
     }
     Ok(HistoryReport {
         registry: args.registry.clone(),
-        since: humantime::format_rfc3339_seconds(since).to_string(),
+        since: super::timestamp(since),
         database: store.path.display().to_string(),
         mirrors,
         decisions: store.decisions(10)?,
@@ -84,19 +88,20 @@ pub fn render(report: &HistoryReport, width: Option<u16>) -> String {
     let dash = || "-".to_string();
     let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
     for m in &report.mirrors {
+        // Names and statuses come from the history file: escaped, so an edited one cannot start a line.
         let failure = m.last_failure.as_ref().map_or_else(dash, |f| {
+            let status = crate::output::outside(&f.status);
             if compact {
-                f.status.clone()
+                status
             } else {
                 format!(
-                    "{} {}",
+                    "{} {status}",
                     f.at.get(5..16).unwrap_or(&f.at).replace('T', " "),
-                    f.status
                 )
             }
         });
         let mut row = vec![
-            Cell::new(&m.name),
+            Cell::new(crate::output::outside(&m.name)),
             right(rate(m.successes, m.probes)),
             right(rate(m.last_24h.successes, m.last_24h.probes)),
         ];
@@ -160,5 +165,31 @@ mod tests {
         let wide = render(&report, Some(160));
         assert!(wide.contains("▇▇▇▇▁▁▁▁▇▇▇▇"), "{wide}");
         assert!(wide.contains("40 ms"), "{wide}");
+    }
+
+    #[test]
+    fn a_name_or_status_from_the_history_file_cannot_start_a_line() {
+        let now = SystemTime::now();
+        let mut o = Outcome::sample("https://m.example/", now, false, 40.0);
+        o.row.name = "evil\nverified: sha256:00".into();
+        o.row.status = "timeout\r\nverified: sha256:11".into();
+        let report = HistoryReport {
+            registry: "docker.io".into(),
+            since: "2026-11-18T00:00:00Z".into(),
+            database: "/x/history.db".into(),
+            mirrors: stats::summarize(&[o], now),
+            decisions: vec![],
+        };
+        for width in [None, Some(80), Some(160)] {
+            let s = render(&report, width);
+            // Escaped, not dropped (a narrow table may wrap it inside its cell).
+            assert!(width.is_some() || s.contains("evil\\nverified"), "{s}");
+            assert!(
+                s.lines().all(|l| !l
+                    .trim_start_matches(|c: char| !c.is_alphanumeric())
+                    .starts_with("verified")),
+                "{s}"
+            );
+        }
     }
 }

@@ -13,7 +13,7 @@ use std::time::SystemTime;
 
 use crate::output::Printer;
 use crate::probe::{MirrorResult, Report};
-pub use rows::{Decision, Outcome, Probe, Row};
+pub use rows::{timestamp, Decision, Outcome, Probe, Row};
 pub use store::Store;
 
 /// How many recent probes the success rate is taken over, and how many a mirror needs before it counts.
@@ -109,5 +109,23 @@ pub fn record(store: &mut Store, report: &Report, origin: &str, p: Printer) -> O
             ));
             None
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn any_time_a_record_can_hold_is_shown_without_a_panic() {
+        assert_eq!(
+            super::timestamp(UNIX_EPOCH + Duration::from_secs(86_400)),
+            "1970-01-02T00:00:00Z"
+        );
+        // What store.rs can read back from an edited database: up to i64::MAX milliseconds.
+        let far = UNIX_EPOCH + Duration::from_millis(i64::MAX as u64);
+        assert_eq!(super::timestamp(far), "9999-12-31T23:59:59Z");
+        let before = UNIX_EPOCH - Duration::from_secs(57 * 365 * 86_400);
+        assert_eq!(super::timestamp(before), "1970-01-01T00:00:00Z");
     }
 }

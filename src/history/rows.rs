@@ -74,5 +74,13 @@ pub struct Decision {
 }
 
 fn rfc3339<S: serde::Serializer>(t: &SystemTime, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&humantime::format_rfc3339_seconds(*t).to_string())
+    s.serialize_str(&timestamp(*t))
+}
+
+/// A time as RFC 3339, for any time a history file or the clock can hold: humantime panics before 1970 and after
+/// 9999, so such a time (a clock set wrong, a record from an edited database) is shown as the nearest it can say.
+pub fn timestamp(t: SystemTime) -> String {
+    // 9999-12-31T23:59:59Z, the last second RFC 3339 can write.
+    let last = std::time::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+    humantime::format_rfc3339_seconds(t.clamp(std::time::UNIX_EPOCH, last)).to_string()
 }

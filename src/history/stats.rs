@@ -72,7 +72,9 @@ pub fn summarize(outcomes: &[Outcome], now: SystemTime) -> Vec<MirrorStats> {
             urls.push(&o.row.url);
         }
     }
-    let day_ago = now - Duration::from_secs(24 * 3600);
+    let day_ago = now
+        .checked_sub(Duration::from_secs(24 * 3600))
+        .unwrap_or(std::time::UNIX_EPOCH);
     let mut out: Vec<MirrorStats> = urls
         .into_iter()
         .map(|url| {
@@ -89,7 +91,7 @@ pub fn summarize(outcomes: &[Outcome], now: SystemTime) -> Vec<MirrorStats> {
                 median_latency_ms: median(ok().filter_map(|o| o.row.latency_ms).collect()),
                 median_throughput_bps: median(ok().filter_map(|o| o.row.throughput_bps).collect()),
                 last_failure: mine.iter().rev().find(|o| !o.row.ok).map(|o| LastFailure {
-                    at: humantime::format_rfc3339_seconds(o.at).to_string(),
+                    at: super::timestamp(o.at),
                     status: o.row.status.clone(),
                     reason: o.row.error.clone(),
                 }),

@@ -6,6 +6,7 @@ use rust_i18n::t;
 
 use super::report::MirrorResult;
 use super::{Report, Status};
+use crate::output::outside;
 use crate::render::{bytes, millis, table};
 
 /// A failure's reason as short as the table needs it; the whole chain is in `-v`.
@@ -13,7 +14,7 @@ pub fn short_reason(r: &MirrorResult) -> String {
     match r.status {
         Status::Dns => t!("short.dns").into_owned(),
         Status::Refused => t!("short.refused").into_owned(),
-        _ => r.error.clone().unwrap_or_default(),
+        _ => outside(r.error.as_deref().unwrap_or_default()),
     }
 }
 
@@ -63,8 +64,8 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
             };
             t.add_row(vec![
                 Cell::new(r.rank).set_alignment(CellAlignment::Right),
-                Cell::new(&r.name),
-                Cell::new(&r.url),
+                Cell::new(outside(&r.name)),
+                Cell::new(outside(&r.url)),
                 Cell::new(r.status.as_str()),
                 Cell::new(result),
             ]);
@@ -85,8 +86,8 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
         let (lat, speed, est) = numbers(r);
         t.add_row(vec![
             Cell::new(r.rank).set_alignment(CellAlignment::Right),
-            Cell::new(&r.name),
-            Cell::new(&r.url),
+            Cell::new(outside(&r.name)),
+            Cell::new(outside(&r.url)),
             Cell::new(r.status.as_str()),
             Cell::new(lat).set_alignment(CellAlignment::Right),
             Cell::new(speed).set_alignment(CellAlignment::Right),
@@ -97,14 +98,15 @@ pub fn probe_table(report: &Report, width: Option<u16>) -> String {
     t.to_string()
 }
 
-/// `-v`: per mirror, the address, every phase's time and every request with its status.
+/// `-v`: per mirror, the address, every phase's time and every request with its status. The catalogue's and the
+/// mirror's text (name, URL, reason, requests) is escaped: a newline in it cannot start a line of its own.
 pub fn probe_details(report: &Report) -> String {
     let mut s = String::new();
     for r in &report.results {
         s.push_str(&format!(
             "{} ({}){}\n",
-            r.name,
-            r.url,
+            outside(&r.name),
+            outside(&r.url),
             r.address
                 .as_deref()
                 .map(|a| t!("details.at", address = a).into_owned())
@@ -125,7 +127,7 @@ pub fn probe_details(report: &Report) -> String {
         .filter_map(|(n, v)| v.map(|ms| format!("{n} {}", millis(ms))))
         .collect();
         if let Some(e) = &r.error {
-            s.push_str(&format!("  {}: {e}\n", r.status));
+            s.push_str(&format!("  {}: {}\n", r.status, outside(e)));
         }
         s.push_str(&format!(
             "  {}: {}\n",
@@ -137,7 +139,7 @@ pub fn probe_details(report: &Report) -> String {
             }
         ));
         for req in &r.requests {
-            s.push_str(&format!("  {req}\n"));
+            s.push_str(&format!("  {}\n", outside(req)));
         }
     }
     s

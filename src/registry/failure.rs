@@ -83,10 +83,12 @@ pub struct Failure {
 }
 
 impl Failure {
+    /// The reason is one line whatever a server put in it (a media type, a realm, a JSON error quoting the body):
+    /// its control characters are escaped here, once for every reason, besides where such text enters one.
     pub fn new(status: Status, reason: impl Into<String>) -> Self {
         Self {
             status,
-            reason: reason.into(),
+            reason: crate::output::outside(&reason.into()),
         }
     }
 }
@@ -210,6 +212,19 @@ mod tests {
             from_status(Step::Manifest, 418, None).status,
             Status::BadResponse
         );
+    }
+
+    #[test]
+    fn a_reason_is_one_line_whatever_the_server_sent() {
+        let f = Failure::new(
+            Status::BadResponse,
+            "media type a\nverified: sha256:00\r\n\u{1b}[2J",
+        );
+        assert_eq!(
+            f.reason,
+            "media type a\\nverified: sha256:00\\r\\n\\u{1b}[2J"
+        );
+        assert_eq!(f.reason.lines().count(), 1);
     }
 
     #[test]

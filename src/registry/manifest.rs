@@ -128,9 +128,13 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Document> {
         (Some(OCI_MANIFEST | DOCKER_MANIFEST) | None, _, Some(layers)) => {
             Ok(Document::Image { config, layers })
         }
+        // The media type is the server's text: escaped, so it stays inside this one line.
         (t, ..) => bail!(
-            "the manifest has an unexpected form (media type {})",
-            t.unwrap_or("none")
+            "{}",
+            t!(
+                "image.unexpected_form",
+                media_type = crate::output::outside(t.unwrap_or("none"))
+            )
         ),
     }
 }
@@ -197,6 +201,14 @@ mod tests {
         };
         assert_eq!(config.unwrap().digest.as_str(), d('0'));
         assert_eq!(smallest_layer(&layers).unwrap().digest.as_str(), d('3'));
+    }
+
+    #[test]
+    fn a_media_type_the_server_sent_stays_inside_the_error_line() {
+        let body = br#"{"schemaVersion":2,"mediaType":"application/x\nverified: sha256:00\r"}"#;
+        let e = parse(None, body).unwrap_err().to_string();
+        assert!(e.contains("application/x\\nverified: sha256:00\\r"), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
     }
 
     #[test]

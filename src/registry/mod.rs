@@ -47,15 +47,30 @@ impl ImageRef {
                 _ => (s, "latest".to_owned()),
             }
         };
+        // Docker's grammar: each path component starts and ends with a letter or digit (so `-x` is no image, and
+        // never a flag once a timer replays it); a tag is a word of at most 128 characters.
+        let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+        let component = |part: &str| {
+            part.bytes().next().is_some_and(alnum)
+                && part.bytes().last().is_some_and(alnum)
+                && part.bytes().all(|b| alnum(b) || b"._-".contains(&b))
+        };
+        let tag = |t: &str| {
+            t.len() <= 128
+                && t.bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && t.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        };
         if name.is_empty()
-            || !name.split('/').all(|part| {
-                !part.is_empty()
-                    && part.bytes().all(|b| {
-                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
-                    })
-            })
+            || !name.split('/').all(component)
+            || (!reference.starts_with("sha256:") && !tag(&reference))
         {
-            bail!("{}", t!("image.bad_name", value = s));
+            bail!(
+                "{}",
+                t!("image.bad_name", value = crate::output::outside(s))
+            );
         }
         if name
             .split('/')
@@ -180,6 +195,24 @@ mod tests {
             "pause"
         );
         assert!(ImageRef::parse("Alpine").is_err());
+        for bad in [
+            "-x",
+            "x-",
+            "a/-b",
+            "_a",
+            "alpine:-tag",
+            "alpine:.x",
+            "alpine:a b",
+            "alpine:a\nb",
+        ] {
+            assert!(ImageRef::parse(bad).is_err(), "{bad}");
+        }
+        assert!(ImageRef::parse(&format!("alpine:{}", "t".repeat(129))).is_err());
+        assert_eq!(
+            ImageRef::parse("python:3.12-slim_X").unwrap().reference,
+            "3.12-slim_X"
+        );
+        assert!(ImageRef::parse("my-org/app_1.x:v1").is_ok());
         assert!(ImageRef::parse("alpine@sha256:zz").is_err());
     }
 

@@ -153,7 +153,27 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Completions { shell } => Job::Completions(shell),
         Command::Man(a) => Job::Man(a),
     };
+    if job.takes_the_lock() {
+        crate::lock::check_wait()?;
+    }
     Ok(Run { p, job })
+}
+
+impl Job {
+    /// Whether it changes files, and so waits for another mirrorctl that does (`MIRRORCTL_LOCK_WAIT_SECS`).
+    fn takes_the_lock(&self) -> bool {
+        matches!(
+            self,
+            Job::Apply(_)
+                | Job::Restore(_)
+                | Job::Watch(_)
+                | Job::CacheSetup(_)
+                | Job::CacheRestore(_)
+                | Job::ProxySet(_)
+                | Job::ProxyUnset(_)
+                | Job::CatalogueUpdate(_)
+        )
+    }
 }
 
 /// dockerd's `registry-mirrors` serve Docker Hub only: another registry's mirrors are for containerd.

@@ -45,8 +45,10 @@ impl Probe {
                     Some(p) => Platform::parse(p).context("--platform")?,
                     None => Platform::host(),
                 },
-                // Bounded by clap's parser (0 < t ≤ 86400).
-                timeout: Duration::from_secs_f64(o.timeout),
+                // Bounded by clap's parser (0 < t ≤ 86400); and never a panic, whatever built the options.
+                timeout: Duration::try_from_secs_f64(o.timeout)
+                    .unwrap_or(Duration::from_secs(86_400))
+                    .min(Duration::from_secs(86_400)),
                 jobs: o.jobs.unwrap_or_else(default_jobs),
                 blob_jobs: o.blob_jobs,
                 max_blob: o.max_blob_mib.saturating_mul(1024 * 1024),

@@ -99,11 +99,13 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
 }
 
 /// The `watch --once` arguments the timer runs: every setting given here, paths made absolute (a timer runs from
-/// `/`), and the state directory this run uses (the history the timer's runs must share).
+/// `/`), and the state directory this run uses (the history the timer's runs must share). Each value is joined to
+/// its flag (`--margin=0`, `--registry-unit=…`): on its own a value that starts with `-` would be read back as a
+/// flag, and the timer would fail at every run.
 fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
     let o = &a.opts;
     let mut v: Vec<String> = ["watch", "--once", "--yes"].map(String::from).to_vec();
-    let mut flag = |name: &str, value: String| v.extend([format!("--{name}"), value]);
+    let mut flag = |name: &str, value: String| v.push(format!("--{name}={value}"));
     flag("top", a.top.to_string());
     flag("fail-after", a.fail_after.to_string());
     flag("margin", a.margin.to_string());
@@ -241,9 +243,7 @@ mod tests {
         );
         assert_eq!(replay[0], "watch");
         assert!(
-            replay
-                .windows(2)
-                .any(|w| w[0] == "--state-dir" && w[1].starts_with('/')),
+            replay.iter().any(|w| w.starts_with("--state-dir=/")),
             "{replay:?}"
         );
         let given = watch_args(&[
@@ -258,5 +258,166 @@ mod tests {
         let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
         assert_eq!(again.kind, crate::cli::WatchTarget::Containerd);
         assert_eq!(again.containerd.containerd_config, cwd.join("c.toml"));
+    }
+
+    /// Every command line a timer could be installed with, hostile values included, goes through what the timer
+    /// goes through: clap's parser and the lowering (the same validators). What either refuses is refused before
+    /// anything is installed; what both accept is replayed as words that parse back, lower again, and replay the
+    /// same — so no timer is installed whose every run fails.
+    #[test]
+    fn a_timer_replays_only_what_parses_back_and_lowers_the_same() {
+        use clap::Parser as _;
+        let parse = |args: &[String]| {
+            crate::cli::Cli::try_parse_from(
+                std::iter::once("mirrorctl".to_string()).chain(args.iter().cloned()),
+            )
+            .map(|c| c.command)
+        };
+        let lower = |c: Command| match c {
+            Command::Watch(a) => super::watch(a, crate::output::Printer::new(true, false)),
+            _ => unreachable!("a watch command line"),
+        };
+        let digest = format!("--expect-digest=sha256:{}", "a".repeat(64));
+        let accepted: Vec<Vec<&str>> = vec![
+            vec!["--margin=-0"],
+            vec!["--margin", "0.1"],
+            vec!["--margin=1e3"],
+            vec!["--margin=50%"],
+            vec!["--every=1h 30min"],
+            vec!["--timeout=1e-9"],
+            vec!["--timeout=86400"],
+            vec![
+                "--top=65535",
+                "--fail-after=100",
+                "--jobs=10000",
+                "--blob-jobs=1",
+            ],
+            vec!["--max-blob-mib=65536"],
+            vec![&digest],
+            vec!["--config=--yes"],
+            vec!["--platform=-linux/amd64"],
+            vec!["--platform=linux/arm64/v8"],
+            vec![
+                "--init=systemd",
+                "--allow-restart",
+                "--no-daemon-proxy",
+                "--all",
+            ],
+            vec![
+                "--cache",
+                "--registry-unit=registry@main",
+                "--registry-config=-x.yml",
+            ],
+            vec!["--cache", "--registry-unit=docker-registry.service"],
+            vec![
+                "--target=containerd",
+                "--containerd-config=-c.toml",
+                "--containerd-hosts-dir=--d",
+            ],
+            vec![
+                "--target=containerd",
+                "--registry=ghcr.io",
+                "--image=ghcr.io/a/b:1",
+            ],
+            vec![
+                "--mirror=https://a.example",
+                "--mirror=https://b.example:5000/",
+            ],
+        ];
+        for extra in &accepted {
+            let given: Vec<String> = ["watch", "--install"]
+                .iter()
+                .chain(extra)
+                .map(|s| s.to_string())
+                .collect();
+            let first = parse(&given).unwrap_or_else(|e| panic!("{extra:?}: {e}"));
+            let w = lower(first).unwrap_or_else(|e| panic!("{extra:?}: {e:#}"));
+            assert!(
+                matches!(w.mode, super::WatchMode::Install { .. }),
+                "{extra:?}"
+            );
+            // Every word is a flag, its value joined to it: none can be read as another flag.
+            assert!(
+                w.replay[1..].iter().all(|word| word.starts_with("--")),
+                "{extra:?}: {:?}",
+                w.replay
+            );
+            let again =
+                parse(&w.replay).unwrap_or_else(|e| panic!("{extra:?}: {:?}: {e}", w.replay));
+            let Command::Watch(ref a) = again else {
+                unreachable!()
+            };
+            assert!(a.once && a.yes && !a.install, "{extra:?}");
+            let lowered =
+                lower(again).unwrap_or_else(|e| panic!("{extra:?}: {:?}: {e:#}", w.replay));
+            assert!(
+                matches!(lowered.mode, super::WatchMode::Once { .. }),
+                "{extra:?}"
+            );
+            assert_eq!(lowered.replay, w.replay, "{extra:?}: the same settings");
+            assert_eq!(
+                (lowered.top, lowered.fail_after, lowered.margin.to_bits()),
+                (w.top, w.fail_after, w.margin.to_bits()),
+                "{extra:?}"
+            );
+            assert!(
+                crate::watch::install::service_unit(&w.replay, false).is_ok(),
+                "{extra:?}"
+            );
+        }
+        let w = lower(parse(&["watch".into(), "--install".into(), "--margin=-0".into()]).unwrap())
+            .unwrap();
+        assert!(
+            w.replay.contains(&"--margin=0".to_string()),
+            "{:?}",
+            w.replay
+        );
+        assert!(w.margin.is_sign_positive());
+
+        // Refused where the user typed them, with what was wrong.
+        let refused: [(&[&str], &str); 11] = [
+            (&["--config", "-rf"], "unexpected argument"),
+            (
+                &["--cache", "--registry-unit=--allow-restart"],
+                "not a service name",
+            ),
+            (&["--cache", "--registry-unit=-x"], "not a service name"),
+            (
+                &["--cache", "--registry-unit=docker-registry.socket"],
+                "not a service name",
+            ),
+            (&["--cache", "--registry-unit=a b"], "not a service name"),
+            (&["--cache", "--registry-unit=@x"], "not a service name"),
+            (&["--every=1min 1ns"], "below a whole minute"),
+            (&["--every=90s"], "below a whole minute"),
+            (&["--every=31d"], "from 1min to 30d"),
+            (&["--margin=-1"], "percentage"),
+            (&["--image=-x"], "--image"),
+        ];
+        for (extra, why) in refused {
+            let given: Vec<String> = ["watch", "--install"]
+                .iter()
+                .chain(extra)
+                .map(|s| s.to_string())
+                .collect();
+            let said = match parse(&given) {
+                Err(e) => e.to_string(),
+                Ok(c) => match lower(c) {
+                    Err(e) => format!("{e:#}"),
+                    Ok(w) => panic!("{extra:?} was accepted: {:?}", w.replay),
+                },
+            };
+            assert!(said.contains(why), "{extra:?}: {said}");
+        }
+        let long = format!("--registry-unit={}", "a".repeat(248));
+        assert!(parse(&["watch".into(), "--install".into(), "--cache".into(), long]).is_err());
+        let longest = format!("--registry-unit={}", "a".repeat(247));
+        assert!(parse(&[
+            "watch".into(),
+            "--install".into(),
+            "--cache".into(),
+            longest
+        ])
+        .is_ok());
     }
 }

@@ -44,13 +44,43 @@ pub fn service_unit(command: &[String], user: bool) -> Result<String> {
     ))
 }
 
+/// A period of whole minutes as systemd writes a time span (`6h`, `1h 30min`, `2d`); `None` for one with a part
+/// below a minute, which `--every`'s parser refuses.
+pub fn timespan(every: Duration) -> Option<String> {
+    let secs = every.as_secs();
+    if every.subsec_nanos() != 0 || !secs.is_multiple_of(60) || secs == 0 {
+        return None;
+    }
+    let mins = secs / 60;
+    let parts: Vec<String> = [
+        (mins / 1440, "d"),
+        (mins / 60 % 24, "h"),
+        (mins % 60, "min"),
+    ]
+    .into_iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, unit)| format!("{n}{unit}"))
+    .collect();
+    Some(parts.join(" "))
+}
+
+fn not_minutes(every: Duration) -> anyhow::Error {
+    crate::errors::Usage::new(t!(
+        "watch.every_not_minutes",
+        value = humantime::format_duration(every)
+    ))
+    .into()
+}
+
 /// The timer: every `every`, first a few minutes after boot, spread by up to a tenth of the period so a fleet does
-/// not probe the same rate-limited mirrors in the same second.
-pub fn timer_unit(every: Duration) -> String {
+/// not probe the same rate-limited mirrors in the same second. The period is written in whole minutes, exactly as
+/// given: never rounded.
+pub fn timer_unit(every: Duration) -> Result<String> {
+    let span = timespan(every).ok_or_else(|| not_minutes(every))?;
     let spread = (every / 10)
         .min(Duration::from_secs(3600))
         .max(Duration::from_secs(1));
-    format!(
+    Ok(format!(
         "# Written by `mirrorctl watch --install`; remove with `mirrorctl watch --uninstall`.\n\
          [Unit]\n\
          Description=Run mirrorctl watch every {every}\n\
@@ -63,12 +93,29 @@ pub fn timer_unit(every: Duration) -> String {
          \n\
          [Install]\n\
          WantedBy=timers.target\n",
-        every = humantime::format_duration(every),
+        every = span,
         spread = spread.as_secs(),
-    )
+    ))
 }
 
-/// A cron.d entry: minute-granular, so the period is rounded to whole minutes, hours or days.
+/// cron's schedule for exactly this period, when cron has one: a period that divides an hour or a day, a day, or
+/// a week. Any other (`7min`, `90min`, `2d`) cron would run at uneven gaps (`*/7` runs at :56 and again at :00).
+fn cron_schedule(every: Duration) -> Option<String> {
+    timespan(every)?;
+    let mins = every.as_secs() / 60;
+    match mins {
+        1 => Some("* * * * *".into()),
+        m if m < 60 && 60 % m == 0 => Some(format!("*/{m} * * * *")),
+        60 => Some("0 * * * *".into()),
+        m if m < 1440 && m % 60 == 0 && 24 % (m / 60) == 0 => Some(format!("0 */{} * * *", m / 60)),
+        1440 => Some("0 0 * * *".into()),
+        10_080 => Some("0 0 * * 0".into()),
+        _ => None,
+    }
+}
+
+/// A cron.d entry, for a period cron can keep exactly (`cron_schedule`); any other is a usage error saying which
+/// it can, before anything is written.
 pub fn cron_entry(command: &[String], every: Duration) -> Result<String> {
     if command
         .iter()
@@ -81,13 +128,19 @@ pub fn cron_entry(command: &[String], every: Duration) -> Result<String> {
         .iter()
         .map(|w| format!("'{}'", w.replace('\'', "'\\''")))
         .collect();
-    let mins = (every.as_secs() / 60).max(1);
-    let schedule = if mins < 60 {
-        format!("*/{mins} * * * *")
-    } else if mins < 24 * 60 {
-        format!("0 */{} * * *", mins / 60)
-    } else {
-        format!("0 0 */{} * *", (mins / (24 * 60)).min(31))
+    let Some(schedule) = cron_schedule(every) else {
+        if timespan(every).is_none() {
+            return Err(not_minutes(every));
+        }
+        return Err(crate::errors::Usage {
+            message: t!(
+                "watch.cron_inexact",
+                every = timespan(every).unwrap_or_default()
+            )
+            .into(),
+            hint: Some(t!("watch.cron_inexact_hint").into()),
+        }
+        .into());
     };
     Ok(format!(
         "# Written by `mirrorctl watch --install`; remove with `mirrorctl watch --uninstall`.\n\
@@ -138,13 +191,25 @@ fn place(args: &Watch) -> Result<Place> {
     }
 }
 
+/// The shortest period inside a mirror's stated quota (`Mirror::min_probe_period`), when a `Duration` can hold
+/// it: that method's `Duration::from_secs_f64` panics for a quota so small (`1e-20/s` in a catalogue) that the
+/// period is past what a `Duration` holds. Such a mirror can be probed never, the longest period there is.
+fn min_probe_period(m: &crate::catalogue::Mirror) -> Option<Duration> {
+    let rate = crate::catalogue::quota_per_sec(m.rate_limit.as_deref()?)?;
+    let secs = f64::from(crate::catalogue::REQUESTS_PER_PROBE) / rate;
+    if Duration::try_from_secs_f64(secs).is_err() {
+        return Some(Duration::MAX);
+    }
+    m.min_probe_period()
+}
+
 /// A timer faster than a mirror's stated quota would get this machine rate-limited by the very probes meant to
 /// keep it fast (Xuanyuan's 429 lasts hours): refused, naming the mirror.
 fn check_quota(catalogue: &Catalogue, registry: &str, all: bool, every: Duration) -> Result<()> {
     let strictest = catalogue
         .selection(all, registry)
         .into_iter()
-        .filter_map(|m| Some((m, m.min_probe_period()?)))
+        .filter_map(|m| Some((m, min_probe_period(m)?)))
         .max_by_key(|(_, p)| *p);
     match strictest {
         Some((m, period)) if every < period => Err(crate::errors::Hinted {
@@ -159,7 +224,7 @@ fn check_quota(catalogue: &Catalogue, registry: &str, all: bool, every: Duration
             hint: t!(
                 "watch.too_often_hint",
                 min = humantime::format_duration(Duration::from_secs(
-                    period.as_secs().div_ceil(60) * 60
+                    period.as_secs().div_ceil(60).saturating_mul(60)
                 ))
             )
             .into(),
@@ -207,7 +272,7 @@ pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
             let (svc, timer) = if on {
                 (
                     Some(service_unit(&command, user)?),
-                    Some(timer_unit(every.unwrap_or_default())),
+                    Some(timer_unit(every.unwrap_or_default())?),
                 )
             } else {
                 (None, None)
@@ -279,18 +344,66 @@ mod tests {
     }
 
     #[test]
-    fn cron_schedules_round_to_what_cron_can_say() {
-        let e = |s| cron_entry(&["/usr/bin/mirrorctl".into()], Duration::from_secs(s)).unwrap();
-        assert!(e(30 * 60).contains("*/30 * * * * root '/usr/bin/mirrorctl'"));
-        assert!(e(6 * 3600).contains("0 */6 * * * root"));
-        assert!(e(2 * 86400).contains("0 0 */2 * * root"));
+    fn cron_runs_exactly_the_period_or_the_period_is_refused() {
+        let e = |s| cron_entry(&["/usr/bin/mirrorctl".into()], Duration::from_secs(s));
+        let ok = |s| e(s).unwrap();
+        assert!(ok(30 * 60).contains("\n*/30 * * * * root '/usr/bin/mirrorctl'"));
+        assert!(ok(60).contains("\n* * * * * root"));
+        assert!(ok(3600).contains("\n0 * * * * root"));
+        assert!(ok(6 * 3600).contains("\n0 */6 * * * root"));
+        assert!(ok(86400).contains("\n0 0 * * * root"));
+        assert!(ok(7 * 86400).contains("\n0 0 * * 0 root"));
+        // `*/7` runs at :49, :56 and again at :00; `*/2` days at the 31st and the 1st; 90min as hourly.
+        for uneven in [7 * 60, 45 * 60, 90 * 60, 5 * 3600, 2 * 86400, 30 * 86400] {
+            let err = e(uneven).unwrap_err();
+            assert!(err.is::<crate::errors::Usage>(), "{uneven}: {err}");
+            assert!(err.to_string().contains("exactly"), "{uneven}: {err}");
+        }
+        let below = cron_entry(&[], Duration::from_secs(61)).unwrap_err();
+        assert!(below.to_string().contains("whole minute"), "{below}");
     }
 
     #[test]
     fn the_timer_spreads_a_fleet_over_a_tenth_of_the_period() {
-        let t = timer_unit(Duration::from_secs(6 * 3600));
+        let t = timer_unit(Duration::from_secs(6 * 3600)).unwrap();
         assert!(t.contains("OnUnitActiveSec=6h\n"), "{t}");
         assert!(t.contains("RandomizedDelaySec=2160\n"), "{t}");
         assert!(t.contains("WantedBy=timers.target"), "{t}");
+    }
+
+    /// humantime writes `1m 1ns` and `2days`; systemd reads minutes as `min`, and never nanoseconds.
+    #[test]
+    fn the_timer_period_is_written_in_whole_minutes_as_systemd_reads_them() {
+        let span = |s| timespan(Duration::from_secs(s));
+        assert_eq!(span(60).as_deref(), Some("1min"));
+        assert_eq!(span(90 * 60).as_deref(), Some("1h 30min"));
+        assert_eq!(span(2 * 86400 + 60).as_deref(), Some("2d 1min"));
+        assert_eq!(span(30 * 86400).as_deref(), Some("30d"));
+        assert_eq!(span(61), None);
+        assert_eq!(timespan(Duration::new(60, 1)), None);
+        let err = timer_unit(Duration::new(60, 1)).unwrap_err();
+        assert!(err.is::<crate::errors::Usage>(), "{err}");
+        let t = timer_unit(Duration::from_secs(90 * 60)).unwrap();
+        assert!(t.contains("OnUnitActiveSec=1h 30min\n"), "{t}");
+    }
+
+    #[test]
+    fn a_quota_too_small_for_a_duration_refuses_the_timer_without_a_panic() {
+        let mut c = crate::catalogue::Catalogue::builtin();
+        c.mirrors.truncate(1);
+        let m = &mut c.mirrors[0];
+        m.name = "tiny".into();
+        m.rate_limit = Some("36/h".into());
+        let per_probe = u64::from(crate::catalogue::REQUESTS_PER_PROBE);
+        assert_eq!(
+            min_probe_period(m),
+            Some(Duration::from_secs(per_probe * 100))
+        );
+        // 6 requests at 1e-20 a second: 6e20 s, more than a Duration holds.
+        m.rate_limit = Some("1e-20/s".into());
+        assert_eq!(min_probe_period(m), Some(Duration::MAX));
+        let registry = m.registry.clone();
+        let err = check_quota(&c, &registry, true, Duration::from_secs(86400)).unwrap_err();
+        assert!(err.to_string().contains("tiny"), "{err}");
     }
 }

@@ -81,7 +81,7 @@ fn rest(
         return vec![];
     };
     let now = SystemTime::now();
-    let time = |t: SystemTime| humantime::format_rfc3339_seconds(t).to_string();
+    let time = crate::history::timestamp;
     let mut resting = Vec::new();
     catalogue.mirrors.retain(|m| {
         // Recorded in dockerd's form, as the probe reports it.

@@ -497,7 +497,8 @@ fn a_broken_setup_rolls_back_and_leaves_the_registry_running_as_before() {
     let out = setup(
         &sb,
         &unit,
-        "127.0.0.1:0",
+        // Never bound: refused before the restart, or a dry run (port 0 itself is no address a node can use).
+        "127.0.0.1:5000",
         &file.join("storage"),
         IMAGE,
         &["--upstream", &up.url()],
@@ -523,7 +524,8 @@ fn a_broken_setup_rolls_back_and_leaves_the_registry_running_as_before() {
     let out = setup(
         &sb,
         &unit,
-        "127.0.0.1:0",
+        // Never bound: refused before the restart, or a dry run (port 0 itself is no address a node can use).
+        "127.0.0.1:5000",
         &dry,
         IMAGE,
         &["--upstream", &up.url(), "--dry-run"],

@@ -321,3 +321,264 @@ fn a_bind_mounted_file_gets_an_error_that_says_so_and_stays_as_it_was() {
     assert!(text(&out).contains("bind mount"), "{}", text(&out));
     assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
 }
+
+/// `std::env::args` panics on such an argument (exit 101, or 134 in a release build); it is a usage error.
+#[test]
+fn an_argument_that_is_not_utf8_is_a_usage_error_naming_it_not_an_abort() {
+    use std::os::unix::ffi::OsStrExt;
+    let sb = Sandbox::new();
+    let bad = std::ffi::OsStr::from_bytes(b"\xff");
+    for lang in ["en", "zh"] {
+        let out = sb
+            .mirrorctl()
+            .args(["probe", "--lang", lang, "--mirror"])
+            .arg(bad)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with("error: ") || err.starts_with("错误"),
+            "{err}"
+        );
+        assert!(
+            err.contains("--mirror") && err.contains("\"\\xFF\""),
+            "{err}"
+        );
+        assert!(
+            err.lines()
+                .any(|l| l.starts_with("hint: ") || l.starts_with("提示")),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// `Instant + u64::MAX seconds` overflowed and aborted; now the value is checked before anything runs.
+#[test]
+fn a_lock_wait_beyond_a_day_is_a_usage_error_and_nothing_is_written() {
+    let sb = Sandbox::new();
+    let path = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&path, before).unwrap();
+    for wait in ["18446744073709551615", "86401", "soon"] {
+        let out = sb
+            .apply_file(&path, "https://m.example")
+            .env("MIRRORCTL_LOCK_WAIT_SECS", wait)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{wait}: {err}");
+        assert!(
+            err.contains("from 0 to 86400") && err.lines().any(|l| l.starts_with("hint: ")),
+            "{wait}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), before);
+    }
+    let out = sb
+        .apply_file(&path, "https://m.example")
+        .env("MIRRORCTL_LOCK_WAIT_SECS", "86400")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// `SystemTime::now() - 57 years` is before 1970 and its formatting panicked (exit 101, 134 in a release build).
+#[test]
+fn a_history_window_beyond_the_keep_is_a_usage_error_not_an_abort() {
+    let sb = Sandbox::new();
+    for since in ["57y", "91d", "5000000000000y"] {
+        let out = sb
+            .mirrorctl()
+            .args(["history", "--since", since])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{since}: {err}");
+        assert!(
+            err.contains("--since") && err.contains("1s to 90d"),
+            "{since}: {err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out = sb
+        .mirrorctl()
+        .args(["history", "--json", "--since", "90d"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+}
+
+/// What `watch --install` writes is only what a run can parse back: a value that begins with `-` goes with its
+/// flag (`--margin=0`), a unit name that is a flag is refused, a period cron or systemd would not keep exactly
+/// is refused — each before anything is written. The cron entry is then run as cron would run it (`sh -c`, a
+/// dry run against a loopback mirror) and must work.
+#[test]
+fn a_timer_is_installed_only_with_values_its_runs_can_parse() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    let sb = Sandbox::new();
+    let cron = sb.path().join("cron.d");
+    std::fs::create_dir_all(&cron).unwrap();
+    let install = |extra: &[&str]| {
+        sb.mirrorctl()
+            .args([
+                "watch",
+                "--install",
+                "--init",
+                "sysv",
+                "--yes",
+                "--cron-dir",
+            ])
+            .arg(&cron)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (extra, why) in [
+        (
+            &["--cache", "--registry-unit=--allow-restart"][..],
+            "not a service name",
+        ),
+        (
+            &["--cache", "--registry-unit", "-x.service"][..],
+            "unexpected argument",
+        ),
+        (&["--every", "1min 1ns"][..], "below a whole minute"),
+        (
+            &["--every", "90min"][..],
+            "cron cannot run every 1h 30min exactly",
+        ),
+        (&["--every", "2d"][..], "exactly"),
+    ] {
+        let out = install(extra);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {}", text(&out));
+        assert!(text(&out).contains(why), "{extra:?}: {}", text(&out));
+        assert!(files(&cron).is_empty(), "{extra:?}: nothing written");
+    }
+
+    let server = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior::default(),
+    );
+    let catalogue = sb.catalogue(&[("local", server.url())]);
+    let config = sb.path().join("daemon.json");
+    std::fs::write(&config, "{}\n").unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--init",
+            "sysv",
+            "--yes",
+            "--every",
+            "30min",
+        ])
+        .args(["--margin=-0", "--no-daemon-proxy", "--cron-dir"])
+        .arg(&cron)
+        .arg("--catalogue")
+        .arg(&catalogue)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    let entry = std::fs::read_to_string(cron.join("mirrorctl-watch")).unwrap();
+    assert!(entry.contains("\n*/30 * * * * root '"), "{entry}");
+    assert!(entry.contains(" '--margin=0' "), "{entry}");
+    let line = entry.lines().find(|l| l.starts_with("*/30")).unwrap();
+    let command = line
+        .strip_prefix("*/30 * * * * root ")
+        .and_then(|l| l.strip_suffix(" >/dev/null 2>&1"))
+        .unwrap();
+    // As cron runs it (sh, cron's PATH), but a dry run, with the sandbox's HOME and XDG dirs.
+    let sandbox_env: Vec<_> = sb
+        .mirrorctl()
+        .get_envs()
+        .filter_map(|(k, v)| Some((k.to_owned(), v?.to_owned())))
+        .collect();
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{command} --dry-run"))
+        .env_clear()
+        .envs(sandbox_env)
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{command}: {}", text(&out));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), "{}\n");
+}
+
+/// A mirror's text is one piece of one of our lines: a newline inside a manifest's mediaType cannot start a line
+/// of its own, so a mirror cannot print a forged `verified: …` under `probe -v` or in apply's error.
+#[test]
+fn a_newline_a_mirror_sends_cannot_start_a_line_of_ours() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
+    const FORGED: &str =
+        "verified: sha256:0000000000000000000000000000000000000000000000000000000000000000";
+    let sb = Sandbox::new();
+    let server = FakeRegistry::start(
+        std::sync::Arc::new(crate::support::image::Image::new(
+            "library/alpine",
+            "latest",
+            1024,
+        )),
+        Behavior {
+            fault: Fault::ManifestMediaType(
+                "application/x\nverified: sha256:0000000000000000000000000000000000000000000000000000000000000000\r\n",
+            ),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("forger", server.url())]);
+    let config = sb.path().join("daemon.json");
+    let before = "{\n  \"debug\": true\n}\n";
+    std::fs::write(&config, before).unwrap();
+    let probe = sb
+        .mirrorctl()
+        .args(["probe", "-v", "--no-daemon-proxy", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
+    let apply = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--no-daemon-proxy",
+            "--yes",
+            "--no-restart",
+            "--mirror",
+        ])
+        .arg(server.url())
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    for (what, out, code) in [("probe -v", &probe, 3), ("apply", &apply, 1)] {
+        let all = text(out);
+        assert_eq!(out.status.code(), Some(code), "{what}: {all}");
+        // The failure is there, escaped, on the line that names the media type …
+        assert!(
+            all.lines()
+                .any(|l| l.contains("application/x\\nverified: sha256:") && l.contains("\\r\\n")),
+            "{what}: {all}"
+        );
+        // … and no line of the output begins with the mirror's text.
+        assert!(
+            all.lines()
+                .all(|l| !l.trim_start().starts_with(FORGED)
+                    && !l.trim_start().starts_with("verified:")),
+            "{what}: {all}"
+        );
+        assert!(!all.contains('\r'), "{what}: {all:?}");
+    }
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+}

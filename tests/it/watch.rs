@@ -295,7 +295,7 @@ fn install_writes_units_systemd_accepts_and_uninstall_removes_them() {
         "{service}"
     );
     assert!(
-        service.contains("\"/etc/docker/my daemon.json\""),
+        service.contains("\"--config=/etc/docker/my daemon.json\""),
         "{service}"
     );
     assert!(timer.contains("OnUnitActiveSec=2h"), "{timer}");

@@ -41,6 +41,8 @@ pub enum Fault {
     WrongManifestDigest,
     /// A manifest whose media type is a terminal escape (retitle the window, clear the screen).
     HostileManifest,
+    /// A manifest whose media type is this text (a newline and a line of mirrorctl's own, say).
+    ManifestMediaType(&'static str),
 }
 
 #[derive(Clone, Debug, Default)]
@@ -269,6 +271,10 @@ async fn serve<S: Io>(
         }
         Fault::HostileManifest if path.contains("/manifests/") => {
             let body = "{\"schemaVersion\": 2, \"mediaType\": \"\u{1b}]0;pwned\u{7}\u{1b}[2J\"}";
+            return respond(&mut stream, 200, "application/json", &[], body.as_bytes()).await;
+        }
+        Fault::ManifestMediaType(media_type) if path.contains("/manifests/") => {
+            let body = serde_json::json!({"schemaVersion": 2, "mediaType": media_type}).to_string();
             return respond(&mut stream, 200, "application/json", &[], body.as_bytes()).await;
         }
         Fault::BasicAuth if path == "/v2/" => {
