@@ -158,7 +158,10 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
     if let Some(d) = &o.expect_digest {
         flag("expect-digest", d.clone());
     }
-    flag("state-dir", absolute(&crate::lock::state_dir())?);
+    // Root's timer would act on this directory every run: one another user can change is refused now, at install.
+    let state = crate::lock::state_dir();
+    crate::state::check(&state)?;
+    flag("state-dir", absolute(&state)?);
     for (on, name) in [
         (a.allow_restart, "--allow-restart"),
         (a.cache, "--cache"),

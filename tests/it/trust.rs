@@ -154,3 +154,42 @@ fn what_mirrorctl_creates_only_its_owner_can_read_or_lock() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&old), 0o700);
 }
+
+#[test]
+fn a_timer_is_never_installed_with_a_state_directory_others_can_change() {
+    if !needs_root("a_timer_is_never_installed_with_a_state_directory_others_can_change") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let state = sb.path().join("shared-state");
+    std::fs::create_dir(&state).unwrap();
+    std::fs::set_permissions(&state, PermissionsExt::from_mode(0o777)).unwrap();
+    let cron = sb.path().join("cron.d");
+    std::fs::create_dir(&cron).unwrap();
+    let out = sb
+        .mirrorctl()
+        .args([
+            "watch",
+            "--install",
+            "--init",
+            "sysv",
+            "--yes",
+            "--every",
+            "6h",
+            "--cron-dir",
+        ])
+        .arg(&cron)
+        .env("MIRRORCTL_STATE_DIR", &state)
+        .output()
+        .unwrap();
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("as root, mirrorctl does not use"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        std::fs::read_dir(&cron).unwrap().next().is_none(),
+        "no cron entry"
+    );
+}
