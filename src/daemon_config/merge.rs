@@ -30,6 +30,11 @@ pub fn set_mirrors(text: Option<&str>, mirrors: &[String]) -> Result<String> {
 /// Sets (or, with `None`, removes) one top-level key and changes nothing else. When the key is there more than
 /// once, dockerd uses the last: the earlier ones go and the last is set.
 pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<String> {
+    // Already so: the file stays byte for byte, so a second apply plans no change and restarts nothing (re-rendering
+    // `["a","b"]` as `["a", "b"]` is a change of bytes, not of meaning).
+    if let Some(t) = text.filter(|t| already(t, key, value)) {
+        return Ok(t.to_owned());
+    }
     // A whitespace-only file means "no options" to Engine 23+ (and is fatal to 20.10): either way, start afresh.
     let source = text.filter(|t| !t.trim().is_empty()).unwrap_or("{}\n");
     if let Some(one_line) = append_on_one_line(source, key, value) {
@@ -65,6 +70,27 @@ pub fn set_key(text: Option<&str>, key: &str, value: Option<&Value>) -> Result<S
     }
     check_only_key_changed(source, &out, key, value)?;
     Ok(out)
+}
+
+/// Whether `text` already says `key: value` (or, for `None`, has no `key`) exactly once — dockerd uses the last of a
+/// key given twice, so a repeated key still needs the edit that leaves one.
+fn already(text: &str, key: &str, value: Option<&Value>) -> bool {
+    let Ok(map) = super::parse(text.as_bytes()) else {
+        return false;
+    };
+    if map.get(key) != value {
+        return false;
+    }
+    let Ok(root) = CstRootNode::parse(text, &ParseOptions::default()) else {
+        return false;
+    };
+    let count = root.object_value().map_or(0, |o| {
+        o.properties()
+            .into_iter()
+            .filter(|p| p.name().and_then(|n| n.decoded_value().ok()).as_deref() == Some(key))
+            .count()
+    });
+    count <= 1
 }
 
 /// `source` with each unpaired surrogate escape replaced by a unique `\uE0xx` marker, and the swaps to undo.
@@ -189,6 +215,36 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(keep(before), keep(after));
+    }
+
+    /// The second apply of the same mirrors: byte for byte the same file, however the first one spelled them.
+    #[test]
+    fn mirrors_already_set_leave_the_file_as_it_is() {
+        let mirrors = m(&[
+            "https://a.example/",
+            "https://b.example/",
+            "https://c.example/",
+        ]);
+        for text in [
+            "{\"registry-mirrors\":[\"https://a.example/\",\"https://b.example/\",\"https://c.example/\"]}",
+            "{\"debug\": true, \"registry-mirrors\": [\"https://a.example/\", \"https://b.example/\", \"https://c.example/\"]}\n",
+            "{\n  \"registry-mirrors\": [\n    \"https://a.example/\",\n    \"https://b.example/\",\n    \"https://c.example/\"\n  ]\n}\n",
+        ] {
+            assert_eq!(set_mirrors(Some(text), &mirrors).unwrap(), text);
+            // and it was not already so for the first apply: from another list it is a change.
+            assert_ne!(set_mirrors(Some(text), &m(&["https://z.example/"])).unwrap(), text);
+        }
+        // Given twice, the key still needs the edit that leaves one (dockerd reads the last).
+        let twice = "{\"registry-mirrors\": [\"https://x.example/\"], \"registry-mirrors\": [\"https://a.example/\"]}";
+        assert_ne!(
+            set_mirrors(Some(twice), &m(&["https://a.example/"])).unwrap(),
+            twice
+        );
+        // Removing a key that is not there changes nothing.
+        assert_eq!(
+            set_key(Some("{\"debug\":true}"), "proxies", None).unwrap(),
+            "{\"debug\":true}"
+        );
     }
 
     #[test]

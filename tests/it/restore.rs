@@ -171,3 +171,34 @@ fn a_corrupt_newest_backup_is_skipped_with_a_warning_and_a_hand_made_copy_ignore
     );
     assert_eq!(out.status.code(), Some(1));
 }
+
+/// After apply wrote `["a","b","c"]` on a one-line file, the same apply again plans nothing, backs up nothing.
+#[test]
+fn a_second_apply_of_the_same_mirrors_changes_nothing_on_a_one_line_file() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    std::fs::write(&config, "{\"debug\":true}").unwrap();
+    let args = [
+        "apply",
+        "--mirror",
+        "https://a.example",
+        "--mirror",
+        "https://b.example",
+        "--no-probe",
+        "--json",
+    ];
+    let first = run(&sb, &args, &config);
+    crate::support::assert_ok(&first);
+    let written = std::fs::read(&config).unwrap();
+    let backups = listed(&sb, &config).len();
+    let second = run(&sb, &args, &config);
+    crate::support::assert_ok(&second);
+    let doc: Value = serde_json::from_slice(&second.stdout).unwrap();
+    assert_eq!(doc["changed"], false, "{doc}");
+    assert_eq!(std::fs::read(&config).unwrap(), written);
+    assert_eq!(
+        listed(&sb, &config).len(),
+        backups,
+        "no backup for no change"
+    );
+}
