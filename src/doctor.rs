@@ -301,7 +301,7 @@ fn check_runtimes(
                         mirror = m,
                         registry = rt.registry,
                         file = rt.file,
-                        notes = entry.notes_local()
+                        notes = why(entry.notes_local())
                     ),
                     Some(t!("doctor.fix.runtime_closed").as_ref()),
                 ));
@@ -446,7 +446,11 @@ fn check_mirrors(
                     out.push(finding(
                         "mirror-closed",
                         Severity::Error,
-                        t!("doctor.closed", mirror = m, notes = entry.notes_local()),
+                        t!(
+                            "doctor.closed",
+                            mirror = m,
+                            notes = why(entry.notes_local())
+                        ),
                         Some(t!("doctor.fix.closed").as_ref()),
                     ));
                 }
@@ -650,5 +654,32 @@ mod tests {
             text.contains("proxy.corp") && !text.contains("s3cret"),
             "{text}"
         );
+    }
+}
+
+/// A catalogue entry's notes as the reason in a finding: ` (notes)`, or nothing when they only repeat the status
+/// ("is closed (closed)", "已关闭（已关闭）") or are empty.
+fn why(notes: &str) -> String {
+    let n = notes.trim().trim_end_matches(['.', '。']);
+    let repeats = ["closed", "restricted", "已关闭", "受限"]
+        .iter()
+        .any(|w| n.eq_ignore_ascii_case(w));
+    if n.is_empty() || repeats {
+        String::new()
+    } else if &*rust_i18n::locale() == "zh-CN" {
+        format!("（{n}）")
+    } else {
+        format!(" ({n})")
+    }
+}
+
+#[cfg(test)]
+mod why_tests {
+    #[test]
+    fn notes_that_repeat_the_status_are_not_said_twice() {
+        assert_eq!(super::why("closed"), "");
+        assert_eq!(super::why(" Closed. "), "");
+        assert_eq!(super::why(""), "");
+        assert_eq!(super::why("closed in 2024-07"), " (closed in 2024-07)");
     }
 }
