@@ -162,12 +162,9 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
         },
         Job::History(args) => {
             let report = history::command::history(&args, p)?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&history::command::render(&report, p.width()));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(p, args.json, &report, || {
+                history::command::render(&report, p.width())
+            })
         }
         Job::Watch(s) => watch::watch(&s, p).await,
         Job::CacheSetup(s) => changed(p, &cache::setup::setup(&s, p).await?, s.change.json),
@@ -190,21 +187,11 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
         }
         Job::CacheWarm(args) => {
             let report = cache::warm::warm(&args, p).await?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&cache::warm::render(&report));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(p, args.json, &report, || cache::warm::render(&report))
         }
         Job::Show(s) => {
             let report = show::show(&s).await?;
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&show::render(&report));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(p, s.json, &report, || show::render(&report))
         }
         Job::Doctor(s) => {
             let facts = doctor::gather(&s).await;
@@ -224,23 +211,28 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
         Job::ProxyUnset(s) => changed(p, &proxy::unset(&s, p).await?, s.change.json),
         Job::ProxyShow(s) => {
             let report = proxy::show(&s).await?;
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&proxy::render(&report));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(p, s.json, &report, || proxy::render(&report))
         }
         Job::CatalogueUpdate(args) => {
             let report = catalogue_update::update(&args, p).await?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&catalogue_update::render(&report));
-            }
-            Ok(ExitCode::SUCCESS)
+            emit(p, args.json, &report, || catalogue_update::render(&report))
         }
     }
+}
+
+/// A report: its JSON under `--json`, else its text for people — the one place a command's result is printed.
+fn emit<T: serde::Serialize>(
+    p: output::Printer,
+    json: bool,
+    report: &T,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<ExitCode> {
+    if json {
+        p.stdout(&(serde_json::to_string_pretty(report)? + "\n"));
+    } else {
+        p.stdout(&text());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// A change's `--json`: what changed, for fleets (`changed_when`).
