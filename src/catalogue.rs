@@ -1,6 +1,7 @@
 //! The mirror catalogue: the built-in, dated list plus whatever the user adds, and dockerd's URL rules.
 
 use rust_i18n::t;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -257,15 +258,16 @@ impl Catalogue {
             .registry
             .clone()
             .unwrap_or_else(|| "docker.io".into());
+        // One pass over the names, whatever the size of the file (a linear search per entry took 28 s for 69,121).
+        if let Some(e) = first_duplicate(&file.mirrors, |e| e.name.as_str()) {
+            bail!("{}", t!("catalogue.duplicate", name = e.name));
+        }
         let mut mirrors: Vec<Mirror> = Vec::with_capacity(file.mirrors.len());
         for e in file.mirrors {
             if !e.template {
                 validate_mirror(&e.url).map_err(|err| {
                     anyhow::anyhow!("{}", t!("catalogue.bad_entry", name = e.name, detail = err))
                 })?;
-            }
-            if mirrors.iter().any(|m| m.name == e.name) {
-                bail!("{}", t!("catalogue.duplicate", name = e.name));
             }
             // A catalogue names registries that become directory names (certs.d/<registry>/hosts.toml).
             let registry = e.registry.unwrap_or_else(|| default_registry.clone());
@@ -298,12 +300,7 @@ impl Catalogue {
 
     /// Entries of `other` replace the same-named ones (to override a status or notes) or are added after them.
     pub fn merge(&mut self, other: Catalogue) {
-        for m in other.mirrors {
-            match self.mirrors.iter_mut().find(|x| x.name == m.name) {
-                Some(slot) => *slot = m,
-                None => self.mirrors.push(m),
-            }
-        }
+        merge_by(&mut self.mirrors, other.mirrors, |m| m.name.as_str());
     }
 
     /// How old the catalogue is, in days, when that is more than `STALE_DAYS`.
@@ -396,6 +393,32 @@ impl Catalogue {
         self.mirrors
             .iter()
             .find(|m| m.normalized().as_deref() == Some(wanted.as_str()))
+    }
+}
+
+/// The first item whose key an earlier item has. Each key is read once and hashed: linear in the number of items.
+fn first_duplicate<'a, T>(items: &'a [T], mut key: impl FnMut(&'a T) -> &'a str) -> Option<&'a T> {
+    let mut seen: HashSet<&str> = HashSet::with_capacity(items.len());
+    items.iter().find(|item| !seen.insert(key(item)))
+}
+
+/// `other`'s items replace `base`'s items of the same key, in place, or are added at the end, in their order (a
+/// later one of the same key replacing an earlier). Each key is read once: linear in both lengths.
+fn merge_by<T>(base: &mut Vec<T>, other: Vec<T>, mut key: impl FnMut(&T) -> &str) {
+    let mut at: HashMap<String, usize> = HashMap::with_capacity(base.len() + other.len());
+    for (i, item) in base.iter().enumerate() {
+        // The first of equal keys, as a search from the start would find it.
+        at.entry(key(item).to_owned()).or_insert(i);
+    }
+    for item in other {
+        let k = key(&item).to_owned();
+        match at.get(&k) {
+            Some(&i) => base[i] = item,
+            None => {
+                at.insert(k, base.len());
+                base.push(item);
+            }
+        }
     }
 }
 
@@ -779,5 +802,73 @@ mod tests {
             .unwrap();
         assert_eq!(c.mirrors.last().unwrap().name, "abc.mirror.aliyuncs.com");
         assert!(c.add_url("abc.mirror.aliyuncs.com", "docker.io").is_err());
+    }
+
+    #[test]
+    fn each_entry_name_is_read_once_to_find_duplicates_and_to_merge() {
+        // The algorithmic property, not a timing: a linear search per entry reads names n²/2 times (2.4 billion
+        // for the 69,121 entries of the catalogue that took 28 s to update and 53 s to list).
+        let n = 70_000;
+        let names: Vec<String> = (0..n).map(|i| format!("m{i}")).collect();
+        let mut reads = 0usize;
+        assert!(first_duplicate(&names, |s| {
+            reads += 1;
+            s.as_str()
+        })
+        .is_none());
+        assert_eq!(reads, n);
+        let mut with_dup = names.clone();
+        with_dup.push("m12345".into());
+        assert_eq!(
+            first_duplicate(&with_dup, |s| s.as_str()).map(String::as_str),
+            Some("m12345")
+        );
+
+        let mut base: Vec<(String, u8)> = names.iter().map(|s| (s.clone(), 0)).collect();
+        let other: Vec<(String, u8)> = (n / 2..n + n / 2).map(|i| (format!("m{i}"), 1)).collect();
+        let mut reads = 0usize;
+        merge_by(&mut base, other, |x| {
+            reads += 1;
+            x.0.as_str()
+        });
+        assert_eq!(reads, 2 * n, "each name of both lists once");
+        assert_eq!(base.len(), n + n / 2);
+        assert!(base[..n / 2].iter().all(|x| x.1 == 0), "kept");
+        assert!(
+            base[n / 2..].iter().all(|x| x.1 == 1),
+            "replaced in place, then added"
+        );
+        assert!(
+            base.iter().enumerate().all(|(i, x)| x.0 == format!("m{i}")),
+            "order kept"
+        );
+    }
+
+    #[test]
+    fn seventy_thousand_entries_load_merge_and_a_late_duplicate_is_still_found() {
+        let entry = |i: usize| {
+            format!("[[mirror]]\nname=\"{i}\"\nurl=\"http://h/{i}\"\nstatus=\"active\"\n")
+        };
+        let mut text = String::from("[catalogue]\nupdated = \"2099-01-01\"\n");
+        (1..=69_121).for_each(|i| text.push_str(&entry(i)));
+        let mut c = Catalogue::parse_updated(&text, Path::new("big.toml")).unwrap();
+        assert_eq!(c.mirrors.len(), 69_121);
+        // A user's file of as many entries, half of them overriding: replaced in place, the rest added.
+        let mut user = String::new();
+        (34_561..=103_681).for_each(|i| user.push_str(&entry(i)));
+        let user = Catalogue::parse(&user, Origin::File("/u/mirrors.toml".into())).unwrap();
+        c.merge(user);
+        assert_eq!(c.mirrors.len(), 103_681);
+        assert_eq!(
+            c.mirrors[34_560].origin,
+            Origin::File("/u/mirrors.toml".into())
+        );
+        assert_eq!(c.mirrors[34_559].origin, Origin::BuiltIn);
+
+        text.push_str(&entry(7));
+        let e = Catalogue::parse_updated(&text, Path::new("big.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("mirror name \"7\" appears twice"), "{e}");
     }
 }
