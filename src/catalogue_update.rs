@@ -93,6 +93,9 @@ pub async fn update(args: &CatalogueUpdateArgs, p: crate::output::Printer) -> Re
     if incoming.updated.is_empty() {
         bail!("{}", t!("update.no_date", from = from));
     }
+    // Check and store under one lock: another update may have stored a newer catalogue since this one started,
+    // and comparing against what was there before the wait would store the older one over it.
+    let _lock = crate::lock::Lock::acquire("mirrorctl catalogue update", crate::lock::wait(), p)?;
     let current = Catalogue::base();
     let path = crate::catalogue::stored_path();
     let report = |changed: bool| UpdateReport {
@@ -118,7 +121,6 @@ pub async fn update(args: &CatalogueUpdateArgs, p: crate::output::Printer) -> Re
     if incoming.updated == current.updated && files::read(&path)?.as_deref() == Some(&bytes[..]) {
         return Ok(report(false));
     }
-    let _lock = crate::lock::Lock::acquire("mirrorctl catalogue update", crate::lock::wait(), p)?;
     files::write_atomic(&path, &bytes, |_| Ok(()))?;
     Ok(report(true))
 }

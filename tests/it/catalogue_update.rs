@@ -1,8 +1,10 @@
 //! `catalogue update`: signed with Debian's real `minisign`, verified with minisign-verify, over HTTP and from
-//! files; tampered, wrongly signed, unsigned, older and invalid catalogues are refused and change nothing.
+//! files; tampered, wrongly signed, unsigned, older and invalid catalogues are refused and change nothing; two
+//! updates at once leave the newer one.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
@@ -195,4 +197,132 @@ fn tampered_wrongly_signed_unsigned_older_and_invalid_catalogues_change_nothing(
         }
     }
     assert_eq!(listed_names(&sb), ["team-cache"]);
+}
+
+/// Writes `text` as `dir/name` and signs it with `secret`; returns the path and the bytes.
+fn signed(dir: &Path, name: &str, text: &str, secret: &Path) -> (String, Vec<u8>) {
+    std::fs::create_dir_all(dir).unwrap();
+    let f = dir.join(name);
+    std::fs::write(&f, text).unwrap();
+    sign(&f, secret);
+    (f.display().to_string(), text.as_bytes().to_vec())
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn an_update_waiting_for_the_lock_compares_with_what_was_stored_meanwhile() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    let (older, _) = signed(
+        &offers,
+        "older.toml",
+        &catalogue("2099-01-01", "https://old.team.example"),
+        &secret,
+    );
+    let (_, newer) = signed(
+        &offers,
+        "newer.toml",
+        &catalogue("2099-02-01", "https://new.team.example"),
+        &secret,
+    );
+    let state = sb.path().join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    // The test holds mirrorctl's lock, as a concurrent `catalogue update` of the newer catalogue would.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(state.join("lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut child = sb
+        .mirrorctl()
+        .args(["catalogue", "update", "--from", &older, "--trust-key", &key])
+        .env("MIRRORCTL_LOCK_WAIT_SECS", "300")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let n = err.read_line(&mut line).unwrap();
+        seen.push_str(&line);
+        assert!(
+            n > 0,
+            "mirrorctl ended before it waited for the lock: {seen}"
+        );
+        if line.contains("waiting for another mirrorctl") {
+            break;
+        }
+    }
+    // Fetched, verified and waiting: now the holder stores the newer catalogue, then lets go.
+    std::fs::write(state.join("catalogue.toml"), &newer).unwrap();
+    drop(lock);
+    err.read_to_string(&mut seen).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{seen}");
+    assert!(seen.contains("older than the one in use"), "{seen}");
+    assert_eq!(
+        std::fs::read(state.join("catalogue.toml")).unwrap(),
+        newer,
+        "the newer catalogue stays, byte for byte"
+    );
+}
+
+#[test]
+fn two_updates_started_together_always_leave_the_newer_one_stored() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    let (older, _) = signed(
+        &offers,
+        "older.toml",
+        &catalogue("2099-01-01", "https://old.team.example"),
+        &secret,
+    );
+    let (newer, newer_bytes) = signed(
+        &offers,
+        "newer.toml",
+        &catalogue("2099-02-01", "https://new.team.example"),
+        &secret,
+    );
+    for round in 0..6 {
+        let state = sb.path().join(format!("state-{round}"));
+        let start = |from: &str| {
+            sb.mirrorctl()
+                .args(["catalogue", "update", "--from", from, "--trust-key", &key])
+                .env("MIRRORCTL_STATE_DIR", &state)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        // Whichever takes the lock first, the older one must not be what is left.
+        let (a, b) = if round % 2 == 0 {
+            let a = start(&older);
+            (a, start(&newer))
+        } else {
+            let b = start(&newer);
+            (start(&older), b)
+        };
+        let (old_out, new_out) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+        crate::support::assert_ok(&new_out);
+        assert!(
+            old_out.status.success() || stderr(&old_out).contains("older than the one in use"),
+            "round {round}: {}",
+            stderr(&old_out)
+        );
+        assert_eq!(
+            std::fs::read(state.join("catalogue.toml")).unwrap(),
+            newer_bytes,
+            "round {round}: the newer catalogue is the one stored"
+        );
+    }
 }
