@@ -1,6 +1,6 @@
 //! `catalogue update`: signed with Debian's real `minisign`, verified with minisign-verify, over HTTP and from
-//! files; tampered, wrongly signed, unsigned, older and invalid catalogues are refused and change nothing; two
-//! updates at once leave the newer one.
+//! files; tampered, wrongly signed, unsigned, older, replayed, badly dated and invalid catalogues are refused and
+//! change nothing; two updates at once leave the newer one.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -53,8 +53,14 @@ fn sign(file: &Path, secret: &Path) {
 }
 
 fn catalogue(updated: &str, url: &str) -> String {
+    catalogue_serial(updated, None, url)
+}
+
+/// A catalogue with `serial = N` in its header when `serial` is given.
+fn catalogue_serial(updated: &str, serial: Option<u64>, url: &str) -> String {
+    let serial = serial.map_or(String::new(), |n| format!("serial = {n}\n"));
     format!(
-        "[catalogue]\nupdated = \"{updated}\"\nregistry = \"docker.io\"\n\n[[mirror]]\nname = \"team-cache\"\nurl = \"{url}\"\nprovider = \"our team\"\nstatus = \"active\"\nnotes = \"the team's pull-through cache\"\nnotes_zh = \"团队的拉取缓存\"\nsources = [\"ops\"]\nchecked = \"{updated}\"\n"
+        "[catalogue]\nupdated = \"{updated}\"\n{serial}registry = \"docker.io\"\n\n[[mirror]]\nname = \"team-cache\"\nurl = \"{url}\"\nprovider = \"our team\"\nstatus = \"active\"\nnotes = \"the team's pull-through cache\"\nnotes_zh = \"团队的拉取缓存\"\nsources = [\"ops\"]\nchecked = \"{updated}\"\n"
     )
 }
 
@@ -220,13 +226,13 @@ fn an_update_waiting_for_the_lock_compares_with_what_was_stored_meanwhile() {
     let (older, _) = signed(
         &offers,
         "older.toml",
-        &catalogue("2099-01-01", "https://old.team.example"),
+        &catalogue_serial("2099-01-01", Some(1), "https://old.team.example"),
         &secret,
     );
     let (_, newer) = signed(
         &offers,
         "newer.toml",
-        &catalogue("2099-02-01", "https://new.team.example"),
+        &catalogue_serial("2099-02-01", Some(2), "https://new.team.example"),
         &secret,
     );
     let state = sb.path().join("state");
@@ -284,13 +290,13 @@ fn two_updates_started_together_always_leave_the_newer_one_stored() {
     let (older, _) = signed(
         &offers,
         "older.toml",
-        &catalogue("2099-01-01", "https://old.team.example"),
+        &catalogue_serial("2099-01-01", Some(1), "https://old.team.example"),
         &secret,
     );
     let (newer, newer_bytes) = signed(
         &offers,
         "newer.toml",
-        &catalogue("2099-02-01", "https://new.team.example"),
+        &catalogue_serial("2099-02-01", Some(2), "https://new.team.example"),
         &secret,
     );
     for round in 0..6 {
@@ -325,4 +331,199 @@ fn two_updates_started_together_always_leave_the_newer_one_stored() {
             "round {round}: the newer catalogue is the one stored"
         );
     }
+}
+
+#[test]
+fn a_badly_written_date_is_refused_naming_the_file_line_and_column() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    for bad in [
+        "2027-6-1",
+        "2027-02-29",
+        "2027-13-01",
+        "27-06-01",
+        "yesterday",
+    ] {
+        let (from, _) = signed(
+            &offers,
+            "bad.toml",
+            &catalogue(bad, "https://cache.team.example"),
+            &secret,
+        );
+        let (out, _) = update(&sb, &from, &key);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{bad}: {err}");
+        assert!(
+            err.contains(&from)
+                && err.contains("line 2, column 11")
+                && err.contains(&format!("\"{bad}\" is not a date"))
+                && err.contains("YYYY-MM-DD"),
+            "{bad}: {err}"
+        );
+        assert!(
+            !sb.path().join("state/catalogue.toml").exists(),
+            "{bad}: nothing stored"
+        );
+    }
+}
+
+#[test]
+fn dates_compare_as_days_so_october_follows_september() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    let (september, _) = signed(
+        &offers,
+        "september.toml",
+        &catalogue("2027-09-30", "https://cache.team.example"),
+        &secret,
+    );
+    let (october, october_bytes) = signed(
+        &offers,
+        "october.toml",
+        &catalogue("2027-10-01", "https://cache.team.example"),
+        &secret,
+    );
+    assert!(update(&sb, &september, &key).0.status.success());
+    let (out, doc) = update(&sb, &october, &key);
+    crate::support::assert_ok(&out);
+    assert_eq!(
+        (doc["changed"].as_bool(), doc["previous"].as_str()),
+        (Some(true), Some("2027-09-30"))
+    );
+    let (out, _) = update(&sb, &september, &key);
+    assert!(
+        stderr(&out).contains("older than the one in use"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
+        october_bytes
+    );
+}
+
+#[test]
+fn a_same_day_catalogue_with_other_bytes_is_refused_unless_its_serial_is_higher() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    let stored = || std::fs::read(sb.path().join("state/catalogue.toml")).unwrap();
+    let (first, first_bytes) = signed(
+        &offers,
+        "first.toml",
+        &catalogue_serial("2099-01-01", Some(1), "https://a.team.example"),
+        &secret,
+    );
+    assert!(update(&sb, &first, &key).0.status.success());
+    // The same day, the same serial, other entries: a replay of something else that day.
+    for (name, serial) in [
+        ("replay.toml", Some(1)),
+        ("lower.toml", Some(0)),
+        ("none.toml", None),
+    ] {
+        let (from, _) = signed(
+            &offers,
+            name,
+            &catalogue_serial("2099-01-01", serial, "https://evil.example"),
+            &secret,
+        );
+        let (out, _) = update(&sb, &from, &key);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("refused, as a"),
+            "{name}: {}",
+            stderr(&out)
+        );
+        assert_eq!(stored(), first_bytes, "{name} changed nothing");
+    }
+    let (same, _) = signed(
+        &offers,
+        "same.toml",
+        &catalogue_serial("2099-01-01", Some(1), "https://evil.example"),
+        &secret,
+    );
+    let (out, _) = update(&sb, &same, &key);
+    assert!(
+        stderr(&out).contains("same day as the one in use (2099-01-01) and its serial (1) is not above that one's (1)"),
+        "{}",
+        stderr(&out)
+    );
+    // Re-published the same day with a higher serial: taken.
+    let (second, second_bytes) = signed(
+        &offers,
+        "second.toml",
+        &catalogue_serial("2099-01-01", Some(2), "https://b.team.example"),
+        &secret,
+    );
+    let (out, doc) = update(&sb, &second, &key);
+    crate::support::assert_ok(&out);
+    assert_eq!(
+        (doc["serial"].as_u64(), doc["previous_serial"].as_u64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(stored(), second_bytes);
+}
+
+#[test]
+fn a_catalogue_without_serial_never_replaces_a_stored_one_with_a_serial() {
+    let sb = Sandbox::new();
+    let (key, secret) = keypair(&sb.path().join("keys"), "team");
+    let offers = sb.path().join("offers");
+    let (with, with_bytes) = signed(
+        &offers,
+        "with.toml",
+        &catalogue_serial("2099-01-01", Some(3), "https://a.team.example"),
+        &secret,
+    );
+    assert!(update(&sb, &with, &key).0.status.success());
+    // Later dates, but no serial (0), or one not above 3.
+    for (name, updated, serial) in [
+        ("none.toml", "2099-06-01", None),
+        ("equal.toml", "2099-06-01", Some(3)),
+    ] {
+        let (from, _) = signed(
+            &offers,
+            name,
+            &catalogue_serial(updated, serial, "https://b.team.example"),
+            &secret,
+        );
+        let (out, _) = update(&sb, &from, &key);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{name}: {err}");
+        let want = format!(
+            "serial ({}) is not above the stored one's (3)",
+            serial.unwrap_or(0)
+        );
+        assert!(
+            err.contains(&want) && err.contains("counts as 0"),
+            "{name}: {err}"
+        );
+        assert_eq!(
+            std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
+            with_bytes,
+            "{name} changed nothing"
+        );
+    }
+    // Without any serial on either side, a later date is newer (catalogues that never had one keep working).
+    let sb = Sandbox::new();
+    let (a, _) = signed(
+        &offers,
+        "a.toml",
+        &catalogue("2099-01-01", "https://a.team.example"),
+        &secret,
+    );
+    let (b, b_bytes) = signed(
+        &offers,
+        "b.toml",
+        &catalogue("2099-01-02", "https://b.team.example"),
+        &secret,
+    );
+    assert!(update(&sb, &a, &key).0.status.success());
+    crate::support::assert_ok(&update(&sb, &b, &key).0);
+    assert_eq!(
+        std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
+        b_bytes
+    );
 }
