@@ -1,6 +1,6 @@
 //! `mirrorctl catalogue update`: a fresher catalogue without a new release. The file and its detached minisign
-//! signature are fetched (or read), the signature verified against a pinned key (or the team's own) and the
-//! catalogue validated. Then, under the lock, the stored catalogue is read
+//! signature are fetched (or read) — at most `LIMIT` bytes, within one deadline — the signature verified against a
+//! pinned key (or the team's own) and the catalogue validated. Then, under the lock, the stored catalogue is read
 //! again and the offer refused unless it is newer (`decide`: its date, its serial), or stored atomically in the
 //! state directory, where every command finds it.
 
@@ -15,6 +15,7 @@ use crate::catalogue::{Catalogue, Version};
 use crate::cli::CatalogueUpdateArgs;
 use crate::daemon_config::files;
 use crate::errors::Hinted;
+use crate::http::{BodyError, Deadline};
 
 /// The project's release key (its secret half is kept by the maintainers, never in this repository).
 pub const PINNED_KEY: &str = "RWSjEvTiAV6fzN2eh/Fk9ZnRBgR3zdHjny3Yt2Xxdr9XFEAMNPZ8vdeo";
@@ -22,6 +23,18 @@ pub const PINNED_KEY: &str = "RWSjEvTiAV6fzN2eh/Fk9ZnRBgR3zdHjny3Yt2Xxdr9XFEAMNP
 pub const DEFAULT_URL: &str = "https://example.invalid/mirrorctl/mirrors.toml";
 /// A catalogue is a few kilobytes; anything near this is not one.
 const LIMIT: usize = 4 * 1024 * 1024;
+/// A minisign signature is a few hundred bytes.
+const SIGNATURE_LIMIT: usize = 16 * 1024;
+/// The whole fetch, the catalogue and its signature: `MIRRORCTL_CATALOGUE_TIMEOUT_SECS`, else a minute.
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn timeout() -> Duration {
+    std::env::var("MIRRORCTL_CATALOGUE_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .filter(|&s| s > 0)
+        .map_or(DEFAULT_TIMEOUT, |s| Duration::from_secs(s.min(86_400)))
+}
 
 /// `$XDG_CONFIG_HOME/mirrorctl/config.toml`, `[catalogue] url = …, trust_key = …`.
 #[derive(Debug, Default, Deserialize)]
@@ -187,51 +200,83 @@ pub fn decide(
     Ok(true)
 }
 
-/// The catalogue and its signature: over HTTP(S) (`URL` and `URL.minisig`), or from files.
+/// The catalogue and its signature: over HTTP(S) (`URL` and `URL.minisig`, both within one deadline), or from
+/// files (at most the files module's limit each).
 async fn fetch(from: &str) -> Result<(Vec<u8>, Vec<u8>)> {
     if from.starts_with("https://") || from.starts_with("http://") {
         crate::http::install_crypto();
         let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
             .user_agent(crate::registry::USER_AGENT)
             .build()?;
-        let get = |url: String| {
+        let budget = timeout();
+        let deadline = Deadline::after(budget);
+        let get = |url: String, limit: usize| {
             let client = client.clone();
             async move {
-                let r = client
-                    .get(&url)
-                    .send()
-                    .await
-                    .with_context(|| t!("update.cannot_fetch", url = url))?;
+                let r = match deadline.run(client.get(&url).send()).await {
+                    Ok(Ok(r)) => r,
+                    Ok(Err(e)) => return Err(body_error(e.into(), &url, budget)),
+                    Err(e) => return Err(body_error(e, &url, budget)),
+                };
                 if !r.status().is_success() {
                     bail!(
                         "{}",
                         t!("update.http_status", url = url, status = r.status())
                     );
                 }
-                let body = r
-                    .bytes()
+                crate::http::read_bounded(r, limit, deadline)
                     .await
-                    .with_context(|| t!("update.cannot_fetch", url = url))?;
-                if body.len() > LIMIT {
-                    bail!("{}", t!("update.too_big", url = url));
-                }
-                Ok(body.to_vec())
+                    .map_err(|e| body_error(e, &url, budget))
             }
         };
-        let bytes = get(from.to_owned()).await?;
-        let sig = get(format!("{from}.minisig"))
+        let bytes = get(from.to_owned(), LIMIT).await?;
+        let sig = get(format!("{from}.minisig"), SIGNATURE_LIMIT)
             .await
             .map_err(|e| e.context(t!("update.no_signature", from = from).into_owned()))?;
         Ok((bytes, sig))
     } else {
         let path = Path::new(from);
-        let bytes = files::read(path)?
+        let bytes = read_file(path, LIMIT)?
             .ok_or_else(|| anyhow::anyhow!("{}", t!("update.no_file", path = from)))?;
         let sig_path = PathBuf::from(format!("{from}.minisig"));
-        let sig = files::read(&sig_path)?
+        let sig = read_file(&sig_path, SIGNATURE_LIMIT)?
             .ok_or_else(|| anyhow::anyhow!("{}", t!("update.no_signature", from = from)))?;
         Ok((bytes, sig))
+    }
+}
+
+/// A file of at most `limit` bytes (`files::read` stops at its own, larger, limit and refuses what is not a
+/// regular file, such as /dev/zero).
+fn read_file(path: &Path, limit: usize) -> Result<Option<Vec<u8>>> {
+    let bytes = files::read(path)?;
+    if bytes.as_ref().is_some_and(|b| b.len() > limit) {
+        return Err(Hinted {
+            message: t!("update.too_big", url = path.display()).into(),
+            hint: t!("update.too_big_hint", limit = limit_text(limit)).into(),
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+fn limit_text(limit: usize) -> String {
+    crate::render::bytes(limit as f64)
+}
+
+/// What a failed fetch says: too large or too slow with what to do, else the transport's own error.
+fn body_error(e: BodyError, url: &str, budget: Duration) -> anyhow::Error {
+    match e {
+        BodyError::TooLarge { limit } => anyhow::Error::new(Hinted {
+            message: t!("update.too_big", url = url).into(),
+            hint: t!("update.too_big_hint", limit = limit_text(limit)).into(),
+        }),
+        BodyError::Deadline { .. } => anyhow::Error::new(Hinted {
+            message: t!("update.too_slow", url = url, secs = budget.as_secs()).into(),
+            hint: t!("update.too_slow_hint").into(),
+        }),
+        BodyError::Read(e) => {
+            anyhow::Error::new(e).context(t!("update.cannot_fetch", url = url).into_owned())
+        }
     }
 }
 

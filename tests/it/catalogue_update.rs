@@ -1,13 +1,15 @@
 //! `catalogue update`: signed with Debian's real `minisign`, verified with minisign-verify, over HTTP and from
 //! files; tampered, wrongly signed, unsigned, older, replayed, badly dated and invalid catalogues are refused and
-//! change nothing; two updates at once leave the newer one.
+//! change nothing; two updates at once leave the newer one; a server that sends too much or too slowly is cut off.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use crate::support::fault_server::{Fault, FaultServer, CAP};
 use crate::support::files_server::FilesServer;
 use crate::support::{require, Sandbox};
 
@@ -526,4 +528,86 @@ fn a_catalogue_without_serial_never_replaces_a_stored_one_with_a_serial() {
         std::fs::read(sb.path().join("state/catalogue.toml")).unwrap(),
         b_bytes
     );
+}
+
+/// The bound on what a server can push into a client that stops at `limit`: the limit, the kernel's socket
+/// buffers on both ends (loopback autotunes the receiving one up to tcp_rmem's maximum), and some slack for the
+/// HTTP client's own buffers.
+fn most_a_bounded_read_lets_through(limit: u64) -> u64 {
+    let max = |file: &str, default: u64| {
+        std::fs::read_to_string(file)
+            .ok()
+            .and_then(|s| s.split_whitespace().nth(2).and_then(|n| n.parse().ok()))
+            .unwrap_or(default)
+    };
+    limit
+        + max("/proc/sys/net/ipv4/tcp_rmem", 32 << 20)
+        + max("/proc/sys/net/ipv4/tcp_wmem", 4 << 20)
+        + (8 << 20)
+}
+
+#[test]
+fn an_endless_or_huge_body_is_cut_at_the_limit_not_read_whole() {
+    let sb = Sandbox::new();
+    let (key, _) = keypair(&sb.path().join("keys"), "team");
+    let bound = most_a_bounded_read_lets_through(4 << 20);
+    assert!(
+        bound < CAP / 4,
+        "the server can send far more than a bounded read takes"
+    );
+    // No Content-Length (the body ends with the connection), and one of 1.2 GiB.
+    for promised in [None, Some(1_288_490_189u64)] {
+        let server = FaultServer::start(Fault::Endless { promised });
+        let (out, _) = update(&sb, &server.url("/mirrors.toml"), &key);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{promised:?}: {err}");
+        assert!(
+            err.contains("is larger than any catalogue")
+                && err.contains("reading stopped at 4.0 MiB"),
+            "{promised:?}: {err}"
+        );
+        let sent = server.next_sent();
+        assert!(
+            sent < bound,
+            "{promised:?}: the server got {sent} bytes out before mirrorctl hung up (at most {bound})"
+        );
+        assert!(!sb.path().join("state/catalogue.toml").exists());
+    }
+}
+
+#[test]
+fn a_drip_fed_answer_ends_at_the_deadline() {
+    let sb = Sandbox::new();
+    let (key, _) = keypair(&sb.path().join("keys"), "team");
+    for fault in [
+        Fault::DripBody {
+            every: Duration::from_millis(50),
+        },
+        Fault::DripAll {
+            every: Duration::from_millis(50),
+        },
+    ] {
+        let server = FaultServer::start(fault);
+        let started = Instant::now();
+        let out = sb
+            .mirrorctl()
+            .args(["catalogue", "update", "--from"])
+            .arg(server.url("/mirrors.toml"))
+            .args(["--trust-key", &key])
+            .env("MIRRORCTL_CATALOGUE_TIMEOUT_SECS", "2")
+            .output()
+            .unwrap();
+        let took = started.elapsed();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{fault:?}: {err}");
+        assert!(
+            err.contains("did not send all of its answer within 2 s")
+                && err.contains("MIRRORCTL_CATALOGUE_TIMEOUT_SECS"),
+            "{fault:?}: {err}"
+        );
+        // Ten minutes of drip were on offer: ending near the 2 s deadline is what bounded means here.
+        assert!(took < Duration::from_secs(30), "{fault:?}: took {took:?}");
+        assert!(server.next_sent() < 1000, "{fault:?}");
+        assert!(!sb.path().join("state/catalogue.toml").exists());
+    }
 }
