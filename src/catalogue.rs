@@ -618,9 +618,20 @@ pub fn read_stored() -> Result<Option<Vec<u8>>> {
 }
 
 /// A stored catalogue that no longer reads as valid (written by another mirrorctl) is not used, as if absent.
+/// The last one parsed is kept with its bytes: `list` needs it twice (its entries, and which catalogue is in use),
+/// and for a big one the parse is most of the time; other bytes are parsed afresh.
 pub fn parse_stored(bytes: &[u8]) -> Option<Versioned> {
-    let text = std::str::from_utf8(bytes).ok()?;
-    Catalogue::parse_updated(text, &stored_path()).ok()
+    static LAST: std::sync::Mutex<Option<(Vec<u8>, Option<Versioned>)>> =
+        std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, parsed)) = last.as_ref().filter(|(seen, _)| seen.as_slice() == bytes) {
+        return parsed.clone();
+    }
+    let parsed = std::str::from_utf8(bytes)
+        .ok()
+        .and_then(|text| Catalogue::parse_updated(text, &stored_path()).ok());
+    *last = Some((bytes.to_vec(), parsed.clone()));
+    parsed
 }
 
 /// The catalogue in use of the built-in one and the stored one: the newer by `Version` (the built-in one when
@@ -1112,5 +1123,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("mirror name \"7\" appears twice"), "{e}");
+    }
+
+    #[test]
+    fn the_stored_catalogue_is_parsed_again_when_its_bytes_change() {
+        let one = "[catalogue]\nupdated = \"2099-01-01\"\n[[mirror]]\nname = \"a\"\nurl = \"https://a.example\"\nstatus = \"active\"\n";
+        let two = one
+            .replace("2099-01-01", "2099-01-02")
+            .replace("\"a\"", "\"b\"");
+        let names = |bytes: &[u8]| {
+            let v = parse_stored(bytes).unwrap();
+            (v.catalogue.updated, v.catalogue.mirrors[0].name.clone())
+        };
+        for _ in 0..2 {
+            assert_eq!(names(one.as_bytes()), ("2099-01-01".into(), "a".into()));
+            assert_eq!(names(two.as_bytes()), ("2099-01-02".into(), "b".into()));
+        }
+        assert!(parse_stored(b"[catalogue]\nupdated = \"2099-1-1\"\n").is_none());
+        assert!(parse_stored(b"\xff").is_none());
+        assert_eq!(
+            names(one.as_bytes()).0,
+            "2099-01-01",
+            "an invalid one in between"
+        );
     }
 }
