@@ -197,10 +197,27 @@ impl std::fmt::Display for Date {
 }
 
 /// Checked while the file is read, so toml locates a bad date (line and column, the line quoted) as it does any
-/// other bad value.
+/// other bad value. A string, or TOML's own unquoted date (`updated = 2026-11-25`), which toml hands over as a
+/// datetime; a datetime with a time of day is not a date.
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d)?;
+        struct Written;
+        impl<'de> serde::de::Visitor<'de> for Written {
+            type Value = String;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a date, \"YYYY-MM-DD\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+                Ok(v.to_owned())
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<String, A::Error> {
+                let written = toml::value::Datetime::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(written.to_string())
+            }
+        }
+        let text = d.deserialize_any(Written)?;
         Date::parse(&text).ok_or_else(|| {
             serde::de::Error::custom(t!(
                 "catalogue.bad_date",
@@ -990,6 +1007,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!e.contains('\u{1b}') && e.contains("\\u{1b}[2J"), "{e}");
+        // TOML's own date is a date; with a time of day, or a table, it is not.
+        let v = Catalogue::parse_versioned("[catalogue]\nupdated = 2027-10-01\n", Origin::BuiltIn);
+        assert_eq!(v.unwrap().version.date, Some(day("2027-10-01")));
+        for not in ["2027-10-01T10:00:00", "{ day = \"2027-10-01\" }", "1"] {
+            let e = Catalogue::parse(&format!("[catalogue]\nupdated = {not}\n"), Origin::BuiltIn)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("line 2, column 1"), "{not}: {e}");
+        }
         let e = Catalogue::parse("[catalogue]\nserial = -1\n", Origin::BuiltIn)
             .unwrap_err()
             .to_string();
