@@ -139,3 +139,66 @@ fn certs_d(dir: &Path) -> Vec<(String, Vec<CertificateDer<'static>>)> {
     }
     out
 }
+
+/// A time limit for a whole exchange, or several: connecting, the answer's head and every byte of its body. One
+/// value is handed to every step, so a server that drips its answer a byte at a time cannot keep us past it.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline {
+    at: tokio::time::Instant,
+    budget: Duration,
+}
+
+impl Deadline {
+    /// `budget` from now (a budget too large for the clock is a year).
+    pub fn after(budget: Duration) -> Self {
+        let now = tokio::time::Instant::now();
+        let at = now
+            .checked_add(budget)
+            .unwrap_or_else(|| now + Duration::from_secs(365 * 86_400));
+        Self { at, budget }
+    }
+
+    /// `step` (sending a request, say), or `BodyError::Deadline` when the deadline passes first.
+    pub async fn run<T>(&self, step: impl std::future::Future<Output = T>) -> Result<T, BodyError> {
+        tokio::time::timeout_at(self.at, step)
+            .await
+            .map_err(|_| BodyError::Deadline {
+                secs: self.budget.as_secs(),
+            })
+    }
+}
+
+/// Why a body was not read whole. The messages name no server text: the caller adds what was fetched.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// The answer said (Content-Length) or sent more than `limit` bytes; reading stopped there.
+    #[error("{}", t!("http.body_too_large", limit = crate::render::bytes(*.limit as f64)))]
+    TooLarge { limit: usize },
+    #[error("{}", t!("http.body_deadline", secs = .secs))]
+    Deadline { secs: u64 },
+    #[error(transparent)]
+    Read(#[from] reqwest::Error),
+}
+
+/// A response's body, at most `limit` bytes of it and by `deadline`: memory and time stay bounded whatever the
+/// server does. A Content-Length above the limit is refused before a byte is read; a body that grows past it is
+/// dropped there, which closes the connection.
+pub async fn read_bounded(
+    mut r: reqwest::Response,
+    limit: usize,
+    deadline: Deadline,
+) -> Result<Vec<u8>, BodyError> {
+    let promised = r.content_length().unwrap_or(0);
+    if promised > limit as u64 {
+        return Err(BodyError::TooLarge { limit });
+    }
+    // What the server promised, when that is within the limit: never more than `limit` up front.
+    let mut buf = Vec::with_capacity(usize::try_from(promised).unwrap_or(limit).min(limit));
+    while let Some(chunk) = deadline.run(r.chunk()).await?? {
+        if chunk.len() > limit - buf.len() {
+            return Err(BodyError::TooLarge { limit });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf)
+}

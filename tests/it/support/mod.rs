@@ -3,6 +3,7 @@ pub mod dockerd;
 pub mod docs;
 pub mod engines;
 pub mod fake_registry;
+pub mod fault_server;
 pub mod files_server;
 pub mod image;
 pub mod registry;
