@@ -624,6 +624,8 @@ pub fn stored_path() -> PathBuf {
 
 /// The updated catalogue, when one was accepted and still reads back as valid.
 pub fn stored() -> Option<Versioned> {
+    // As root, a catalogue in a state directory another user can change is not one to use (the trust rule).
+    crate::state::check(&stored_path()).ok()?;
     let bytes = crate::daemon_config::files::read(&stored_path()).ok()??;
     parse_stored(&bytes)
 }

@@ -51,10 +51,22 @@ struct CatalogueSettings {
     trust_key: Option<String>,
 }
 
-fn user_config() -> Result<UserConfig> {
+/// As root the file (and every directory above it) must be one no other user can change — under `sudo -E` the
+/// config dir is the invoking user's, and its `trust_key` would decide what root installs: such a file is ignored,
+/// with a warning.
+fn user_config(p: crate::output::Printer) -> Result<UserConfig> {
     let Some(path) = dirs::config_dir().map(|d| d.join("mirrorctl/config.toml")) else {
         return Ok(UserConfig::default());
     };
+    if path.exists() {
+        if let Err(e) = crate::state::check(&path) {
+            p.info(&format!(
+                "{}\n",
+                t!("update.config_ignored", detail = format!("{e:#}"))
+            ));
+            return Ok(UserConfig::default());
+        }
+    }
     match files::read(&path)? {
         None => Ok(UserConfig::default()),
         Some(b) => toml::from_str(&String::from_utf8_lossy(&b))
@@ -77,7 +89,7 @@ pub struct UpdateReport {
 }
 
 pub async fn update(args: &CatalogueUpdateArgs, p: crate::output::Printer) -> Result<UpdateReport> {
-    let config = user_config()?;
+    let config = user_config(p)?;
     let from = args
         .from
         .clone()

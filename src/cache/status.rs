@@ -97,6 +97,9 @@ fn du(dir: &Path) -> u64 {
         .sum()
 }
 
+/// distribution's /debug/vars is a few KiB (its expvar counters and memstats): a MiB is room and a bound.
+const DEBUG_VARS_LIMIT: usize = 1024 * 1024;
+
 pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
     let text = std::fs::read_to_string(&args.service.config)
         .with_context(|| t!("apply.cannot_read", path = args.service.config.display()))?;
@@ -157,10 +160,16 @@ pub async fn status(args: &CacheStatusArgs) -> Result<CacheStatus> {
                 "{}/debug/vars",
                 crate::targets::distribution::local_url(m, false)
             );
-            match tokio::time::timeout(Duration::from_secs(5), clients.http.get(vars).send()).await
-            {
+            // Bounded in size and time, head and body alike: a drip cannot hang status, a flood cannot grow it.
+            let deadline = crate::http::Deadline::after(Duration::from_secs(5));
+            match deadline.run(clients.http.get(vars).send()).await {
                 Ok(Ok(r)) if r.status().is_success() => {
-                    r.json::<Value>().await.ok().as_ref().and_then(served)
+                    crate::http::read_bounded(r, DEBUG_VARS_LIMIT, deadline)
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+                        .as_ref()
+                        .and_then(served)
                 }
                 _ => None,
             }

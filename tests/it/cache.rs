@@ -785,3 +785,54 @@ fn the_storage_is_made_only_by_the_change_for_the_units_user_and_never_through_a
     );
     assert!(!fine.exists() && !sb.path().join("fine").exists());
 }
+
+/// `cache status` reads the registry's debug endpoint bounded in time and size: a drip cannot hang it, a flood
+/// cannot grow it (the fault server counts what it got out before the client hung up).
+#[test]
+fn cache_status_reads_the_debug_endpoint_bounded_in_time_and_size() {
+    use crate::support::fault_server::{Fault, FaultServer};
+    use std::time::Duration;
+    let sb = Sandbox::new();
+    let config = sb.path().join("config.yml");
+    let status = |debug: &str| {
+        std::fs::write(
+            &config,
+            format!("version: 0.1\nhttp:\n  addr: 127.0.0.1:9\n  debug:\n    addr: {debug}\nproxy:\n  remoteurl: http://127.0.0.1:9\n"),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let out = sb
+            .mirrorctl()
+            .args([
+                "cache",
+                "status",
+                "--json",
+                "--init",
+                "sysv",
+                "--registry-config",
+            ])
+            .arg(&config)
+            .output()
+            .unwrap();
+        (out, started.elapsed())
+    };
+    let drip = FaultServer::start(Fault::DripAll {
+        every: Duration::from_millis(200),
+    });
+    let (out, took) = status(&drip.addr.to_string());
+    assert!(
+        took < Duration::from_secs(30),
+        "a drip is cut at the deadline: {took:?}"
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(doc["served"].is_null(), "{doc}");
+    let flood = FaultServer::start(Fault::Endless { promised: None });
+    let (out, _) = status(&flood.addr.to_string());
+    assert!(!out.stdout.is_empty());
+    let sent = flood.next_sent();
+    assert!(
+        sent < 64 * 1024 * 1024,
+        "read stopped near the limit, not at {sent} bytes"
+    );
+}

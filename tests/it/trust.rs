@@ -193,3 +193,59 @@ fn a_timer_is_never_installed_with_a_state_directory_others_can_change() {
         "no cron entry"
     );
 }
+
+/// An unsigned catalogue.toml planted in a state directory another user can write replaces nothing; a
+/// config.toml another user owns supplies no trust key or URL to root.
+#[test]
+fn what_another_user_planted_never_becomes_the_catalogue_or_its_key() {
+    if !needs_root("what_another_user_planted_never_becomes_the_catalogue_or_its_key") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let builtin = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogue/mirrors.toml"),
+    )
+    .unwrap();
+    let planted = builtin
+        .replace("updated = \"2026-11-25\"", "updated = \"2099-01-01\"")
+        .replace("serial = 1", "serial = 99");
+    let list = |state: &Path| {
+        let out = sb
+            .mirrorctl()
+            .args(["list", "--json"])
+            .env("MIRRORCTL_STATE_DIR", state)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()["catalogue_source"]
+            .clone()
+    };
+    // The same file in a trusted directory is used (so the check below can fail)…
+    let trusted = sb.path().join("trusted");
+    std::fs::create_dir(&trusted).unwrap();
+    std::fs::write(trusted.join("catalogue.toml"), &planted).unwrap();
+    assert_ne!(list(&trusted), "built-in");
+    // …and in one anybody can write, it is not.
+    let shared = sb.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::write(shared.join("catalogue.toml"), &planted).unwrap();
+    assert_eq!(list(&shared), "built-in");
+
+    let config = sb.path().join("config/mirrorctl");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("config.toml"), "[catalogue]\nurl = \"http://127.0.0.1:9/evil.toml\"\ntrust_key = \"RWQf6LRCGA9i53mlYecO4IzT51TGPpvWucNSCh1CBM0QTaLn73Y7GFO3\"\n").unwrap();
+    std::os::unix::fs::chown(config.join("config.toml"), Some(NOBODY), Some(NOBODY)).unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["catalogue", "update", "--from"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("catalogue/mirrors.toml"))
+        .env("MIRRORCTL_STATE_DIR", &trusted)
+        .output()
+        .unwrap();
+    let said = stderr(&out);
+    assert!(
+        said.contains("are ignored") && said.contains("uid 65534"),
+        "{said}"
+    );
+}
