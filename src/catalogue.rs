@@ -92,11 +92,13 @@ pub fn quota_per_sec(limit: &str) -> Option<f64> {
 
 impl Mirror {
     /// The shortest period between probes that stays inside this mirror's stated quota, for one machine.
+    /// A quota so small (`1e-20/s`) that the period is past what a `Duration` holds: never, the longest there is.
     pub fn min_probe_period(&self) -> Option<std::time::Duration> {
         let rate = quota_per_sec(self.rate_limit.as_deref()?)?;
-        Some(std::time::Duration::from_secs_f64(
-            f64::from(REQUESTS_PER_PROBE) / rate,
-        ))
+        Some(
+            std::time::Duration::try_from_secs_f64(f64::from(REQUESTS_PER_PROBE) / rate)
+                .unwrap_or(std::time::Duration::MAX),
+        )
     }
 
     /// Access facts for people, in one short line: `20/min · allowlist · login optional · mainland`.

@@ -423,4 +423,41 @@ mod tests {
         ])
         .is_ok());
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+        /// The timer's command line, fuzzed: whatever values `watch --install` accepts, the line it replays parses
+        /// back with the same parser, lowers with the same validators, and replays itself word for word.
+        #[test]
+        fn any_accepted_install_replays_a_line_that_parses_back_the_same(
+            // Mostly values a user would type, with the hostile corners: `-0`, exponents, a leading `-` or an `=`
+            // inside a path, `@instance` units, ports at the edge.
+            margin in "-0|[0-9]{1,2}(\\.[0-9])?|1e[0-2]",
+            top in "[1-9]|[1-9][0-9]",
+            every in "[1-9][0-9]?(min|h)|[1-9]h [1-5][0-9]min|1d|7d",
+            unit in "[a-z][a-z0-9._-]{0,8}(@[a-z0-9]{1,4})?",
+            path in "[-/][a-z./=-]{0,10}",
+            mirror in "https?://[a-z]{1,8}(\\.example)?(:[1-9][0-9]{0,4})?/?",
+        ) {
+            use clap::Parser as _;
+            let given: Vec<String> = vec![
+                "mirrorctl".into(), "watch".into(), "--install".into(),
+                format!("--margin={margin}"), format!("--top={top}"), format!("--every={every}"),
+                "--cache".into(), format!("--registry-unit={unit}"), format!("--registry-config={path}"),
+                format!("--mirror={mirror}"),
+            ];
+            let Ok(cli) = crate::cli::Cli::try_parse_from(&given) else { return Ok(()) };
+            let Command::Watch(a) = cli.command else { unreachable!() };
+            let Ok(w) = super::watch(a, crate::output::Printer::new(true, false)) else { return Ok(()) };
+            let again = crate::cli::Cli::try_parse_from(
+                std::iter::once("mirrorctl".to_string()).chain(w.replay.iter().cloned()),
+            );
+            proptest::prop_assert!(again.is_ok(), "{:?} replays {:?}: {:?}", given, w.replay, again.err());
+            let Command::Watch(b) = again.unwrap().command else { unreachable!() };
+            let lowered = super::watch(b, crate::output::Printer::new(true, false));
+            proptest::prop_assert!(lowered.is_ok(), "{:?}: {:?}", w.replay, lowered.err());
+            proptest::prop_assert_eq!(&lowered.unwrap().replay, &w.replay);
+        }
+    }
 }

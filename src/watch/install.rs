@@ -191,15 +191,8 @@ fn place(args: &Watch) -> Result<Place> {
     }
 }
 
-/// The shortest period inside a mirror's stated quota (`Mirror::min_probe_period`), when a `Duration` can hold
-/// it: that method's `Duration::from_secs_f64` panics for a quota so small (`1e-20/s` in a catalogue) that the
-/// period is past what a `Duration` holds. Such a mirror can be probed never, the longest period there is.
+/// The shortest period inside a mirror's stated quota (`1e-20/s` gives the longest period there is).
 fn min_probe_period(m: &crate::catalogue::Mirror) -> Option<Duration> {
-    let rate = crate::catalogue::quota_per_sec(m.rate_limit.as_deref()?)?;
-    let secs = f64::from(crate::catalogue::REQUESTS_PER_PROBE) / rate;
-    if Duration::try_from_secs_f64(secs).is_err() {
-        return Some(Duration::MAX);
-    }
     m.min_probe_period()
 }
 
