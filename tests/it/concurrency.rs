@@ -240,14 +240,7 @@ fn edit_while_it_waits(
 fn k3s_merges_an_edit_made_meanwhile_and_hosts_toml_refuses_one() {
     let sb = Sandbox::new();
     // k3s, with a private systemctl that restarts nothing.
-    let bin = sb.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
-    std::fs::set_permissions(
-        bin.join("systemctl"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    let bin = crate::support::yes_systemctl(sb.path());
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let yaml = sb.path().join("registries.yaml");
     std::fs::write(

@@ -612,50 +612,21 @@ fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
     assert!(backups >= 2, "{backups}");
 
     // systemd's units as well.
-    let out = sb
-        .mirrorctl()
-        .args([
-            "watch",
-            "--install",
-            "--init",
-            "systemd",
-            "--yes",
-            "--systemd-dir",
-        ])
-        .arg(&units)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                fake_systemctl(&sb).display(),
-                std::env::var("PATH").unwrap()
-            ),
-        )
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    let out = sb
-        .mirrorctl()
-        .args([
-            "watch",
-            "--uninstall",
-            "--init",
-            "systemd",
-            "--yes",
-            "--systemd-dir",
-        ])
-        .arg(&units)
-        .env(
-            "PATH",
-            format!(
-                "{}:{}",
-                fake_systemctl(&sb).display(),
-                std::env::var("PATH").unwrap()
-            ),
-        )
-        .output()
-        .unwrap();
-    assert_ok(&out);
+    let path = format!(
+        "{}:{}",
+        crate::support::yes_systemctl(sb.path()).display(),
+        std::env::var("PATH").unwrap()
+    );
+    for what in ["--install", "--uninstall"] {
+        let out = sb
+            .mirrorctl()
+            .args(["watch", what, "--init", "systemd", "--yes", "--systemd-dir"])
+            .arg(&units)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+    }
     let left: Vec<String> = std::fs::read_dir(&units)
         .map(|d| {
             d.flatten()
@@ -664,17 +635,4 @@ fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
         })
         .unwrap_or_default();
     assert!(left.iter().all(|n| !n.contains(".mirrorctl-")), "{left:?}");
-}
-
-/// A systemctl that answers yes to everything, for installing units into a directory of the test's.
-fn fake_systemctl(sb: &Sandbox) -> std::path::PathBuf {
-    let bin = sb.path().join("fake-bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
-    std::fs::set_permissions(
-        bin.join("systemctl"),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    bin
 }

@@ -271,3 +271,17 @@ pub fn skopeo(home: &Path) -> Command {
         .env("XDG_RUNTIME_DIR", home.join("run"));
     c
 }
+
+/// A `systemctl` in `dir/yes-bin` that answers yes to everything (restarts nothing): for changes whose service
+/// side a test does not look at. Returns the directory to put first on PATH.
+pub fn yes_systemctl(dir: &Path) -> PathBuf {
+    let bin = dir.join("yes-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("systemctl"), "#!/bin/sh\nexit 0\n").unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    bin
+}
