@@ -362,6 +362,15 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
             Some(t!("doctor.fix.value").as_ref()),
         ));
     }
+    // dockerd --validate passes these: they fail only when dockerd starts.
+    for r in of(Stage::Startup) {
+        out.push(finding(
+            "dockerd-startup",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.startup").as_ref()),
+        ));
+    }
 }
 
 fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {

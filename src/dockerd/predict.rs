@@ -17,6 +17,9 @@ pub enum Stage {
     UnknownKey,
     /// Decoding into Go types, then `Validate` and the registry's mirror check.
     Value,
+    /// Checks dockerd makes while it starts, after the file read well: runtimes, the bridge, insecure registries,
+    /// log options against the log driver. `dockerd --validate` does not run them.
+    Startup,
     /// Not a refusal: a flag name dockerd accepts as a key and then ignores (`registry-mirror` for
     /// `registry-mirrors`), so the setting silently does nothing.
     Ignored,
@@ -230,6 +233,99 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     // Go decodes every value before dockerd checks any: type errors are what it reports first.
     for (key, reason) in rules {
         refuse(&mut out, Stage::Value, &key, reason);
+    }
+    if !out.is_empty() {
+        return out;
+    }
+    // 3. What dockerd checks while it starts (the file read well): the first that fails stops it.
+    for (key, reason) in startup(&map) {
+        refuse(&mut out, Stage::Startup, key, reason);
+    }
+    out
+}
+
+/// moby's start-up checks that a file alone decides (the same at 20.10, 26.1 and 28.5): `daemon/runtime_unix.go`
+/// (a reserved runtime name, a default runtime that is not there), `daemon/daemon_unix.go` (`-b` with `--bip`),
+/// `registry/config.go` (an insecure registry with a scheme), and the json-file and local log drivers' options
+/// (`daemon/logger/jsonfilelog`, `local`), the drivers most files use. Each is (key, reason).
+fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let runtimes: Vec<&String> = match map.get("runtimes") {
+        Some(Value::Object(r)) => r.keys().collect(),
+        _ => vec![],
+    };
+    for reserved in ["runc", "io.containerd.runc.v2"] {
+        if runtimes.iter().any(|r| *r == reserved) {
+            out.push((
+                "runtimes",
+                t!("predict.runtime_reserved", name = reserved).into_owned(),
+            ));
+        }
+    }
+    if let Some(Value::String(d)) = map.get("default-runtime") {
+        let builtin = ["runc", "io.containerd.runc.v2"].contains(&d.as_str());
+        if !builtin && !runtimes.iter().any(|r| *r == d) {
+            out.push((
+                "default-runtime",
+                t!("predict.runtime_missing", name = d).into_owned(),
+            ));
+        }
+    }
+    let bridge_none = matches!(map.get("bridge"), Some(Value::String(b)) if b == "none");
+    if bridge_none
+        && map
+            .get("bip")
+            .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty()))
+    {
+        out.push(("bip", t!("predict.bridge_bip").into_owned()));
+    }
+    if let Some(Value::Array(list)) = map.get("insecure-registries") {
+        // moby strips an http:// or https:// prefix (both engines start on it, tested); any other scheme stops it.
+        for r in list.iter().filter_map(Value::as_str) {
+            let lower = r.to_ascii_lowercase();
+            let web = lower.starts_with("http://") || lower.starts_with("https://");
+            if r.contains("://") && !web {
+                out.push((
+                    "insecure-registries",
+                    t!(
+                        "predict.insecure_scheme",
+                        registry = crate::output::outside(r)
+                    )
+                    .into_owned(),
+                ));
+            }
+        }
+    }
+    let driver = match map.get("log-driver") {
+        Some(Value::String(d)) => d.as_str(),
+        _ => "json-file",
+    };
+    let allowed: Option<&[&str]> = match driver {
+        "json-file" => Some(&[
+            "max-file",
+            "max-size",
+            "compress",
+            "labels",
+            "labels-regex",
+            "env",
+            "env-regex",
+            "tag",
+        ]),
+        "local" => Some(&["max-file", "max-size", "compress"]),
+        _ => None,
+    };
+    if let (Some(allowed), Some(Value::Object(opts))) = (allowed, map.get("log-opts")) {
+        for k in opts.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            out.push((
+                "log-opts",
+                t!(
+                    "predict.log_opt",
+                    opt = crate::output::outside(k),
+                    driver = driver
+                )
+                .into_owned(),
+            ));
+        }
     }
     out
 }
@@ -572,6 +668,53 @@ mod tests {
             "{}",
             p.ignored[0].reason
         );
+    }
+
+    #[test]
+    fn what_dockerd_checks_while_it_starts() {
+        for (json, says) in [
+            (
+                r#"{"runtimes": {"runc": {"path": "/usr/bin/runc"}}}"#,
+                "reserved",
+            ),
+            (r#"{"default-runtime": "crun"}"#, "crun"),
+            (
+                r#"{"bridge": "none", "bip": "10.1.0.1/24"}"#,
+                "mutually exclusive",
+            ),
+            (r#"{"insecure-registries": ["svn://10.0.0.5:5000"]}"#, "://"),
+            (
+                r#"{"log-opts": {"gelf-address": "udp://1.2.3.4:12201"}}"#,
+                "gelf-address",
+            ),
+            (
+                r#"{"log-driver": "local", "log-opts": {"tag": "x"}}"#,
+                "local",
+            ),
+        ] {
+            for engine in ["20.10.24", "26.1.5", "28.5.2"] {
+                let p = predict(json.as_bytes(), Version::parse(engine).unwrap());
+                assert!(!p.starts, "{json} on {engine}");
+                assert_eq!(p.refusals[0].stage, Stage::Startup, "{json}");
+                assert!(
+                    p.refusals[0].reason.contains(says),
+                    "{json}: {}",
+                    p.refusals[0].reason
+                );
+            }
+        }
+        for fine in [
+            r#"{"runtimes": {"crun": {"path": "/usr/bin/crun"}}, "default-runtime": "crun"}"#,
+            r#"{"default-runtime": "runc", "bridge": "none"}"#,
+            r#"{"insecure-registries": ["10.0.0.5:5000", "10.0.0.0/8", "http://10.0.0.6:5000"]}"#,
+            r#"{"log-opts": {"max-size": "10m", "max-file": "3"}}"#,
+            r#"{"log-driver": "gelf", "log-opts": {"gelf-address": "udp://1.2.3.4:12201"}}"#,
+        ] {
+            assert!(
+                predict(fine.as_bytes(), Version::parse("26.1.5").unwrap()).starts,
+                "{fine}"
+            );
+        }
     }
 
     #[test]
