@@ -72,15 +72,41 @@ impl<'a> Journal<'a> {
     }
 }
 
+/// Where a file's backups go: beside it, unless its directory is one whose every file a daemon reads as live
+/// config (`files::is_live_dir`: cron.d, systemd's, `*.d`) — there a backup would act, so it goes to the
+/// state directory (trusted, 0700) instead.
+pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
+    match elsewhere(path) {
+        Some(at) => {
+            crate::state::ensure(&crate::lock::state_dir())?;
+            std::os::unix::fs::DirBuilderExt::mode(
+                std::fs::DirBuilder::new().recursive(true),
+                0o700,
+            )
+            .create(&at)
+            .with_context(|| t!("io.cannot_create", path = at.display()))?;
+            Ok(at)
+        }
+        None => Ok(files::dir_of(path).to_owned()),
+    }
+}
+
+/// The state directory's place for the backups of a file in a live config directory.
+pub fn elsewhere(path: &Path) -> Option<std::path::PathBuf> {
+    let dir = files::dir_of(path);
+    files::is_live_dir(dir).then(|| crate::lock::state_dir().join(files::outside_name(dir)))
+}
+
 fn write_one(c: &FileChange, p: Printer) -> Result<()> {
     let b = match &c.before {
-        Some(old) => files::backup(&c.path, Some(old), c.keep)?,
+        Some(old) => files::backup(&c.path, Some(old), c.keep, &backups_dir(&c.path)?)?,
         // No file before: the `.absent` record keeps what this change wrote, so that `restore` removes the file
         // only while it is still exactly that — never a file someone wrote after a failed change.
         None => files::backup(
             &c.path,
             Some(c.after.as_deref().unwrap_or_default()),
             files::Kind::Absent,
+            &backups_dir(&c.path)?,
         )?,
     };
     if c.before.is_some() {

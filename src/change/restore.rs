@@ -61,7 +61,7 @@ fn choose_backup(
     valid: fn(&[u8]) -> bool,
     p: Printer,
 ) -> Result<(files::Backup, Option<Vec<u8>>)> {
-    let all = files::backups(path);
+    let all = files::backups(path, super::journal::elsewhere(path).as_deref());
     if let Some(name) = wanted {
         let Some(b) = all.iter().find(|b| b.name() == name) else {
             return Err(Hinted {
@@ -137,7 +137,7 @@ struct ListedBackup {
 }
 
 fn restore_list(path: &Path, valid: fn(&[u8]) -> bool) -> Vec<ListedBackup> {
-    files::backups(path)
+    files::backups(path, super::journal::elsewhere(path).as_deref())
         .into_iter()
         .map(|b| {
             let bytes = read_backup(&b).ok().flatten();

@@ -3,7 +3,7 @@
 use rust_i18n::t;
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -191,17 +191,17 @@ impl Backup {
     }
 }
 
-/// Keeps `bytes` (or, with `None`, the fact that `path` did not exist) beside `path`, with the file's own mode and
+/// Keeps `bytes` (or, with `None`, the fact that `path` did not exist) in `dir` (beside `path`, or where the caller
+/// keeps the backups of a live config directory), with the file's own mode and
 /// owner — a backup is never readable by more people than the file. Names are unique to the nanosecond and never
 /// overwrite one another. Drops the oldest beyond `KEEP_BACKUPS`.
-pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind) -> Result<PathBuf> {
+pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind, dir: &Path) -> Result<PathBuf> {
     let like = fs::metadata(path).ok();
     let kind = if bytes.is_none() { Kind::Absent } else { kind };
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "daemon.json".into());
-    let dir = backup_dir(path)?;
     let tmp = staged(
         &dir.join(&name),
         bytes.unwrap_or_default(),
@@ -220,7 +220,7 @@ pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind) -> Result<PathBuf> 
         {
             Ok(_) => {
                 sync_dir(&dest)?;
-                for old in backups(path).iter().skip(KEEP_BACKUPS) {
+                for old in backups(path, Some(dir)).iter().skip(KEEP_BACKUPS) {
                     let _ = fs::remove_file(&old.path);
                 }
                 return Ok(dest);
@@ -245,25 +245,9 @@ pub fn is_live_dir(dir: &Path) -> bool {
         || dir.components().any(|c| c.as_os_str() == "systemd")
 }
 
-/// Where `path`'s backups live: beside it, unless its directory is live config (`is_live_dir`); then in the state
-/// directory, under `backups/<its directory, percent-encoded>` — the record of where they belong.
-pub fn backup_dir(path: &Path) -> Result<PathBuf> {
-    let dir = parent(path);
-    if !is_live_dir(dir) {
-        return Ok(dir.to_owned());
-    }
-    let state = crate::lock::state_dir();
-    crate::state::ensure(&state)?;
-    let at = outside_backups(dir);
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&at)
-        .with_context(|| t!("io.cannot_create", path = at.display()))?;
-    Ok(at)
-}
-
-fn outside_backups(dir: &Path) -> PathBuf {
+/// Where the backups of a file in a live config directory `dir` go, below the state directory: a directory named
+/// after `dir`, percent-encoded — the record of where they belong.
+pub fn outside_name(dir: &Path) -> PathBuf {
     let abs = if dir.is_absolute() {
         dir.to_owned()
     } else {
@@ -274,19 +258,23 @@ fn outside_backups(dir: &Path) -> PathBuf {
         percent_encoding::NON_ALPHANUMERIC,
     )
     .to_string();
-    crate::lock::state_dir().join("backups").join(name)
+    Path::new("backups").join(name)
 }
 
-pub fn backups(path: &Path) -> Vec<Backup> {
+/// The directory `path` is in (`.` for a bare name).
+pub fn dir_of(path: &Path) -> &Path {
+    parent(path)
+}
+
+/// `path`'s backups, newest first: beside it and in `also` (the state directory's copy for live config).
+pub fn backups(path: &Path, also: Option<&Path>) -> Vec<Backup> {
     let Some(name) = path.file_name() else {
         return vec![];
     };
     let prefix = format!("{}{BACKUP_TAG}", name.to_string_lossy());
     // Beside the file, and (for live config directories) in the state directory; older versions kept them beside.
     let mut places = vec![parent(path).to_owned()];
-    if is_live_dir(parent(path)) {
-        places.push(outside_backups(parent(path)));
-    }
+    places.extend(also.filter(|d| *d != parent(path)).map(Path::to_owned));
     let mut found: Vec<Backup> = places
         .iter()
         .filter_map(|d| fs::read_dir(d).ok())
@@ -391,9 +379,15 @@ mod tests {
 
         // Many within the same millisecond: every one kept under its own name, none overwritten.
         for i in 0..KEEP_BACKUPS + 2 {
-            backup(&f, Some(format!("{i}").as_bytes()), Kind::Backup).unwrap();
+            backup(
+                &f,
+                Some(format!("{i}").as_bytes()),
+                Kind::Backup,
+                dir.path(),
+            )
+            .unwrap();
         }
-        let kept = backups(&f);
+        let kept = backups(&f, None);
         assert_eq!(kept.len(), KEEP_BACKUPS);
         assert_eq!(
             fs::read(&kept[0].path).unwrap(),
@@ -407,7 +401,9 @@ mod tests {
         );
         // A hand-made copy with a look-alike name is not ours.
         fs::write(dir.path().join("daemon.json.mirrorctl-mycopy.bak"), b"{}").unwrap();
-        assert!(backups(&f).iter().all(|b| !b.name().contains("mycopy")));
+        assert!(backups(&f, None)
+            .iter()
+            .all(|b| !b.name().contains("mycopy")));
         assert!(kept[0].when().ends_with(" UTC"));
     }
 
