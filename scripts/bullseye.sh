@@ -18,4 +18,5 @@ debootstrap --variant=minbase bullseye "$root" "$(debian_mirror)" >target/roots/
   exit 1
 }
 touch "$root/.complete"
-chroot "$root" /usr/bin/ldd --version | head -n 1
+# sed, not head: head would close the pipe early, and pipefail would fail on the SIGPIPE.
+chroot "$root" /usr/bin/ldd --version | sed -n 1p

@@ -41,7 +41,7 @@ if [ "$unsigned" = 0 ] && [ -z "$key" ]; then
   exit 2
 fi
 
-version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -n 1)
+version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
 # The project's key is the one install.sh embeds (and src/catalogue_update.rs pins; a test keeps them equal).
 project_key=$(sed -n 's/^PUBKEY="\(RW[^"]*\)"$/\1/p' install.sh)
 if [ -z "$pubkey" ]; then
