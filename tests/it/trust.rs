@@ -249,3 +249,35 @@ fn what_another_user_planted_never_becomes_the_catalogue_or_its_key() {
         "{said}"
     );
 }
+
+/// Any local user could block every change by holding the lock with `flock --shared` while it was 0644 in a 0755
+/// directory: now nobody cannot even open it, and root's apply goes through.
+#[test]
+fn another_user_cannot_hold_the_lock() {
+    if !needs_root("another_user_cannot_hold_the_lock") {
+        return;
+    }
+    let sb = Sandbox::new();
+    std::fs::set_permissions(sb.path(), PermissionsExt::from_mode(0o755)).unwrap();
+    let state = sb.path().join("state");
+    let out = apply(&sb, &state);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let held = std::process::Command::new("setpriv")
+        .args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            "flock",
+            "--shared",
+            "--nonblock",
+        ])
+        .arg(state.join("lock"))
+        .arg("true")
+        .output()
+        .unwrap();
+    assert!(
+        !held.status.success(),
+        "nobody took the lock: {}",
+        String::from_utf8_lossy(&held.stderr)
+    );
+}
