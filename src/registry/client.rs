@@ -205,28 +205,29 @@ pub fn parse_manifest(ct: Option<&str>, body: &[u8]) -> Result<Document, Failure
     manifest::parse(ct, body).map_err(|e| Failure::new(Status::BadResponse, format!("{e:#}")))
 }
 
+/// A body read through the one bounded reader (`http::read_bounded`), its errors as this step's failure. Time is
+/// bounded by the probe's deadline for the whole mirror, around every step; this reader bounds the size (and
+/// refuses a Content-Length over the limit before reading a byte).
 pub async fn read_bounded(
     step: Step,
-    mut r: reqwest::Response,
+    r: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, Failure> {
-    let mut buf = Vec::new();
-    while let Some(chunk) = r
-        .chunk()
+    let unbounded_here = crate::http::Deadline::after(std::time::Duration::MAX);
+    crate::http::read_bounded(r, limit, unbounded_here)
         .await
-        .map_err(|e| failure::from_reqwest(step, &e))?
-    {
-        if buf.len() + chunk.len() > limit {
-            return Err(Failure::new(
+        .map_err(|e| match e {
+            crate::http::BodyError::Read(e) => failure::from_reqwest(step, &e),
+            crate::http::BodyError::TooLarge { limit } => Failure::new(
                 Status::BadResponse,
                 t!(
                     "fail.too_large",
                     step = step.as_str(),
                     limit = crate::render::bytes(limit as f64)
                 ),
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf)
+            ),
+            crate::http::BodyError::Deadline { .. } => {
+                Failure::new(Status::Timeout, t!("fail.timed_out", at = step.as_str()))
+            }
+        })
 }
