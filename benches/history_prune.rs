@@ -11,11 +11,13 @@
 
 // mirrorctl is a binary crate, so a bench cannot `use` its modules. It compiles the store's own source file here
 // instead, so that what is timed is `Store::open` and `Store::record` themselves (the same migrations, pragmas and
-// prune), not a copy of their SQL. store.rs names `super::rows` and `crate::errors`, so those two files sit at this
-// crate's root as its siblings, and its messages (`t!`) come from the same locales. Neither needs anything else.
+// prune), not a copy of their SQL. store.rs names `super::rows` and `crate::ui::errors`, so those two files sit here
+// at the same paths, and its messages (`t!`) come from the same locales. Neither needs anything else.
 rust_i18n::i18n!("locales", fallback = "en");
-#[path = "../src/errors.rs"]
-mod errors;
+#[path = "../src/ui"]
+mod ui {
+    pub mod errors;
+}
 #[path = "../src/history/rows.rs"]
 mod rows;
 #[path = "../src/history/store.rs"]

@@ -42,7 +42,7 @@ if [ "$unsigned" = 0 ] && [ -z "$key" ]; then
 fi
 
 version=$(awk -F'"' '/^version = / { print $2; exit }' Cargo.toml)
-# The project's key is the one install.sh embeds (and src/catalogue_update.rs pins; a test keeps them equal).
+# The project's key is the one install.sh embeds (and src/catalogue/update.rs pins; a test keeps them equal).
 project_key=$(sed -n 's/^PUBKEY="\(RW[^"]*\)"$/\1/p' install.sh)
 if [ -z "$pubkey" ]; then
   pubkey=$project_key

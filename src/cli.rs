@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::service::InitChoice;
+use crate::sys::service::InitChoice;
 
 /// The command line as text, before clap sees it: an argument that is not UTF-8 (a byte like `\xff` from a script
 /// or a file name) is a usage error naming it, escaped, and where it is — never a panic. The program's own name
 /// may be anything: it is only shown.
-pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::errors::Usage> {
+pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::ui::errors::Usage> {
     let mut args = Vec::with_capacity(raw.len());
     for (i, a) in raw.into_iter().enumerate() {
         match a.into_string() {
@@ -25,7 +25,7 @@ pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::err
                     {
                         rust_i18n::t!(
                             "args.not_utf8_flag",
-                            flag = crate::output::outside(flag),
+                            flag = crate::ui::output::outside(flag),
                             position = i,
                             value = value
                         )
@@ -33,12 +33,12 @@ pub fn utf8_args(raw: Vec<std::ffi::OsString>) -> Result<Vec<String>, crate::err
                     (_, Some(previous)) if i > 1 => rust_i18n::t!(
                         "args.not_utf8_after",
                         position = i,
-                        previous = crate::output::outside(previous),
+                        previous = crate::ui::output::outside(previous),
                         value = value
                     ),
                     _ => rust_i18n::t!("args.not_utf8", position = i, value = value),
                 };
-                return Err(crate::errors::Usage {
+                return Err(crate::ui::errors::Usage {
                     message: message.into_owned(),
                     hint: Some(rust_i18n::t!("args.not_utf8_hint").into_owned()),
                 });
@@ -287,7 +287,7 @@ pub struct ApplyArgs {
     #[arg(long = "target", value_enum, default_value_t = TargetKind::Docker)]
     pub kind: TargetKind,
     #[command(flatten)]
-    pub places: crate::runtimes::Places,
+    pub places: crate::targets::runtimes::Places,
     /// How many of the best passing mirrors to write.
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u16).range(1..))]
     pub top: u16,
@@ -323,7 +323,7 @@ pub struct RestoreArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "list")]
     pub backup: Option<String>,
     #[command(flatten)]
-    pub places: crate::runtimes::Places,
+    pub places: crate::targets::runtimes::Places,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -332,7 +332,7 @@ pub struct ShowArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub runtimes: crate::runtimes::Places,
+    pub runtimes: crate::targets::runtimes::Places,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,
@@ -344,7 +344,7 @@ pub struct DoctorArgs {
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
     #[command(flatten)]
-    pub runtimes: crate::runtimes::Places,
+    pub runtimes: crate::targets::runtimes::Places,
     /// How dockerd is managed (for the unit's flags and state).
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,
@@ -669,7 +669,7 @@ pub struct WatchArgs {
     #[arg(long = "target", value_enum, default_value_t = WatchTarget::Docker, conflicts_with = "cache")]
     pub kind: WatchTarget,
     #[command(flatten)]
-    pub containerd: crate::runtimes::ContainerdPlaces,
+    pub containerd: crate::targets::runtimes::ContainerdPlaces,
     /// Keep the pull-through cache's upstream alive instead of daemon.json: re-point `proxy.remoteurl` and restart
     /// the registry (the nodes keep their config).
     #[arg(long)]
@@ -689,7 +689,7 @@ pub struct WatchArgs {
 /// whole minutes: a part below one (`1min 1ns`, `90s`) would be rounded by cron and is not what systemd reads, so
 /// it is refused, not rounded.
 pub fn parse_every(s: &str) -> Result<std::time::Duration, String> {
-    let bad = |key: &str| rust_i18n::t!(key, value = crate::output::outside(s)).into_owned();
+    let bad = |key: &str| rust_i18n::t!(key, value = crate::ui::output::outside(s)).into_owned();
     match humantime::parse_duration(s) {
         Ok(d) if !(60..=30 * 86_400).contains(&d.as_secs()) => Err(bad("watch.bad_every")),
         Ok(d) if d.subsec_nanos() != 0 || !d.as_secs().is_multiple_of(60) => {
@@ -708,7 +708,7 @@ fn parse_since(s: &str) -> Result<std::time::Duration, String> {
         Ok(d) if d >= std::time::Duration::from_secs(1) && d <= keep => Ok(d),
         _ => Err(rust_i18n::t!(
             "history.bad_since",
-            value = crate::output::outside(s),
+            value = crate::ui::output::outside(s),
             keep = format!("{}d", keep.as_secs() / 86_400)
         )
         .into_owned()),
@@ -720,7 +720,9 @@ pub fn parse_margin(s: &str) -> Result<f64, String> {
     match s.trim_end_matches('%').parse::<f64>() {
         // + 0.0 turns -0.0 into 0.0.
         Ok(p) if (0.0..=1000.0).contains(&p) => Ok(p + 0.0),
-        _ => Err(rust_i18n::t!("watch.bad_margin", value = crate::output::outside(s)).into_owned()),
+        _ => Err(
+            rust_i18n::t!("watch.bad_margin", value = crate::ui::output::outside(s)).into_owned(),
+        ),
     }
 }
 
@@ -758,7 +760,7 @@ pub fn parse_unit(s: &str) -> Result<String, String> {
     if chars_ok && instance_ok && !other_type && short && !stem.starts_with(['-', '.']) {
         Ok(s.to_owned())
     } else {
-        Err(rust_i18n::t!("unit.bad_name", value = crate::output::outside(s)).into_owned())
+        Err(rust_i18n::t!("unit.bad_name", value = crate::ui::output::outside(s)).into_owned())
     }
 }
 
@@ -779,7 +781,9 @@ pub fn parse_listen(s: &str) -> Result<String, String> {
         {
             Ok(s.to_owned())
         }
-        _ => Err(rust_i18n::t!("cache.bad_listen", value = crate::output::outside(s)).into_owned()),
+        _ => Err(
+            rust_i18n::t!("cache.bad_listen", value = crate::ui::output::outside(s)).into_owned(),
+        ),
     }
 }
 

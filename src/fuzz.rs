@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
-use crate::daemon_config::{parse, set_mirrors};
+use crate::targets::docker::{parse, set_mirrors};
 use crate::targets::{containerd, containers, systemd};
 
 /// JSON values of a few levels, keys and strings from a mean alphabet (quotes, escapes, non-ASCII, controls).

@@ -1,48 +1,28 @@
 //! mirrorctl: parse, lower (`settings`), run, map the result to an exit code — nothing else.
 
-mod apply;
-mod cache;
 mod catalogue;
-mod catalogue_update;
 mod change;
 mod cli;
-mod cloud;
-mod daemon_config;
+mod commands;
 mod dockerd;
-mod doctor;
-mod engine;
-mod errors;
 #[cfg(test)]
 mod fuzz;
 mod history;
-mod host;
-mod http;
-mod i18n;
-mod last_probe;
-mod list;
-mod lock;
-mod man;
-mod output;
 mod probe;
-mod proxy;
-mod redact;
 mod registry;
-mod render;
-mod runtimes;
-mod service;
 mod settings;
-mod show;
-mod state;
+mod sys;
 mod targets;
-mod watch;
+mod ui;
 
-use rust_i18n::t;
 use std::process::ExitCode;
+
+use registry::http;
+use ui::{i18n, output};
 
 rust_i18n::i18n!("locales", fallback = "en");
 
 use cli::Cli;
-use settings::Job;
 
 fn main() -> ExitCode {
     // `std::env::args` panics on an argument that is not UTF-8: read them as they are, choose the language (from
@@ -78,167 +58,8 @@ fn main() -> ExitCode {
             return output::fail(&anyhow::Error::new(e).context("cannot start the async runtime"))
         }
     };
-    match runtime.block_on(run(job, p)) {
+    match runtime.block_on(commands::run(job, p)) {
         Ok(code) => code,
         Err(e) => output::fail(&e),
     }
-}
-
-async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
-    match job {
-        Job::List(s) => {
-            let report = list::build(
-                &s.catalogue,
-                s.all,
-                s.registry.as_deref(),
-                last_probe::load().as_ref(),
-                std::time::SystemTime::now(),
-            );
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&list::render(&report, p.width()));
-                p.info(&format!(
-                    "{}\n",
-                    t!(
-                        "list.in_use",
-                        source = report.catalogue_source,
-                        updated = report.catalogue_updated
-                    )
-                ));
-                let key = if s.all {
-                    "list.summary_all"
-                } else {
-                    "list.summary"
-                };
-                p.info(&format!(
-                    "{}\n",
-                    t!(
-                        key,
-                        updated = report.catalogue_updated,
-                        count = report.entries.len()
-                    )
-                ));
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Job::Completions(shell) => {
-            let mut out = Vec::new();
-            clap_complete::generate(
-                shell,
-                &mut <Cli as clap::CommandFactory>::command(),
-                "mirrorctl",
-                &mut out,
-            );
-            p.stdout(&String::from_utf8_lossy(&out));
-            Ok(ExitCode::SUCCESS)
-        }
-        Job::Man(a) => man::run(a, p),
-        Job::Probe(s) => {
-            let report = probe::command::probe(&s.probe, &s.catalogue, "probe", p).await?;
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&(probe::render::probe_table(&report, p.width()) + "\n"));
-                p.detail(&probe::render::probe_details(&report));
-                let summary = probe::render::probe_summary(&report);
-                let width = p.stderr_width();
-                let wrapped: Vec<String> = summary
-                    .lines()
-                    .map(|l| render::wrap(l, 0, 2, width))
-                    .collect();
-                p.info(&(wrapped.join("\n") + "\n"));
-            }
-            Ok(if report.passed().next().is_some() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(errors::exit::NO_MIRROR_PASSED)
-            })
-        }
-        Job::Apply(s) => changed(p, &apply::apply(&s, p).await?, s.change.json),
-        Job::Restore(s) => match apply::restore(&s, p).await? {
-            Some(outcome) => changed(p, &outcome, s.change.json),
-            None => Ok(ExitCode::SUCCESS),
-        },
-        Job::History(args) => {
-            let report = history::command::history(&args, p)?;
-            emit(p, args.json, &report, || {
-                history::command::render(&report, p.width())
-            })
-        }
-        Job::Watch(s) => watch::watch(&s, p).await,
-        Job::CacheSetup(s) => changed(p, &cache::setup::setup(&s, p).await?, s.change.json),
-        Job::CacheRestore(s) => match cache::restore::restore(&s, p).await? {
-            Some(outcome) => changed(p, &outcome, s.change.json),
-            None => Ok(ExitCode::SUCCESS),
-        },
-        Job::CacheStatus(args) => {
-            let report = cache::status::status(&args).await?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&cache::status::render(&report));
-            }
-            Ok(if report.healthy() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(errors::exit::ERROR)
-            })
-        }
-        Job::CacheWarm(args) => {
-            let report = cache::warm::warm(&args, p).await?;
-            emit(p, args.json, &report, || cache::warm::render(&report))
-        }
-        Job::Show(s) => {
-            let report = show::show(&s).await?;
-            emit(p, s.json, &report, || show::render(&report))
-        }
-        Job::Doctor(s) => {
-            let facts = doctor::gather(&s).await;
-            let report = doctor::check(&facts, &s.catalogue);
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&doctor::render(&report, p.width()));
-            }
-            Ok(if report.has_errors() {
-                ExitCode::from(errors::exit::ERROR)
-            } else {
-                ExitCode::SUCCESS
-            })
-        }
-        Job::ProxySet(s) => changed(p, &proxy::set(&s, p).await?, s.change.json),
-        Job::ProxyUnset(s) => changed(p, &proxy::unset(&s, p).await?, s.change.json),
-        Job::ProxyShow(s) => {
-            let report = proxy::show(&s).await?;
-            emit(p, s.json, &report, || proxy::render(&report))
-        }
-        Job::CatalogueUpdate(args) => {
-            let report = catalogue_update::update(&args, p).await?;
-            emit(p, args.json, &report, || catalogue_update::render(&report))
-        }
-    }
-}
-
-/// A report: its JSON under `--json`, else its text for people — the one place a command's result is printed.
-fn emit<T: serde::Serialize>(
-    p: output::Printer,
-    json: bool,
-    report: &T,
-    text: impl FnOnce() -> String,
-) -> anyhow::Result<ExitCode> {
-    if json {
-        p.stdout(&(serde_json::to_string_pretty(report)? + "\n"));
-    } else {
-        p.stdout(&text());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A change's `--json`: what changed, for fleets (`changed_when`).
-fn changed(p: output::Printer, outcome: &change::Outcome, json: bool) -> anyhow::Result<ExitCode> {
-    if json {
-        p.stdout(&(serde_json::to_string_pretty(outcome)? + "\n"));
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use rust_i18n::t;
 
-use crate::errors::Hinted;
+use crate::ui::errors::Hinted;
 
 /// A directory to exist, owned by `owner` (uid, gid) when given, before a file is written.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,7 +44,7 @@ pub fn check(d: &NewDir) -> Result<()> {
         Err(_) => false,
     };
     if let Some(parent) = d.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        crate::state::check_parents_of(&d.path)?;
+        crate::sys::state::check_parents_of(&d.path)?;
         if fs::metadata(parent).is_ok_and(|m| !m.is_dir()) {
             return Err(refuse(d, t!("cache.storage_not_dir")));
         }
@@ -118,7 +118,7 @@ pub fn unmake(path: &Path) -> Result<()> {
 /// Whether `uid:gid` (with no supplementary groups, as a unit's `User=` without `SupplementaryGroups=`) can
 /// enter `dir` — and write in it when `write` — asked of the kernel by a child running as that user.
 fn usable_as(dir: &Path, uid: u32, gid: u32, write: bool) -> bool {
-    if uid == crate::host::Host::get().uid {
+    if uid == crate::sys::host::Host::get().uid {
         return true;
     }
     let test = if write {

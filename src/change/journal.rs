@@ -6,8 +6,8 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use super::plan::FileChange;
-use crate::daemon_config::files;
-use crate::output::Printer;
+use crate::sys::files;
+use crate::ui::output::Printer;
 
 /// The files written so far, in order: what a rollback puts back.
 pub struct Journal<'a> {
@@ -78,7 +78,7 @@ impl<'a> Journal<'a> {
 pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
     match elsewhere(path) {
         Some(at) => {
-            crate::state::ensure(&crate::lock::state_dir())?;
+            crate::sys::state::ensure(&crate::sys::lock::state_dir())?;
             std::os::unix::fs::DirBuilderExt::mode(
                 std::fs::DirBuilder::new().recursive(true),
                 0o700,
@@ -94,7 +94,7 @@ pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
 /// The state directory's place for the backups of a file in a live config directory.
 pub fn elsewhere(path: &Path) -> Option<std::path::PathBuf> {
     let dir = files::dir_of(path);
-    files::is_live_dir(dir).then(|| crate::lock::state_dir().join(files::outside_name(dir)))
+    files::is_live_dir(dir).then(|| crate::sys::lock::state_dir().join(files::outside_name(dir)))
 }
 
 fn write_one(c: &FileChange, p: Printer) -> Result<()> {

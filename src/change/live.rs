@@ -8,9 +8,9 @@ use anyhow::{bail, Context, Result};
 
 use super::plan::{Activation, Plan, Verify};
 use super::Activator;
-use crate::engine::{Engine, Info};
-use crate::output::Printer;
-use crate::service::Service;
+use crate::sys::engine::{Engine, Info};
+use crate::sys::service::Service;
+use crate::ui::output::Printer;
 
 /// How long a service gets to answer after a restart.
 const READY: Duration = Duration::from_secs(60);
@@ -205,7 +205,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             };
             only.add_url(url, &opts.registry)?;
             // The cache is reached as the nodes reach it: directly.
-            let report = crate::probe::command::probe(&opts.direct(), &only, "cache", p).await?;
+            let report = crate::commands::probe::probe(&opts.direct(), &only, "cache", p).await?;
             match report.results.first() {
                 Some(r) if r.ok => p.say(&format!(
                     "{}\n",
@@ -236,7 +236,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
 async fn wait_for_v2(url: &str, svc: &Service, certs_dir: &std::path::Path) -> Result<()> {
     let v2 = format!("{}/v2/", url.trim_end_matches('/'));
     // With its certs.d CA, as dockerd would trust it.
-    let clients = crate::http::Clients::new(certs_dir, None)?
+    let clients = crate::registry::http::Clients::new(certs_dir, None)?
         .for_mirror(&reqwest::Url::parse(&v2).context(t!("warm.bad_url", url = v2))?);
     let deadline = std::time::Instant::now() + READY;
     loop {

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::daemon_config::files;
-use crate::engine::Engine;
-use crate::output;
-use crate::service::Service;
+use crate::sys::engine::Engine;
+use crate::sys::files;
+use crate::sys::service::Service;
+use crate::ui::output;
 
 /// One file: its bytes now and after (`None`: it does not exist, or is to be removed).
 pub struct FileChange {
@@ -234,7 +234,7 @@ impl Plan {
         }
         // Every format's secret values (config.yml's proxy password, registries.yaml's auth) never reach a
         // terminal or a timer's journal.
-        crate::redact::config(&s)
+        crate::ui::redact::config(&s)
     }
 
     pub(crate) fn service_name(&self) -> String {

@@ -8,9 +8,9 @@ use anyhow::{bail, Result};
 use rust_i18n::t;
 
 use super::FileChange;
-use crate::daemon_config::files;
-use crate::errors::Hinted;
-use crate::output::Printer;
+use crate::sys::files;
+use crate::ui::errors::Hinted;
+use crate::ui::output::Printer;
 
 /// What every restore shares: `--list` prints the backups of `path` (and returns `None`); otherwise the chosen
 /// backup becomes a change that puts it back, keeping the current file as a `pre-restore` copy.

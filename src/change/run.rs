@@ -14,10 +14,10 @@ use super::live::Live;
 use super::outcome::Outcome;
 use super::plan::{Activation, Plan};
 use super::Activator;
-use crate::daemon_config::{self, Conflict};
-use crate::errors::{Hinted, RolledBack};
-use crate::output::{self, Printer};
 use crate::settings::Change;
+use crate::targets::docker::{self, Conflict};
+use crate::ui::errors::{Hinted, RolledBack};
+use crate::ui::output::{self, Printer};
 
 /// How long a restart under way may take to finish after a signal before the rollback starts anyway.
 const GRACE: Duration = Duration::from_secs(5);
@@ -79,7 +79,7 @@ pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcom
     // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
     let mut signals = Signals::new()?;
     let what = std::env::args().collect::<Vec<_>>().join(" ");
-    let _lock = crate::lock::Lock::acquire(&what, crate::lock::wait(), p)?;
+    let _lock = crate::sys::lock::Lock::acquire(&what, crate::sys::lock::wait(), p)?;
     let mut plans = plans;
     for plan in &mut plans {
         let mut moved = false;
@@ -196,9 +196,8 @@ async fn check_conflicts(plan: &Plan) -> Result<()> {
     };
     let sources = crate::dockerd::flags::sources(service).await;
     let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
-    let map = daemon_config::parse(after).context(t!("apply.bug_unparsable"))?;
-    let conflicts: Vec<Conflict> =
-        daemon_config::find_conflicts(map.keys().map(String::as_str), &sources);
+    let map = docker::parse(after).context(t!("apply.bug_unparsable"))?;
+    let conflicts: Vec<Conflict> = docker::find_conflicts(map.keys().map(String::as_str), &sources);
     if conflicts.is_empty() {
         return Ok(());
     }

@@ -3,18 +3,18 @@
 
 use rust_i18n::t;
 
-use crate::daemon_config::{self, FlagSource};
-use crate::service::Service;
+use crate::sys::service::Service;
+use crate::targets::docker::{self, FlagSource};
 
 /// Every place dockerd's command line comes from.
 pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
-    let etc = crate::host::sysconfdir();
+    let etc = crate::sys::host::sysconfdir();
     let mut sources = Vec::new();
     if let Some(svc) = service {
         if let Some(line) = svc.exec_start().await {
             sources.push(FlagSource {
                 origin: t!("flags.exec_start", unit = svc.unit).into_owned(),
-                args: daemon_config::split_words(&line),
+                args: docker::split_words(&line),
             });
         }
         if let Some(pid) = svc.main_pid().await {
@@ -38,7 +38,7 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
         if let Ok(text) = std::fs::read_to_string(&path) {
             sources.push(FlagSource {
                 origin: format!("{} ({var})", path.display()),
-                args: daemon_config::options_variable(&text, var),
+                args: docker::options_variable(&text, var),
             });
         }
     }

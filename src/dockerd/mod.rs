@@ -3,7 +3,7 @@
 
 pub mod flags;
 pub mod options;
-pub mod plan;
+pub mod parse;
 pub mod predict;
 
 use std::path::Path;

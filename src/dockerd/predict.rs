@@ -289,7 +289,7 @@ fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> 
                     "insecure-registries",
                     t!(
                         "predict.insecure_scheme",
-                        registry = crate::output::outside(r)
+                        registry = crate::ui::output::outside(r)
                     )
                     .into_owned(),
                 ));
@@ -320,7 +320,7 @@ fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> 
                 "log-opts",
                 t!(
                     "predict.log_opt",
-                    opt = crate::output::outside(k),
+                    opt = crate::ui::output::outside(k),
                     driver = driver
                 )
                 .into_owned(),

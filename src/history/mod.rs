@@ -2,7 +2,7 @@
 //! worked over the last probes), not by one lucky answer — and so that `watch` can tell a dying mirror from a
 //! blip.
 
-pub mod command;
+pub mod last_probe;
 mod rows;
 pub mod stats;
 pub mod store;
@@ -11,8 +11,8 @@ use rust_i18n::t;
 use std::collections::HashMap;
 use std::time::SystemTime;
 
-use crate::output::Printer;
 use crate::probe::{MirrorResult, Report};
+use crate::ui::output::Printer;
 pub use rows::{timestamp, Decision, Outcome, Probe, Row};
 pub use store::Store;
 
@@ -54,11 +54,11 @@ pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
 /// The history in the state directory, under the trust rule (`state`): the directory is one root may use, and
 /// history.db is a file of ours, not a symlink to another program's database.
 pub fn open_trusted() -> anyhow::Result<Store> {
-    let dir = crate::lock::state_dir();
-    crate::state::ensure(&dir)?;
+    let dir = crate::sys::lock::state_dir();
+    crate::sys::state::ensure(&dir)?;
     let db = store::path_in(&dir);
     if std::fs::symlink_metadata(&db).is_ok_and(|m| !m.file_type().is_file()) {
-        return Err(crate::errors::Hinted {
+        return Err(crate::ui::errors::Hinted {
             message: t!("state.not_a_file", path = db.display()).into(),
             hint: t!("state.not_a_file_hint", path = db.display()).into(),
         }

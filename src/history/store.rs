@@ -124,7 +124,7 @@ impl Store {
         // Before anything writes: a newer mirrorctl's database is left byte for byte as it is.
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version as usize > MIGRATIONS.len() {
-            return Err(crate::errors::Hinted {
+            return Err(crate::ui::errors::Hinted {
                 message: t!("history.newer", version = version, known = MIGRATIONS.len()).into(),
                 hint: t!("history.newer_hint", path = path.display()).into(),
             }

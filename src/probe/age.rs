@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use super::report::{ConfigRef, MirrorResult};
 use super::Status;
-use crate::http::Clients;
 use crate::registry::client::authorized;
+use crate::registry::http::Clients;
 use crate::registry::Digest;
 
 /// An image config is a few KiB; anything past this is not one.

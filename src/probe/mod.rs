@@ -2,7 +2,6 @@
 //! each under one deadline.
 
 pub mod age;
-pub mod command;
 pub mod consensus;
 pub mod rank;
 pub mod render;
@@ -29,8 +28,8 @@ use crate::registry::ping::{self, ms};
 pub use report::{MirrorResult, Report};
 
 use crate::catalogue::Mirror;
-use crate::http::Clients;
 use crate::registry::auth::{parse_challenge, Challenge};
+use crate::registry::http::Clients;
 use crate::registry::manifest::{self, Document, Platform};
 use crate::registry::{Digest, ImageRef};
 
@@ -163,10 +162,10 @@ fn deadline_failure(p: &Progress, timeout: Duration) -> Failure {
                 Status::TooSlow,
                 t!(
                     "fail.too_slow",
-                    got = crate::render::bytes(p.blob_bytes as f64),
-                    size = crate::render::bytes(p.blob_size as f64),
+                    got = crate::ui::text::bytes(p.blob_bytes as f64),
+                    size = crate::ui::text::bytes(p.blob_size as f64),
                     secs = secs,
-                    rate = crate::render::bytes(rate)
+                    rate = crate::ui::text::bytes(rate)
                 ),
             )
         }
@@ -351,7 +350,7 @@ async fn prepare(
             Status::BadResponse,
             t!(
                 "fail.layer_too_big",
-                size = crate::render::bytes(layer.size as f64)
+                size = crate::ui::text::bytes(layer.size as f64)
             ),
         ));
     }

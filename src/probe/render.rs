@@ -6,8 +6,8 @@ use rust_i18n::t;
 
 use super::report::MirrorResult;
 use super::{Report, Status};
-use crate::output::outside;
-use crate::render::{bytes, millis, table};
+use crate::ui::output::outside;
+use crate::ui::text::{bytes, millis, table};
 
 /// A failure's reason as short as the table needs it; the whole chain is in `-v`.
 pub fn short_reason(r: &MirrorResult) -> String {

@@ -10,7 +10,7 @@ use super::auth::TokenResponse;
 use super::failure::{self, Failure, Status, Step};
 use super::manifest::{self, Document};
 use super::{Digest, ImageRef};
-use crate::http::Clients;
+use crate::registry::http::Clients;
 
 const MANIFEST_LIMIT: usize = 4 * 1024 * 1024; // containerd's limit for a manifest
 const TOKEN_LIMIT: usize = 1024 * 1024;
@@ -213,20 +213,20 @@ pub async fn read_bounded(
     r: reqwest::Response,
     limit: usize,
 ) -> Result<Vec<u8>, Failure> {
-    let unbounded_here = crate::http::Deadline::after(std::time::Duration::MAX);
-    crate::http::read_bounded(r, limit, unbounded_here)
+    let unbounded_here = crate::registry::http::Deadline::after(std::time::Duration::MAX);
+    crate::registry::http::read_bounded(r, limit, unbounded_here)
         .await
         .map_err(|e| match e {
-            crate::http::BodyError::Read(e) => failure::from_reqwest(step, &e),
-            crate::http::BodyError::TooLarge { limit } => Failure::new(
+            crate::registry::http::BodyError::Read(e) => failure::from_reqwest(step, &e),
+            crate::registry::http::BodyError::TooLarge { limit } => Failure::new(
                 Status::BadResponse,
                 t!(
                     "fail.too_large",
                     step = step.as_str(),
-                    limit = crate::render::bytes(limit as f64)
+                    limit = crate::ui::text::bytes(limit as f64)
                 ),
             ),
-            crate::http::BodyError::Deadline { .. } => {
+            crate::registry::http::BodyError::Deadline { .. } => {
                 Failure::new(Status::Timeout, t!("fail.timed_out", at = step.as_str()))
             }
         })

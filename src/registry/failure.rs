@@ -88,7 +88,7 @@ impl Failure {
     pub fn new(status: Status, reason: impl Into<String>) -> Self {
         Self {
             status,
-            reason: crate::output::outside(&reason.into()),
+            reason: crate::ui::output::outside(&reason.into()),
         }
     }
 }

@@ -133,7 +133,7 @@ pub fn parse(content_type: Option<&str>, body: &[u8]) -> Result<Document> {
             "{}",
             t!(
                 "image.unexpected_form",
-                media_type = crate::output::outside(t.unwrap_or("none"))
+                media_type = crate::ui::output::outside(t.unwrap_or("none"))
             )
         ),
     }

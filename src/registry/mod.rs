@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod client;
 pub mod failure;
+pub mod http;
 pub mod manifest;
 pub mod ping;
 pub mod route;
@@ -69,7 +70,7 @@ impl ImageRef {
         {
             bail!(
                 "{}",
-                t!("image.bad_name", value = crate::output::outside(s))
+                t!("image.bad_name", value = crate::ui::output::outside(s))
             );
         }
         if name

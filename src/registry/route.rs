@@ -36,7 +36,7 @@ impl Route {
         source: &str,
     ) -> Option<Self> {
         let parse = |v: Option<&str>| {
-            v.inspect(|v| crate::redact::remember_url(v))
+            v.inspect(|v| crate::ui::redact::remember_url(v))
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
                 .and_then(|v| {
@@ -146,11 +146,11 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
 /// dockerd's own proxy, in the order dockerd applies them: daemon.json `proxies` over the unit's environment; the
 /// live daemon's report when neither file says (it masks passwords, so it is the last resort).
 pub async fn daemon(path: &Path) -> Option<Route> {
-    let rootless = crate::host::Host::get().rootless;
-    let file = crate::daemon_config::files::read(path)
+    let rootless = crate::sys::host::Host::get().rootless;
+    let file = crate::sys::files::read(path)
         .ok()
         .flatten()
-        .and_then(|b| crate::daemon_config::parse(&b).ok())
+        .and_then(|b| crate::dockerd::parse::parse(&b).ok())
         .map(|m| crate::targets::proxy::from_json(&m));
     if let Some(p) = file {
         if let Some(r) = Route::new(
@@ -162,7 +162,9 @@ pub async fn daemon(path: &Path) -> Option<Route> {
             return Some(r);
         }
     }
-    if let Ok(svc) = crate::service::Service::detect(crate::service::InitChoice::Auto, rootless) {
+    if let Ok(svc) =
+        crate::sys::service::Service::detect(crate::sys::service::InitChoice::Auto, rootless)
+    {
         if let Some(env) = svc.property("Environment").await {
             let p = crate::targets::proxy::parse_dropin(&format!("Environment={env}"));
             let source = format!("the {} unit's environment", svc.unit);
@@ -176,7 +178,11 @@ pub async fn daemon(path: &Path) -> Option<Route> {
             }
         }
     }
-    let info = crate::engine::Engine::from_env().ok()?.info().await.ok()?;
+    let info = crate::sys::engine::Engine::from_env()
+        .ok()?
+        .info()
+        .await
+        .ok()?;
     if [&info.http_proxy, &info.https_proxy]
         .iter()
         .any(|p| p.contains("xxxxx"))

@@ -7,8 +7,8 @@ use anyhow::Result;
 use super::{probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli::{self, TargetKind};
-use crate::output::Printer;
-use crate::runtimes::Places;
+use crate::targets::runtimes::Places;
+use crate::ui::output::Printer;
 
 /// Where apply's mirrors come from. `--mirror` ones are in dockerd's form and in the user's order.
 pub enum Mirrors {
@@ -48,7 +48,7 @@ pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
     }
     // The probe follows the proxy of the daemon.json being edited, as dockerd will.
     let probe = || usage(Probe::lower(&a.opts, &change.daemon_json));
-    let given = || crate::daemon_config::normalize_mirrors(&a.opts.source.mirrors);
+    let given = || crate::targets::docker::normalize_mirrors(&a.opts.source.mirrors);
     let mirrors = if a.opts.source.mirrors.is_empty() {
         let probe = probe()?;
         Mirrors::Best(

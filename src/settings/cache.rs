@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::{absolute, probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli;
-use crate::output::Printer;
+use crate::ui::output::Printer;
 
 /// Which docker-registry: its configuration file (symlinks followed) and its unit.
 pub struct Registry {
@@ -40,7 +40,7 @@ pub struct CacheRestore {
 
 pub(super) fn registry(s: &cli::CacheService) -> Registry {
     Registry {
-        config: crate::daemon_config::files::resolve(&s.config),
+        config: crate::sys::files::resolve(&s.config),
         unit: s.unit.clone(),
     }
 }
@@ -48,7 +48,7 @@ pub(super) fn registry(s: &cli::CacheService) -> Registry {
 pub(super) fn cache_setup(a: cli::CacheSetupArgs, p: Printer) -> Result<CacheSetup> {
     let upstream = match &a.upstream {
         Some(u) => Upstream::Given(
-            crate::daemon_config::normalize_mirrors(std::slice::from_ref(u))?
+            crate::targets::docker::normalize_mirrors(std::slice::from_ref(u))?
                 .remove(0)
                 .trim_end_matches('/')
                 .to_owned(),
@@ -60,7 +60,7 @@ pub(super) fn cache_setup(a: cli::CacheSetupArgs, p: Printer) -> Result<CacheSet
         _ => None,
     };
     Ok(CacheSetup {
-        probe: usage(Probe::lower(&a.opts, &crate::host::locate(None)))?,
+        probe: usage(Probe::lower(&a.opts, &crate::sys::host::locate(None)))?,
         upstream,
         registry: registry(&a.service),
         settings: crate::targets::distribution::Settings {

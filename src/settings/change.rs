@@ -8,7 +8,7 @@ use rust_i18n::t;
 
 use crate::change::Activation;
 use crate::cli::Target;
-use crate::service::{InitChoice, Service};
+use crate::sys::service::{InitChoice, Service};
 
 /// How a written change reaches the running service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +35,7 @@ pub struct Change {
 
 impl Change {
     pub fn lower(t: &Target) -> Self {
-        let daemon_json = crate::host::locate(t.config.as_deref());
+        let daemon_json = crate::sys::host::locate(t.config.as_deref());
         Self {
             desktop: t.config.is_none() && daemon_json.ends_with(".docker/daemon.json"),
             daemon_json,
@@ -54,7 +54,7 @@ impl Change {
     /// A change of files mirrorctl owns (a timer, the cache's config.yml): the user's answers, and a restart.
     pub fn owned(dry_run: bool, yes: bool, init: InitChoice, json: bool) -> Self {
         Self {
-            daemon_json: crate::host::locate(None),
+            daemon_json: crate::sys::host::locate(None),
             desktop: false,
             dry_run,
             yes,
@@ -66,7 +66,7 @@ impl Change {
 
     /// How a change of `path` is made live through `unit`, as these settings ask.
     pub fn activation(&self, path: &Path, unit: &str) -> Result<Activation> {
-        let rootless = crate::host::Host::get().rootless;
+        let rootless = crate::sys::host::Host::get().rootless;
         if self.desktop && path == self.daemon_json {
             return Ok(Activation::Manual(t!("apply.desktop").into()));
         }

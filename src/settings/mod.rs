@@ -27,10 +27,10 @@ pub use watch::{Keep, Watch, WatchMode};
 
 use crate::catalogue::Catalogue;
 use crate::cli::{self, Cli, Command, TargetKind};
-use crate::errors::Usage;
-use crate::output::Printer;
-use crate::runtimes::Places;
-use crate::service::InitChoice;
+use crate::sys::service::InitChoice;
+use crate::targets::runtimes::Places;
+use crate::ui::errors::Usage;
+use crate::ui::output::Printer;
 
 /// A lowered command line: how to print, and the job.
 pub struct Run {
@@ -86,7 +86,7 @@ pub struct Look {
 pub fn lower(cli: Cli) -> Result<Run> {
     let p = Printer::new(cli.quiet, cli.verbose);
     if let Some(dir) = cli.state_dir.clone().filter(|d| !d.as_os_str().is_empty()) {
-        crate::lock::set_state_dir(dir);
+        crate::sys::lock::set_state_dir(dir);
     }
     let job = match cli.command {
         Command::List(a) => {
@@ -99,7 +99,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             })
         }
         Command::Probe(a) => {
-            let daemon_json = crate::host::locate(a.config.as_deref());
+            let daemon_json = crate::sys::host::locate(a.config.as_deref());
             Job::Probe(ProbeJob {
                 probe: usage(Probe::lower(&a.opts, &daemon_json))?,
                 catalogue: probe::catalogue(&a.opts.source, &a.opts.registry, p)?,
@@ -121,14 +121,14 @@ pub fn lower(cli: Cli) -> Result<Run> {
             })
         }
         Command::Show(a) => Job::Show(Look {
-            daemon_json: crate::host::locate(a.config.as_deref()),
+            daemon_json: crate::sys::host::locate(a.config.as_deref()),
             places: a.runtimes,
             init: InitChoice::Auto,
             catalogue: Catalogue::in_use()?,
             json: a.json,
         }),
         Command::Doctor(a) => Job::Doctor(Look {
-            daemon_json: crate::host::locate(a.config.as_deref()),
+            daemon_json: crate::sys::host::locate(a.config.as_deref()),
             places: a.runtimes,
             init: a.init,
             catalogue: Catalogue::in_use()?,
@@ -138,7 +138,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Watch(a) => Job::Watch(watch::watch(a, p)?),
         Command::Cache(cli::CacheCommand::Setup(a)) => Job::CacheSetup(cache::cache_setup(*a, p)?),
         Command::Cache(cli::CacheCommand::Restore(a)) => Job::CacheRestore(CacheRestore {
-            probe: usage(Probe::lower(&a.opts, &crate::host::locate(None)))?,
+            probe: usage(Probe::lower(&a.opts, &crate::sys::host::locate(None)))?,
             registry: cache::registry(&a.service),
             list: a.list,
             backup: a.backup,
@@ -154,7 +154,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Man(a) => Job::Man(a),
     };
     if job.takes_the_lock() {
-        crate::lock::check_wait()?;
+        crate::sys::lock::check_wait()?;
     }
     Ok(Run { p, job })
 }

@@ -9,9 +9,9 @@ use rust_i18n::t;
 
 use crate::catalogue::{self, Catalogue};
 use crate::cli::{ProbeOptions, Source};
-use crate::output::Printer;
 use crate::registry::manifest::Platform;
 use crate::registry::ImageRef;
+use crate::ui::output::Printer;
 
 /// Whose proxy the probe goes through.
 #[derive(Debug, Clone)]

@@ -7,8 +7,8 @@ use rust_i18n::t;
 
 use super::Change;
 use crate::cli::{self, ProxyMethod, ProxyUnit};
-use crate::errors::Usage;
 use crate::targets::proxy::Proxy;
+use crate::ui::errors::Usage;
 
 /// Where a proxy setting lives on this host.
 pub struct ProxyPlace {
@@ -58,7 +58,7 @@ pub(super) fn unset(a: cli::ProxyUnsetArgs) -> Result<ProxyChange> {
 
 pub(super) fn show(a: cli::ProxyShowArgs) -> ProxyShow {
     ProxyShow {
-        daemon_json: crate::host::locate(a.config.as_deref()),
+        daemon_json: crate::sys::host::locate(a.config.as_deref()),
         place: place(&a.place),
         json: a.json,
     }
@@ -78,7 +78,7 @@ fn place(place: &cli::ProxyPlace) -> ProxyPlace {
         ProxyUnit::Containerd => "containerd",
     };
     let dir = place.systemd_dir.clone().unwrap_or_else(|| {
-        if crate::host::Host::get().rootless {
+        if crate::sys::host::Host::get().rootless {
             dirs::config_dir().unwrap_or_default().join("systemd/user")
         } else {
             PathBuf::from("/etc/systemd/system")
@@ -93,7 +93,7 @@ fn place(place: &cli::ProxyPlace) -> ProxyPlace {
             (_, ProxyUnit::Containerd) => false,
             (ProxyMethod::DaemonJson, _) => true,
             (ProxyMethod::Systemd, _) => false,
-            (ProxyMethod::Auto, _) => crate::host::Host::get()
+            (ProxyMethod::Auto, _) => crate::sys::host::Host::get()
                 .dockerd_version()
                 .is_some_and(|v| v.major >= 23),
         },

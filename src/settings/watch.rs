@@ -8,8 +8,8 @@ use anyhow::Result;
 use super::{absolute, probe, usage, Change, Probe};
 use crate::catalogue::Catalogue;
 use crate::cli;
-use crate::output::Printer;
-use crate::service::InitChoice;
+use crate::sys::service::InitChoice;
+use crate::ui::output::Printer;
 use clap::ValueEnum;
 
 /// What watch keeps alive.
@@ -17,7 +17,7 @@ pub enum Keep {
     /// dockerd's registry-mirrors in the change's daemon.json.
     Docker,
     /// containerd's hosts.toml for the probed registry.
-    Containerd(crate::runtimes::ContainerdPlaces),
+    Containerd(crate::targets::runtimes::ContainerdPlaces),
     /// The pull-through cache's one upstream.
     Cache { config: PathBuf, unit: String },
 }
@@ -81,7 +81,7 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
         mode,
         keep: match (a.cache, a.kind) {
             (true, _) => Keep::Cache {
-                config: crate::daemon_config::files::resolve(&a.registry_config),
+                config: crate::sys::files::resolve(&a.registry_config),
                 unit: a.registry_unit.clone(),
             },
             (_, cli::WatchTarget::Containerd) => Keep::Containerd(a.containerd.clone()),
@@ -159,8 +159,8 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
         flag("expect-digest", d.clone());
     }
     // Root's timer would act on this directory every run: one another user can change is refused now, at install.
-    let state = crate::lock::state_dir();
-    crate::state::check(&state)?;
+    let state = crate::sys::lock::state_dir();
+    crate::sys::state::check(&state)?;
     flag("state-dir", absolute(&state)?);
     for (on, name) in [
         (a.allow_restart, "--allow-restart"),
@@ -237,7 +237,7 @@ mod tests {
         assert_eq!(again.opts.platform.as_deref(), Some("linux/arm64"));
         assert_eq!(again.opts.timeout, 30.0);
         assert_eq!((again.top, again.fail_after, again.margin), (2, 4, 50.0));
-        assert_eq!(again.init, crate::service::InitChoice::Systemd);
+        assert_eq!(again.init, crate::sys::service::InitChoice::Systemd);
         assert!(
             again.cache
                 && again.allow_restart
@@ -277,7 +277,7 @@ mod tests {
             .map(|c| c.command)
         };
         let lower = |c: Command| match c {
-            Command::Watch(a) => super::watch(a, crate::output::Printer::new(true, false)),
+            Command::Watch(a) => super::watch(a, crate::ui::output::Printer::new(true, false)),
             _ => unreachable!("a watch command line"),
         };
         let digest = format!("--expect-digest=sha256:{}", "a".repeat(64));
@@ -364,7 +364,7 @@ mod tests {
                 "{extra:?}"
             );
             assert!(
-                crate::watch::install::service_unit(&w.replay, false).is_ok(),
+                crate::commands::watch::install::service_unit(&w.replay, false).is_ok(),
                 "{extra:?}"
             );
         }
@@ -449,13 +449,13 @@ mod tests {
             ];
             let Ok(cli) = crate::cli::Cli::try_parse_from(&given) else { return Ok(()) };
             let Command::Watch(a) = cli.command else { unreachable!() };
-            let Ok(w) = super::watch(a, crate::output::Printer::new(true, false)) else { return Ok(()) };
+            let Ok(w) = super::watch(a, crate::ui::output::Printer::new(true, false)) else { return Ok(()) };
             let again = crate::cli::Cli::try_parse_from(
                 std::iter::once("mirrorctl".to_string()).chain(w.replay.iter().cloned()),
             );
             proptest::prop_assert!(again.is_ok(), "{:?} replays {:?}: {:?}", given, w.replay, again.err());
             let Command::Watch(b) = again.unwrap().command else { unreachable!() };
-            let lowered = super::watch(b, crate::output::Printer::new(true, false));
+            let lowered = super::watch(b, crate::ui::output::Printer::new(true, false));
             proptest::prop_assert!(lowered.is_ok(), "{:?}: {:?}", w.replay, lowered.err());
             proptest::prop_assert_eq!(&lowered.unwrap().replay, &w.replay);
         }

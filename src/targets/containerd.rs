@@ -68,7 +68,7 @@ impl Major {
 /// containerd's generation for a config.toml: its own `version` (2: containerd 1.x, 3: 2.x) says it best, then
 /// the installed binary, then 1.x.
 pub fn major(config: Option<&str>) -> Major {
-    let installed = crate::host::Host::get()
+    let installed = crate::sys::host::Host::get()
         .containerd()
         .and_then(Major::from_version_output);
     let declared = config

@@ -5,7 +5,9 @@
 pub mod containerd;
 pub mod containers;
 pub mod distribution;
+pub mod docker;
 pub mod proxy;
+pub mod runtimes;
 pub mod systemd;
 pub mod yaml;
 

@@ -29,11 +29,11 @@ impl Proxy {
 
 /// A proxy URL as dockerd shows it in `docker info` (see `redact::url`).
 pub fn mask(url: &str) -> String {
-    crate::redact::url(url)
+    crate::ui::redact::url(url)
 }
 
 pub fn validate(url: &str) -> Result<()> {
-    crate::redact::remember_url(url);
+    crate::ui::redact::remember_url(url);
     // The URL parser drops tabs and newlines silently; the raw string is what would be written.
     if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         bail!(
@@ -116,7 +116,7 @@ pub fn from_json(map: &serde_json::Map<String, Value>) -> Proxy {
 /// Proxy URLs read from a file hold credentials the printer must mask wherever they show up.
 fn remembered(p: Proxy) -> Proxy {
     for url in [&p.http, &p.https].into_iter().flatten() {
-        crate::redact::remember_url(url);
+        crate::ui::redact::remember_url(url);
     }
     p
 }

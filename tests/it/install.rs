@@ -618,7 +618,7 @@ fn the_real_release_installs_as_published() {
 fn the_installer_checks_against_the_key_the_binary_pins() {
     let script = std::fs::read_to_string(script()).unwrap();
     let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalogue_update.rs"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src/catalogue/update.rs"),
     )
     .unwrap();
     let key = |text: &str, prefix: &str| {

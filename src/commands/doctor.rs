@@ -1,0 +1,695 @@
+//! `mirrorctl doctor`: why pulls still go to registry-1.docker.io, or why dockerd will not start.
+//! The checks are pure (facts in, findings out); `gather` is the thin shell that collects the facts.
+
+use rust_i18n::t;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::catalogue::{validate_mirror, Catalogue, Status};
+use crate::dockerd::{Stage, Version};
+use crate::sys::engine::{Engine, Info};
+use crate::sys::files;
+use crate::sys::service::Service;
+use crate::targets::docker::{self, FlagSource};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Ok,
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub id: &'static str,
+    pub severity: Severity,
+    pub reason: String,
+    pub fix: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DoctorReport {
+    pub config: String,
+    /// The engine the verdict is for (`dockerd --version`, else the running daemon's); `None`: no dockerd found.
+    pub engine: Option<String>,
+    /// Whether that dockerd will start with this file (and the flags it is started with).
+    pub dockerd_starts: bool,
+    pub checks: Vec<Finding>,
+}
+
+impl DoctorReport {
+    pub fn has_errors(&self) -> bool {
+        self.checks.iter().any(|c| c.severity == Severity::Error)
+    }
+}
+
+/// Everything the checks look at, gathered once.
+pub struct Facts {
+    pub path: String,
+    /// `None`: no file. `Some(Err)`: unreadable.
+    pub bytes: Option<Result<Vec<u8>, String>>,
+    pub info: Result<Info, String>,
+    pub sources: Vec<FlagSource>,
+    /// systemd's `Result` of the unit (`start-limit-hit` after "start request repeated too quickly").
+    pub unit_result: Option<String>,
+    /// systemd's `Environment` of the unit (drop-ins with HTTP_PROXY land here).
+    pub unit_environment: Option<String>,
+    /// `dockerd --validate` on the file, when the installed dockerd has it.
+    pub validate: Option<Result<(), String>>,
+    /// The version of the dockerd that would read the file: installed, else running.
+    pub engine: Option<String>,
+    /// Mirrors configured for containerd and the containers family.
+    pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
+}
+
+pub async fn gather(s: &crate::settings::Look) -> Facts {
+    let path = &s.daemon_json;
+    let service = Service::detect(s.init, crate::sys::host::Host::get().rootless).ok();
+    let info = match Engine::from_env() {
+        Ok(e) => e.info().await.map_err(|e| format!("{e:#}")),
+        Err(e) => Err(format!("{e:#}")),
+    };
+    let (unit_result, unit_environment) = match &service {
+        Some(s) => (s.property("Result").await, s.property("Environment").await),
+        None => (None, None),
+    };
+    let bytes = files::read(path).map_err(|e| format!("{e:#}")).transpose();
+    let validate = bytes
+        .as_ref()
+        .and_then(|b| b.as_ref().ok())
+        .and_then(|_| crate::dockerd::validate(path));
+    let engine = crate::sys::host::Host::get()
+        .dockerd()
+        .map(str::to_owned)
+        .or_else(|| {
+            info.as_ref()
+                .ok()
+                .map(|i| i.server_version.clone())
+                .filter(|v| !v.is_empty())
+        });
+    Facts {
+        engine,
+        path: path.display().to_string(),
+        bytes,
+        info,
+        sources: crate::dockerd::flags::sources(service.as_ref()).await,
+        unit_result,
+        unit_environment,
+        validate,
+        runtimes: crate::targets::runtimes::read(&s.places),
+    }
+}
+
+fn finding(
+    id: &'static str,
+    severity: Severity,
+    reason: impl Into<String>,
+    fix: Option<&str>,
+) -> Finding {
+    Finding {
+        id,
+        severity,
+        reason: reason.into(),
+        fix: fix.map(str::to_owned),
+    }
+}
+
+fn ok(id: &'static str, reason: impl Into<String>) -> Finding {
+    finding(id, Severity::Ok, reason, None)
+}
+
+/// The checks, in the order a person would go through them.
+pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
+    let mut out = Vec::new();
+    let map: Option<Map<String, Value>> = match &f.bytes {
+        None => {
+            out.push(ok("config-parse", t!("doctor.no_file", path = f.path)));
+            Some(Map::new())
+        }
+        Some(Err(e)) => {
+            out.push(finding(
+                "config-parse",
+                Severity::Error,
+                e.clone(),
+                Some(t!("doctor.fix.path").as_ref()),
+            ));
+            None
+        }
+        Some(Ok(bytes)) => match docker::parse(bytes) {
+            Ok(m) => {
+                out.push(ok("config-parse", t!("doctor.valid_json", path = f.path)));
+                Some(m)
+            }
+            Err(e) => {
+                // A BOM or an empty file is fine to Engine 23+; mirrorctl still will not edit it as it is.
+                let lenient = f
+                    .engine
+                    .as_deref()
+                    .and_then(Version::parse)
+                    .is_some_and(|v| crate::dockerd::predict(bytes, v).starts);
+                out.push(finding(
+                    "config-parse",
+                    if lenient {
+                        Severity::Warning
+                    } else {
+                        Severity::Error
+                    },
+                    t!("doctor.invalid_json", path = f.path, detail = e),
+                    Some(&e.hint()),
+                ));
+                None
+            }
+        },
+    };
+    let live = f.info.as_ref().ok();
+    let table = crate::dockerd::options::Table::get();
+    let engine = f
+        .engine
+        .as_deref()
+        .and_then(Version::parse)
+        .unwrap_or_else(|| table.newest());
+    let prediction = match &f.bytes {
+        Some(Ok(bytes)) => Some(crate::dockerd::predict(bytes, engine)),
+        _ => None,
+    };
+    if let Some(p) = &prediction {
+        check_keys(f, p, &mut out);
+    }
+    if let Some(map) = &map {
+        check_conflicts(map, &f.sources, &mut out);
+        check_mirrors(map, live, catalogue, &mut out);
+        check_proxy(map, live, f.unit_environment.as_deref(), &mut out);
+    }
+    match (&f.info, &map) {
+        (Err(e), _) => out.push(finding(
+            "daemon-reachable",
+            Severity::Warning,
+            t!("doctor.unreachable", detail = e),
+            Some(t!("doctor.fix.reach").as_ref()),
+        )),
+        (Ok(info), Some(map)) => {
+            out.push(ok("daemon-reachable", t!("doctor.reachable")));
+            let file: Vec<String> = docker::mirrors_of(map)
+                .iter()
+                .map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone()))
+                .collect();
+            if info.registry_config.mirrors == file {
+                out.push(ok("live-drift", t!("doctor.in_sync")));
+            } else {
+                out.push(finding(
+                    "live-drift",
+                    Severity::Warning,
+                    t!(
+                        "doctor.drift",
+                        live = format!("{:?}", info.registry_config.mirrors),
+                        file = format!("{file:?}")
+                    ),
+                    Some(t!("doctor.fix.drift").as_ref()),
+                ));
+            }
+        }
+        (Ok(_), None) => {}
+    }
+    check_runtimes(&f.runtimes, catalogue, &mut out);
+    if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
+        out.push(finding(
+            "start-limit",
+            Severity::Error,
+            t!("doctor.start_limit"),
+            Some(t!("doctor.fix.start_limit").as_ref()),
+        ));
+    } else {
+        out.push(ok("start-limit", t!("doctor.start_ok")));
+    }
+    let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
+    DoctorReport {
+        config: f.path.clone(),
+        engine: f.engine.clone(),
+        dockerd_starts: starts,
+        checks: out,
+    }
+}
+
+/// The one-line answer: will the dockerd that systemd starts accept this file? First reason wins, as in dockerd.
+fn verdict(
+    f: &Facts,
+    engine: Version,
+    prediction: Option<&crate::dockerd::Prediction>,
+    map: Option<&Map<String, Value>>,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let shown = f.engine.clone().unwrap_or_else(|| engine.to_string());
+    let conflicts = map.map_or_else(Vec::new, |m| {
+        docker::find_conflicts(m.keys().map(String::as_str), &f.sources)
+    });
+    let reason = match (&f.bytes, prediction) {
+        (Some(Err(e)), _) => Some(e.clone()),
+        (_, Some(p)) if !p.starts => Some(p.refusals[0].to_string()),
+        _ => match (&f.validate, conflicts.first()) {
+            (Some(Err(e)), _) => Some(e.clone()),
+            (_, Some(c)) => Some(c.to_string()),
+            _ => None,
+        },
+    };
+    if f.engine.is_none() {
+        out.push(finding(
+            "dockerd-starts",
+            Severity::Warning,
+            t!("doctor.engine_unknown", engine = engine),
+            None,
+        ));
+    }
+    match reason {
+        None => {
+            out.insert(0, ok("dockerd-starts", t!("doctor.starts", engine = shown)));
+            true
+        }
+        Some(reason) => {
+            out.insert(
+                0,
+                finding(
+                    "dockerd-starts",
+                    Severity::Error,
+                    t!("doctor.refuses", engine = shown, reason = reason),
+                    Some(t!("doctor.fix.refuses").as_ref()),
+                ),
+            );
+            false
+        }
+    }
+}
+
+/// containerd and containers mirrors: closed ones, and hosts.toml files containerd's CRI plugin will not read.
+fn check_runtimes(
+    runtimes: &[crate::targets::runtimes::RuntimeMirrors],
+    catalogue: &Catalogue,
+    out: &mut Vec<Finding>,
+) {
+    for rt in runtimes {
+        for m in &rt.mirrors {
+            if let Some(entry) = catalogue
+                .find_by_url(m)
+                .filter(|e| e.status == Status::Closed)
+            {
+                out.push(finding(
+                    "mirror-closed",
+                    Severity::Error,
+                    t!(
+                        "doctor.runtime_closed",
+                        runtime = rt.runtime,
+                        mirror = m,
+                        registry = rt.registry,
+                        file = rt.file,
+                        notes = why(entry.notes_local())
+                    ),
+                    Some(t!("doctor.fix.runtime_closed").as_ref()),
+                ));
+            }
+        }
+        if let Some(p) = &rt.problem {
+            out.push(finding(
+                "containerd-config-path",
+                Severity::Warning,
+                p.clone(),
+                Some(t!("doctor.fix.config_path").as_ref()),
+            ));
+        }
+    }
+}
+
+fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>) {
+    match &f.validate {
+        Some(Err(e)) => out.push(finding(
+            "dockerd-validate",
+            Severity::Error,
+            t!("doctor.validate_rejects", detail = e),
+            Some(t!("doctor.fix.validate").as_ref()),
+        )),
+        Some(Ok(())) => out.push(ok("dockerd-validate", t!("doctor.validate_ok"))),
+        None => {}
+    }
+    let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
+    let mut unknown = of(Stage::UnknownKey).peekable();
+    if unknown.peek().is_none() {
+        out.push(ok("unknown-keys", t!("doctor.keys_ok")));
+    }
+    for r in unknown {
+        out.push(finding(
+            "unknown-keys",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.unknown_keys").as_ref()),
+        ));
+    }
+    for r in &p.ignored {
+        out.push(finding(
+            "ignored-key",
+            Severity::Warning,
+            r.to_string(),
+            Some(t!("doctor.fix.ignored").as_ref()),
+        ));
+    }
+    let mut values = of(Stage::Value).peekable();
+    if values.peek().is_none() {
+        out.push(ok("option-value", t!("doctor.values_ok")));
+    }
+    for r in values {
+        out.push(finding(
+            "option-value",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.value").as_ref()),
+        ));
+    }
+    // dockerd --validate passes these: they fail only when dockerd starts.
+    for r in of(Stage::Startup) {
+        out.push(finding(
+            "dockerd-startup",
+            Severity::Error,
+            r.to_string(),
+            Some(t!("doctor.fix.startup").as_ref()),
+        ));
+    }
+}
+
+fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {
+    let conflicts = docker::find_conflicts(map.keys().map(String::as_str), sources);
+    if conflicts.is_empty() {
+        out.push(ok("flag-conflict", t!("doctor.no_conflict")));
+    }
+    for c in conflicts {
+        out.push(finding(
+            "flag-conflict",
+            Severity::Error,
+            t!("doctor.conflict", detail = c),
+            Some(t!("doctor.fix.conflict").as_ref()),
+        ));
+    }
+}
+
+fn check_mirrors(
+    map: &Map<String, Value>,
+    live: Option<&Info>,
+    catalogue: &Catalogue,
+    out: &mut Vec<Finding>,
+) {
+    let mirrors = docker::mirrors_of(map);
+    let insecure: Vec<String> = match map.get("insecure-registries") {
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => vec![],
+    };
+    let engine_major: Option<u32> =
+        live.and_then(|i| i.server_version.split('.').next()?.parse().ok());
+    let (mut bad, mut seen, mut dup, mut cat, mut http) = (0, Vec::new(), 0, 0, 0);
+    for m in &mirrors {
+        let norm = match validate_mirror(m) {
+            Ok(n) => n,
+            Err(e) => {
+                bad += 1;
+                out.push(finding(
+                    "mirror-url",
+                    Severity::Error,
+                    t!("doctor.bad_url", detail = e),
+                    Some(t!("doctor.fix.url").as_ref()),
+                ));
+                continue;
+            }
+        };
+        let url = reqwest::Url::parse(&norm).expect("validated");
+        if url.path() != "/" {
+            bad += 1;
+            match engine_major {
+                Some(v) if v >= 25 => bad -= 1,
+                Some(v) => out.push(finding(
+                    "mirror-url",
+                    Severity::Error,
+                    t!("doctor.path_old", mirror = m, version = v),
+                    Some(t!("doctor.fix.path_old").as_ref()),
+                )),
+                None => out.push(finding(
+                    "mirror-url",
+                    Severity::Warning,
+                    t!("doctor.path_unknown", mirror = m),
+                    Some(t!("doctor.fix.path_unknown").as_ref()),
+                )),
+            }
+        }
+        if seen.contains(&norm) {
+            dup += 1;
+            out.push(finding(
+                "mirror-duplicate",
+                Severity::Warning,
+                t!("doctor.duplicate", mirror = m),
+                Some(t!("doctor.fix.duplicate").as_ref()),
+            ));
+        }
+        seen.push(norm.clone());
+        if let Some(entry) = catalogue.find_by_url(&norm) {
+            match entry.status {
+                Status::Closed => {
+                    cat += 1;
+                    out.push(finding(
+                        "mirror-closed",
+                        Severity::Error,
+                        t!(
+                            "doctor.closed",
+                            mirror = m,
+                            notes = why(entry.notes_local())
+                        ),
+                        Some(t!("doctor.fix.closed").as_ref()),
+                    ));
+                }
+                Status::Restricted => {
+                    cat += 1;
+                    out.push(finding(
+                        "mirror-restricted",
+                        Severity::Warning,
+                        t!("doctor.restricted", mirror = m, notes = entry.notes_local()),
+                        Some(t!("doctor.fix.restricted").as_ref()),
+                    ));
+                }
+                Status::Active => {}
+            }
+        }
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let host_port = match url.port() {
+            Some(p) => format!("{host}:{p}"),
+            None => host.clone(),
+        };
+        let loopback = host == "localhost" || host.starts_with("127.") || host == "[::1]";
+        if url.scheme() == "http"
+            && !loopback
+            && !insecure.iter().any(|i| i == &host || i == &host_port)
+        {
+            http += 1;
+            out.push(finding(
+                "insecure-http-mirror",
+                Severity::Warning,
+                t!("doctor.http", mirror = m, host = host_port),
+                Some(t!("doctor.fix.http").as_ref()),
+            ));
+        }
+    }
+    if bad == 0 {
+        out.push(ok("mirror-url", t!("doctor.urls_ok")));
+    }
+    if dup == 0 {
+        out.push(ok("mirror-duplicate", t!("doctor.no_duplicate")));
+    }
+    if cat == 0 {
+        out.push(ok("mirror-closed", t!("doctor.catalogue_ok")));
+    }
+    if http == 0 {
+        out.push(ok("insecure-http-mirror", t!("doctor.http_ok")));
+    }
+}
+
+fn check_proxy(
+    map: &Map<String, Value>,
+    live: Option<&Info>,
+    unit_env: Option<&str>,
+    out: &mut Vec<Finding>,
+) {
+    let mut found = Vec::new();
+    if let Some(Value::Object(p)) = map.get("proxies") {
+        if p.keys().any(|k| k == "http-proxy" || k == "https-proxy") {
+            found.push(t!("doctor.proxy_in_json").into_owned());
+        }
+    }
+    if let Some(env) = unit_env {
+        if env.split_whitespace().any(|kv| {
+            kv.to_ascii_uppercase().starts_with("HTTPS_PROXY=")
+                || kv.to_ascii_uppercase().starts_with("HTTP_PROXY=")
+        }) {
+            found.push(t!("doctor.proxy_in_unit").into_owned());
+        }
+    }
+    if let Some(i) = live {
+        let p = [&i.https_proxy, &i.http_proxy]
+            .into_iter()
+            .find(|p| !p.is_empty());
+        if let Some(p) = p {
+            found
+                .push(t!("doctor.proxy_live", proxy = crate::targets::proxy::mask(p)).into_owned());
+        }
+    }
+    if found.is_empty() {
+        out.push(ok("proxy", t!("doctor.no_proxy")));
+    } else {
+        out.push(finding(
+            "proxy",
+            Severity::Warning,
+            t!("doctor.proxy", places = found.join(" + ")),
+            Some(t!("doctor.fix.proxy").as_ref()),
+        ));
+    }
+}
+
+/// The report for people, wrapped to `width` (a terminal's) with the reasons under their id.
+pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
+    use crate::ui::text::wrap;
+    let mut s = format!("mirrorctl doctor — {}\n", r.config);
+    for c in &r.checks {
+        let mark = match c.severity {
+            Severity::Ok => "ok  ",
+            Severity::Warning => "WARN",
+            Severity::Error => "FAIL",
+        };
+        s.push_str(&format!(
+            "[{mark}] {:<22} {}\n",
+            c.id,
+            wrap(&c.reason, 30, 30, width)
+        ));
+        if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
+            s.push_str(&format!(
+                "       {:<22} {}\n",
+                "",
+                wrap(&t!("show.fix", fix = fix), 30, 30, width)
+            ));
+        }
+    }
+    let (w, e) = (
+        r.checks
+            .iter()
+            .filter(|c| c.severity == Severity::Warning)
+            .count(),
+        r.checks
+            .iter()
+            .filter(|c| c.severity == Severity::Error)
+            .count(),
+    );
+    s.push_str(&format!(
+        "{}\n",
+        t!("doctor.summary", errors = e, warnings = w)
+    ));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(config: &str) -> Facts {
+        Facts {
+            path: "/etc/docker/daemon.json".into(),
+            bytes: Some(Ok(config.as_bytes().to_vec())),
+            info: Err("not running".into()),
+            sources: vec![],
+            unit_result: None,
+            unit_environment: None,
+            validate: None,
+            engine: Some("26.1.5".into()),
+            runtimes: vec![],
+        }
+    }
+
+    fn severity(r: &DoctorReport, id: &str) -> Severity {
+        r.checks
+            .iter()
+            .filter(|c| c.id == id)
+            .map(|c| c.severity)
+            .max()
+            .unwrap_or_else(|| panic!("no {id}"))
+    }
+
+    #[test]
+    fn a_clean_file_passes() {
+        let r = check(
+            &facts(
+                r#"{"registry-mirrors": ["https://docker.1ms.run"], "log-driver": "json-file"}"#,
+            ),
+            &Catalogue::builtin(),
+        );
+        assert!(!r.has_errors(), "{r:?}");
+        assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
+        assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn path_in_a_mirror_depends_on_the_engine() {
+        let mut f = facts(r#"{"registry-mirrors": ["https://m.example/prefix"]}"#);
+        let mut info = Info {
+            server_version: "20.10.24+dfsg1".into(),
+            ..Default::default()
+        };
+        info.registry_config.mirrors = vec!["https://m.example/prefix/".into()];
+        f.info = Ok(info.clone());
+        assert_eq!(
+            severity(&check(&f, &Catalogue::builtin()), "mirror-url"),
+            Severity::Error
+        );
+        info.server_version = "28.2.2".into();
+        f.info = Ok(info);
+        assert_eq!(
+            severity(&check(&f, &Catalogue::builtin()), "mirror-url"),
+            Severity::Ok
+        );
+    }
+
+    #[test]
+    fn proxy_passwords_are_never_printed() {
+        let mut f = facts("{}");
+        f.info = Ok(Info {
+            https_proxy: "http://user:s3cret@proxy.corp:3128".into(),
+            ..Default::default()
+        });
+        let r = check(&f, &Catalogue::builtin());
+        let text = render(&r, None);
+        assert!(
+            text.contains("proxy.corp") && !text.contains("s3cret"),
+            "{text}"
+        );
+    }
+}
+
+/// A catalogue entry's notes as the reason in a finding: ` (notes)`, or nothing when they only repeat the status
+/// ("is closed (closed)", "已关闭（已关闭）") or are empty.
+fn why(notes: &str) -> String {
+    let n = notes.trim().trim_end_matches(['.', '。']);
+    let repeats = ["closed", "restricted", "已关闭", "受限"]
+        .iter()
+        .any(|w| n.eq_ignore_ascii_case(w));
+    if n.is_empty() || repeats {
+        String::new()
+    } else if &*rust_i18n::locale() == "zh-CN" {
+        format!("（{n}）")
+    } else {
+        format!(" ({n})")
+    }
+}
+
+#[cfg(test)]
+mod why_tests {
+    #[test]
+    fn notes_that_repeat_the_status_are_not_said_twice() {
+        assert_eq!(super::why("closed"), "");
+        assert_eq!(super::why(" Closed. "), "");
+        assert_eq!(super::why(""), "");
+        assert_eq!(super::why("closed in 2024-07"), " (closed in 2024-07)");
+    }
+}

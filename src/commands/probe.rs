@@ -1,0 +1,132 @@
+//! One probe of a catalogue as every command runs it: the progress display, the proxy note, ranking with the
+//! history, and the report recorded and kept for `apply`.
+
+use rust_i18n::t;
+use std::time::SystemTime;
+
+use anyhow::{bail, Result};
+
+use crate::catalogue::{self, Catalogue};
+use crate::probe::{rank, Report};
+use crate::registry::http::Clients;
+use crate::settings::probe::{Probe, ProxyFrom};
+use crate::ui::output::Printer;
+
+/// Probes the selection of `catalogue`, ranks (with the history's record), records it in the history as run by
+/// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print.
+pub async fn probe(
+    args: &Probe,
+    catalogue: &Catalogue,
+    origin: &str,
+    p: Printer,
+) -> Result<Report> {
+    let settings = &args.run;
+    let selection = catalogue.selection(args.all, &args.registry);
+    if let Some(cloud) = crate::sys::cloud::detect() {
+        let own: Vec<&str> = catalogue
+            .mirrors
+            .iter()
+            .filter(|m| m.region.as_deref() == Some(cloud) && m.registry == args.registry)
+            .map(|m| m.url.as_str())
+            .collect();
+        p.info(&format!(
+            "{}\n",
+            t!("probe.cloud", cloud = cloud, mirrors = own.join(", "))
+        ));
+    }
+    if selection.is_empty() {
+        bail!("{}", t!("probe.nothing", registry = args.registry));
+    }
+    let route = match &args.proxy {
+        ProxyFrom::Environment => crate::registry::route::Route::from_env(),
+        ProxyFrom::Daemon(daemon_json) => match crate::registry::route::daemon(daemon_json).await {
+            Some(r) => Some(r),
+            None => crate::registry::route::Route::from_env(),
+        },
+    };
+    if let Some(r) = &route {
+        let shown = |u: &Option<reqwest::Url>| {
+            u.as_ref()
+                .map_or("-".to_owned(), |u| crate::targets::proxy::mask(u.as_str()))
+        };
+        p.info(&format!(
+            "{}\n",
+            t!(
+                "probe.via_proxy",
+                http = shown(&r.http),
+                https = shown(&r.https),
+                source = r.source
+            )
+        ));
+    }
+    let clients = Clients::new(&args.certs_dir, route.clone())?;
+
+    let bar = p.progress(selection.len() as u64, &t!("probe.progress"));
+    let mut results = crate::probe::run(&selection, settings, &clients, |r| {
+        bar.set_message(crate::ui::output::clean(&format!(
+            "{} {}",
+            r.name, r.status
+        )));
+        bar.inc(1);
+    })
+    .await;
+    bar.finish_and_clear();
+
+    explain_with_catalogue(&mut results, &selection);
+    crate::probe::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
+    crate::probe::age::date_stale(&mut results, &clients, settings.timeout).await;
+    let mut history = crate::history::open(p);
+    let urls: Vec<&str> = results.iter().map(|r| r.url.as_str()).collect();
+    let previous = history
+        .as_ref()
+        .map(|h| crate::history::previous(h, &args.registry, &urls))
+        .unwrap_or_default();
+    rank::rank(&mut results, &previous);
+    let report = Report {
+        registry: args.registry.clone(),
+        image: settings.image.to_string(),
+        platform: settings.platform.to_string(),
+        probed_at: humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+        catalogue_updated: catalogue.updated.clone(),
+        fingerprint: catalogue::fingerprint(selection.iter().copied()),
+        timeout_s: settings.timeout.as_secs_f64(),
+        expect_digest: args.expect_digest.clone(),
+        proxy: route,
+        results,
+    };
+    if let Some(h) = history.as_mut() {
+        crate::history::record(h, &report, origin, p);
+    }
+    if let Err(e) = crate::history::last_probe::save(&report) {
+        // The measurement is still good; only its reuse by `apply` is lost.
+        p.info(&format!(
+            "{}\n",
+            t!("probe.cache_failed", detail = format!("{e:#}"))
+        ));
+    }
+    Ok(report)
+}
+
+/// A 403 or a 429 reads differently when the catalogue knows why: an allowlist, a stated quota.
+fn explain_with_catalogue(
+    results: &mut [crate::probe::MirrorResult],
+    selection: &[&catalogue::Mirror],
+) {
+    for r in results.iter_mut() {
+        let Some(m) = selection.iter().find(|m| m.name == r.name) else {
+            continue;
+        };
+        let known = match r.status {
+            crate::probe::Status::Denied if m.allowlist => {
+                Some(t!("fail.known_allowlist", provider = m.provider).into_owned())
+            }
+            crate::probe::Status::RateLimited => m.rate_limit.as_ref().map(|limit| {
+                t!("fail.known_quota", provider = m.provider, limit = limit).into_owned()
+            }),
+            _ => None,
+        };
+        if let (Some(known), Some(error)) = (known, r.error.as_mut()) {
+            *error = format!("{known} ({error})");
+        }
+    }
+}

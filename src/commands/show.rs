@@ -1,0 +1,453 @@
+//! `mirrorctl show`: the mirrors the live daemon uses (exactly as `docker info` prints them), the mirrors the
+//! file lists, where the two differ and how to fix it, and what the catalogue and the last probe know of each.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use anyhow::Result;
+use rust_i18n::t;
+use serde::Serialize;
+
+use crate::catalogue::{Catalogue, Status};
+use crate::probe::Report;
+use crate::sys::engine::{Engine, Info};
+use crate::sys::files;
+use crate::targets::docker;
+
+#[derive(Debug, Serialize)]
+pub struct ShowReport {
+    pub live: Live,
+    pub file: FileState,
+    pub differences: Vec<Difference>,
+    pub mirrors: Vec<Annotation>,
+    /// containerd and podman/cri-o/skopeo mirrors, for every runtime whose files exist.
+    pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Live {
+    pub host: String,
+    pub reachable: bool,
+    pub error: Option<String>,
+    pub server_version: Option<String>,
+    pub mirrors: Vec<String>,
+    pub insecure_registries: Vec<String>,
+    /// The ` Insecure Registries:` and ` Registry Mirrors:` blocks, byte for byte as `docker info` prints them.
+    pub docker_info: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct FileState {
+    pub path: String,
+    pub exists: bool,
+    pub error: Option<String>,
+    /// As written in the file.
+    pub mirrors: Vec<String>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct Difference {
+    /// `not-applied`: the file lists mirrors the daemon does not use; `not-in-file`: the daemon uses mirrors the
+    /// file does not list; `order`: same mirrors, another order.
+    pub kind: &'static str,
+    pub mirrors: Vec<String>,
+    pub message: String,
+    pub fix: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Annotation {
+    /// dockerd's normalised form.
+    pub url: String,
+    pub in_live: bool,
+    pub in_file: bool,
+    pub catalogue: Option<CatalogueNote>,
+    pub last_probe: Option<ProbeNote>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CatalogueNote {
+    pub name: String,
+    pub status: Status,
+    pub notes: String,
+    pub checked: Option<String>,
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ProbeNote {
+    pub status: String,
+    pub error: Option<String>,
+    pub latency_ms: Option<f64>,
+    pub throughput_bps: Option<f64>,
+    pub probed_at: String,
+    pub age_s: Option<u64>,
+}
+
+/// Gathers the live and file states; neither failing stops the other.
+pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
+    let engine = Engine::from_env()?;
+    let info = engine.info().await;
+    let file = read_file(&s.daemon_json);
+    let mut report = build(
+        &engine.host,
+        info,
+        file,
+        &s.catalogue,
+        crate::history::last_probe::load().as_ref(),
+        SystemTime::now(),
+    );
+    report.runtimes = crate::targets::runtimes::read(&s.places);
+    Ok(report)
+}
+
+pub fn read_file(path: &Path) -> FileState {
+    let mut state = FileState {
+        path: path.display().to_string(),
+        exists: false,
+        error: None,
+        mirrors: vec![],
+    };
+    match files::read(path) {
+        Ok(None) => {}
+        Ok(Some(bytes)) => {
+            state.exists = true;
+            match docker::parse(&bytes) {
+                Ok(map) => state.mirrors = docker::mirrors_of(&map),
+                Err(e) => state.error = Some(format!("{e}")),
+            }
+        }
+        Err(e) => {
+            state.exists = path.exists();
+            state.error = Some(format!("{e:#}"));
+        }
+    }
+    state
+}
+
+/// The pure part: states in, report out.
+pub fn build(
+    host: &str,
+    info: Result<Info>,
+    file: FileState,
+    catalogue: &Catalogue,
+    probe: Option<&Report>,
+    now: SystemTime,
+) -> ShowReport {
+    let live = match info {
+        Ok(i) => Live {
+            host: host.to_owned(),
+            reachable: true,
+            error: None,
+            server_version: Some(i.server_version.clone()).filter(|v| !v.is_empty()),
+            mirrors: i.registry_config.mirrors.clone(),
+            insecure_registries: i
+                .registry_config
+                .index_configs
+                .values()
+                .filter(|x| !x.secure)
+                .map(|x| x.name.clone())
+                .chain(i.registry_config.insecure_registry_cidrs.iter().cloned())
+                .collect(),
+            docker_info: crate::ui::text::docker_info_registries(&i.registry_config),
+        },
+        Err(e) => Live {
+            host: host.to_owned(),
+            reachable: false,
+            error: Some(format!("{e:#}")),
+            server_version: None,
+            mirrors: vec![],
+            insecure_registries: vec![],
+            docker_info: String::new(),
+        },
+    };
+    let file_norm: Vec<String> = file.mirrors.iter().map(|m| normal(m)).collect();
+    let differences = if live.reachable && file.error.is_none() {
+        differences(&live.mirrors, &file_norm)
+    } else {
+        vec![]
+    };
+    let mut urls: Vec<String> = live.mirrors.clone();
+    for m in &file_norm {
+        if !urls.contains(m) {
+            urls.push(m.clone());
+        }
+    }
+    let mirrors = urls
+        .into_iter()
+        .map(|url| Annotation {
+            in_live: live.mirrors.contains(&url),
+            in_file: file_norm.contains(&url),
+            catalogue: catalogue.find_by_url(&url).map(|m| CatalogueNote {
+                name: m.name.clone(),
+                status: m.status,
+                notes: m.notes_local().to_owned(),
+                checked: m.checked.clone(),
+                sources: m.sources.clone(),
+            }),
+            last_probe: probe.and_then(|r| {
+                let hit = r.results.iter().find(|x| x.url == url)?;
+                Some(ProbeNote {
+                    status: hit.status.to_string(),
+                    error: hit.error.clone(),
+                    latency_ms: hit.latency_ms,
+                    throughput_bps: hit.throughput_bps,
+                    probed_at: r.probed_at.clone(),
+                    age_s: humantime::parse_rfc3339(&r.probed_at)
+                        .ok()
+                        .and_then(|t| now.duration_since(t).ok())
+                        .map(|d| d.as_secs()),
+                })
+            }),
+            url,
+        })
+        .collect();
+    ShowReport {
+        live,
+        file,
+        differences,
+        mirrors,
+        runtimes: vec![],
+    }
+}
+
+/// A mirror as dockerd would store it; a URL dockerd would reject stays as written (doctor reports it).
+fn normal(url: &str) -> String {
+    crate::catalogue::validate_mirror(url).unwrap_or_else(|_| url.to_owned())
+}
+
+fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
+    let mut out = Vec::new();
+    let not_applied: Vec<String> = file.iter().filter(|m| !live.contains(m)).cloned().collect();
+    let not_in_file: Vec<String> = live.iter().filter(|m| !file.contains(m)).cloned().collect();
+    if !not_applied.is_empty() {
+        out.push(Difference {
+            kind: "not-applied",
+            mirrors: not_applied,
+            message: t!("show.diff.not_applied").into(),
+            fix: t!("show.diff.not_applied_fix").into(),
+        });
+    }
+    if !not_in_file.is_empty() {
+        out.push(Difference {
+            kind: "not-in-file",
+            mirrors: not_in_file,
+            message: t!("show.diff.not_in_file").into(),
+            fix: t!("show.diff.not_in_file_fix").into(),
+        });
+    }
+    if out.is_empty() && live != file {
+        out.push(Difference {
+            kind: "order",
+            mirrors: file.to_vec(),
+            message: t!("show.diff.order").into(),
+            fix: "sudo systemctl reload docker".into(),
+        });
+    }
+    out
+}
+
+/// The text for people. The `docker info` lines stay exactly as docker prints them, in English.
+pub fn render(r: &ShowReport) -> String {
+    let mut s = String::new();
+    match (&r.live.reachable, &r.live.error) {
+        (true, _) => {
+            let version = r
+                .live
+                .server_version
+                .as_deref()
+                .map(|v| format!(", Docker {v}"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "{}\n",
+                t!("show.live", host = r.live.host, version = version)
+            ));
+            if r.live.docker_info.is_empty() {
+                s.push_str(&format!(" {}\n", t!("show.live_empty")));
+            } else {
+                s.push_str(&r.live.docker_info);
+            }
+        }
+        (false, e) => {
+            let why = e.clone().unwrap_or_default();
+            s.push_str(&format!(
+                "{}\n",
+                t!("show.live_down", host = r.live.host, detail = why)
+            ));
+        }
+    }
+    s.push_str(&format!("\n{}\n", t!("show.file", path = r.file.path)));
+    match (&r.file.exists, &r.file.error) {
+        (_, Some(e)) => s.push_str(&format!(" {}\n", t!("show.file_unreadable", detail = e))),
+        (false, None) => s.push_str(&format!(" {}\n", t!("show.file_missing"))),
+        (true, None) if r.file.mirrors.is_empty() => {
+            s.push_str(&format!(" {}\n", t!("show.file_no_mirrors")))
+        }
+        (true, None) => {
+            s.push_str(" registry-mirrors:\n");
+            for m in &r.file.mirrors {
+                s.push_str(&format!("  {m}\n"));
+            }
+        }
+    }
+    if !r.mirrors.is_empty() {
+        s.push_str(&format!("\n{}\n", t!("show.known")));
+        for a in &r.mirrors {
+            let place = match (a.in_live, a.in_file) {
+                (true, true) => t!("show.place.both"),
+                (true, false) => t!("show.place.live"),
+                (false, true) => t!("show.place.file"),
+                (false, false) => "".into(),
+            };
+            let cat = match &a.catalogue {
+                Some(c) => match c.status {
+                    Status::Closed => t!(
+                        "show.cat.closed",
+                        notes = c.notes,
+                        source = c.sources.first().map_or("", String::as_str)
+                    ),
+                    Status::Restricted => t!("show.cat.restricted", notes = c.notes),
+                    Status::Active => t!("show.cat.active", name = c.name),
+                },
+                None => t!("show.cat.unknown"),
+            };
+            let probe = match &a.last_probe {
+                Some(p) => {
+                    let age = p
+                        .age_s
+                        .map(|s| {
+                            t!(
+                                "show.ago",
+                                age = humantime::format_duration(std::time::Duration::from_secs(s))
+                            )
+                            .into_owned()
+                        })
+                        .unwrap_or_default();
+                    match p
+                        .latency_ms
+                        .zip(p.throughput_bps)
+                        .filter(|_| p.status == "ok")
+                    {
+                        Some((l, t)) => t!(
+                            "show.probe_ok",
+                            latency = crate::ui::text::millis(l),
+                            speed = crate::ui::text::bytes(t),
+                            age = age
+                        ),
+                        None => t!("show.probe_failed", status = p.status, age = age),
+                    }
+                }
+                None => t!("show.never_probed"),
+            };
+            s.push_str(&format!("  {} [{place}] {cat}; {probe}\n", a.url));
+        }
+    }
+    if r.differences.is_empty() && r.live.reachable && r.file.error.is_none() {
+        s.push_str(&format!("\n{}\n", t!("show.in_sync")));
+    }
+    let catalogue = (!r.runtimes.is_empty()).then(Catalogue::builtin);
+    for rt in &r.runtimes {
+        s.push_str(&format!(
+            "\n{}\n",
+            t!(
+                "show.runtime",
+                runtime = rt.runtime,
+                registry = rt.registry,
+                file = rt.file
+            )
+        ));
+        for m in &rt.mirrors {
+            let closed = catalogue
+                .as_ref()
+                .and_then(|c| c.find_by_url(m))
+                .is_some_and(|c| c.status == Status::Closed);
+            let note = if closed {
+                t!("show.runtime_closed").into_owned()
+            } else {
+                String::new()
+            };
+            s.push_str(&format!("  {m}{note}\n"));
+        }
+        if let Some(p) = &rt.problem {
+            s.push_str(&format!("  {}\n", t!("show.problem", detail = p)));
+        }
+    }
+    for d in &r.differences {
+        s.push_str(&format!(
+            "\n{}\n  {}\n  {}\n",
+            t!("show.difference", detail = d.message),
+            d.mirrors.join(", "),
+            t!("show.fix", fix = d.fix)
+        ));
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(mirrors: &[&str]) -> FileState {
+        FileState {
+            path: "/x/daemon.json".into(),
+            exists: true,
+            error: None,
+            mirrors: mirrors.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn info(mirrors: &[&str]) -> Result<Info> {
+        let mut i = Info::default();
+        i.registry_config.mirrors = mirrors.iter().map(|s| s.to_string()).collect();
+        Ok(i)
+    }
+
+    #[test]
+    fn drift_both_ways_and_annotations() {
+        let c = Catalogue::builtin();
+        let r = build(
+            "unix:///s",
+            info(&[
+                "https://docker.mirrors.ustc.edu.cn/",
+                "https://flag.example/",
+            ]),
+            file(&["https://docker.mirrors.ustc.edu.cn", "https://new.example"]),
+            &c,
+            None,
+            SystemTime::now(),
+        );
+        let kinds: Vec<_> = r.differences.iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, ["not-applied", "not-in-file"]);
+        assert_eq!(r.differences[0].mirrors, ["https://new.example/"]);
+        assert_eq!(r.differences[1].mirrors, ["https://flag.example/"]);
+        let ustc = &r.mirrors[0];
+        assert!(ustc.in_live && ustc.in_file);
+        assert_eq!(ustc.catalogue.as_ref().unwrap().status, Status::Closed);
+        let text = render(&r);
+        assert!(
+            text.contains("CLOSED")
+                && text.contains("unknown to the catalogue")
+                && text.contains("fix: sudo systemctl reload docker"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn an_unreachable_daemon_still_shows_the_file() {
+        let r = build(
+            "unix:///s",
+            Err(anyhow::anyhow!("permission denied")),
+            file(&["https://a.example"]),
+            &Catalogue::builtin(),
+            None,
+            SystemTime::now(),
+        );
+        assert!(!r.live.reachable && r.differences.is_empty());
+        let text = render(&r);
+        assert!(
+            text.contains("not reachable — permission denied")
+                && text.contains("  https://a.example\n"),
+            "{text}"
+        );
+    }
+}

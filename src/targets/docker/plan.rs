@@ -1,0 +1,74 @@
+//! A change of dockerd's mirrors as a `Plan`: daemon.json with only `registry-mirrors` merged, refused before any
+//! write when the installed dockerd would still not start with the result, made live as the settings say and
+//! verified through the Engine API. `apply` and `watch` both build it here.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use rust_i18n::t;
+
+use crate::change::{FileChange, Plan, Verify};
+use crate::settings::Change;
+use crate::sys::engine::Engine;
+use crate::targets::docker;
+use crate::ui::errors::Hinted;
+
+/// daemon.json with `mirrors` as its `registry-mirrors` (`before`: the file as read, checked as UTF-8 JSON).
+pub fn mirrors_plan(
+    target: &Change,
+    path: PathBuf,
+    before: Option<Vec<u8>>,
+    mirrors: &[String],
+) -> Result<Plan> {
+    let before_text = before
+        .as_deref()
+        .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
+    let after = docker::set_mirrors(before_text, mirrors)?;
+    refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
+    let mut change = FileChange::new(path.clone(), before, after).rebased(docker::rebase(
+        docker::MIRRORS_KEY,
+        Some(serde_json::json!(mirrors)),
+    ));
+    change.check = crate::dockerd::refuse_invalid;
+    Ok(Plan {
+        target: "docker",
+        mirrors: mirrors.to_vec(),
+        notes: vec![],
+        daemon_json: true,
+        changes: vec![change],
+        activation: target.activation(&path, "docker")?,
+        verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
+    })
+}
+
+/// The installed dockerd would still refuse the file for a reason apply does not fix (it fixes only the mirrors):
+/// stop before writing and say where, in the user's own file.
+fn refuse_what_dockerd_would(path: &Path, before: Option<&[u8]>, after: &[u8]) -> Result<()> {
+    let host = crate::sys::host::Host::get();
+    let (Some(text), Some(engine)) = (host.dockerd(), host.dockerd_version()) else {
+        return Ok(()); // no dockerd here: nothing to predict for
+    };
+    let predicted = crate::dockerd::predict(after, engine);
+    let Some(first) = predicted.refusals.first() else {
+        return Ok(());
+    };
+    // Located in the file as the user wrote it: every line but the mirrors is theirs, byte for byte.
+    let located = before
+        .map(|b| crate::dockerd::predict(b, engine).refusals)
+        .and_then(|r| {
+            r.into_iter()
+                .find(|r| r.key == first.key && r.key.is_some())
+        })
+        .unwrap_or_else(|| first.clone());
+    Err(Hinted {
+        message: t!(
+            "apply.dockerd_would_refuse",
+            engine = text,
+            path = path.display(),
+            reason = located
+        )
+        .into(),
+        hint: t!("apply.dockerd_would_refuse_hint", path = path.display()).into(),
+    }
+    .into())
+}
