@@ -12,7 +12,6 @@ use rust_i18n::t;
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, Version};
-use crate::cli::CatalogueUpdateArgs;
 use crate::registry::http::{BodyError, Deadline};
 use crate::sys::files;
 use crate::ui::errors::Hinted;
@@ -88,19 +87,17 @@ pub struct UpdateReport {
     pub path: String,
 }
 
+/// `from` and `trust_key` as the user gave them (`--from`, `--trust-key`), else the user config's, else ours.
 pub async fn update(
-    args: &CatalogueUpdateArgs,
+    from: Option<String>,
+    trust_key: Option<String>,
     p: crate::ui::output::Printer,
 ) -> Result<UpdateReport> {
     let config = user_config(p)?;
-    let from = args
-        .from
-        .clone()
+    let from = from
         .or(config.catalogue.url)
         .unwrap_or_else(|| DEFAULT_URL.to_owned());
-    let key_text = args
-        .trust_key
-        .clone()
+    let key_text = trust_key
         .or(config.catalogue.trust_key)
         .unwrap_or_else(|| PINNED_KEY.to_owned());
     let key = minisign_verify::PublicKey::from_base64(key_text.trim())

@@ -197,30 +197,9 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
                 t!("tx.verified_active", service = svc.unit)
             ));
         }
-        Verify::Cache(url, opts) => {
-            wait_for_v2(url, svc, &opts.certs_dir).await?;
-            let mut only = crate::catalogue::Catalogue {
-                updated: "cache".into(),
-                mirrors: vec![],
-            };
-            only.add_url(url, &opts.registry)?;
-            // The cache is reached as the nodes reach it: directly.
-            let report = crate::commands::probe::probe(&opts.direct(), &only, "cache", p).await?;
-            match report.results.first() {
-                Some(r) if r.ok => p.say(&format!(
-                    "{}\n",
-                    t!("tx.verified_cache", url = url, image = report.image)
-                )),
-                r => bail!(
-                    "{}",
-                    t!(
-                        "tx.cache_cannot_pull",
-                        url = url,
-                        image = report.image,
-                        reason = r.and_then(|r| r.error.clone()).unwrap_or_default()
-                    )
-                ),
-            }
+        Verify::Cache(url, certs_dir, pull) => {
+            wait_for_v2(url, svc, certs_dir).await?;
+            pull(p).await?;
         }
         Verify::Registry(url, certs_dir) => {
             wait_for_v2(url, svc, certs_dir).await?;

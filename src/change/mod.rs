@@ -6,6 +6,7 @@
 pub mod dirs;
 mod journal;
 pub mod live;
+mod options;
 mod outcome;
 mod plan;
 mod restore;
@@ -15,6 +16,7 @@ use std::future::Future;
 
 use anyhow::Result;
 
+pub use options::{Change, MakeLive};
 pub use outcome::Outcome;
 pub use plan::{Activation, FileChange, Plan, Rebase, Verify};
 pub use restore::restore_change;

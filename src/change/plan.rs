@@ -2,7 +2,9 @@
 //! `--dry-run` prints exactly this; nothing here writes or restarts anything (`refresh` only reads).
 
 use rust_i18n::t;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 
 use anyhow::{bail, Context, Result};
 
@@ -142,9 +144,9 @@ pub enum Verify {
     DockerProxy(Engine, String, String),
     /// `GET /info` no longer shows this proxy (another source, such as the environment, may still set one).
     DockerProxyGone(Engine, String),
-    /// A pull-through cache: `/v2/` answers at this URL while its unit stays up, then a whole pull through it
-    /// (manifests and a blob, digests verified) works.
-    Cache(String, Box<crate::settings::Probe>),
+    /// A pull-through cache: `/v2/` answers at this URL while its unit stays up (CAs from this certs.d), then the
+    /// check passes — a whole pull through it, digests verified, which only the layers above can make.
+    Cache(String, PathBuf, Check),
     /// A registry (not a cache): `/v2/` answers at this URL while its unit stays up; CAs from this certs.d.
     Registry(String, std::path::PathBuf),
     Nothing,
@@ -159,9 +161,15 @@ pub struct Plan {
     pub changes: Vec<FileChange>,
     pub activation: Activation,
     pub verify: Verify,
-    /// The change writes daemon.json (its first file): check its keys against dockerd's flags first.
-    pub daemon_json: bool,
+    /// What the target checks before anything is shown as settled (dockerd's flags against daemon.json's keys).
+    pub preflight: Option<Preflight>,
 }
+
+/// A check the engine runs without knowing what it checks (boxed by the layer that does).
+pub type Check = Box<dyn Fn(output::Printer) -> Pin<Box<dyn Future<Output = Result<()>>>>>;
+
+/// A target's own check of a plan, before the prompt and the lock.
+pub type Preflight = for<'a> fn(&'a Plan) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
 impl Plan {
     pub fn is_noop(&self) -> bool {

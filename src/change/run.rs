@@ -6,16 +6,15 @@ use std::future::Future;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::journal::Journal;
 use super::live::Live;
 use super::outcome::Outcome;
-use super::plan::{Activation, Plan};
+use super::plan::Plan;
 use super::Activator;
-use crate::settings::Change;
-use crate::targets::docker::{self, Conflict};
+use super::Change;
 use crate::ui::errors::{Hinted, RolledBack};
 use crate::ui::output::{self, Printer};
 
@@ -63,8 +62,10 @@ pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcom
             show(&format!("{}\n", t!("apply.up_to_date")));
         }
     }
-    for p in plans.iter().filter(|p| p.daemon_json && !p.is_noop()) {
-        check_conflicts(p).await?;
+    for plan in plans.iter().filter(|p| !p.is_noop()) {
+        if let Some(check) = plan.preflight {
+            check(plan).await?;
+        }
     }
     let mut outcome = Outcome::planned(&plans, target.dry_run);
     if plans.iter().all(Plan::is_noop) {
@@ -189,26 +190,6 @@ fn confirm(yes: bool) -> Result<()> {
     }
 }
 
-async fn check_conflicts(plan: &Plan) -> Result<()> {
-    let service = match &plan.activation {
-        Activation::Restart(s) | Activation::Reload(s) => Some(s),
-        _ => None,
-    };
-    let sources = crate::dockerd::flags::sources(service).await;
-    let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
-    let map = docker::parse(after).context(t!("apply.bug_unparsable"))?;
-    let conflicts: Vec<Conflict> = docker::find_conflicts(map.keys().map(String::as_str), &sources);
-    if conflicts.is_empty() {
-        return Ok(());
-    }
-    let list: Vec<String> = conflicts.iter().map(|c| c.to_string()).collect();
-    Err(Hinted {
-        message: t!("apply.conflict", list = list.join("\n  ")).into(),
-        hint: t!("apply.conflict_hint").into(),
-    }
-    .into())
-}
-
 #[cfg(test)]
 mod tests {
     //! Every rollback path, without root or a daemon: temp files and a fake activator that fails on request.
@@ -253,7 +234,7 @@ mod tests {
             changes,
             activation: Activation::Manual("test".into()),
             verify: Verify::Nothing,
-            daemon_json: true,
+            preflight: None,
         }
     }
 

@@ -96,7 +96,7 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
     Ok(Plan {
         target: "k3s",
         notes: vec![],
-        daemon_json: false,
+        preflight: None,
         mirrors: mirrors.to_vec(),
         changes: vec![change],
         activation,
@@ -136,7 +136,7 @@ async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
     Ok(Plan {
         target: "containerd",
         notes: vec![],
-        daemon_json: false,
+        preflight: None,
         mirrors: mirrors.to_vec(),
         changes,
         activation,
@@ -151,7 +151,7 @@ fn containers_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
     Ok(Plan {
         target: "containers",
         notes: vec![],
-        daemon_json: false,
+        preflight: None,
         mirrors: mirrors.to_vec(),
         changes: vec![FileChange::new(
             path,
@@ -200,7 +200,7 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
             Plan {
                 target: "docker",
                 notes: vec![],
-                daemon_json: true,
+                preflight: Some(crate::targets::docker::plan::check_flags),
                 activation: args.change.activation(&path, "docker")?,
                 verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
                 changes: vec![change],
@@ -213,7 +213,7 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
             Plan {
                 target: "k3s",
                 notes: vec![],
-                daemon_json: false,
+                preflight: None,
                 activation: if manual {
                     Activation::Manual(t!("apply.manual", how = svc.describe_restart(false)).into())
                 } else {
@@ -235,7 +235,7 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
                 "containers"
             },
             notes: vec![],
-            daemon_json: false,
+            preflight: None,
             activation: Activation::Automatic(
                 if args.kind == TargetKind::Containerd {
                     t!("apply.containerd_no_restart")

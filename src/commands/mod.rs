@@ -149,7 +149,9 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             emit(p, s.json, &report, || proxy::render(&report))
         }
         Job::CatalogueUpdate(args) => {
-            let report = crate::catalogue::update::update(&args, p).await?;
+            let report =
+                crate::catalogue::update::update(args.from.clone(), args.trust_key.clone(), p)
+                    .await?;
             emit(p, args.json, &report, || {
                 crate::catalogue::update::render(&report)
             })

@@ -39,7 +39,7 @@ pub async fn probe(
     }
     let route = match &args.proxy {
         ProxyFrom::Environment => crate::registry::route::Route::from_env(),
-        ProxyFrom::Daemon(daemon_json) => match crate::registry::route::daemon(daemon_json).await {
+        ProxyFrom::Daemon(daemon_json) => match daemon_route(daemon_json).await {
             Some(r) => Some(r),
             None => crate::registry::route::Route::from_env(),
         },
@@ -129,4 +129,57 @@ fn explain_with_catalogue(
             *error = format!("{known} ({error})");
         }
     }
+}
+/// dockerd's own proxy, in the order dockerd applies them: daemon.json `proxies` over the unit's environment; the
+/// live daemon's report when neither file says (it masks passwords, so it is the last resort).
+async fn daemon_route(path: &std::path::Path) -> Option<crate::registry::route::Route> {
+    let rootless = crate::sys::host::Host::get().rootless;
+    let file = crate::sys::files::read(path)
+        .ok()
+        .flatten()
+        .and_then(|b| crate::dockerd::parse::parse(&b).ok())
+        .map(|m| crate::targets::proxy::from_json(&m));
+    if let Some(p) = file {
+        if let Some(r) = crate::registry::route::Route::new(
+            p.http.as_deref(),
+            p.https.as_deref(),
+            p.no_proxy.as_deref(),
+            "daemon.json proxies",
+        ) {
+            return Some(r);
+        }
+    }
+    if let Ok(svc) =
+        crate::sys::service::Service::detect(crate::sys::service::InitChoice::Auto, rootless)
+    {
+        if let Some(env) = svc.property("Environment").await {
+            let p = crate::targets::proxy::parse_dropin(&format!("Environment={env}"));
+            let source = format!("the {} unit's environment", svc.unit);
+            if let Some(r) = crate::registry::route::Route::new(
+                p.http.as_deref(),
+                p.https.as_deref(),
+                p.no_proxy.as_deref(),
+                &source,
+            ) {
+                return Some(r);
+            }
+        }
+    }
+    let info = crate::sys::engine::Engine::from_env()
+        .ok()?
+        .info()
+        .await
+        .ok()?;
+    if [&info.http_proxy, &info.https_proxy]
+        .iter()
+        .any(|p| p.contains("xxxxx"))
+    {
+        return None; // credentials masked by the daemon: we cannot use it as it is
+    }
+    crate::registry::route::Route::new(
+        Some(&info.http_proxy),
+        Some(&info.https_proxy),
+        Some(&info.no_proxy),
+        "the running dockerd",
+    )
 }

@@ -74,7 +74,7 @@ fn plan(
         changes,
         activation,
         verify,
-        daemon_json,
+        preflight: daemon_json.then_some(crate::targets::docker::plan::check_flags),
     })
 }
 

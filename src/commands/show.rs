@@ -149,7 +149,7 @@ pub fn build(
                 .map(|x| x.name.clone())
                 .chain(i.registry_config.insecure_registry_cidrs.iter().cloned())
                 .collect(),
-            docker_info: crate::ui::text::docker_info_registries(&i.registry_config),
+            docker_info: i.registry_config.as_docker_info(),
         },
         Err(e) => Live {
             host: host.to_owned(),

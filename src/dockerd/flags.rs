@@ -3,8 +3,8 @@
 
 use rust_i18n::t;
 
+use super::conflicts::{self, FlagSource};
 use crate::sys::service::Service;
-use crate::targets::docker::{self, FlagSource};
 
 /// Every place dockerd's command line comes from.
 pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
@@ -14,7 +14,7 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
         if let Some(line) = svc.exec_start().await {
             sources.push(FlagSource {
                 origin: t!("flags.exec_start", unit = svc.unit).into_owned(),
-                args: docker::split_words(&line),
+                args: conflicts::split_words(&line),
             });
         }
         if let Some(pid) = svc.main_pid().await {
@@ -38,7 +38,7 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
         if let Ok(text) = std::fs::read_to_string(&path) {
             sources.push(FlagSource {
                 origin: format!("{} ({var})", path.display()),
-                args: docker::options_variable(&text, var),
+                args: conflicts::options_variable(&text, var),
             });
         }
     }

@@ -1,6 +1,7 @@
 //! What dockerd itself will do: its options by engine version, a prediction of whether it starts with a given
 //! daemon.json, its `--validate`, where its command-line flags come from, and a change of its mirrors as a plan.
 
+pub mod conflicts;
 pub mod flags;
 pub mod options;
 pub mod parse;
@@ -10,31 +11,6 @@ use std::path::Path;
 
 pub use options::Version;
 pub use predict::{predict, replace_lone_surrogates, Prediction, Stage};
-
-/// `dockerd --version` of the dockerd on PATH (or /usr/sbin), the one that systemd or an init script would start:
-/// `26.1.5+dfsg1`.
-pub fn installed_version() -> Option<String> {
-    let out = std::process::Command::new(binary()?)
-        .arg("--version")
-        .output()
-        .ok()?;
-    version_text(&String::from_utf8_lossy(&out.stdout))
-}
-
-/// `26.1.5+dfsg1` from `Docker version 26.1.5+dfsg1, build 411e817`.
-fn version_text(output: &str) -> Option<String> {
-    let v = output.split("version").nth(1)?.trim_start();
-    let v = v.split([',', ' ']).next()?.to_owned();
-    Version::parse(&v).map(|_| v)
-}
-
-fn binary() -> Option<std::path::PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .chain(["/usr/sbin".into(), "/usr/bin".into()])
-        .map(|d| d.join("dockerd"))
-        .find(|p| p.is_file())
-}
 
 /// A `FileChange` check: `dockerd --validate` refuses the complete candidate before it replaces anything (an older
 /// engine that cannot validate leaves our own checks to stand alone).
@@ -48,7 +24,7 @@ pub fn refuse_invalid(candidate: &Path) -> anyhow::Result<()> {
 /// `dockerd --validate --config-file F` (Engine 23+): checks JSON, unknown keys and flag conflicts, but not mirror
 /// URLs, so it is one input to a verdict, never the verdict. `None` when the installed dockerd lacks it.
 pub fn validate(file: &Path) -> Option<Result<(), String>> {
-    let bin = binary()?;
+    let bin = crate::sys::host::dockerd_binary()?;
     let help = std::process::Command::new(&bin)
         .arg("--help")
         .output()
@@ -75,9 +51,10 @@ mod tests {
     #[test]
     fn the_version_dockerd_prints() {
         assert_eq!(
-            super::version_text("Docker version 26.1.5+dfsg1, build 411e817\n").as_deref(),
+            crate::sys::host::version_text("Docker version 26.1.5+dfsg1, build 411e817\n")
+                .as_deref(),
             Some("26.1.5+dfsg1")
         );
-        assert_eq!(super::version_text("command not found"), None);
+        assert_eq!(crate::sys::host::version_text("command not found"), None);
     }
 }

@@ -16,9 +16,7 @@ use crate::ui::output::Printer;
 pub use rows::{timestamp, Decision, Outcome, Probe, Row};
 pub use store::Store;
 
-/// How many recent probes the success rate is taken over, and how many a mirror needs before it counts.
-pub const WINDOW: usize = 10;
-pub const MIN_PROBES: usize = 3;
+use crate::probe::rank::WINDOW;
 
 impl From<MirrorResult> for Row {
     fn from(r: MirrorResult) -> Self {

@@ -5,8 +5,6 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use crate::history::{MIN_PROBES, WINDOW};
-
 use super::MirrorResult;
 
 /// Requests a `docker pull` of a small image makes in sequence (ping, token, index, manifest, config, layers).
@@ -19,6 +17,11 @@ pub const REFERENCE_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 pub fn score(latency_ms: f64, throughput_bps: f64) -> f64 {
     ROUND_TRIPS * latency_ms / 1000.0 + REFERENCE_BYTES / throughput_bps.max(1.0)
 }
+
+/// How many recent probes the success rate is taken over, and how many a mirror needs before it counts. Ranking
+/// owns them; the history only keeps enough probes to fill the window.
+pub const WINDOW: usize = 10;
+pub const MIN_PROBES: usize = 3;
 
 /// The share of `now` and the `previous` outcomes (newest first) that worked, over the last `WINDOW`; `None`
 /// below `MIN_PROBES`, where one bad day would decide too much.

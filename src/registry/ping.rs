@@ -69,7 +69,7 @@ pub async fn ping(
             Status::Proxy,
             t!(
                 "fail.proxy",
-                proxy = crate::targets::proxy::mask(p.as_str()),
+                proxy = crate::ui::redact::url(p.as_str()),
                 source = source,
                 detail = detail
             ),

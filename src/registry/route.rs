@@ -4,7 +4,6 @@
 //! a loopback address.
 
 use std::net::IpAddr;
-use std::path::Path;
 
 use reqwest::Url;
 use serde::Serialize;
@@ -22,7 +21,7 @@ pub struct Route {
 
 fn masked<S: serde::Serializer>(u: &Option<Url>, s: S) -> Result<S::Ok, S::Error> {
     match u {
-        Some(u) => s.serialize_some(&crate::targets::proxy::mask(u.as_str())),
+        Some(u) => s.serialize_some(&crate::ui::redact::url(u.as_str())),
         None => s.serialize_none(),
     }
 }
@@ -141,60 +140,6 @@ fn in_cidr(ip: IpAddr, net: IpAddr, bits: u8) -> bool {
         }
         _ => false,
     }
-}
-
-/// dockerd's own proxy, in the order dockerd applies them: daemon.json `proxies` over the unit's environment; the
-/// live daemon's report when neither file says (it masks passwords, so it is the last resort).
-pub async fn daemon(path: &Path) -> Option<Route> {
-    let rootless = crate::sys::host::Host::get().rootless;
-    let file = crate::sys::files::read(path)
-        .ok()
-        .flatten()
-        .and_then(|b| crate::dockerd::parse::parse(&b).ok())
-        .map(|m| crate::targets::proxy::from_json(&m));
-    if let Some(p) = file {
-        if let Some(r) = Route::new(
-            p.http.as_deref(),
-            p.https.as_deref(),
-            p.no_proxy.as_deref(),
-            "daemon.json proxies",
-        ) {
-            return Some(r);
-        }
-    }
-    if let Ok(svc) =
-        crate::sys::service::Service::detect(crate::sys::service::InitChoice::Auto, rootless)
-    {
-        if let Some(env) = svc.property("Environment").await {
-            let p = crate::targets::proxy::parse_dropin(&format!("Environment={env}"));
-            let source = format!("the {} unit's environment", svc.unit);
-            if let Some(r) = Route::new(
-                p.http.as_deref(),
-                p.https.as_deref(),
-                p.no_proxy.as_deref(),
-                &source,
-            ) {
-                return Some(r);
-            }
-        }
-    }
-    let info = crate::sys::engine::Engine::from_env()
-        .ok()?
-        .info()
-        .await
-        .ok()?;
-    if [&info.http_proxy, &info.https_proxy]
-        .iter()
-        .any(|p| p.contains("xxxxx"))
-    {
-        return None; // credentials masked by the daemon: we cannot use it as it is
-    }
-    Route::new(
-        Some(&info.http_proxy),
-        Some(&info.https_proxy),
-        Some(&info.no_proxy),
-        "the running dockerd",
-    )
 }
 
 #[cfg(test)]

@@ -1,37 +1,14 @@
 //! A change's settings, lowered from the flags every changing command shares: which daemon.json (located for this
 //! host), how the change is made live, whether to ask, and where the report goes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Result;
 use rust_i18n::t;
 
-use crate::change::Activation;
+use crate::change::{Activation, Change, MakeLive};
 use crate::cli::Target;
 use crate::sys::service::{InitChoice, Service};
-
-/// How a written change reaches the running service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MakeLive {
-    Restart,
-    /// SIGHUP: dockerd re-reads its mirrors without stopping containers.
-    Reload,
-    /// `--no-restart`: the user does it.
-    Manual,
-}
-
-#[derive(Debug, Clone)]
-pub struct Change {
-    /// daemon.json, located once: `--config`, else where this host's dockerd reads it (rootless, Desktop, Linux).
-    pub daemon_json: PathBuf,
-    /// Docker Desktop's own file, which only Desktop can make live.
-    pub desktop: bool,
-    pub dry_run: bool,
-    pub yes: bool,
-    pub live: MakeLive,
-    pub init: InitChoice,
-    pub json: bool,
-}
 
 impl Change {
     pub fn lower(t: &Target) -> Self {

@@ -18,9 +18,9 @@ use std::path::PathBuf;
 use anyhow::Result;
 use rust_i18n::t;
 
+pub use crate::change::{Change, MakeLive};
 pub use apply::{Apply, Mirrors, Restore};
 pub use cache::{CacheRestore, CacheSetup, Upstream};
-pub use change::{Change, MakeLive};
 pub use probe::Probe;
 pub use proxy::{ProxyChange, ProxyPlace, ProxyShow};
 pub use watch::{Keep, Watch, WatchMode};

@@ -94,7 +94,8 @@ fn place(place: &cli::ProxyPlace) -> ProxyPlace {
             (ProxyMethod::DaemonJson, _) => true,
             (ProxyMethod::Systemd, _) => false,
             (ProxyMethod::Auto, _) => crate::sys::host::Host::get()
-                .dockerd_version()
+                .dockerd()
+                .and_then(crate::dockerd::Version::parse)
                 .is_some_and(|v| v.major >= 23),
         },
     }

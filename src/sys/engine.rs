@@ -153,6 +153,31 @@ impl Engine {
 
 /// `/info` as Engine 20.10 and 26.1 really sent it (captured from the test daemons, paths replaced), read by every
 /// consumer: `show`, `doctor`, apply's verification and `proxy show`.
+/// The registry blocks of `docker info`, line for line as docker/cli prints them (cli/command/system/info.go).
+/// docker/cli walks IndexConfigs, a Go map, in random order; we sort by name so the output is stable.
+impl RegistryConfig {
+    pub fn as_docker_info(&self) -> String {
+        let rc = self;
+        let mut s = String::new();
+        if !rc.insecure_registry_cidrs.is_empty() || !rc.index_configs.is_empty() {
+            s.push_str(" Insecure Registries:\n");
+            for index in rc.index_configs.values().filter(|i| !i.secure) {
+                s.push_str(&format!("  {}\n", index.name));
+            }
+            for cidr in &rc.insecure_registry_cidrs {
+                s.push_str(&format!("  {cidr}\n"));
+            }
+        }
+        if !rc.mirrors.is_empty() {
+            s.push_str(" Registry Mirrors:\n");
+            for m in &rc.mirrors {
+                s.push_str(&format!("  {m}\n"));
+            }
+        }
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -165,6 +190,21 @@ mod tests {
         );
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
             .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn docker_info_blocks() {
+        let info: Info = serde_json::from_str(
+            r#"{"RegistryConfig":{"InsecureRegistryCIDRs":["127.0.0.0/8"],
+                "IndexConfigs":{"docker.io":{"Name":"docker.io","Secure":true},"reg.lan:5000":{"Name":"reg.lan:5000","Secure":false}},
+                "Mirrors":["https://a.example/","http://10.0.0.1:5000/"]}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            info.registry_config.as_docker_info(),
+            " Insecure Registries:\n  reg.lan:5000\n  127.0.0.0/8\n Registry Mirrors:\n  https://a.example/\n  http://10.0.0.1:5000/\n"
+        );
+        assert_eq!(RegistryConfig::default().as_docker_info(), "");
     }
 
     #[test]

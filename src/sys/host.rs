@@ -57,9 +57,7 @@ impl Host {
 
     /// `dockerd --version`'s version, `26.1.5+dfsg1`, when a dockerd is installed (asked once, when first needed).
     pub fn dockerd(&self) -> Option<&str> {
-        self.dockerd
-            .get_or_init(crate::dockerd::installed_version)
-            .as_deref()
+        self.dockerd.get_or_init(installed_version).as_deref()
     }
 
     /// `containerd --version`'s output, when containerd is installed (`targets::containerd::major` reads its
@@ -69,11 +67,32 @@ impl Host {
             .get_or_init(|| version_of("containerd"))
             .as_deref()
     }
+}
 
-    /// The engine version as the option table counts them.
-    pub fn dockerd_version(&self) -> Option<crate::dockerd::Version> {
-        self.dockerd().and_then(crate::dockerd::Version::parse)
-    }
+/// `dockerd --version` of the dockerd on PATH (or /usr/sbin), the one that systemd or an init script would start:
+/// `26.1.5+dfsg1`.
+fn installed_version() -> Option<String> {
+    let out = std::process::Command::new(dockerd_binary()?)
+        .arg("--version")
+        .output()
+        .ok()?;
+    version_text(&String::from_utf8_lossy(&out.stdout))
+}
+
+/// `26.1.5+dfsg1` from `Docker version 26.1.5+dfsg1, build 411e817`.
+pub fn version_text(output: &str) -> Option<String> {
+    let v = output.split("version").nth(1)?.trim_start();
+    let v = v.split([',', ' ']).next()?.to_owned();
+    // The option table decides what counts as a version (`dockerd::Version`); here, only that it is one.
+    v.starts_with(|c: char| c.is_ascii_digit()).then_some(v)
+}
+
+pub fn dockerd_binary() -> Option<std::path::PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain(["/usr/sbin".into(), "/usr/bin".into()])
+        .map(|d| d.join("dockerd"))
+        .find(|p| p.is_file())
 }
 
 /// `NAME --version`'s output, for a binary on PATH.

@@ -97,46 +97,9 @@ pub fn table(width: Option<u16>) -> Table {
     t
 }
 
-/// The registry blocks of `docker info`, line for line as docker/cli prints them (cli/command/system/info.go).
-/// docker/cli walks IndexConfigs, a Go map, in random order; we sort by name so the output is stable.
-pub fn docker_info_registries(rc: &crate::sys::engine::RegistryConfig) -> String {
-    let mut s = String::new();
-    if !rc.insecure_registry_cidrs.is_empty() || !rc.index_configs.is_empty() {
-        s.push_str(" Insecure Registries:\n");
-        for index in rc.index_configs.values().filter(|i| !i.secure) {
-            s.push_str(&format!("  {}\n", index.name));
-        }
-        for cidr in &rc.insecure_registry_cidrs {
-            s.push_str(&format!("  {cidr}\n"));
-        }
-    }
-    if !rc.mirrors.is_empty() {
-        s.push_str(" Registry Mirrors:\n");
-        for m in &rc.mirrors {
-            s.push_str(&format!("  {m}\n"));
-        }
-    }
-    s
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn docker_info_blocks() {
-        let info: crate::sys::engine::Info = serde_json::from_str(
-            r#"{"RegistryConfig":{"InsecureRegistryCIDRs":["127.0.0.0/8"],
-                "IndexConfigs":{"docker.io":{"Name":"docker.io","Secure":true},"reg.lan:5000":{"Name":"reg.lan:5000","Secure":false}},
-                "Mirrors":["https://a.example/","http://10.0.0.1:5000/"]}}"#,
-        )
-        .unwrap();
-        assert_eq!(
-            docker_info_registries(&info.registry_config),
-            " Insecure Registries:\n  reg.lan:5000\n  127.0.0.0/8\n Registry Mirrors:\n  https://a.example/\n  http://10.0.0.1:5000/\n"
-        );
-        assert_eq!(docker_info_registries(&Default::default()), "");
-    }
 
     #[test]
     fn wrapping_keeps_every_line_within_the_width() {

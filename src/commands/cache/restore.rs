@@ -35,9 +35,9 @@ pub async fn restore(args: &CacheRestore, p: Printer) -> Result<Option<Outcome>>
         .as_ref()
         .and_then(|c| Some((c.listen.as_deref()?, c)))
     {
-        Some((listen, c)) if c.upstream.is_some() => Verify::Cache(
+        Some((listen, c)) if c.upstream.is_some() => super::pull_through(
             crate::targets::distribution::local_url(listen, c.tls),
-            Box::new(args.probe.clone()),
+            &args.probe,
         ),
         Some((listen, c)) => Verify::Registry(
             crate::targets::distribution::local_url(listen, c.tls),
@@ -54,7 +54,7 @@ pub async fn restore(args: &CacheRestore, p: Printer) -> Result<Option<Outcome>>
             Service::detect(args.change.init, false)?.unit(&args.registry.unit),
         ),
         verify,
-        daemon_json: false,
+        preflight: None,
     };
     crate::change::run(vec![plan], &args.change, p)
         .await

@@ -8,7 +8,7 @@ use std::path::Path;
 use anyhow::Result;
 
 use crate::catalogue::Catalogue;
-use crate::change::{Activation, FileChange, Outcome, Plan, Verify};
+use crate::change::{Activation, FileChange, Outcome, Plan};
 use crate::settings::{CacheSetup, Upstream};
 use crate::sys::files;
 use crate::sys::service::Service;
@@ -47,8 +47,8 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
         changes: vec![FileChange::new(path.clone(), before, after).needs_dir(storage)],
         activation: Activation::Restart(svc),
-        verify: Verify::Cache(url, Box::new(s.probe.clone())),
-        daemon_json: false,
+        verify: super::pull_through(url, &s.probe),
+        preflight: None,
     };
     let outcome = crate::change::run(vec![plan], &s.change, p).await?;
     let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")

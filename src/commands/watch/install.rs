@@ -302,7 +302,7 @@ pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
         changes,
         activation,
         verify,
-        daemon_json: false,
+        preflight: None,
     };
     if plan.changes.is_empty() {
         p.json(args.change.json)

@@ -343,7 +343,7 @@ async fn once(
                 )],
                 activation: Activation::Automatic(t!("apply.containerd_no_restart").into()),
                 verify: crate::change::Verify::Nothing,
-                daemon_json: false,
+                preflight: None,
             },
             // The registry reads its upstream only at start: a restart, which stops no container anywhere.
             Kept::Cache { path, text, url } => {
@@ -381,8 +381,8 @@ async fn once(
                     )
                     .rebased(crate::targets::yaml::rebase(&["proxy", "remoteurl"], value))],
                     activation: Activation::Restart(svc),
-                    verify: crate::change::Verify::Cache(url, Box::new(probe.clone())),
-                    daemon_json: false,
+                    verify: crate::commands::cache::pull_through(url, probe),
+                    preflight: None,
                 }
             }
         };

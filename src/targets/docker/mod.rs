@@ -1,11 +1,10 @@
 //! daemon.json: strict parsing with located errors, the pure mirror merge, and the file operations around it.
 
-mod conflicts;
 mod merge;
 pub mod plan;
 
+pub use crate::dockerd::conflicts::{find as find_conflicts, Conflict, FlagSource};
 pub use crate::dockerd::parse::parse;
-pub use conflicts::{find as find_conflicts, options_variable, split_words, Conflict, FlagSource};
 pub use merge::{normalize_mirrors, set_key, set_mirrors};
 
 /// The key dockerd reads mirrors from.

@@ -4,11 +4,11 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rust_i18n::t;
 
-use crate::change::{FileChange, Plan, Verify};
-use crate::settings::Change;
+use crate::change::Change;
+use crate::change::{Activation, FileChange, Plan, Verify};
 use crate::sys::engine::Engine;
 use crate::targets::docker;
 use crate::ui::errors::Hinted;
@@ -34,18 +34,50 @@ pub fn mirrors_plan(
         target: "docker",
         mirrors: mirrors.to_vec(),
         notes: vec![],
-        daemon_json: true,
+        preflight: Some(check_flags),
         changes: vec![change],
         activation: target.activation(&path, "docker")?,
         verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.to_vec()),
     })
 }
 
+/// dockerd refuses to start when a key of daemon.json is also one of its command-line flags (the unit's, or an
+/// options file's): the plan's first file is daemon.json.
+pub fn check_flags(
+    plan: &Plan,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<()>> + '_>> {
+    Box::pin(check_conflicts(plan))
+}
+
+async fn check_conflicts(plan: &Plan) -> Result<()> {
+    let service = match &plan.activation {
+        Activation::Restart(s) | Activation::Reload(s) => Some(s),
+        _ => None,
+    };
+    let sources = crate::dockerd::flags::sources(service).await;
+    let after = plan.changes[0].after.as_deref().unwrap_or(b"{}");
+    let map = docker::parse(after).context(t!("apply.bug_unparsable"))?;
+    let conflicts: Vec<docker::Conflict> =
+        docker::find_conflicts(map.keys().map(String::as_str), &sources);
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = conflicts.iter().map(|c| c.to_string()).collect();
+    Err(Hinted {
+        message: t!("apply.conflict", list = list.join("\n  ")).into(),
+        hint: t!("apply.conflict_hint").into(),
+    }
+    .into())
+}
+
 /// The installed dockerd would still refuse the file for a reason apply does not fix (it fixes only the mirrors):
 /// stop before writing and say where, in the user's own file.
 fn refuse_what_dockerd_would(path: &Path, before: Option<&[u8]>, after: &[u8]) -> Result<()> {
     let host = crate::sys::host::Host::get();
-    let (Some(text), Some(engine)) = (host.dockerd(), host.dockerd_version()) else {
+    let (Some(text), Some(engine)) = (
+        host.dockerd(),
+        host.dockerd().and_then(crate::dockerd::Version::parse),
+    ) else {
         return Ok(()); // no dockerd here: nothing to predict for
     };
     let predicted = crate::dockerd::predict(after, engine);
