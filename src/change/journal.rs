@@ -9,12 +9,24 @@ use super::plan::FileChange;
 use crate::sys::files;
 use crate::ui::output::Printer;
 
-/// The files written so far, in order: what a rollback puts back.
+/// The files written so far, in order: what a rollback puts back. A transaction: `commit` keeps the writes; a
+/// journal dropped without it (an early return, a panic that unwinds) undoes them, so no path out of a change
+/// leaves it half made.
 pub struct Journal<'a> {
     written: Vec<&'a FileChange>,
     /// Directories the change made (an undo removes them again while they are empty).
     made: Vec<std::path::PathBuf>,
     p: Printer,
+}
+
+impl Drop for Journal<'_> {
+    fn drop(&mut self) {
+        if !self.is_empty() {
+            if let Err(e) = self.undo() {
+                self.p.info(&format!("{e:#}\n"));
+            }
+        }
+    }
 }
 
 impl<'a> Journal<'a> {
@@ -40,15 +52,21 @@ impl<'a> Journal<'a> {
         Ok(())
     }
 
+    /// The change took effect: keep every write (the backups stay for `restore`).
+    pub fn commit(mut self) {
+        self.written.clear();
+        self.made.clear();
+    }
+
     pub fn is_empty(&self) -> bool {
         self.written.is_empty() && self.made.is_empty()
     }
 
     /// Puts the old bytes back (or removes files the change created), newest first. A file that cannot be put back
     /// does not stop the others: every one is tried, and each that failed is named in the error.
-    pub fn undo(&self) -> Result<()> {
+    pub fn undo(&mut self) -> Result<()> {
         let mut failed: Vec<String> = Vec::new();
-        for c in self.written.iter().rev() {
+        for c in std::mem::take(&mut self.written).iter().rev() {
             let back = match &c.before {
                 Some(old) => files::write_atomic(&c.path, old, |_| Ok(())),
                 None => remove(&c.path),
@@ -60,7 +78,7 @@ impl<'a> Journal<'a> {
                 Err(e) => failed.push(format!("{}: {e:#}", c.path.display())),
             }
         }
-        for d in self.made.iter().rev() {
+        for d in std::mem::take(&mut self.made).iter().rev() {
             if let Err(e) = super::dirs::unmake(d) {
                 failed.push(format!("{}: {e:#}", d.display()));
             }

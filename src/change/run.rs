@@ -36,9 +36,16 @@ impl Signals {
             hup: signal(SignalKind::hangup())?,
         })
     }
+}
 
-    /// Which one came, in words.
-    async fn recv(&mut self) -> String {
+/// What ends a transaction early. The real one is the process's signals; tests send their own.
+pub trait Interrupts {
+    /// Resolves, with why in words, when the change should stop.
+    fn next(&mut self) -> impl Future<Output = String>;
+}
+
+impl Interrupts for Signals {
+    async fn next(&mut self) -> String {
         tokio::select! {
             _ = self.int.recv() => t!("tx.interrupted"),
             _ = self.term.recv() => t!("tx.terminated"),
@@ -48,9 +55,55 @@ impl Signals {
     }
 }
 
+/// Asks the person before a change is made.
+pub trait Prompt {
+    /// `Ok` to go ahead; `yes` is `--yes`.
+    fn confirm(&self, yes: bool) -> Result<()>;
+}
+
+/// The terminal: a question on stderr, an answer on stdin, refused when stdin is no terminal.
+pub struct Terminal;
+
+impl Prompt for Terminal {
+    fn confirm(&self, yes: bool) -> Result<()> {
+        confirm(yes)
+    }
+}
+
+/// Everything a run does to the world besides writing files, so that `run_with` can be tested end to end.
+pub struct Shell<A, P, I> {
+    pub activator: A,
+    pub prompt: P,
+    pub interrupts: I,
+    /// Takes the one-writer lock for the whole change (named by `what`); the guard holds it until dropped.
+    pub lock: fn(&str, Printer) -> Result<Box<dyn std::any::Any>>,
+}
+
 /// Shows the plans, checks, confirms, locks, re-reads, and executes each in turn with the real activator. With
 /// `--json` the plans go to stderr and the caller prints the returned outcome.
 pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcome> {
+    let p = p.json(target.json);
+    // Listen for Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) before touching anything, so no signal
+    // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
+    let shell = Shell {
+        activator: Live { p },
+        prompt: Terminal,
+        interrupts: Signals::new()?,
+        lock: |what, p| {
+            let lock = crate::sys::lock::Lock::acquire(what, crate::sys::lock::wait(), p)?;
+            Ok(Box::new(lock))
+        },
+    };
+    run_with(plans, target, shell, p).await
+}
+
+/// `run` with the world it acts on given.
+pub async fn run_with<A: Activator, P: Prompt, I: Interrupts>(
+    plans: Vec<Plan>,
+    target: &Change,
+    mut shell: Shell<A, P, I>,
+    p: Printer,
+) -> Result<Outcome> {
     if plans.is_empty() {
         bail!("{}", t!("apply.no_runtime"));
     }
@@ -75,12 +128,9 @@ pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcom
         show(&format!("{}\n", t!("apply.dry_run")));
         return Ok(outcome);
     }
-    confirm(target.yes)?;
-    // Listen for Ctrl-C, SIGTERM and SIGHUP (an SSH session that drops) before touching anything, so no signal
-    // leaves a half-applied change: from here on they end in a completed change or a completed rollback.
-    let mut signals = Signals::new()?;
+    shell.prompt.confirm(target.yes)?;
     let what = std::env::args().collect::<Vec<_>>().join(" ");
-    let _lock = crate::sys::lock::Lock::acquire(&what, crate::sys::lock::wait(), p)?;
+    let _lock = (shell.lock)(&what, p)?;
     let mut plans = plans;
     for plan in &mut plans {
         let mut moved = false;
@@ -90,13 +140,14 @@ pub async fn run(plans: Vec<Plan>, target: &Change, p: Printer) -> Result<Outcom
         if moved {
             show(&plan.describe());
             if !target.yes {
-                confirm(false)?;
+                shell.prompt.confirm(false)?;
             }
         }
     }
     let mut done: Vec<&str> = Vec::new();
     for plan in plans.iter().filter(|p| !p.is_noop()) {
-        if let Err(e) = execute(plan, &Live { p }, signals.recv(), GRACE, p).await {
+        let interrupt = shell.interrupts.next();
+        if let Err(e) = execute(plan, &shell.activator, interrupt, GRACE, p).await {
             if !done.is_empty() {
                 p.info(&format!(
                     "{}\n",
@@ -146,7 +197,10 @@ pub async fn execute<A: Activator>(
             r = &mut activation => r,
         };
     }
-    let Err(why) = outcome else { return Ok(()) };
+    let Err(why) = outcome else {
+        journal.commit();
+        return Ok(());
+    };
     if journal.is_empty() {
         return Err(why); // nothing was touched
     }
@@ -205,6 +259,8 @@ mod tests {
         /// What `activate` does: fail with this message, or never finish.
         fail: Option<&'static str>,
         hang: bool,
+        /// Run inside `activate`, before it answers (to break a file's way back).
+        during: Option<Box<dyn Fn()>>,
         calls: RefCell<Vec<&'static str>>,
     }
 
@@ -212,6 +268,9 @@ mod tests {
         async fn before(&self, _: &Plan) {}
         async fn activate(&self, _: &Plan) -> Result<()> {
             self.calls.borrow_mut().push("activate");
+            if let Some(f) = &self.during {
+                f();
+            }
             if self.hang {
                 std::future::pending::<()>().await;
             }
@@ -367,6 +426,168 @@ mod tests {
         let fake = Fake::default();
         let r = run_plan(&p, &fake, never());
         assert!(r.is_err() && !rolled_back(&r), "{r:?}");
+        assert!(fake.calls.borrow().is_empty());
+    }
+
+    #[test]
+    fn an_undo_that_fails_in_the_middle_still_restores_the_others_and_names_the_one_it_could_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "a.json", Some("old a"));
+        let sub = dir.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        let b = file(&sub, "b.json", Some("old b"));
+        let c = file(dir.path(), "c.json", Some("old c"));
+        let p = plan(vec![
+            FileChange::new(a.clone(), Some(b"old a".to_vec()), "new a"),
+            FileChange::new(b.clone(), Some(b"old b".to_vec()), "new b"),
+            FileChange::new(c.clone(), Some(b"old c".to_vec()), "new c"),
+        ]);
+        // While the service restarts, b's directory becomes a file: b cannot be put back (not even as root).
+        let gone = sub.clone();
+        let fake = Fake {
+            fail: Some("Job for docker.service failed"),
+            during: Some(Box::new(move || {
+                std::fs::remove_dir_all(&gone).unwrap();
+                std::fs::write(&gone, "not a directory").unwrap();
+            })),
+            ..Default::default()
+        };
+        let r = run_plan(&p, &fake, never());
+        let e = r
+            .as_ref()
+            .unwrap_err()
+            .downcast_ref::<RolledBack>()
+            .unwrap();
+        assert!(!e.restored, "a failed undo is reported as such");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert_eq!(std::fs::read_to_string(&c).unwrap(), "old c");
+        // The service is not started on a half-restored set of files.
+        assert_eq!(*fake.calls.borrow(), ["activate"]);
+    }
+
+    #[test]
+    fn a_panic_after_the_first_write_is_undone_when_the_journal_drops() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = file(dir.path(), "a.json", Some("old a"));
+        let created = dir.path().join("new.json");
+        let changes = [
+            FileChange::new(a.clone(), Some(b"old a".to_vec()), "new a"),
+            FileChange::new(created.clone(), None, "created"),
+        ];
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut j = Journal::new(Printer::new(true, false));
+            j.write(&changes[0]).unwrap();
+            j.write(&changes[1]).unwrap();
+            assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+            panic!("a bug after the writes");
+        }));
+        assert!(r.is_err());
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a");
+        assert!(!created.exists());
+        // And a committed journal keeps its writes.
+        let mut j = Journal::new(Printer::new(true, false));
+        j.write(&changes[0]).unwrap();
+        j.commit();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new a");
+    }
+
+    struct Answer(bool, RefCell<u32>);
+
+    impl Prompt for Answer {
+        fn confirm(&self, yes: bool) -> Result<()> {
+            *self.1.borrow_mut() += 1;
+            if yes || self.0 {
+                Ok(())
+            } else {
+                bail!("cancelled")
+            }
+        }
+    }
+
+    struct Quiet;
+
+    impl Interrupts for Quiet {
+        fn next(&mut self) -> impl Future<Output = String> {
+            never()
+        }
+    }
+
+    fn change(yes: bool) -> Change {
+        Change {
+            daemon_json: "/nonexistent/daemon.json".into(),
+            desktop: false,
+            dry_run: false,
+            yes,
+            live: super::super::MakeLive::Restart,
+            init: crate::sys::service::InitChoice::Auto,
+            json: false,
+        }
+    }
+
+    fn run_all(plans: Vec<Plan>, target: &Change, a: &Fake, prompt: &Answer) -> Result<Outcome> {
+        let shell = Shell {
+            activator: a,
+            prompt,
+            interrupts: Quiet,
+            lock: |_, _| Ok(Box::new(())),
+        };
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(run_with(plans, target, shell, Printer::new(true, false)))
+    }
+
+    impl Activator for &Fake {
+        async fn before(&self, p: &Plan) {
+            (*self).before(p).await
+        }
+        async fn activate(&self, p: &Plan) -> Result<()> {
+            (*self).activate(p).await
+        }
+        async fn recover(&self, p: &Plan) -> Result<()> {
+            (*self).recover(p).await
+        }
+    }
+
+    impl Prompt for &Answer {
+        fn confirm(&self, yes: bool) -> Result<()> {
+            (*self).confirm(yes)
+        }
+    }
+
+    #[test]
+    fn a_declined_prompt_writes_and_activates_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, p) = one_file(dir.path(), "old", "new");
+        let (fake, no) = (Fake::default(), Answer(false, RefCell::new(0)));
+        let r = run_all(vec![p], &change(false), &fake, &no);
+        assert!(
+            r.as_ref().is_err_and(|e| !e.is::<RolledBack>()),
+            "{:?}",
+            r.err()
+        );
+        assert_eq!(*no.1.borrow(), 1, "asked once");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old");
+        assert!(fake.calls.borrow().is_empty());
+    }
+
+    #[test]
+    fn run_end_to_end_writes_activates_and_reports_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, p) = one_file(dir.path(), "old", "new");
+        let (fake, yes) = (Fake::default(), Answer(true, RefCell::new(0)));
+        let outcome = run_all(vec![p], &change(false), &fake, &yes).unwrap();
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "new");
+        assert_eq!(*fake.calls.borrow(), ["activate"]);
+        let json = serde_json::to_value(&outcome).unwrap();
+        assert_eq!(json["changed"], true, "{json}");
+        // The same plan again is a no-op: not asked, nothing activated, and `changed` says so.
+        let (_, again) = one_file(dir.path(), "new", "new");
+        let (fake, yes) = (Fake::default(), Answer(true, RefCell::new(0)));
+        let outcome = run_all(vec![again], &change(false), &fake, &yes).unwrap();
+        assert_eq!(serde_json::to_value(&outcome).unwrap()["changed"], false);
+        assert_eq!(*yes.1.borrow(), 0);
         assert!(fake.calls.borrow().is_empty());
     }
 }
