@@ -59,10 +59,7 @@ fn user_config(p: crate::ui::output::Printer) -> Result<UserConfig> {
     };
     if path.exists() {
         if let Err(e) = crate::sys::state::check(&path) {
-            p.info(&format!(
-                "{}\n",
-                t!("update.config_ignored", detail = format!("{e:#}"))
-            ));
+            p.info_line(t!("update.config_ignored", detail = format!("{e:#}")));
             return Ok(UserConfig::default());
         }
     }

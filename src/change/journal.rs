@@ -43,8 +43,7 @@ impl<'a> Journal<'a> {
         for d in &c.dirs {
             if super::dirs::make(d)? {
                 self.made.push(d.path.clone());
-                self.p
-                    .info(&format!("{}\n", t!("tx.made_dir", path = d.path.display())));
+                self.p.info_line(t!("tx.made_dir", path = d.path.display()));
             }
         }
         write_one(c, self.p)?;
@@ -72,9 +71,7 @@ impl<'a> Journal<'a> {
                 None => remove(&c.path),
             };
             match back {
-                Ok(()) => self
-                    .p
-                    .info(&format!("{}\n", t!("tx.restored", path = c.path.display()))),
+                Ok(()) => self.p.info_line(t!("tx.restored", path = c.path.display())),
                 Err(e) => failed.push(format!("{}: {e:#}", c.path.display())),
             }
         }
@@ -128,16 +125,16 @@ fn write_one(c: &FileChange, p: Printer) -> Result<()> {
         )?,
     };
     if c.before.is_some() {
-        p.info(&format!("{}\n", t!("tx.backed_up", path = b.display())));
+        p.info_line(t!("tx.backed_up", path = b.display()));
     }
     match &c.after {
         Some(bytes) => {
             files::write_atomic(&c.path, bytes, c.check)?;
-            p.info(&format!("{}\n", t!("tx.wrote", path = c.path.display())));
+            p.info_line(t!("tx.wrote", path = c.path.display()));
         }
         None => {
             remove(&c.path)?;
-            p.info(&format!("{}\n", t!("tx.removed", path = c.path.display())));
+            p.info_line(t!("tx.removed", path = c.path.display()));
         }
     }
     Ok(())

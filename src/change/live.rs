@@ -29,10 +29,8 @@ impl Activator for Live {
         {
             if let Ok(info) = engine.info().await {
                 if info.containers_running > 0 && !info.live_restore_enabled {
-                    self.p.info(&format!(
-                        "{}\n",
-                        t!("tx.containers_running", count = info.containers_running)
-                    ));
+                    self.p
+                        .info_line(t!("tx.containers_running", count = info.containers_running));
                 }
             }
         }
@@ -71,28 +69,22 @@ impl Activator for Live {
 async fn activate(plan: &Plan, p: Printer) -> Result<()> {
     let svc = match &plan.activation {
         Activation::Manual(how) => {
-            p.say(&format!("{}\n", t!("tx.written", how = how)));
+            p.say_line(t!("tx.written", how = how));
             return Ok(());
         }
         Activation::Automatic(when) => {
-            p.say(&format!("{}\n", t!("tx.written", how = when)));
+            p.say_line(t!("tx.written", how = when));
             return Ok(());
         }
         Activation::Restart(svc) => {
-            p.info(&format!(
-                "{}\n",
-                t!("tx.restarting", how = svc.describe_restart(false))
-            ));
+            p.info_line(t!("tx.restarting", how = svc.describe_restart(false)));
             svc.restart()
                 .await
                 .with_context(|| t!("tx.restart_failed", service = svc.unit))?;
             svc
         }
         Activation::Reload(svc) => {
-            p.info(&format!(
-                "{}\n",
-                t!("tx.reloading", how = svc.describe_restart(true))
-            ));
+            p.info_line(t!("tx.reloading", how = svc.describe_restart(true)));
             svc.reload()
                 .await
                 .with_context(|| t!("tx.reload_failed", service = svc.unit))?;
@@ -151,10 +143,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
                     )
                 );
             }
-            p.say(&format!(
-                "{}\n",
-                t!("tx.verified_mirrors", count = live.len())
-            ));
+            p.say_line(t!("tx.verified_mirrors", count = live.len()));
             for m in &live {
                 p.say(&format!("  {m}\n"));
             }
@@ -175,10 +164,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
                     )
                 );
             }
-            p.say(&format!(
-                "{}\n",
-                t!("tx.verified_proxy", http = http, https = https)
-            ));
+            p.say_line(t!("tx.verified_proxy", http = http, https = https));
         }
         Verify::DockerProxyGone(engine, old) => {
             engine.wait_ready(READY).await?;
@@ -186,16 +172,13 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
                 bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }
-            p.say(&format!("{}\n", t!("tx.verified_proxy_gone")));
+            p.say_line(t!("tx.verified_proxy_gone"));
         }
         Verify::Active => {
             if !svc.is_active().await {
                 bail!("{}", t!("tx.not_active", service = svc.unit));
             }
-            p.say(&format!(
-                "{}\n",
-                t!("tx.verified_active", service = svc.unit)
-            ));
+            p.say_line(t!("tx.verified_active", service = svc.unit));
         }
         Verify::Cache(url, certs_dir, pull) => {
             wait_for_v2(url, svc, certs_dir).await?;
@@ -203,7 +186,7 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
         }
         Verify::Registry(url, certs_dir) => {
             wait_for_v2(url, svc, certs_dir).await?;
-            p.say(&format!("{}\n", t!("tx.verified_registry", url = url)));
+            p.say_line(t!("tx.verified_registry", url = url));
         }
         Verify::Nothing => {}
     }

@@ -111,10 +111,7 @@ impl FileChange {
             (r.set)(now.as_deref())
                 .with_context(|| t!("apply.cannot_use", path = self.path.display()))?,
         );
-        p.info(&format!(
-            "{}\n",
-            t!("tx.changed_meanwhile", path = self.path.display())
-        ));
+        p.info_line(t!("tx.changed_meanwhile", path = self.path.display()));
         self.before = now;
         Ok(true)
     }

@@ -36,14 +36,11 @@ pub fn restore_change(
     if chosen.kind == files::Kind::Absent {
         honour_absent(path, &chosen, current.as_deref())?;
     }
-    p.info(&format!(
-        "{}\n",
-        t!(
-            "restore.restoring",
-            path = path.display(),
-            when = chosen.when(),
-            backup = chosen.name()
-        )
+    p.info_line(t!(
+        "restore.restoring",
+        path = path.display(),
+        when = chosen.when(),
+        backup = chosen.name()
     ));
     let mut change = match after {
         Some(bytes) => FileChange::new(path.to_owned(), current, bytes),
@@ -79,10 +76,7 @@ fn choose_backup(
     for b in all.iter().filter(|b| b.kind != files::Kind::PreRestore) {
         let bytes = read_backup(b)?;
         if bytes.as_deref().is_some_and(|b| !valid(b)) {
-            p.info(&format!(
-                "{}\n",
-                t!("restore.skipping_corrupt", name = b.name())
-            ));
+            p.info_line(t!("restore.skipping_corrupt", name = b.name()));
             continue;
         }
         return Ok((b.clone(), bytes));

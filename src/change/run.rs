@@ -149,10 +149,7 @@ pub async fn run_with<A: Activator, P: Prompt, I: Interrupts>(
         let interrupt = shell.interrupts.next();
         if let Err(e) = execute(plan, &shell.activator, interrupt, GRACE, p).await {
             if !done.is_empty() {
-                p.info(&format!(
-                    "{}\n",
-                    t!("apply.stay_applied", targets = done.join(", "))
-                ));
+                p.info_line(t!("apply.stay_applied", targets = done.join(", ")));
             }
             return Err(e);
         }
@@ -190,7 +187,7 @@ pub async fn execute<A: Activator>(
             // A signal that came is honoured even when the activation is done at the same moment.
             biased;
             why = &mut interrupt => {
-                p.info(&format!("{}\n", t!("tx.signal_wait", why = why, secs = grace.as_secs())));
+                p.info_line(t!("tx.signal_wait", why = why, secs = grace.as_secs()));
                 let _ = tokio::time::timeout(grace, &mut activation).await;
                 Err(anyhow::anyhow!("{why}"))
             }
@@ -210,10 +207,7 @@ pub async fn execute<A: Activator>(
         Err(e) => Err(e),
     };
     if let Err(e) = &restored {
-        p.info(&format!(
-            "{}\n",
-            t!("tx.rollback_trouble", detail = format!("{e:#}"))
-        ));
+        p.info_line(t!("tx.rollback_trouble", detail = format!("{e:#}")));
     }
     Err(RolledBack {
         what: format!("{why:#}"),

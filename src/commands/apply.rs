@@ -50,7 +50,7 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
                         &mirrors,
                     )?);
                 } else {
-                    p.info(&format!("{}\n", t!("apply.skip_docker")));
+                    p.info_line(t!("apply.skip_docker"));
                 }
             }
             TargetKind::Containerd => plans.push(containerd_plan(s, &mirrors).await?),
@@ -256,7 +256,7 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
 async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
     let (catalogue, probe) = match &s.mirrors {
         Mirrors::Unprobed(urls) => {
-            p.info(&format!("{}\n", t!("apply.given_unprobed")));
+            p.info_line(t!("apply.given_unprobed"));
             return Ok(urls.clone());
         }
         Mirrors::Given(urls, probe) => return probe_given(probe, urls, p).await,
@@ -275,14 +275,11 @@ async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
             let ago = humantime::format_duration(Duration::from_secs(
                 age(&r).unwrap_or_default().as_secs(),
             ));
-            p.info(&format!(
-                "{}\n",
-                t!("apply.cached_probe", age = ago, count = r.results.len())
-            ));
+            p.info_line(t!("apply.cached_probe", age = ago, count = r.results.len()));
             r
         }
         _ => {
-            p.info(&format!("{}\n", t!("apply.probing_now")));
+            p.info_line(t!("apply.probing_now"));
             let r = crate::commands::probe::probe(probe, catalogue, "apply", p).await?;
             p.info(&(crate::probe::render::probe_table(&r, None) + "\n"));
             r
@@ -325,10 +322,7 @@ async fn probe_given(probe: &Probe, given: &[String], p: Printer) -> Result<Vec<
         }
         .into());
     }
-    p.info(&format!(
-        "{}\n",
-        t!("apply.given_passed", count = given.len())
-    ));
+    p.info_line(t!("apply.given_passed", count = given.len()));
     Ok(given.to_vec())
 }
 

@@ -20,10 +20,7 @@ pub fn run(a: ManArgs, p: Printer) -> Result<ExitCode> {
         for page in &pages {
             files::write_atomic(&dir.join(&page.file), &page.roff, |_| Ok(()))?;
         }
-        p.info(&format!(
-            "{}\n",
-            t!("man.written", count = pages.len(), path = dir.display())
-        ));
+        p.info_line(t!("man.written", count = pages.len(), path = dir.display()));
         return Ok(ExitCode::SUCCESS);
     }
     let file = file_for(&a.command);

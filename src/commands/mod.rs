@@ -33,26 +33,20 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
                 p.stdout(&list::render(&report, p.width()));
-                p.info(&format!(
-                    "{}\n",
-                    t!(
-                        "list.in_use",
-                        source = report.catalogue_source,
-                        updated = report.catalogue_updated
-                    )
+                p.info_line(t!(
+                    "list.in_use",
+                    source = report.catalogue_source,
+                    updated = report.catalogue_updated
                 ));
                 let key = if s.all {
                     "list.summary_all"
                 } else {
                     "list.summary"
                 };
-                p.info(&format!(
-                    "{}\n",
-                    t!(
-                        key,
-                        updated = report.catalogue_updated,
-                        count = report.entries.len()
-                    )
+                p.info_line(t!(
+                    key,
+                    updated = report.catalogue_updated,
+                    count = report.entries.len()
                 ));
             }
             Ok(ExitCode::SUCCESS)

@@ -29,10 +29,7 @@ pub async fn probe(
             .filter(|m| m.region.as_deref() == Some(cloud) && m.registry == args.registry)
             .map(|m| m.url.as_str())
             .collect();
-        p.info(&format!(
-            "{}\n",
-            t!("probe.cloud", cloud = cloud, mirrors = own.join(", "))
-        ));
+        p.info_line(t!("probe.cloud", cloud = cloud, mirrors = own.join(", ")));
     }
     if selection.is_empty() {
         bail!("{}", t!("probe.nothing", registry = args.registry));
@@ -49,14 +46,11 @@ pub async fn probe(
             u.as_ref()
                 .map_or("-".to_owned(), |u| crate::targets::proxy::mask(u.as_str()))
         };
-        p.info(&format!(
-            "{}\n",
-            t!(
-                "probe.via_proxy",
-                http = shown(&r.http),
-                https = shown(&r.https),
-                source = r.source
-            )
+        p.info_line(t!(
+            "probe.via_proxy",
+            http = shown(&r.http),
+            https = shown(&r.https),
+            source = r.source
         ));
     }
     let clients = Clients::new(&args.certs_dir, route.clone())?;
@@ -99,10 +93,7 @@ pub async fn probe(
     }
     if let Err(e) = crate::history::last_probe::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
-        p.info(&format!(
-            "{}\n",
-            t!("probe.cache_failed", detail = format!("{e:#}"))
-        ));
+        p.info_line(t!("probe.cache_failed", detail = format!("{e:#}")));
     }
     Ok(report)
 }

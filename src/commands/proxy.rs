@@ -134,8 +134,7 @@ pub async fn unset(s: &ProxyChange, p: Printer) -> Result<crate::change::Outcome
         changes.push(FileChange::remove(dropin, dropin_before));
     }
     if changes.is_empty() {
-        p.json(s.change.json)
-            .say(&format!("{}\n", t!("proxy.nothing_to_unset")));
+        p.json(s.change.json).say_line(t!("proxy.nothing_to_unset"));
         return Ok(crate::change::Outcome::default());
     }
     let plan = plan(

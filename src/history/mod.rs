@@ -37,13 +37,10 @@ impl From<MirrorResult> for Row {
 pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
     let store = open_trusted()?;
     if let Some(aside) = &store.moved_aside {
-        p.info(&format!(
-            "{}\n",
-            t!(
-                "history.corrupt",
-                path = store.path.display(),
-                aside = aside.display()
-            )
+        p.info_line(t!(
+            "history.corrupt",
+            path = store.path.display(),
+            aside = aside.display()
         ));
     }
     Ok(store)
@@ -70,10 +67,7 @@ pub fn open(p: Printer) -> Option<Store> {
     match open_or_fail(p) {
         Ok(s) => Some(s),
         Err(e) => {
-            p.info(&format!(
-                "{}\n",
-                t!("history.unavailable", detail = format!("{e:#}"))
-            ));
+            p.info_line(t!("history.unavailable", detail = format!("{e:#}")));
             None
         }
     }
@@ -101,10 +95,7 @@ pub fn record(store: &mut Store, report: &Report, origin: &str, p: Printer) -> O
     match store.record(&probe) {
         Ok(id) => Some(id),
         Err(e) => {
-            p.info(&format!(
-                "{}\n",
-                t!("history.unavailable", detail = format!("{e:#}"))
-            ));
+            p.info_line(t!("history.unavailable", detail = format!("{e:#}")));
             None
         }
     }

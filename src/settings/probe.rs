@@ -99,17 +99,13 @@ pub fn catalogue(source: &Source, registry: &str, p: Printer) -> Result<Catalogu
 pub fn in_use(p: Printer) -> Result<Catalogue> {
     let c = Catalogue::in_use()?;
     if let Some(days) = c.stale_days(SystemTime::now()) {
-        p.info(&format!(
-            "{}\n",
-            t!(
-                "catalogue.stale",
-                updated = c.updated,
-                days = days,
-                path = catalogue::user_path()
-                    .map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p
-                        .display()
-                        .to_string())
-            )
+        p.info_line(t!(
+            "catalogue.stale",
+            updated = c.updated,
+            days = days,
+            path = catalogue::user_path().map_or("~/.config/mirrorctl/mirrors.toml".into(), |p| p
+                .display()
+                .to_string())
         ));
     }
     Ok(c)

@@ -111,7 +111,7 @@ impl Lock {
                         );
                     }
                     if !told {
-                        p.info(&format!("{}\n", t!("lock.waiting", holder = holder)));
+                        p.info_line(t!("lock.waiting", holder = holder));
                         told = true;
                     }
                     std::thread::sleep(Duration::from_millis(100));

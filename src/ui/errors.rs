@@ -37,18 +37,24 @@ impl Hint for ConfigError {
     }
 }
 
+/// Every error type that carries a next step, named once: `hint_of` asks each cause of an error through `Hint`.
+/// A new hinted type is one more entry here, not another hand-written downcast.
+const HINTED: &[fn(&(dyn std::error::Error + 'static)) -> Option<String>] =
+    &[hint::<Hinted>, hint::<Usage>, hint::<ConfigError>];
+
+fn hint<T: Hint + std::error::Error + 'static>(
+    e: &(dyn std::error::Error + 'static),
+) -> Option<String> {
+    e.downcast_ref::<T>().map(Hint::hint)
+}
+
 /// The first hint anywhere in the chain; else, for any permission error, the same advice (sudo).
 pub fn hint_of(e: &anyhow::Error) -> Option<String> {
-    for cause in e.chain() {
-        if let Some(h) = cause.downcast_ref::<Hinted>() {
-            return Some(h.hint());
-        }
-        if let Some(h) = cause.downcast_ref::<Usage>() {
-            return Some(h.hint());
-        }
-        if let Some(h) = cause.downcast_ref::<ConfigError>() {
-            return Some(Hint::hint(h));
-        }
+    if let Some(h) = e
+        .chain()
+        .find_map(|cause| HINTED.iter().find_map(|f| f(cause)))
+    {
+        return Some(h);
     }
     let denied = e.chain().any(|c| {
         c.downcast_ref::<std::io::Error>()

@@ -81,6 +81,16 @@ impl Printer {
         }
     }
 
+    /// `info` of one line: `p.info_line(t!("…"))` rather than `p.info(&format!("{}\n", t!("…")))`.
+    pub fn info_line(&self, s: impl std::fmt::Display) {
+        self.info(&format!("{s}\n"))
+    }
+
+    /// `say` of one line.
+    pub fn say_line(&self, s: impl std::fmt::Display) {
+        self.say(&format!("{s}\n"))
+    }
+
     /// Per-mirror details (phase timings, HTTP statuses) on stderr, with `-v` only.
     pub fn detail(&self, s: &str) {
         if self.verbose {

@@ -29,10 +29,7 @@ pub fn pull_through(url: String, probe: &crate::settings::Probe) -> crate::chang
                     crate::commands::probe::probe(&probe.direct(), &only, "cache", p).await?;
                 match report.results.first() {
                     Some(r) if r.ok => {
-                        p.say(&format!(
-                            "{}\n",
-                            t!("tx.verified_cache", url = url, image = report.image)
-                        ));
+                        p.say_line(t!("tx.verified_cache", url = url, image = report.image));
                         Ok(())
                     }
                     r => anyhow::bail!(

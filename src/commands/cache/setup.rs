@@ -60,10 +60,8 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
         "docker.io" => format!("mirrorctl apply --mirror {node} --yes"),
         r => format!("mirrorctl apply --target containerd --registry {r} --mirror {node} --yes"),
     };
-    p.json(s.change.json).say(&format!(
-        "{}\n",
-        t!("cache.on_each_node", command = command)
-    ));
+    p.json(s.change.json)
+        .say_line(t!("cache.on_each_node", command = command));
     Ok(outcome)
 }
 
@@ -134,7 +132,7 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 
 /// The upstream: the best mirror a probe finds right now.
 async fn best_mirror(s: &CacheSetup, catalogue: &Catalogue, p: Printer) -> Result<String> {
-    p.info(&format!("{}\n", t!("cache.probing")));
+    p.info_line(t!("cache.probing"));
     let report = crate::commands::probe::probe(&s.probe, catalogue, "cache", p).await?;
     p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));
     let best = report

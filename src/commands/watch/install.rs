@@ -306,7 +306,7 @@ pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
     };
     if plan.changes.is_empty() {
         p.json(args.change.json)
-            .say(&format!("{}\n", t!("watch.nothing_installed")));
+            .say_line(t!("watch.nothing_installed"));
         return Ok(Outcome::default());
     }
     crate::change::run(vec![plan], &target, p).await

@@ -430,10 +430,7 @@ fn record(
             changed: changed && d.step.action != Action::Keep && d.step.action != Action::Hold,
         };
         if let Err(e) = store.decide(&decision) {
-            p.info(&format!(
-                "{}\n",
-                t!("history.unavailable", detail = format!("{e:#}"))
-            ));
+            p.info_line(t!("history.unavailable", detail = format!("{e:#}")));
             return;
         }
     }
