@@ -289,6 +289,7 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
             Host::docker(&name, &sb.path().join(&name), &engines[i], USER_CONFIG)
         })
         .collect();
+    let worker = Host::containerd("worker0", &sb.path().join("worker0"), &engines[1]);
     let k3s = Host::bare("agent0", &sb.path().join("agent0"), "{}\n");
     std::fs::create_dir_all(k3s.k3s_config().parent().unwrap()).unwrap();
     let k3s_user =
@@ -299,6 +300,7 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
     let docker_refs: Vec<&Host> = docker.iter().collect();
     let mut vars: Vec<(&Host, Value)> = docker.iter().map(|h| (h, node_probe.clone())).collect();
     vars.push((&k3s, node_probe.clone()));
+    vars.push((&worker, node_probe.clone()));
     vars.push((
         &cache,
         json!({
@@ -317,6 +319,7 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
         &[
             ("registry_cache", &[&cache]),
             ("docker_nodes", &docker_refs),
+            ("containerd_nodes", &[&worker]),
             ("k3s_nodes", &[&k3s]),
         ],
         &vars,
@@ -336,7 +339,7 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
     }
     let config = std::fs::read_to_string(cache.registry_config()).unwrap();
     assert!(config.contains(&farm.mirrors[0].url()), "{config}");
-    for h in docker.iter().chain([&k3s]) {
+    for h in docker.iter().chain([&worker, &k3s]) {
         assert_eq!(
             first.result("Use the cache", &h.name)["changed"],
             true,
@@ -365,6 +368,39 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
             String::from_utf8_lossy(&pull.stderr)
         );
     }
+    // The containerd worker: hosts.toml names the cache, config.toml got config_path and containerd one restart,
+    // and ctr fetches the image through the cache with no other route.
+    let hosts = worker.containerd_hosts_dir();
+    let toml = std::fs::read_to_string(hosts.join("docker.io/hosts.toml")).unwrap();
+    assert!(toml.contains(&format!("[host.\"{cache_url}\"]")), "{toml}");
+    let c = worker.containerd.as_ref().unwrap();
+    let config = std::fs::read_to_string(&c.config).unwrap();
+    assert!(
+        config.contains(&format!("config_path = \"{}\"", hosts.display())),
+        "{config}"
+    );
+    assert!(
+        c.systemctl_log().contains("restart containerd"),
+        "{}",
+        c.systemctl_log()
+    );
+    let fetch = std::process::Command::new(engines[1].bin("ctr"))
+        .env("HTTP_PROXY", "http://127.0.0.1:9")
+        .env("HTTPS_PROXY", "http://127.0.0.1:9")
+        .env("NO_PROXY", "127.0.0.1")
+        .arg("--address")
+        .arg(&c.socket)
+        .args(["content", "fetch", "--hosts-dir"])
+        .arg(&hosts)
+        .arg(format!("docker.io/{IMAGE}"))
+        .output()
+        .unwrap();
+    assert!(
+        fetch.status.success(),
+        "ctr through the cache: {}",
+        String::from_utf8_lossy(&fetch.stderr)
+    );
+
     let yaml = std::fs::read_to_string(k3s.k3s_config()).unwrap();
     assert!(yaml.starts_with(k3s_user.trim_end()), "{yaml}");
     assert!(yaml.contains(&cache_url), "{yaml}");
@@ -374,7 +410,10 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
         k3s.systemctl_log()
     );
 
-    let hosts: Vec<&Host> = [&cache, &k3s].into_iter().chain(docker.iter()).collect();
+    let hosts: Vec<&Host> = [&cache, &k3s, &worker]
+        .into_iter()
+        .chain(docker.iter())
+        .collect();
     let before = snapshot(&hosts);
     let calls_before = cache.systemctl_log();
     let config_before = std::fs::read(cache.registry_config()).unwrap();

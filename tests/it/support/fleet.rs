@@ -7,12 +7,13 @@ use std::process::Command;
 
 use serde_json::{json, Map, Value};
 
+use super::containerd::Containerd;
 use super::dockerd::Dockerd;
 use super::engines::Engine;
 use super::require;
 
-/// One host's `systemctl`, first on its PATH. Every call is logged; `docker` goes to the host's dockerd's own
-/// private systemctl (which really restarts and HUPs it); mirrorctl's watch timer is enabled on paper; k3s (not
+/// One host's `systemctl`, first on its PATH. Every call is logged; `docker` and `containerd` go to the private
+/// systemctl of the host's real dockerd or containerd (which really restarts and HUPs it); mirrorctl's watch timer is enabled on paper; k3s (not
 /// packaged for Debian) comes up when restarted; docker-registry runs the real binary on the host's config.yml.
 const SYSTEMCTL: &str = r#"#!/bin/bash
 S="__STATE__"
@@ -31,6 +32,7 @@ registry_stop() {
 }
 case "$unit" in
   docker) exec "__DOCKERD__" "$@" ;;
+  containerd) exec "__CONTAINERD__" "$@" ;;
   mirrorctl-watch.timer)
     case "$verb" in
       enable) touch "$S/timer-enabled" ;;
@@ -63,6 +65,7 @@ pub struct Host {
     pub dir: PathBuf,
     pub daemon_json: PathBuf,
     pub dockerd: Option<Dockerd>,
+    pub containerd: Option<Containerd>,
     path: String,
 }
 
@@ -71,14 +74,27 @@ impl Host {
     pub fn docker(name: &str, dir: &Path, engine: &Engine, user_config: &str) -> Self {
         let d = Dockerd::start(engine, &dir.join("dockerd"), user_config, &[]);
         let path = d.path_env().to_string_lossy().into_owned();
+        let systemctl = d.dir.join("bin/systemctl");
+        let mut h = Self::make(name, dir, d.config.clone(), &path, (&systemctl, None));
+        h.dockerd = Some(d);
+        h
+    }
+
+    /// A Kubernetes worker: a real containerd (no CRI, no config_path yet) and no dockerd.
+    pub fn containerd(name: &str, dir: &Path, engine: &Engine) -> Self {
+        let cd = dir.join("containerd");
+        let c = Containerd::start(engine, &cd, &Containerd::config_text(&cd, false, ""));
+        let path = c.path_env(engine).to_string_lossy().into_owned();
+        let file = dir.join("daemon.json");
+        let systemctl = c.dir.join("bin/systemctl");
         let mut h = Self::make(
             name,
             dir,
-            d.config.clone(),
+            file,
             &path,
-            &d.dir.join("bin/systemctl"),
+            (Path::new("/bin/false"), Some(&systemctl)),
         );
-        h.dockerd = Some(d);
+        h.containerd = Some(c);
         h
     }
 
@@ -88,10 +104,18 @@ impl Host {
         std::fs::create_dir_all(dir).unwrap();
         std::fs::write(&file, daemon_json).unwrap();
         let path = std::env::var("PATH").unwrap_or_default();
-        Self::make(name, dir, file, &path, Path::new("/bin/false"))
+        Self::make(name, dir, file, &path, (Path::new("/bin/false"), None))
     }
 
-    fn make(name: &str, dir: &Path, daemon_json: PathBuf, path: &str, dockerd: &Path) -> Self {
+    /// `systemctls`: the private systemctl of the host's dockerd, and of its containerd when it has one.
+    fn make(
+        name: &str,
+        dir: &Path,
+        daemon_json: PathBuf,
+        path: &str,
+        systemctls: (&Path, Option<&Path>),
+    ) -> Self {
+        let (dockerd, containerd) = systemctls;
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         std::fs::create_dir_all(dir.join("etc/docker/registry")).unwrap();
         let script = dir.join("bin/systemctl");
@@ -100,6 +124,13 @@ impl Host {
             SYSTEMCTL
                 .replace("__STATE__", &dir.display().to_string())
                 .replace("__DOCKERD__", &dockerd.display().to_string())
+                .replace(
+                    "__CONTAINERD__",
+                    &containerd
+                        .unwrap_or(Path::new("/bin/false"))
+                        .display()
+                        .to_string(),
+                )
                 .replace(
                     "__REGISTRY__",
                     &require("docker-registry", "docker-registry")
@@ -115,6 +146,7 @@ impl Host {
             dir: dir.to_owned(),
             daemon_json,
             dockerd: None,
+            containerd: None,
             path: format!("{}:{path}", dir.join("bin").display()),
         }
     }
@@ -130,6 +162,10 @@ impl Host {
 
     pub fn registry_config(&self) -> PathBuf {
         self.dir.join("etc/docker/registry/config.yml")
+    }
+
+    pub fn containerd_hosts_dir(&self) -> PathBuf {
+        self.dir.join("containerd/certs.d")
     }
 
     pub fn k3s_config(&self) -> PathBuf {
@@ -154,6 +190,8 @@ impl Host {
             "mirrorctl_systemd_dir": self.systemd_dir().display().to_string(),
             "mirrorctl_registry_config": self.registry_config().display().to_string(),
             "mirrorctl_k3s_config": self.k3s_config().display().to_string(),
+            "mirrorctl_containerd_config": d("containerd/config.toml"),
+            "mirrorctl_containerd_hosts_dir": self.containerd_hosts_dir().display().to_string(),
             "mirrorctl_environment": {
                 "PATH": self.path,
                 "DOCKER_HOST": docker_host,
