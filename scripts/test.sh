@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
-# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static;
+# docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static,
+# ansible, python3-venv (for ansible-lint from PyPI in target/ansible-lint-venv);
 # trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
 # release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
 # fresh Debian machine.
@@ -22,6 +23,8 @@ command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
+command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
+/usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""
@@ -34,6 +37,15 @@ fi
 # oldest Debian root the release binary must run in.
 bash scripts/engines.sh
 bash scripts/bullseye.sh
+
+# ansible-lint for tests/it/ansible.rs (which never reaches a registry itself): bookworm's is 6.13 from early 2023,
+# so PyPI's current one, pinned, in a venv of Debian's python under target/ (never the system's site-packages).
+lint=target/ansible-lint-venv
+if ! "$lint/bin/ansible-lint" --version >/dev/null 2>&1; then
+  rm -rf "$lint"
+  /usr/bin/python3 -m venv "$lint"
+  "$lint/bin/pip" install --quiet --disable-pip-version-check ansible-lint==26.10.1
+fi
 
 # The release artifacts, each binary built once (maturin + zig, glibc 2.17), signed with a key made for the tests:
 # tests/it/release.rs and tests/it/install.rs check them.

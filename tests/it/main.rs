@@ -1,5 +1,6 @@
 //! One integration binary; each module drives the real `mirrorctl` binary against servers on loopback.
 
+mod ansible;
 mod apply;
 mod cache;
 mod catalogue_update;

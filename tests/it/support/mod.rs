@@ -5,6 +5,7 @@ pub mod engines;
 pub mod fake_registry;
 pub mod fault_server;
 pub mod files_server;
+pub mod fleet;
 pub mod image;
 pub mod registry;
 pub mod tinyproxy;
