@@ -4,6 +4,7 @@ mod ansible;
 mod apply;
 mod cache;
 mod catalogue_update;
+mod children;
 mod cli;
 mod concurrency;
 mod dockerd_starts;
