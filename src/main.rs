@@ -22,6 +22,7 @@ mod last_probe;
 mod list;
 mod lock;
 mod man;
+mod metrics;
 mod output;
 mod probe;
 mod proxy;
@@ -134,6 +135,7 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Job::Man(a) => man::run(a, p),
+        Job::Metrics(m) => metrics::run(m, p).await,
         Job::Probe(s) => {
             let report = probe::command::probe(&s.probe, &s.catalogue, "probe", p).await?;
             if s.json {

@@ -57,6 +57,7 @@ pub enum Job {
     CatalogueUpdate(cli::CatalogueUpdateArgs),
     Completions(clap_complete::Shell),
     Man(cli::ManArgs),
+    Metrics(crate::metrics::Metrics),
 }
 
 pub struct List {
@@ -152,6 +153,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Catalogue(cli::CatalogueCommand::Update(a)) => Job::CatalogueUpdate(a),
         Command::Completions { shell } => Job::Completions(shell),
         Command::Man(a) => Job::Man(a),
+        Command::Metrics(a) => Job::Metrics(crate::metrics::lower(a)?),
     };
     if job.takes_the_lock() {
         crate::lock::check_wait()?;

@@ -49,6 +49,8 @@ pub struct Watch {
     pub cron_dir: Option<PathBuf>,
     /// The arguments after `mirrorctl` that the timer runs: `watch --once` with every setting given here.
     pub replay: Vec<String>,
+    /// `--metrics-textfile`: refreshed after each cycle.
+    pub metrics_textfile: Option<PathBuf>,
 }
 
 pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
@@ -94,6 +96,7 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
         replay: replay(&a)?,
         systemd_dir: a.systemd_dir,
         cron_dir: a.cron_dir,
+        metrics_textfile: a.metrics_textfile,
         change,
     })
 }
@@ -132,6 +135,9 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
             "containerd-hosts-dir",
             absolute(&a.containerd.containerd_hosts_dir)?,
         );
+    }
+    if let Some(d) = &a.metrics_textfile {
+        flag("metrics-textfile", absolute(d)?);
     }
     if let Some(c) = &o.source.catalogue {
         flag("catalogue", absolute(c)?);
