@@ -113,7 +113,7 @@ fn history(
     let mut latency = Family::new(
         "mirrorctl_mirror_latency_seconds",
         Gauge,
-        "Median time to the first byte of the manifest over the passing probes of the last 7 days.",
+        "Median time to the first byte of /v2/ over the passing probes of the last 7 days.",
     );
     let mut throughput = Family::new(
         "mirrorctl_mirror_throughput_bytes_per_second",

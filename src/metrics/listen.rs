@@ -23,6 +23,9 @@ const HEAD_DEADLINE: Duration = Duration::from_secs(5);
 /// Writing the answer: a client that stops reading is dropped.
 const WRITE_DEADLINE: Duration = Duration::from_secs(10);
 const CONNECTIONS: usize = 16;
+/// The lingering close's bounds.
+const DRAIN_LIMIT: usize = 1024 * 1024;
+const DRAIN_DEADLINE: Duration = Duration::from_secs(1);
 
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -133,7 +136,22 @@ async fn serve_one(mut s: TcpStream, sources: Arc<Sources>) {
         s.write_all(&answer).await?;
         s.shutdown().await
     };
-    let _ = tokio::time::timeout(WRITE_DEADLINE, write).await;
+    if tokio::time::timeout(WRITE_DEADLINE, write).await.is_err() {
+        return;
+    }
+    // A lingering close: what the client still sends (the rest of a head too long to read) is read and dropped
+    // for a moment, so that closing does not reset the connection before the client has read the answer.
+    let drain = async {
+        let mut chunk = [0u8; 4096];
+        let mut left = DRAIN_LIMIT;
+        while let Ok(n @ 1..) = s.read(&mut chunk).await {
+            left = left.saturating_sub(n);
+            if left == 0 {
+                break;
+            }
+        }
+    };
+    let _ = tokio::time::timeout(DRAIN_DEADLINE, drain).await;
 }
 
 /// Serves until interrupted (SIGINT or SIGTERM).

@@ -25,11 +25,9 @@ pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
         .open(dir)
-        .map_err(|e| {
-            anyhow::Error::new(e).context(crate::errors::Hinted {
-                message: t!("metrics.textfile_dir", path = dir.display()).into(),
-                hint: t!("metrics.textfile_dir_hint", path = dir.display()).into(),
-            })
+        .map_err(|e| crate::errors::Hinted {
+            message: format!("{}: {e}", t!("metrics.textfile_dir", path = dir.display())),
+            hint: t!("metrics.textfile_dir_hint", path = dir.display()).into(),
         })?;
     let me = crate::host::Host::get().uid;
     if me == 0 {

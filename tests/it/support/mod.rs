@@ -6,6 +6,7 @@ pub mod fake_registry;
 pub mod fault_server;
 pub mod files_server;
 pub mod image;
+pub mod prometheus;
 pub mod registry;
 pub mod tinyproxy;
 
