@@ -229,6 +229,8 @@ mod tests {
             "--platform",
             "linux/arm64",
             "--allow-restart",
+            "--metrics-textfile",
+            "prom",
         ]);
         let replay = super::replay(&given).unwrap();
         let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
@@ -236,6 +238,7 @@ mod tests {
         assert!(again.once && again.yes && !again.install);
         assert_eq!(again.config, Some(cwd.join("rel/daemon.json")));
         assert_eq!(again.registry_config, cwd.join("reg.yml"));
+        assert_eq!(again.metrics_textfile, Some(cwd.join("prom")));
         assert_eq!(again.opts.source.catalogue, Some(cwd.join("m.toml")));
         assert_eq!(again.opts.source.mirrors, ["https://m.example"]);
         assert_eq!(again.opts.registry, "ghcr.io");

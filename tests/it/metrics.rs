@@ -416,3 +416,81 @@ fn root_does_not_write_the_textfile_into_a_directory_others_can_write() {
     assert_ok(&out);
     assert!(good.join("mirrorctl.prom").exists());
 }
+
+/// The value of the one line of `text` that starts with `series` (a name and its labels as written).
+fn sample(text: &str, series: &str) -> f64 {
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with(series)).collect();
+    assert_eq!(lines.len(), 1, "{series} in:\n{text}");
+    lines[0].rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+#[test]
+fn a_real_pull_through_cache_reports_its_counters_and_its_upstream_going_down() {
+    let sb = Sandbox::new();
+    let image = Image::new("library/alpine", "latest", 64 * 1024);
+    let upstream = Registry::start(&sb.path().join("upstream"), None);
+    upstream.push(&image, sb.path());
+    let debug = free_port();
+    let cache = Registry::start_with(
+        &sb.path().join("cache"),
+        Some(&upstream.url()),
+        &format!("  debug:\n    addr: 127.0.0.1:{debug}\n"),
+    );
+    // One probe of both: the upstream's record, and a pull through the cache (its misses).
+    let cat = catalogue(&sb, &[("upstream", upstream.url()), ("cache", cache.url())]);
+    probe(&sb, &cat);
+    let path = format!(
+        "{}:{}",
+        crate::support::yes_systemctl(sb.path()).display(),
+        std::env::var("PATH").unwrap()
+    );
+    let run = || {
+        let out = sb
+            .mirrorctl()
+            .env("PATH", &path)
+            .args(["metrics", "--registry", "docker.io", "--init", "systemd"])
+            .arg("--config")
+            .arg(sb.path().join("daemon.json"))
+            .arg("--registry-config")
+            .arg(sb.path().join("cache/config.yml"))
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let text = String::from_utf8(out.stdout).unwrap();
+        check_metrics(&text);
+        text
+    };
+    let text = run();
+    let c = format!("{{cache=\"{}\"", cache.url());
+    assert_eq!(sample(&text, &format!("mirrorctl_cache_up{c}}}")), 1.0);
+    assert_eq!(
+        sample(
+            &text,
+            &format!(
+                "mirrorctl_cache_upstream_up{c},upstream=\"{}\"}}",
+                upstream.url()
+            )
+        ),
+        1.0
+    );
+    // distribution's own counters, as `cache status` reads them (2.8 counts a blob it fetched as a hit).
+    let counter = |name: &str, kind: &str| {
+        sample(
+            &text,
+            &format!("mirrorctl_cache_{name}_total{c},kind=\"{kind}\"}}"),
+        )
+    };
+    assert!(counter("requests", "blob") >= 1.0 && counter("requests", "manifest") >= 1.0);
+    assert!(counter("misses", "manifest") >= 1.0);
+    assert!(counter("pulled_bytes", "manifest") > 0.0 && counter("served_bytes", "blob") > 0.0);
+    assert!(sample(&text, &format!("mirrorctl_cache_storage_bytes{c}}}")) > 0.0);
+    // The upstream dies; the next probe records it, and the metrics say so.
+    drop(upstream);
+    probe(&sb, &cat);
+    let text = run();
+    let up: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("mirrorctl_cache_upstream_up{"))
+        .collect();
+    assert!(up.len() == 1 && up[0].ends_with(" 0"), "{text}");
+}
