@@ -18,9 +18,13 @@ use rust_i18n::t;
 
 pub const NAME: &str = "mirrorctl.prom";
 
-/// Writes `text` to `dir/mirrorctl.prom`; returns that path.
-pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
-    let target = dir.join(NAME);
+/// Whether `dir` is one `write` would write into (`watch --install` asks before a timer writes there each run).
+pub fn check(dir: &Path) -> Result<()> {
+    open(dir).map(drop)
+}
+
+/// The directory, opened without following a symlink, and as root trusted.
+fn open(dir: &Path) -> Result<File> {
     let d = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
@@ -52,6 +56,13 @@ pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
             .into());
         }
     }
+    Ok(d)
+}
+
+/// Writes `text` to `dir/mirrorctl.prom`; returns that path.
+pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
+    let target = dir.join(NAME);
+    let d = open(dir)?;
     let held = PathBuf::from(format!("/proc/self/fd/{}", d.as_raw_fd()));
     let cannot = || t!("io.cannot_write", path = target.display()).into_owned();
     let mut tmp = tempfile::Builder::new()

@@ -137,6 +137,8 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
         );
     }
     if let Some(d) = &a.metrics_textfile {
+        // As for the state directory: a directory root's timer must not write into is refused now.
+        crate::metrics::textfile::check(d)?;
         flag("metrics-textfile", absolute(d)?);
     }
     if let Some(c) = &o.source.catalogue {
@@ -196,6 +198,7 @@ mod tests {
     /// paths do not depend on the directory the timer runs from.
     #[test]
     fn the_timer_runs_the_watch_the_user_asked_for() {
+        let prom = tempfile::tempdir().unwrap();
         let given = watch_args(&[
             "watch",
             "--install",
@@ -230,7 +233,7 @@ mod tests {
             "linux/arm64",
             "--allow-restart",
             "--metrics-textfile",
-            "prom",
+            prom.path().to_str().unwrap(),
         ]);
         let replay = super::replay(&given).unwrap();
         let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
@@ -238,7 +241,7 @@ mod tests {
         assert!(again.once && again.yes && !again.install);
         assert_eq!(again.config, Some(cwd.join("rel/daemon.json")));
         assert_eq!(again.registry_config, cwd.join("reg.yml"));
-        assert_eq!(again.metrics_textfile, Some(cwd.join("prom")));
+        assert_eq!(again.metrics_textfile.as_deref(), Some(prom.path()));
         assert_eq!(again.opts.source.catalogue, Some(cwd.join("m.toml")));
         assert_eq!(again.opts.source.mirrors, ["https://m.example"]);
         assert_eq!(again.opts.registry, "ghcr.io");

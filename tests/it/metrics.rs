@@ -219,6 +219,24 @@ fn prometheus_scrapes_the_textfile_and_the_listener_and_sees_a_killed_mirror_go_
         .as_f64()
         .unwrap();
     assert_eq!(flaky_rate, 0.5);
+    // `--json` holds the same samples.
+    let out = metrics(&sb).arg("--json").output().unwrap();
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::docs::check::<crate::support::docs::MetricsDoc>(&doc);
+    let ratio = doc["families"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "mirrorctl_mirror_success_ratio")
+        .unwrap()["samples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["labels"]["mirror"] == "flaky" && s["labels"]["window"] == "7d")
+        .unwrap()["value"]
+        .as_f64();
+    assert_eq!(ratio, Some(flaky_rate));
     for job in ["node", "mirrorctl"] {
         let r = wait_for(
             &server,
