@@ -134,3 +134,31 @@ pub async fn refresh(dir: &Path, daemon_json: &Path, cache: crate::cli::CacheSer
         ));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::parse_listen;
+
+    #[test]
+    fn only_loopback_unless_allowed() {
+        for ok in [
+            "127.0.0.1:9817",
+            "[::1]:9817",
+            "localhost:9817",
+            "127.0.0.2:0",
+        ] {
+            assert!(parse_listen(ok, false).is_ok(), "{ok}");
+        }
+        for remote in ["0.0.0.0:9817", "[::]:9817", "10.0.0.5:9817"] {
+            let e = parse_listen(remote, false).unwrap_err();
+            assert!(
+                e.downcast_ref::<crate::errors::Usage>().is_some(),
+                "{remote}"
+            );
+            assert!(parse_listen(remote, true).is_ok(), "{remote}");
+        }
+        for bad in ["9817", "example.com:80", "127.0.0.1:99999", "", ":9817"] {
+            assert!(parse_listen(bad, true).is_err(), "{bad}");
+        }
+    }
+}
