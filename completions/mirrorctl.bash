@@ -43,6 +43,9 @@ _mirrorctl() {
             mirrorctl,man)
                 cmd="mirrorctl__subcmd__man"
                 ;;
+            mirrorctl,metrics)
+                cmd="mirrorctl__subcmd__metrics"
+                ;;
             mirrorctl,probe)
                 cmd="mirrorctl__subcmd__probe"
                 ;;
@@ -127,6 +130,9 @@ _mirrorctl() {
             mirrorctl__subcmd__help,man)
                 cmd="mirrorctl__subcmd__help__subcmd__man"
                 ;;
+            mirrorctl__subcmd__help,metrics)
+                cmd="mirrorctl__subcmd__help__subcmd__metrics"
+                ;;
             mirrorctl__subcmd__help,probe)
                 cmd="mirrorctl__subcmd__help__subcmd__probe"
                 ;;
@@ -197,7 +203,7 @@ _mirrorctl() {
 
     case "${cmd}" in
         mirrorctl)
-            opts="-q -v -h -V --quiet --verbose --lang --state-dir --help --version list probe apply show doctor proxy catalogue completions man history watch cache restore help"
+            opts="-q -v -h -V --quiet --verbose --lang --state-dir --help --version list probe apply show doctor proxy catalogue completions man history watch cache metrics restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -877,7 +883,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__help)
-            opts="list probe apply show doctor proxy catalogue completions man history watch cache restore help"
+            opts="list probe apply show doctor proxy catalogue completions man history watch cache metrics restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1086,6 +1092,20 @@ _mirrorctl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        mirrorctl__subcmd__help__subcmd__metrics)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         mirrorctl__subcmd__help__subcmd__probe)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1274,6 +1294,60 @@ _mirrorctl() {
             fi
             case "${prev}" in
                 --dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh" -- "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mirrorctl__subcmd__metrics)
+            opts="-q -v -h --textfile --listen --allow-remote --registry --config --registry-config --registry-unit --init --certs-dir --json --quiet --verbose --lang --state-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --textfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --listen)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry-unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --init)
+                    COMPREPLY=($(compgen -W "auto systemd sysv openrc" -- "${cur}"))
+                    return 0
+                    ;;
+                --certs-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1697,7 +1771,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__watch)
-            opts="-y -q -v -h --catalogue --mirror --all --registry --image --platform --timeout --jobs --blob-jobs --max-blob-mib --certs-dir --no-daemon-proxy --expect-digest --once --install --uninstall --every --top --fail-after --margin --allow-restart --config --dry-run --yes --init --systemd-dir --cron-dir --target --containerd-config --containerd-hosts-dir --cache --registry-config --registry-unit --json --quiet --verbose --lang --state-dir --help"
+            opts="-y -q -v -h --catalogue --mirror --all --registry --image --platform --timeout --jobs --blob-jobs --max-blob-mib --certs-dir --no-daemon-proxy --expect-digest --once --install --uninstall --every --top --fail-after --margin --allow-restart --config --dry-run --yes --init --systemd-dir --cron-dir --target --containerd-config --containerd-hosts-dir --cache --registry-config --registry-unit --metrics-textfile --json --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1796,6 +1870,10 @@ _mirrorctl() {
                     return 0
                     ;;
                 --registry-unit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-textfile)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

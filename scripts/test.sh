@@ -2,6 +2,7 @@
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
 # docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static,
 # ansible, python3-venv (for ansible-lint from PyPI in target/ansible-lint-venv);
+# prometheus and prometheus-node-exporter;
 # trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
 # release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
 # fresh Debian machine.
@@ -25,6 +26,8 @@ command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""

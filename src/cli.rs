@@ -149,6 +149,12 @@ pub enum Command {
         after_help = "Examples:\n  sudo mirrorctl cache setup --listen :5000 --yes\n  mirrorctl cache status\n  mirrorctl cache warm alpine:latest nginx:stable --platform all"
     )]
     Cache(CacheCommand),
+    /// Prometheus metrics from the probe history, watch and the cache: printed, written for node_exporter's
+    /// textfile collector, or served on /metrics.
+    #[command(
+        after_help = "Examples:\n  mirrorctl metrics\n  sudo mirrorctl metrics --textfile /var/lib/prometheus/node-exporter\n  mirrorctl metrics --listen 127.0.0.1:9817\n\nAlert rules to start from: docs/mirrorctl-alerts.yml."
+    )]
+    Metrics(MetricsArgs),
     /// Put the newest backup of daemon.json back, with the same restart, verification and rollback as apply.
     #[command(
         after_help = "Examples:\n  sudo mirrorctl restore --dry-run\n  sudo mirrorctl restore --yes"
@@ -617,6 +623,43 @@ pub struct HistoryArgs {
 }
 
 #[derive(Args, Debug, Clone)]
+pub struct MetricsArgs {
+    /// Write DIR/mirrorctl.prom (atomically) for node_exporter's textfile collector instead of printing.
+    #[arg(long, value_name = "DIR", conflicts_with = "listen")]
+    pub textfile: Option<PathBuf>,
+    /// Serve GET /metrics on this address (IP:PORT, loopback unless --allow-remote; port 0 picks one) until
+    /// stopped.
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// With --listen: also accept a non-loopback address. The page has no TLS or login and names every mirror and
+    /// the cache: firewall it, or put a TLS proxy in front.
+    #[arg(long, requires = "listen")]
+    pub allow_remote: bool,
+    /// Only these registries' mirrors (repeatable; default: every registry of the catalogue).
+    #[arg(long = "registry", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
+    pub registries: Vec<String>,
+    /// daemon.json whose registry-mirrors count as configured (default: the platform's, as for apply).
+    #[arg(long = "config", value_name = "PATH")]
+    pub daemon_json: Option<PathBuf>,
+    /// docker-registry's configuration file: the cache's metrics come from it when it is a pull-through cache on
+    /// this machine.
+    #[arg(long, value_name = "FILE", default_value = crate::targets::distribution::DEFAULT_CONFIG)]
+    pub registry_config: PathBuf,
+    /// docker-registry's unit.
+    #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
+    pub registry_unit: String,
+    /// How docker-registry is managed.
+    #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
+    pub init: InitChoice,
+    /// CA directory for an HTTPS cache (as dockerd's certs.d).
+    #[arg(long, value_name = "DIR", default_value = "/etc/docker/certs.d")]
+    pub certs_dir: PathBuf,
+    /// Print one JSON document (every family with its samples) instead of the text format.
+    #[arg(long, conflicts_with = "listen")]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
 #[command(group(clap::ArgGroup::new("mode").required(true).args(["once", "install", "uninstall"])))]
 pub struct WatchArgs {
     #[command(flatten)]
@@ -680,6 +723,9 @@ pub struct WatchArgs {
     /// With --cache: docker-registry's unit.
     #[arg(long, value_name = "NAME", default_value = "docker-registry", value_parser = parse_unit)]
     pub registry_unit: String,
+    /// After each cycle, write DIR/mirrorctl.prom as `metrics --textfile DIR` does (for node_exporter).
+    #[arg(long, value_name = "DIR")]
+    pub metrics_textfile: Option<PathBuf>,
     /// Print one JSON document: the decisions and whether anything changed (`changed`).
     #[arg(long)]
     pub json: bool,

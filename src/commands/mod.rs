@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod history;
 pub mod list;
 pub mod man;
+pub mod metrics;
 pub mod probe;
 pub mod proxy;
 pub mod show;
@@ -63,6 +64,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Job::Man(a) => man::run(a, p),
+        Job::Metrics(m) => metrics::run(m, p).await,
         Job::Probe(s) => {
             let report = probe::probe(&s.probe, &s.catalogue, "probe", p).await?;
             if s.json {

@@ -9,6 +9,7 @@
 mod apply;
 mod cache;
 pub mod change;
+pub mod metrics;
 pub mod probe;
 mod proxy;
 mod watch;
@@ -21,6 +22,7 @@ use rust_i18n::t;
 pub use crate::change::{Change, MakeLive};
 pub use apply::{Apply, Mirrors, Restore};
 pub use cache::{CacheRestore, CacheSetup, Upstream};
+pub use metrics::{Metrics, Sources};
 pub use probe::Probe;
 pub use proxy::{ProxyChange, ProxyPlace, ProxyShow};
 pub use watch::{Keep, Watch, WatchMode};
@@ -57,6 +59,7 @@ pub enum Job {
     CatalogueUpdate(cli::CatalogueUpdateArgs),
     Completions(clap_complete::Shell),
     Man(cli::ManArgs),
+    Metrics(Metrics),
 }
 
 pub struct List {
@@ -152,6 +155,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
         Command::Catalogue(cli::CatalogueCommand::Update(a)) => Job::CatalogueUpdate(a),
         Command::Completions { shell } => Job::Completions(shell),
         Command::Man(a) => Job::Man(a),
+        Command::Metrics(a) => Job::Metrics(metrics::lower(a)?),
     };
     if job.takes_the_lock() {
         crate::sys::lock::check_wait()?;

@@ -49,6 +49,8 @@ pub struct Watch {
     pub cron_dir: Option<PathBuf>,
     /// The arguments after `mirrorctl` that the timer runs: `watch --once` with every setting given here.
     pub replay: Vec<String>,
+    /// `--metrics-textfile`: refreshed after each cycle.
+    pub metrics_textfile: Option<PathBuf>,
 }
 
 pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
@@ -94,6 +96,7 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
         replay: replay(&a)?,
         systemd_dir: a.systemd_dir,
         cron_dir: a.cron_dir,
+        metrics_textfile: a.metrics_textfile,
         change,
     })
 }
@@ -132,6 +135,11 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
             "containerd-hosts-dir",
             absolute(&a.containerd.containerd_hosts_dir)?,
         );
+    }
+    if let Some(d) = &a.metrics_textfile {
+        // As for the state directory: a directory root's timer must not write into is refused now.
+        crate::sys::textfile::check(d)?;
+        flag("metrics-textfile", absolute(d)?);
     }
     if let Some(c) = &o.source.catalogue {
         flag("catalogue", absolute(c)?);
@@ -190,6 +198,7 @@ mod tests {
     /// paths do not depend on the directory the timer runs from.
     #[test]
     fn the_timer_runs_the_watch_the_user_asked_for() {
+        let prom = tempfile::tempdir().unwrap();
         let given = watch_args(&[
             "watch",
             "--install",
@@ -223,6 +232,8 @@ mod tests {
             "--platform",
             "linux/arm64",
             "--allow-restart",
+            "--metrics-textfile",
+            prom.path().to_str().unwrap(),
         ]);
         let replay = super::replay(&given).unwrap();
         let again = watch_args(&replay.iter().map(String::as_str).collect::<Vec<_>>());
@@ -230,6 +241,7 @@ mod tests {
         assert!(again.once && again.yes && !again.install);
         assert_eq!(again.config, Some(cwd.join("rel/daemon.json")));
         assert_eq!(again.registry_config, cwd.join("reg.yml"));
+        assert_eq!(again.metrics_textfile.as_deref(), Some(prom.path()));
         assert_eq!(again.opts.source.catalogue, Some(cwd.join("m.toml")));
         assert_eq!(again.opts.source.mirrors, ["https://m.example"]);
         assert_eq!(again.opts.registry, "ghcr.io");

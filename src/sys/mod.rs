@@ -8,3 +8,4 @@ pub mod host;
 pub mod lock;
 pub mod service;
 pub mod state;
+pub mod textfile;

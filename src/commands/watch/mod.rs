@@ -52,7 +52,12 @@ pub async fn watch(args: &Watch, p: Printer) -> Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     };
-    let report = once(args, probe, catalogue, p.json(json)).await?;
+    let report = once(args, probe, catalogue, p.json(json)).await;
+    if let Some(dir) = &args.metrics_textfile {
+        crate::commands::metrics::refresh(dir, &args.change.daemon_json, metrics_cache(args), p)
+            .await;
+    }
+    let report = report?;
     if json {
         p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
@@ -61,6 +66,22 @@ pub async fn watch(args: &Watch, p: Printer) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The cache the metrics report: the one watch keeps, else docker-registry's usual place.
+fn metrics_cache(args: &Watch) -> crate::cli::CacheService {
+    let (config, unit) = match &args.keep {
+        Keep::Cache { config, unit } => (config.clone(), unit.clone()),
+        _ => (
+            crate::targets::distribution::DEFAULT_CONFIG.into(),
+            "docker-registry".into(),
+        ),
+    };
+    crate::cli::CacheService {
+        config,
+        unit,
+        init: args.change.init,
+    }
 }
 
 #[derive(Debug, Serialize)]

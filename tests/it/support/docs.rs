@@ -183,6 +183,33 @@ pub struct RestingDoc {
     pub until: String,
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct MetricsDoc {
+    pub families: Vec<FamilyDoc>,
+    pub textfile: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct FamilyDoc {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub help: String,
+    pub samples: Vec<SampleDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SampleDoc {
+    pub labels: std::collections::BTreeMap<String, String>,
+    pub value: f64,
+}
+
 /// Fails the test unless `doc` has exactly the shape of `T`.
 pub fn check<T: serde::de::DeserializeOwned>(doc: &serde_json::Value) {
     if let Err(e) = serde_json::from_value::<T>(doc.clone()) {

@@ -7,6 +7,7 @@ pub mod fault_server;
 pub mod files_server;
 pub mod fleet;
 pub mod image;
+pub mod prometheus;
 pub mod registry;
 pub mod tinyproxy;
 

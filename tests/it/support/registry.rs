@@ -42,6 +42,11 @@ impl Registry {
 
     /// A plain registry storing under `dir`; with `upstream`, a pull-through cache of it.
     pub fn start(dir: &Path, upstream: Option<&str>) -> Self {
+        Self::start_with(dir, upstream, "")
+    }
+
+    /// `start`, with `http` lines of its own (`  debug:\n    addr: …\n` for distribution's /debug/vars).
+    pub fn start_with(dir: &Path, upstream: Option<&str>, http: &str) -> Self {
         let bin = require("docker-registry", "docker-registry");
         let port = free_port();
         std::fs::create_dir_all(dir.join("data")).unwrap();
@@ -49,7 +54,7 @@ impl Registry {
             .map(|u| format!("proxy:\n  remoteurl: {u}\n"))
             .unwrap_or_default();
         let config = format!(
-            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{proxy}",
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: 127.0.0.1:{port}\n{http}{proxy}",
             dir.join("data").display()
         );
         let config_path = dir.join("config.yml");
