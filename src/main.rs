@@ -28,6 +28,7 @@ mod proxy;
 mod redact;
 mod registry;
 mod render;
+mod report;
 mod runtimes;
 mod service;
 mod settings;
@@ -165,6 +166,10 @@ async fn run(job: Job, p: output::Printer) -> anyhow::Result<ExitCode> {
             emit(p, args.json, &report, || {
                 history::command::render(&report, p.width())
             })
+        }
+        Job::Report(r) => {
+            let written = report::report(&r, p).await?;
+            emit(p, r.json, &written, String::new)
         }
         Job::Watch(s) => watch::watch(&s, p).await,
         Job::CacheSetup(s) => changed(p, &cache::setup::setup(&s, p).await?, s.change.json),

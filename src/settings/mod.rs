@@ -11,6 +11,7 @@ mod cache;
 pub mod change;
 pub mod probe;
 mod proxy;
+mod report;
 mod watch;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ pub use cache::{CacheRestore, CacheSetup, Upstream};
 pub use change::{Change, MakeLive};
 pub use probe::Probe;
 pub use proxy::{ProxyChange, ProxyPlace, ProxyShow};
+pub use report::{Output, Report};
 pub use watch::{Keep, Watch, WatchMode};
 
 use crate::catalogue::Catalogue;
@@ -46,6 +48,7 @@ pub enum Job {
     Show(Look),
     Doctor(Look),
     History(cli::HistoryArgs),
+    Report(Report),
     Watch(Watch),
     CacheSetup(CacheSetup),
     CacheRestore(CacheRestore),
@@ -135,6 +138,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             json: a.json,
         }),
         Command::History(a) => Job::History(a),
+        Command::Report(a) => Job::Report(report::report(a)?),
         Command::Watch(a) => Job::Watch(watch::watch(a, p)?),
         Command::Cache(cli::CacheCommand::Setup(a)) => Job::CacheSetup(cache::cache_setup(*a, p)?),
         Command::Cache(cli::CacheCommand::Restore(a)) => Job::CacheRestore(CacheRestore {
