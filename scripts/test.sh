@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Installs what the tests need first when it is missing (Debian packages:
 # docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static,
-# chromium for the report page;
+# chromium and fonts-wqy-zenhei for the report page (its Chinese screenshot);
 # trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
 # release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
 # fresh Debian machine.
@@ -24,6 +24,7 @@ command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""

@@ -199,3 +199,79 @@ pub async fn report(r: &Report, p: Printer) -> Result<Written> {
         changed,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, Instant};
+
+    /// `mirrors` mirrors probed every `every` for `days` days, one in ten probes failing.
+    fn data(mirrors: usize, days: u64, every: Duration) -> Data {
+        let now = SystemTime::now();
+        let from = now - Duration::from_secs(days * 86_400);
+        let n = (days * 86_400 / every.as_secs()) as u32;
+        let mut outcomes = Vec::new();
+        for i in 0..n {
+            for m in 0..mirrors {
+                let ok = (i as usize + m) % 10 != 0;
+                let latency = 20.0 + (m * 15) as f64 + f64::from(i % 13);
+                outcomes.push(Outcome::sample(
+                    &format!("https://m{m}.example/"),
+                    from + every * i,
+                    ok,
+                    latency,
+                ));
+            }
+        }
+        let show = crate::show::build(
+            "unix:///nowhere.sock",
+            Err(anyhow::anyhow!("no daemon here")),
+            crate::show::FileState::default(),
+            &crate::catalogue::Catalogue::builtin(),
+            None,
+            now,
+        );
+        Data {
+            registry: "docker.io".into(),
+            since: from,
+            frame: svg::Frame { from, to: now },
+            database: "/x/history.db".into(),
+            mirrors: stats::summarize(&outcomes, now),
+            outcomes,
+            decisions: vec![],
+            show,
+        }
+    }
+
+    #[test]
+    fn a_full_history_makes_a_page_a_browser_opens_at_once() {
+        // 20 mirrors, 90 days of a 30-minute timer: 86,400 outcomes.
+        let d = data(20, 90, Duration::from_secs(1800));
+        let start = Instant::now();
+        let page = html::page(&d);
+        let took = start.elapsed();
+        assert_eq!(page.matches("class=\"chart mirror-chart\"").count(), 20);
+        assert!(page.len() < 6_000_000, "{} bytes", page.len());
+        eprintln!(
+            "{} outcomes: {} bytes in {took:?}",
+            d.outcomes.len(),
+            page.len()
+        );
+    }
+
+    #[test]
+    fn an_empty_history_is_a_page_that_says_what_to_do() {
+        let d = data(0, 7, Duration::from_secs(3600));
+        let page = html::page(&d);
+        assert!(
+            page.contains("No probe of docker.io in this window"),
+            "{page}"
+        );
+        assert!(page.contains("not reachable when this report was made: no daemon here"));
+        assert_eq!(page.matches("<svg").count(), 0);
+        assert!(chart(&d, Some("nowhere")).is_err());
+        assert!(chart(&d, None)
+            .unwrap()
+            .contains("no probes in this window"));
+    }
+}

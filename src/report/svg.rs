@@ -205,6 +205,9 @@ fn thin(pts: Vec<(f64, f64)>, x: Scale) -> Vec<(f64, f64)> {
     out
 }
 
+/// How many points a line may show as circles.
+const MAX_POINTS: usize = 200;
+
 /// One line of latencies with a point (and its tooltip) at each successful probe.
 fn line(out: &mut String, outcomes: &[&Outcome], x: Scale, y: Scale, colour: &str, span: f64) {
     let pts = thin(points(outcomes), x);
@@ -218,6 +221,10 @@ fn line(out: &mut String, outcomes: &[&Outcome], x: Scale, y: Scale, colour: &st
             "<polyline class=\"latency\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1.5\" points=\"{}\"/>",
             path.join(" ")
         );
+    }
+    // A point (with its tooltip) at each probe while they can be told apart; past that the line says it all.
+    if pts.len() > MAX_POINTS {
+        return;
     }
     for (t, l) in &pts {
         let _ = write!(
@@ -618,7 +625,19 @@ mod tests {
         let refs: Vec<&Outcome> = v.iter().collect();
         let s = mirror_chart("a", "https://a/", &refs, f);
         // One point and at most one cross per pixel column of the 640 the plot is wide.
-        assert!(count(&s, "<circle") <= 641, "{}", count(&s, "<circle"));
+        assert_eq!(count(&s, "<circle"), 0, "past MAX_POINTS the line alone");
+        assert_eq!(count(&s, "<polyline"), 1);
+        let pairs = s
+            .split("points=\"")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        assert!(
+            (600..=641).contains(&pairs.split(' ').count()),
+            "a point per pixel column"
+        );
         assert!(count(&s, "class=\"failure\"") <= 641);
         assert!(s.len() < 400_000, "{} bytes", s.len());
         assert!(s.contains("(×"), "merged failures say how many");

@@ -258,6 +258,20 @@ fn the_page_shows_every_mirror_in_a_browser_without_network_and_hostile_text_sta
         "{zh}"
     );
     assert!(zh.contains("镜像加速器报告"), "{zh}");
+    // Its screenshot too, for a person to read (Debian's fonts-wqy-zenhei draws the Chinese).
+    let zh_page = sb.path().join("out/report-zh.html");
+    std::fs::write(&zh_page, &zh).unwrap();
+    let zh_shot = artifacts().join("report-zh.png");
+    chromium(
+        sb.path(),
+        &zh_page,
+        &[
+            &format!("--screenshot={}", zh_shot.display()),
+            "--window-size=1280,2000",
+            "--hide-scrollbars",
+        ],
+    );
+    assert!(std::fs::read(&zh_shot).unwrap().starts_with(b"\x89PNG"));
 
     // One chart: a mirror's, on stdout, found by name; every mirror's latency, to a file; a name it does not know.
     let out = sb.run_ok(["report", "--svg", "-", "--mirror", "flaky"]);
