@@ -213,7 +213,7 @@ mod tests {
         let mut outcomes = Vec::new();
         for i in 0..n {
             for m in 0..mirrors {
-                let ok = (i as usize + m) % 10 != 0;
+                let ok = !(i as usize + m).is_multiple_of(10);
                 let latency = 20.0 + (m * 15) as f64 + f64::from(i % 13);
                 outcomes.push(Outcome::sample(
                     &format!("https://m{m}.example/"),
