@@ -12,9 +12,33 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::support::docs;
 use crate::support::fake_registry::{Behavior, FakeRegistry, Fault};
 use crate::support::image::Image;
-use crate::support::{assert_ok, is_root, require, Sandbox};
+use crate::support::{assert_ok, is_root, needs_root, require, Sandbox};
+
+/// `report --json`, field for field: a field renamed, added or dropped fails here.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ReportDoc {
+    registry: String,
+    since: String,
+    until: String,
+    mirrors: usize,
+    decisions: usize,
+    files: Vec<ReportFileDoc>,
+    changed: bool,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct ReportFileDoc {
+    kind: String,
+    path: String,
+    bytes: usize,
+}
 
 /// A name and a failure text that would be markup if pasted into the page as they are.
 const HOSTILE_NAME: &str = "<script>alert(1)</script>\"><img src=x onerror=alert(2)></svg>";
@@ -143,6 +167,7 @@ fn the_page_shows_every_mirror_in_a_browser_without_network_and_hostile_text_sta
         .unwrap();
     assert_ok(&out);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    docs::check::<ReportDoc>(&doc);
     assert_eq!(doc["mirrors"], 3, "{doc}");
     assert_eq!(doc["decisions"], 4, "{doc}");
     assert_eq!(doc["changed"], true, "{doc}");
@@ -353,4 +378,35 @@ fn a_report_replaces_its_file_but_never_writes_through_a_link() {
         .unwrap()
         .file_type()
         .is_symlink());
+}
+
+/// As root, a page is not written into a directory another user can write (not sticky): that user could have put
+/// anything at the name, or swap it while root writes (the trust rule of `state.rs`). The same directory made
+/// root's own takes the page.
+#[test]
+fn as_root_a_report_is_never_written_where_another_user_could_swap_it() {
+    if !needs_root("as_root_a_report_is_never_written_where_another_user_could_swap_it") {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let sb = Sandbox::new();
+    let open = sb.path().join("shared");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let page = open.join("report.html");
+    let out = sb
+        .mirrorctl()
+        .args(["report", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0777") && err.contains("hint:"), "{err}");
+    assert!(!page.exists());
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    sb.run_ok(["report".as_ref(), "--html".as_ref(), page.as_os_str()]);
+    assert!(std::fs::read_to_string(&page)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
 }
