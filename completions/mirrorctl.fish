@@ -268,7 +268,7 @@ complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand history" -s q -l qui
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand history" -s v -l verbose -d 'Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand history" -s h -l help -d 'Print help'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l html -d 'Write the page to this file (`-`: stdout). An existing file is replaced whole; a symbolic link is refused' -r -F
-complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l svg -d 'Write one chart as SVG to this file (`-`: stdout): every mirror\'s latency, or --mirror\'s record' -r -F
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l svg -d 'Write one chart as SVG to this file (`-`: stdout): every mirror\'s latency, or the record of --mirror' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l mirror -d 'With --svg: this mirror\'s latency and success rate (its name or URL)' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l since -d 'How far back, e.g. 24h, 7d, 90d (history keeps 90 days)' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand report" -l days -d 'The same window in whole days, 1 to 90' -r

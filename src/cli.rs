@@ -630,7 +630,7 @@ pub struct ReportArgs {
     /// Write the page to this file (`-`: stdout). An existing file is replaced whole; a symbolic link is refused.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Write one chart as SVG to this file (`-`: stdout): every mirror's latency, or --mirror's record.
+    /// Write one chart as SVG to this file (`-`: stdout): every mirror's latency, or the record of --mirror.
     #[arg(long, value_name = "FILE")]
     pub svg: Option<PathBuf>,
     /// With --svg: this mirror's latency and success rate (its name or URL).
