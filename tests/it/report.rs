@@ -410,3 +410,71 @@ fn as_root_a_report_is_never_written_where_another_user_could_swap_it() {
         .unwrap()
         .starts_with("<!DOCTYPE html>"));
 }
+
+/// With a real dockerd: the page lists what the live daemon uses, and when daemon.json was changed without a
+/// restart it says so and how to fix it — the same facts `show` gathers.
+#[test]
+fn the_page_says_what_the_live_daemon_uses_and_where_the_file_differs() {
+    if !needs_root("the_page_says_what_the_live_daemon_uses_and_where_the_file_differs") {
+        return;
+    }
+    let engine = &crate::support::engines::all()[0];
+    let sb = Sandbox::new();
+    let d = crate::support::dockerd::Dockerd::start(
+        engine,
+        &sb.path().join("dockerd"),
+        "{\n  \"registry-mirrors\": [\"https://live.example.com\"]\n}\n",
+        &[],
+    );
+    let page = |name: &str| {
+        let path = sb.path().join(name);
+        let out = sb
+            .mirrorctl()
+            .env("DOCKER_HOST", d.host())
+            .args(["report", "--html"])
+            .arg(&path)
+            .arg("--config")
+            .arg(&d.config)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let html = std::fs::read_to_string(&path).unwrap();
+        html.split("<section id=\"daemon\">")
+            .nth(1)
+            .and_then(|s| s.split("</section>").next())
+            .unwrap()
+            .to_owned()
+    };
+    let live = page("live.html");
+    assert!(!live.contains("not reachable"), "{live}");
+    assert_eq!(
+        live.matches("<li><code>https://live.example.com/</code></li>")
+            .count(),
+        1,
+        "the live daemon's, as dockerd normalises it: {live}"
+    );
+    assert!(
+        live.contains("<li><code>https://live.example.com</code></li>"),
+        "the file's, as written: {live}"
+    );
+    assert!(!live.contains("class=\"bad\""), "{live}");
+
+    std::fs::write(
+        &d.config,
+        "{\"registry-mirrors\": [\"https://new.example.com\"]}",
+    )
+    .unwrap();
+    let drift = page("drift.html");
+    assert!(
+        drift.contains("<li><code>https://new.example.com</code></li>"),
+        "{drift}"
+    );
+    assert!(
+        drift.contains("the file lists mirrors the daemon does not use"),
+        "{drift}"
+    );
+    assert!(
+        drift.contains("<code>sudo systemctl reload docker"),
+        "{drift}"
+    );
+}
