@@ -139,11 +139,9 @@ pub enum Command {
     History(HistoryArgs),
     /// One page a person can open and share: ranking with reasons, what Docker uses, each mirror's latency and
     /// success rate over time, watch's decisions (self-contained HTML, charts as inline SVG); or one chart as SVG.
-    #[command(after_help = "Examples:
-  mirrorctl report --html mirrors.html
-  mirrorctl report --html - --days 30 --lang zh > 镜像报告.html
-  mirrorctl report --svg latency.svg
-  mirrorctl report --svg - --mirror docker.m.daocloud.io --since 24h")]
+    #[command(
+        after_help = "Examples:\n  mirrorctl report --html mirrors.html\n  mirrorctl report --html - --days 30 --lang zh > 镜像报告.html\n  mirrorctl report --svg latency.svg\n  mirrorctl report --svg - --mirror docker.m.daocloud.io --since 24h"
+    )]
     Report(ReportArgs),
     /// Keep the configured mirrors alive: probe, replace a mirror that keeps failing, with a reload (no container
     /// stops); or install a timer that does it every few hours.
