@@ -251,6 +251,8 @@ fn the_page_shows_every_mirror_in_a_browser_without_network_and_hostile_text_sta
     }
     assert_eq!(dom.matches("</svg>").count(), 4, "{dom}");
 
+    // The page itself is kept beside its screenshot, for a person to open.
+    std::fs::copy(&page, artifacts().join("report.html")).unwrap();
     let shot = artifacts().join("report.png");
     let _ = std::fs::remove_file(&shot);
     chromium(
