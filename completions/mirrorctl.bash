@@ -52,6 +52,9 @@ _mirrorctl() {
             mirrorctl,proxy)
                 cmd="mirrorctl__subcmd__proxy"
                 ;;
+            mirrorctl,report)
+                cmd="mirrorctl__subcmd__report"
+                ;;
             mirrorctl,restore)
                 cmd="mirrorctl__subcmd__restore"
                 ;;
@@ -139,6 +142,9 @@ _mirrorctl() {
             mirrorctl__subcmd__help,proxy)
                 cmd="mirrorctl__subcmd__help__subcmd__proxy"
                 ;;
+            mirrorctl__subcmd__help,report)
+                cmd="mirrorctl__subcmd__help__subcmd__report"
+                ;;
             mirrorctl__subcmd__help,restore)
                 cmd="mirrorctl__subcmd__help__subcmd__restore"
                 ;;
@@ -203,7 +209,7 @@ _mirrorctl() {
 
     case "${cmd}" in
         mirrorctl)
-            opts="-q -v -h -V --quiet --verbose --lang --state-dir --help --version list probe apply show doctor proxy catalogue completions man history watch cache metrics restore help"
+            opts="-q -v -h -V --quiet --verbose --lang --state-dir --help --version list probe apply show doctor proxy catalogue completions man history report watch cache metrics restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -883,7 +889,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__help)
-            opts="list probe apply show doctor proxy catalogue completions man history watch cache metrics restore help"
+            opts="list probe apply show doctor proxy catalogue completions man history report watch cache metrics restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1165,6 +1171,20 @@ _mirrorctl() {
         mirrorctl__subcmd__help__subcmd__proxy__subcmd__unset)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mirrorctl__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1637,6 +1657,56 @@ _mirrorctl() {
                     ;;
                 --init)
                     COMPREPLY=($(compgen -W "auto systemd sysv openrc" -- "${cur}"))
+                    return 0
+                    ;;
+                --lang)
+                    COMPREPLY=($(compgen -W "en zh" -- "${cur}"))
+                    return 0
+                    ;;
+                --state-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mirrorctl__subcmd__report)
+            opts="-q -v -h --html --svg --mirror --since --days --registry --config --json --quiet --verbose --lang --state-dir --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --svg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mirror)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --registry)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --lang)

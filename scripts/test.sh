@@ -3,6 +3,7 @@
 # docker-registry, docker.io for dockerd, skopeo, containerd, tinyproxy, minisign, debootstrap, qemu-user-static,
 # ansible, python3-venv (for ansible-lint from PyPI in target/ansible-lint-venv);
 # prometheus and prometheus-node-exporter;
+# chromium and fonts-wqy-zenhei for the report page (its Chinese screenshot);
 # trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
 # release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
 # fresh Debian machine.
@@ -28,6 +29,8 @@ command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/prometheus-node-exporter ] || need+=(prometheus-node-exporter)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+[ -e /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc ] || need+=(fonts-wqy-zenhei)
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing test dependencies: ${need[*]}" >&2
   sudo=""

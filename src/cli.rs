@@ -137,6 +137,12 @@ pub enum Command {
         after_help = "Examples:\n  mirrorctl history\n  mirrorctl history --mirror docker.m.daocloud.io --since 24h\n  mirrorctl history --json | jq '.mirrors[] | {name, success_rate}'"
     )]
     History(HistoryArgs),
+    /// One page a person can open and share: ranking with reasons, what Docker uses, each mirror's latency and
+    /// success rate over time, watch's decisions (self-contained HTML, charts as inline SVG); or one chart as SVG.
+    #[command(
+        after_help = "Examples:\n  mirrorctl report --html mirrors.html\n  mirrorctl report --html - --days 30 --lang zh > 镜像报告.html\n  mirrorctl report --svg latency.svg\n  mirrorctl report --svg - --mirror docker.m.daocloud.io --since 24h"
+    )]
+    Report(ReportArgs),
     /// Keep the configured mirrors alive: probe, replace a mirror that keeps failing, with a reload (no container
     /// stops); or install a timer that does it every few hours.
     #[command(
@@ -656,6 +662,35 @@ pub struct MetricsArgs {
     pub certs_dir: PathBuf,
     /// Print one JSON document (every family with its samples) instead of the text format.
     #[arg(long, conflicts_with = "listen")]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+#[command(group(clap::ArgGroup::new("output").required(true).multiple(true).args(["html", "svg"])))]
+pub struct ReportArgs {
+    /// Write the page to this file (`-`: stdout). An existing file is replaced whole; a symbolic link is refused.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// Write one chart as SVG to this file (`-`: stdout): every mirror's latency, or the record of --mirror.
+    #[arg(long, value_name = "FILE")]
+    pub svg: Option<PathBuf>,
+    /// With --svg: this mirror's latency and success rate (its name or URL).
+    #[arg(long, value_name = "NAME", requires = "svg")]
+    pub mirror: Option<String>,
+    /// How far back, e.g. 24h, 7d, 90d (history keeps 90 days).
+    #[arg(long, default_value = "7d", value_parser = parse_since)]
+    pub since: std::time::Duration,
+    /// The same window in whole days, 1 to 90.
+    #[arg(long, value_name = "N", conflicts_with = "since", value_parser = clap::value_parser!(u16).range(1..=90))]
+    pub days: Option<u16>,
+    /// Which registry's mirrors.
+    #[arg(long, default_value = "docker.io", value_name = "HOST", value_parser = crate::catalogue::validate_registry)]
+    pub registry: String,
+    /// daemon.json to read (default: the platform's, as for apply).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Print one JSON document: what was written, where, how many bytes.
+    #[arg(long)]
     pub json: bool,
 }
 

@@ -9,6 +9,7 @@ pub mod man;
 pub mod metrics;
 pub mod probe;
 pub mod proxy;
+pub mod report;
 pub mod show;
 pub mod watch;
 
@@ -64,6 +65,10 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Job::Man(a) => man::run(a, p),
+        Job::Report(r) => {
+            let written = report::report(&r, p).await?;
+            emit(p, r.json, &written, String::new)
+        }
         Job::Metrics(m) => metrics::run(m, p).await,
         Job::Probe(s) => {
             let report = probe::probe(&s.probe, &s.catalogue, "probe", p).await?;

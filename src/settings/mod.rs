@@ -12,6 +12,7 @@ pub mod change;
 pub mod metrics;
 pub mod probe;
 mod proxy;
+mod report;
 mod watch;
 
 use std::path::PathBuf;
@@ -25,6 +26,7 @@ pub use cache::{CacheRestore, CacheSetup, Upstream};
 pub use metrics::{Metrics, Sources};
 pub use probe::Probe;
 pub use proxy::{ProxyChange, ProxyPlace, ProxyShow};
+pub use report::{Output, Report};
 pub use watch::{Keep, Watch, WatchMode};
 
 use crate::catalogue::Catalogue;
@@ -48,6 +50,7 @@ pub enum Job {
     Show(Look),
     Doctor(Look),
     History(cli::HistoryArgs),
+    Report(Report),
     Watch(Watch),
     CacheSetup(CacheSetup),
     CacheRestore(CacheRestore),
@@ -138,6 +141,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             json: a.json,
         }),
         Command::History(a) => Job::History(a),
+        Command::Report(a) => Job::Report(report::report(a)?),
         Command::Watch(a) => Job::Watch(watch::watch(a, p)?),
         Command::Cache(cli::CacheCommand::Setup(a)) => Job::CacheSetup(cache::cache_setup(*a, p)?),
         Command::Cache(cli::CacheCommand::Restore(a)) => Job::CacheRestore(CacheRestore {

@@ -20,6 +20,7 @@ mod probe_proxy;
 mod proxy;
 mod readme;
 mod release;
+mod report;
 mod restore;
 mod show;
 mod snapshots;
