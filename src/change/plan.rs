@@ -38,10 +38,15 @@ pub struct Rebase {
     /// The value this edit writes (`None`: it removes it).
     pub ours: Option<serde_json::Value>,
     /// The value in these bytes (`None`: absent, or the bytes do not parse).
-    pub read: Box<dyn Fn(Option<&[u8]>) -> Option<serde_json::Value> + Send + Sync>,
+    pub read: ReadValue,
     /// These bytes with the value set; an error when they cannot be edited (invalid, unsupported layout).
-    pub set: Box<dyn Fn(Option<&[u8]>) -> Result<Vec<u8>> + Send + Sync>,
+    pub set: SetValue,
 }
+
+/// A format's reader of the one value a `Rebase` edits.
+pub type ReadValue = Box<dyn Fn(Option<&[u8]>) -> Option<serde_json::Value> + Send + Sync>;
+/// A format's edit of that value on given bytes.
+pub type SetValue = Box<dyn Fn(Option<&[u8]>) -> Result<Vec<u8>> + Send + Sync>;
 
 impl FileChange {
     pub fn new(path: PathBuf, before: Option<Vec<u8>>, after: impl Into<Vec<u8>>) -> Self {

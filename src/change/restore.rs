@@ -18,7 +18,7 @@ pub fn restore_change(
     path: &Path,
     list: bool,
     backup: Option<&str>,
-    valid: fn(&[u8]) -> bool,
+    valid: &dyn Fn(&[u8]) -> bool,
     json: bool,
     p: Printer,
 ) -> Result<Option<FileChange>> {
@@ -55,7 +55,7 @@ pub fn restore_change(
 fn choose_backup(
     path: &Path,
     wanted: Option<&str>,
-    valid: fn(&[u8]) -> bool,
+    valid: &dyn Fn(&[u8]) -> bool,
     p: Printer,
 ) -> Result<(files::Backup, Option<Vec<u8>>)> {
     let all = files::backups(path, super::journal::elsewhere(path).as_deref());
@@ -130,7 +130,7 @@ struct ListedBackup {
     valid: bool,
 }
 
-fn restore_list(path: &Path, valid: fn(&[u8]) -> bool) -> Vec<ListedBackup> {
+fn restore_list(path: &Path, valid: &dyn Fn(&[u8]) -> bool) -> Vec<ListedBackup> {
     files::backups(path, super::journal::elsewhere(path).as_deref())
         .into_iter()
         .map(|b| {

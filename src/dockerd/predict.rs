@@ -264,7 +264,7 @@ fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> 
     }
     if let Some(Value::String(d)) = map.get("default-runtime") {
         let builtin = ["runc", "io.containerd.runc.v2"].contains(&d.as_str());
-        if !builtin && !runtimes.iter().any(|r| *r == d) {
+        if !builtin && !runtimes.contains(&d) {
             out.push((
                 "default-runtime",
                 t!("predict.runtime_missing", name = d).into_owned(),

@@ -1,14 +1,9 @@
 //! A change's settings, lowered from the flags every changing command shares: which daemon.json (located for this
 //! host), how the change is made live, whether to ask, and where the report goes.
 
-use std::path::Path;
-
-use anyhow::Result;
-use rust_i18n::t;
-
-use crate::change::{Activation, Change, MakeLive};
+use crate::change::{Change, MakeLive};
 use crate::cli::Target;
-use crate::sys::service::{InitChoice, Service};
+use crate::sys::service::InitChoice;
 
 impl Change {
     pub fn lower(t: &Target) -> Self {
@@ -40,31 +35,13 @@ impl Change {
             json,
         }
     }
-
-    /// How a change of `path` is made live through `unit`, as these settings ask.
-    pub fn activation(&self, path: &Path, unit: &str) -> Result<Activation> {
-        let rootless = crate::sys::host::Host::get().rootless;
-        if self.desktop && path == self.daemon_json {
-            return Ok(Activation::Manual(t!("apply.desktop").into()));
-        }
-        if self.live == MakeLive::Manual {
-            let service = Service::detect(self.init, rootless)
-                .ok()
-                .map(|s| s.unit(unit));
-            let how = service.map_or(format!("restart {unit}"), |s| s.describe_restart(false));
-            return Ok(Activation::Manual(t!("apply.manual", how = how).into()));
-        }
-        let service = Service::detect(self.init, rootless)?.unit(unit);
-        Ok(match self.live {
-            MakeLive::Reload => Activation::Reload(service),
-            _ => Activation::Restart(service),
-        })
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::change::Activation;
+    use std::path::Path;
 
     fn lower(config: &str, reload: bool, no_restart: bool) -> Change {
         Change::lower(&Target {

@@ -9,6 +9,7 @@ pub mod docker;
 pub mod proxy;
 pub mod runtimes;
 pub mod systemd;
+pub mod target;
 pub mod yaml;
 
 /// The registry's own endpoint, which a mirror list falls back to.

@@ -9,14 +9,13 @@ use rust_i18n::t;
 use std::process::ExitCode;
 use std::time::SystemTime;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 
 use crate::catalogue::Catalogue;
 use crate::change::{Activation, Outcome};
 use crate::settings::{Keep, MakeLive, Probe, Watch, WatchMode};
-use crate::sys::files;
-use crate::targets::docker::{self, parse_or_explain};
+use crate::targets::target::{self, Target};
 use crate::ui::output::Printer;
 use decide::{Action, Reason, Seen, Step};
 
@@ -167,83 +166,30 @@ fn line(s: &Step, k: u16) -> String {
     .into_owned()
 }
 
-/// What the cycle keeps: dockerd's mirrors, containerd's for a registry, or the cache's one upstream.
-enum Kept {
-    Docker {
-        path: std::path::PathBuf,
-        before: Option<Vec<u8>>,
-    },
-    Containerd {
-        path: std::path::PathBuf,
-        before: Option<Vec<u8>>,
-    },
-    Cache {
-        path: std::path::PathBuf,
-        text: String,
-        url: String,
-    },
-}
-
-fn kept(args: &Watch, registry: &str) -> Result<(Kept, Vec<String>)> {
-    if let Keep::Containerd(places) = &args.keep {
-        return containerd_hosts(places, registry);
-    }
-    if let Keep::Cache { config, .. } = &args.keep {
-        let path = config.clone();
-        let bytes =
-            files::read(&path)?.with_context(|| t!("apply.cannot_read", path = path.display()))?;
-        let text = String::from_utf8(bytes)
-            .with_context(|| t!("apply.not_utf8", path = path.display()))?;
-        let c = crate::targets::distribution::read(&text)?;
-        let upstream = c
-            .upstream
-            .with_context(|| t!("cache.no_upstream", path = path.display()))?;
-        let listen = c
-            .listen
-            .with_context(|| t!("cache.no_listen", path = path.display()))?;
-        let url = crate::targets::distribution::local_url(&listen, c.tls);
-        let configured = docker::normalize_mirrors(&[upstream])?;
-        return Ok((Kept::Cache { path, text, url }, configured));
-    }
-    let path = args.change.daemon_json.clone();
-    let before = files::read(&path)?;
-    let configured = match before.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
-        Some(b) => {
-            parse_or_explain(&path, b)?;
-            docker::normalize_mirrors(&docker::mirrors_of(&docker::parse(b)?))?
+/// What the cycle keeps — dockerd's mirrors, containerd's for a registry, or the cache's one upstream — as the
+/// target that owns its file.
+fn kept(args: &Watch, probe: &Probe) -> Box<dyn Target> {
+    match &args.keep {
+        Keep::Docker => Box::new(target::Docker {
+            path: args.change.daemon_json.clone(),
+        }),
+        // containerd reads hosts.toml at each pull, so keeping it needs no restart — but only once `config_path`
+        // is set, which takes one: that is apply's job.
+        Keep::Containerd(places) => Box::new(target::Containerd {
+            places: places.clone(),
+            registry: probe.registry.clone(),
+            may_add_config_path: false,
+        }),
+        Keep::Cache { config, unit } => {
+            let probe = probe.clone();
+            Box::new(target::Cache {
+                path: config.clone(),
+                unit: unit.clone(),
+                certs_dir: probe.certs_dir.clone(),
+                pull: Box::new(move |url| crate::commands::cache::pull_through(url, &probe)),
+            })
         }
-        None => vec![],
-    };
-    Ok((Kept::Docker { path, before }, configured))
-}
-
-/// containerd's hosts.toml for `registry`, where its config.toml says. containerd reads it at each pull, so
-/// keeping it needs no restart — but only once `config_path` is set, which takes one: that is apply's job.
-fn containerd_hosts(
-    places: &crate::targets::runtimes::ContainerdPlaces,
-    registry: &str,
-) -> Result<(Kept, Vec<String>)> {
-    let found = places.files(registry)?;
-    if found.check.after.is_some() {
-        return Err(crate::ui::errors::Hinted {
-            message: t!(
-                "watch.containerd_no_config_path",
-                path = found.config.display()
-            )
-            .into(),
-            hint: t!("watch.containerd_no_config_path_hint", registry = registry).into(),
-        }
-        .into());
     }
-    let path = found.hosts;
-    let before = files::read(&path)?;
-    let configured = match &before {
-        Some(b) => docker::normalize_mirrors(&crate::targets::runtimes::hosts_toml_mirrors(
-            &String::from_utf8_lossy(b),
-        ))?,
-        None => vec![],
-    };
-    Ok((Kept::Containerd { path, before }, configured))
 }
 
 async fn once(
@@ -252,7 +198,9 @@ async fn once(
     catalogue: &Catalogue,
     p: Printer,
 ) -> Result<WatchReport> {
-    let (kept, configured) = kept(args, &probe.registry)?;
+    let kept = kept(args, probe);
+    let now = kept.read()?;
+    let configured = now.mirrors.clone();
     // Probe the catalogue and the configured mirrors (a personal one may not be in it), afresh.
     let mut catalogue = catalogue.clone();
     for m in &configured {
@@ -332,81 +280,24 @@ async fn once(
     };
     if changes {
         let mut target = args.change.clone();
-        let doc = match kept {
-            Kept::Docker { path, before } => {
-                // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a
-                // restart.
-                if let Ok(Activation::Reload(svc)) = target.activation(&path, "docker") {
-                    if !svc.is_active().await {
-                        if !args.allow_restart {
-                            p.say(&format!(
-                                "watch: {}\n",
-                                t!("watch.restart_needed", unit = svc.unit)
-                            ));
-                            result.restart_needed = true;
-                            record(&mut store, &result, false, p);
-                            return Ok(result);
-                        }
-                        target.live = MakeLive::Restart;
+        // A reload applies registry-mirrors to a running dockerd; a stopped one needs a start, which is a restart.
+        if matches!(args.keep, Keep::Docker) {
+            if let Ok(Activation::Reload(svc)) = target.activation(&now.path, "docker") {
+                if !svc.is_active().await {
+                    if !args.allow_restart {
+                        p.say(&format!(
+                            "watch: {}\n",
+                            t!("watch.restart_needed", unit = svc.unit)
+                        ));
+                        result.restart_needed = true;
+                        record(&mut store, &result, false, p);
+                        return Ok(result);
                     }
-                }
-                crate::targets::docker::plan::mirrors_plan(&target, path, before, &plan.mirrors)?
-            }
-            // containerd reads hosts.toml at each pull: the file is the whole change.
-            Kept::Containerd { path, before } => crate::change::Plan {
-                target: "containerd",
-                mirrors: plan.mirrors.clone(),
-                notes: vec![],
-                changes: vec![crate::change::FileChange::new(
-                    path,
-                    before,
-                    crate::targets::containerd::hosts_toml(&probe.registry, &plan.mirrors),
-                )],
-                activation: Activation::Automatic(t!("apply.containerd_no_restart").into()),
-                verify: crate::change::Verify::Nothing,
-                preflight: None,
-            },
-            // The registry reads its upstream only at start: a restart, which stops no container anywhere.
-            Kept::Cache { path, text, url } => {
-                let upstream = plan.mirrors[0].trim_end_matches('/').to_owned();
-                let current = crate::targets::distribution::read(&text)?;
-                if let Some((old, new)) =
-                    crate::targets::distribution::credentials_move_host(&current, &upstream)
-                {
-                    return Err(crate::ui::errors::Hinted {
-                        message: t!(
-                            "watch.cache_credentials",
-                            path = path.display(),
-                            old = old,
-                            new = new
-                        )
-                        .into(),
-                        hint: t!("watch.cache_credentials_hint", path = path.display()).into(),
-                    }
-                    .into());
-                }
-                let value = serde_json::Value::String(upstream.clone());
-                let after = crate::targets::yaml::set(&text, &["proxy", "remoteurl"], &value)?;
-                let Keep::Cache { unit, .. } = &args.keep else {
-                    unreachable!("a cache's upstream is kept only with --cache")
-                };
-                let svc = crate::sys::service::Service::detect(target.init, false)?.unit(unit);
-                crate::change::Plan {
-                    target: "cache",
-                    mirrors: vec![upstream],
-                    notes: vec![],
-                    changes: vec![crate::change::FileChange::new(
-                        path,
-                        Some(text.into_bytes()),
-                        after,
-                    )
-                    .rebased(crate::targets::yaml::rebase(&["proxy", "remoteurl"], value))],
-                    activation: Activation::Restart(svc),
-                    verify: crate::commands::cache::pull_through(url, probe),
-                    preflight: None,
+                    target.live = MakeLive::Restart;
                 }
             }
-        };
+        }
+        let doc = kept.plan(now, &plan.mirrors, &target)?;
         let outcome = crate::change::run(vec![doc], &target, p).await;
         let outcome = match outcome {
             Ok(o) => o,
