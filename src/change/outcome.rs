@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::plan::{Activation, Plan};
+use super::plan::{Activation, Plan, Subject};
 
 #[derive(Debug, Default, Serialize)]
 pub struct Outcome {
@@ -14,7 +14,7 @@ pub struct Outcome {
 
 #[derive(Debug, Serialize)]
 pub struct TargetOutcome {
-    pub target: &'static str,
+    pub target: Subject,
     /// This target's files were written and made live (or would be, with `dry_run`).
     pub changed: bool,
     /// The files that differ (or would).
@@ -55,7 +55,7 @@ impl Outcome {
         }
     }
 
-    pub fn mark_done(&mut self, target: &str) {
+    pub fn mark_done(&mut self, target: Subject) {
         for t in self.targets.iter_mut().filter(|t| t.target == target) {
             t.changed = true;
         }

@@ -154,9 +154,41 @@ pub enum Verify {
     Nothing,
 }
 
+/// What a plan changes: the runtime (or mirrorctl's own unit) whose files it writes. Named in headings, messages
+/// and `--json` (`"target": "docker"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Subject {
+    Docker,
+    Containerd,
+    Containers,
+    K3s,
+    Cache,
+    /// The watch timer's units.
+    Watch,
+}
+
+impl Subject {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Docker => "docker",
+            Self::Containerd => "containerd",
+            Self::Containers => "containers",
+            Self::K3s => "k3s",
+            Self::Cache => "cache",
+            Self::Watch => "watch",
+        }
+    }
+}
+
+impl std::fmt::Display for Subject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 pub struct Plan {
-    /// `docker`, `containerd`, `containers`: for headings and messages.
-    pub target: &'static str,
+    pub target: Subject,
     pub mirrors: Vec<String>,
     /// Other lines for the plan's heading (what a proxy change sets).
     pub notes: Vec<String>,
@@ -253,7 +285,7 @@ impl Plan {
             | Activation::Reload(s)
             | Activation::Enable(s)
             | Activation::Disable(s) => s.unit.clone(),
-            _ => self.target.to_owned(),
+            _ => self.target.name().to_owned(),
         }
     }
 }

@@ -153,7 +153,7 @@ pub async fn run_with<A: Activator, P: Prompt, I: Interrupts>(
             }
             return Err(e);
         }
-        done.push(plan.target);
+        done.push(plan.target.name());
         outcome.mark_done(plan.target);
     }
     Ok(outcome)
@@ -281,7 +281,7 @@ mod tests {
 
     fn plan(changes: Vec<FileChange>) -> Plan {
         Plan {
-            target: "docker",
+            target: crate::change::Subject::Docker,
             mirrors: vec![],
             notes: vec![],
             changes,

@@ -68,7 +68,11 @@ fn plan(
         .into_owned()]
     };
     Ok(Plan {
-        target: place.service,
+        target: if place.service == "containerd" {
+            crate::change::Subject::Containerd
+        } else {
+            crate::change::Subject::Docker
+        },
         mirrors: vec![],
         notes,
         changes,

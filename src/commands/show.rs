@@ -45,11 +45,21 @@ pub struct FileState {
     pub mirrors: Vec<String>,
 }
 
+/// How the live daemon's mirrors differ from the file's (`--json`: `"not-applied"`, `"not-in-file"`, `"order"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DifferenceKind {
+    /// The file lists mirrors the daemon does not use.
+    NotApplied,
+    /// The daemon uses mirrors the file does not list.
+    NotInFile,
+    /// The same mirrors, in another order.
+    Order,
+}
+
 #[derive(Debug, Serialize, PartialEq, Eq)]
 pub struct Difference {
-    /// `not-applied`: the file lists mirrors the daemon does not use; `not-in-file`: the daemon uses mirrors the
-    /// file does not list; `order`: same mirrors, another order.
-    pub kind: &'static str,
+    pub kind: DifferenceKind,
     pub mirrors: Vec<String>,
     pub message: String,
     pub fix: String,
@@ -222,7 +232,7 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
     let not_in_file: Vec<String> = live.iter().filter(|m| !file.contains(m)).cloned().collect();
     if !not_applied.is_empty() {
         out.push(Difference {
-            kind: "not-applied",
+            kind: DifferenceKind::NotApplied,
             mirrors: not_applied,
             message: t!("show.diff.not_applied").into(),
             fix: t!("show.diff.not_applied_fix").into(),
@@ -230,7 +240,7 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
     }
     if !not_in_file.is_empty() {
         out.push(Difference {
-            kind: "not-in-file",
+            kind: DifferenceKind::NotInFile,
             mirrors: not_in_file,
             message: t!("show.diff.not_in_file").into(),
             fix: t!("show.diff.not_in_file_fix").into(),
@@ -238,7 +248,7 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
     }
     if out.is_empty() && live != file {
         out.push(Difference {
-            kind: "order",
+            kind: DifferenceKind::Order,
             mirrors: file.to_vec(),
             message: t!("show.diff.order").into(),
             fix: "sudo systemctl reload docker".into(),
@@ -417,7 +427,10 @@ mod tests {
             SystemTime::now(),
         );
         let kinds: Vec<_> = r.differences.iter().map(|d| d.kind).collect();
-        assert_eq!(kinds, ["not-applied", "not-in-file"]);
+        assert_eq!(
+            kinds,
+            [DifferenceKind::NotApplied, DifferenceKind::NotInFile]
+        );
         assert_eq!(r.differences[0].mirrors, ["https://new.example/"]);
         assert_eq!(r.differences[1].mirrors, ["https://flag.example/"]);
         let ustc = &r.mirrors[0];

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use rust_i18n::t;
 
-use crate::change::{Activation, Change, FileChange, MakeLive, Plan, Verify};
+use crate::change::{Activation, Change, FileChange, MakeLive, Plan, Subject, Verify};
 use crate::sys::engine::Engine;
 use crate::sys::files;
 use crate::sys::service::Service;
@@ -26,7 +26,7 @@ pub struct Configured {
 
 pub trait Target {
     /// For headings, messages and `--json`: `docker`, `containerd`, `containers`, `k3s`, `cache`.
-    fn name(&self) -> &'static str;
+    fn name(&self) -> Subject;
     /// Reads the target's file, refusing one it could not edit (located), and the mirrors it lists.
     fn read(&self) -> Result<Configured>;
     /// The change that makes `mirrors` (best first) the target's mirrors.
@@ -45,8 +45,8 @@ pub struct Docker {
 }
 
 impl Target for Docker {
-    fn name(&self) -> &'static str {
-        "docker"
+    fn name(&self) -> Subject {
+        Subject::Docker
     }
 
     fn read(&self) -> Result<Configured> {
@@ -105,8 +105,8 @@ pub struct Containerd {
 }
 
 impl Target for Containerd {
-    fn name(&self) -> &'static str {
-        "containerd"
+    fn name(&self) -> Subject {
+        Subject::Containerd
     }
 
     fn read(&self) -> Result<Configured> {
@@ -207,8 +207,8 @@ pub struct Containers {
 }
 
 impl Target for Containers {
-    fn name(&self) -> &'static str {
-        "containers"
+    fn name(&self) -> Subject {
+        Subject::Containers
     }
 
     fn read(&self) -> Result<Configured> {
@@ -293,8 +293,8 @@ impl K3s {
 }
 
 impl Target for K3s {
-    fn name(&self) -> &'static str {
-        "k3s"
+    fn name(&self) -> Subject {
+        Subject::K3s
     }
 
     fn read(&self) -> Result<Configured> {
@@ -355,7 +355,7 @@ fn toml_parses(bytes: &[u8]) -> bool {
 }
 
 /// A plan for a runtime that reads its file by itself: nothing to restart, nothing to verify.
-fn automatic(target: &'static str, file: FileChange, when: String) -> Plan {
+fn automatic(target: Subject, file: FileChange, when: String) -> Plan {
     Plan {
         target,
         notes: vec![],
@@ -414,8 +414,8 @@ impl Cache {
 }
 
 impl Target for Cache {
-    fn name(&self) -> &'static str {
-        "cache"
+    fn name(&self) -> Subject {
+        Subject::Cache
     }
 
     fn read(&self) -> Result<Configured> {

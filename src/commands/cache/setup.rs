@@ -42,7 +42,7 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
     let after = config::render(&settings)?;
     let url = config::local_url(&settings.listen, settings.tls.is_some());
     let plan = Plan {
-        target: "cache",
+        target: crate::change::Subject::Cache,
         mirrors: vec![upstream],
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
         changes: vec![FileChange::new(path.clone(), before, after).needs_dir(storage)],

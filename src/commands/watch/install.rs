@@ -296,7 +296,7 @@ pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
     // Uninstalling what is not there is nothing to do.
     changes.retain(|c| on || c.before.is_some());
     let plan = Plan {
-        target: "watch",
+        target: crate::change::Subject::Watch,
         mirrors: vec![],
         notes: vec![format!("  {}", command.join(" "))],
         changes,

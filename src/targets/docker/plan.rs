@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use rust_i18n::t;
 
 use crate::change::Change;
-use crate::change::{Activation, FileChange, Plan, Verify};
+use crate::change::{Activation, FileChange, Plan, Subject, Verify};
 use crate::sys::engine::Engine;
 use crate::targets::docker;
 use crate::ui::errors::Hinted;
@@ -31,7 +31,7 @@ pub fn mirrors_plan(
     ));
     change.check = crate::dockerd::refuse_invalid;
     Ok(Plan {
-        target: "docker",
+        target: Subject::Docker,
         mirrors: mirrors.to_vec(),
         notes: vec![],
         preflight: Some(check_flags),
