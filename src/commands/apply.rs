@@ -82,8 +82,9 @@ fn k3s_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
     let after = crate::targets::yaml::set(text, &key, &value)
         .with_context(|| t!("apply.cannot_use", path = path.display()))?;
     // registries.yaml is also the admin's (credentials, other registries): an edit made meanwhile is merged.
-    let change =
-        FileChange::new(path, before, after).rebased(crate::targets::yaml::rebase(&key, value));
+    let change = FileChange::new(path, before, after)
+        .rebased(crate::targets::yaml::rebase(&key, value))
+        .by_value(crate::targets::yaml::meaning);
     let svc = Service::detect(args.change.init, false)?.unit(&args.places.k3s_unit());
     let (activation, verify) = if args.change.live == MakeLive::Manual {
         (
@@ -112,10 +113,14 @@ async fn containerd_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         hosts,
         hosts_before,
         containerd::hosts_toml(&args.registry, mirrors),
-    )];
+    )
+    .by_value(crate::targets::toml_meaning)];
     let (activation, verify) = match found.check.after {
         Some(after) => {
-            changes.push(FileChange::new(found.config, found.config_before, after));
+            changes.push(
+                FileChange::new(found.config, found.config_before, after)
+                    .by_value(crate::targets::toml_meaning),
+            );
             let svc = Service::detect(args.change.init, false)?.unit("containerd");
             if args.change.live == MakeLive::Manual {
                 (
@@ -153,11 +158,10 @@ fn containers_plan(args: &Apply, mirrors: &[String]) -> Result<Plan> {
         notes: vec![],
         preflight: None,
         mirrors: mirrors.to_vec(),
-        changes: vec![FileChange::new(
-            path,
-            before,
-            containers::dropin(&args.registry, mirrors),
-        )],
+        changes: vec![
+            FileChange::new(path, before, containers::dropin(&args.registry, mirrors))
+                .by_value(crate::targets::toml_meaning),
+        ],
         activation: Activation::Automatic(t!("apply.containers_next_run").into()),
         verify: Verify::Nothing,
     })

@@ -340,7 +340,8 @@ async fn once(
                     path,
                     before,
                     crate::targets::containerd::hosts_toml(&probe.registry, &plan.mirrors),
-                )],
+                )
+                .by_value(crate::targets::toml_meaning)],
                 activation: Activation::Automatic(t!("apply.containerd_no_restart").into()),
                 verify: crate::change::Verify::Nothing,
                 preflight: None,
@@ -379,7 +380,8 @@ async fn once(
                         Some(text.into_bytes()),
                         after,
                     )
-                    .rebased(crate::targets::yaml::rebase(&["proxy", "remoteurl"], value))],
+                    .rebased(crate::targets::yaml::rebase(&["proxy", "remoteurl"], value))
+                    .by_value(crate::targets::yaml::meaning)],
                     activation: Activation::Restart(svc),
                     verify: crate::commands::cache::pull_through(url, probe),
                     preflight: None,
