@@ -13,6 +13,7 @@ mod history;
 mod install;
 mod k3s;
 mod layout;
+mod messages;
 mod probe;
 mod probe_proxy;
 mod proxy;
