@@ -119,3 +119,68 @@ fn show_with_docker_down_says_it_is_not_running() {
         assert!(!said.contains(chain), "{said}");
     }
 }
+
+/// `--systemd-dir` without `--init`: a systemd timer in that directory, never a cron entry planned instead (this
+/// test machine runs no systemd, so detection alone would choose cron); beside `--cron-dir`, a usage error.
+#[test]
+fn watch_install_with_a_systemd_dir_plans_a_systemd_timer_there() {
+    let sb = Sandbox::new();
+    let units = sb.path().join("units");
+    let config = sb.path().join("daemon.json");
+    let run = |extra: &[&str]| {
+        sb.mirrorctl()
+            .args(["watch", "--install", "--dry-run", "--yes", "--systemd-dir"])
+            .arg(&units)
+            .args(extra)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    crate::support::assert_ok(&out);
+    let said = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        said.contains(&units.join("mirrorctl-watch.timer").display().to_string()),
+        "{said}"
+    );
+    assert!(!said.contains("cron"), "{said}");
+    assert!(!units.exists(), "a dry run writes nothing");
+    let cron = sb.path().join("cron");
+    let out = run(&["--cron-dir", cron.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("--cron-dir"));
+}
+
+/// A catalogue file that states no date: `list` says "unknown date", never "catalogue of ;" (the JSON keeps "").
+#[test]
+fn a_catalogue_with_no_date_is_said_to_have_none() {
+    let sb = Sandbox::new();
+    let catalogue = sb.path().join("undated.toml");
+    std::fs::write(
+        &catalogue,
+        "[[mirror]]\nname = \"x\"\nurl = \"https://x.example\"\nstatus = \"active\"\n",
+    )
+    .unwrap();
+    let out = sb
+        .mirrorctl()
+        .args(["list", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&out);
+    let said = text(&out.stderr);
+    assert!(said.contains("catalogue of unknown date;"), "{said}");
+    assert!(
+        !said.contains("catalogue of ;") && !said.contains("()"),
+        "{said}"
+    );
+    let out = sb
+        .mirrorctl()
+        .args(["list", "--json", "--catalogue"])
+        .arg(&catalogue)
+        .output()
+        .unwrap();
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["catalogue_updated"], "", "{doc}");
+}
