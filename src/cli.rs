@@ -872,9 +872,10 @@ pub fn parse_listen(s: &str) -> Result<String, String> {
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t > 0.0 && t <= 86_400.0 => Ok(t),
-        _ => Err(format!(
-            "`{s}` is not a number of seconds between 0 and 86400"
-        )),
+        // 0 is refused, so the message must not say "between 0 and …" (which reads as 0 being allowed).
+        _ => Err(
+            rust_i18n::t!("args.bad_timeout", value = crate::ui::output::outside(s)).into_owned(),
+        ),
     }
 }
 

@@ -621,6 +621,16 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
     Ok(format!("{}/", raw.strip_suffix('/').unwrap_or(raw)))
 }
 
+/// A catalogue's `updated` for a sentence ("catalogue of …"): a file that states no date says so, rather than
+/// leaving "catalogue of ." (the JSON keeps the empty string: no date is no date).
+pub fn shown_updated(updated: &str) -> String {
+    if updated.trim().is_empty() {
+        t!("catalogue.undated").into_owned()
+    } else {
+        updated.to_owned()
+    }
+}
+
 /// Where an accepted update is kept.
 pub fn stored_path() -> PathBuf {
     crate::sys::lock::state_dir().join("catalogue.toml")

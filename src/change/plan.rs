@@ -28,7 +28,14 @@ pub struct FileChange {
     pub rebase: Option<Rebase>,
     /// Directories this file needs first (a cache's storage), made when the change runs, not when it is planned.
     pub dirs: Vec<super::dirs::NewDir>,
+    /// The whole file as its reader sees it (`None`: it does not parse), from the target that owns the format. With
+    /// it, bytes that say the same thing in other spacing, order or quoting are no change: nothing is written,
+    /// backed up or restarted. Without it, bytes are compared.
+    pub meaning: Option<Meaning>,
 }
+
+/// A file's bytes as the value its reader (dockerd, containerd, k3s…) takes from them.
+pub type Meaning = fn(&[u8]) -> Option<serde_json::Value>;
 
 /// One value of a file, as its target (the format's owner) reads and sets it: what lets the engine re-read a file
 /// under the lock and merge or refuse without knowing the format.
@@ -58,6 +65,7 @@ impl FileChange {
             keep: files::Kind::Backup,
             rebase: None,
             dirs: vec![],
+            meaning: None,
         }
     }
 
@@ -71,11 +79,32 @@ impl FileChange {
             keep: files::Kind::Backup,
             rebase: None,
             dirs: vec![],
+            meaning: None,
         }
     }
 
+    /// Whether the file's meaning moves: bytes that differ only in what the reader ignores (whitespace, order of
+    /// a table, quoting, comments of a file wholly ours) are no change.
     pub fn changes(&self) -> bool {
-        self.before != self.after
+        if self.before == self.after {
+            return false;
+        }
+        let (Some(read), Some(before), Some(after)) = (self.meaning, &self.before, &self.after)
+        else {
+            return true;
+        };
+        match (read(before), read(after)) {
+            (Some(was), Some(is)) => was != is,
+            _ => true,
+        }
+    }
+
+    /// Compared by value, as `read` takes the file (see `meaning`).
+    pub fn by_value(self, read: Meaning) -> Self {
+        Self {
+            meaning: Some(read),
+            ..self
+        }
     }
 
     /// A directory to make (and give to its owner) before this file is written.
@@ -287,5 +316,53 @@ impl Plan {
             | Activation::Disable(s) => s.unit.clone(),
             _ => self.target.name().to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn by_length(b: &[u8]) -> Option<serde_json::Value> {
+        std::str::from_utf8(b)
+            .ok()
+            .filter(|t| !t.contains('!'))
+            .map(|t| serde_json::json!(t.trim().len()))
+    }
+
+    fn change(before: &str, after: &str) -> FileChange {
+        FileChange::new("f".into(), Some(before.into()), after)
+    }
+
+    #[test]
+    fn bytes_that_mean_the_same_are_no_change_when_compared_by_value() {
+        // By bytes (a file with no reader of its own): any byte is a change.
+        assert!(change("ab ", "ab").changes());
+        assert!(!change("ab", "ab").changes());
+        // By value: the reader's meaning decides, and a file it cannot read is always a change.
+        assert!(!change("ab ", "ab").by_value(by_length).changes());
+        assert!(change("ab", "abc").by_value(by_length).changes());
+        assert!(change("ab!", "ab").by_value(by_length).changes());
+        assert!(change("ab", "ab!").by_value(by_length).changes());
+        // A new or a removed file is a change whatever the reader says.
+        let new = FileChange::new("f".into(), None, "x").by_value(by_length);
+        assert!(new.changes());
+        let gone = FileChange::remove("f".into(), Some(b"x".to_vec())).by_value(by_length);
+        assert!(gone.changes());
+    }
+
+    #[test]
+    fn a_plan_of_changes_that_mean_nothing_is_a_noop_and_shows_no_diff() {
+        let plan = Plan {
+            target: "docker",
+            mirrors: vec![],
+            notes: vec![],
+            changes: vec![change("ab ", "ab").by_value(by_length)],
+            activation: Activation::Manual("by hand".into()),
+            verify: Verify::Nothing,
+            preflight: None,
+        };
+        assert!(plan.is_noop());
+        assert!(!plan.describe().contains("+++"), "{}", plan.describe());
     }
 }

@@ -63,7 +63,8 @@ fn choose_backup(
         let Some(b) = all.iter().find(|b| b.name() == name) else {
             return Err(Hinted {
                 message: t!("restore.no_such_backup", name = name, path = path.display()).into(),
-                hint: t!("restore.list_hint").into(),
+                // The names are long timestamps: point at the command that shows them, not at --backup again.
+                hint: t!("restore.no_such_backup_hint", count = all.len()).into(),
             }
             .into());
         };

@@ -32,8 +32,27 @@ pub fn history(args: &HistoryArgs, p: crate::ui::output::Printer) -> Result<Hist
     let outcomes = store.since(&args.registry, since)?;
     let mut mirrors = stats::summarize(&outcomes, now);
     if let Some(want) = &args.mirror {
+        let all: Vec<String> = mirrors.iter().map(|m| m.name.clone()).collect();
         mirrors
             .retain(|m| &m.name == want || &m.url == want || m.url.trim_end_matches('/') == want);
+        // Probes exist, just none of that name: "no probe recorded" would send the user to probe for nothing.
+        if mirrors.is_empty() && !all.is_empty() {
+            let shown = crate::ui::output::outside;
+            return Err(crate::ui::errors::Hinted {
+                message: t!(
+                    "history.no_such_mirror",
+                    mirror = shown(want),
+                    since = crate::history::timestamp(since)
+                )
+                .into(),
+                hint: t!(
+                    "history.no_such_mirror_hint",
+                    mirrors = all.iter().map(|n| shown(n)).collect::<Vec<_>>().join(", ")
+                )
+                .into(),
+            }
+            .into());
+        }
     }
     Ok(HistoryReport {
         registry: args.registry.clone(),

@@ -38,7 +38,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
                 p.info_line(t!(
                     "list.in_use",
                     source = report.catalogue_source,
-                    updated = report.catalogue_updated
+                    updated = crate::catalogue::shown_updated(&report.catalogue_updated)
                 ));
                 let key = if s.all {
                     "list.summary_all"
@@ -47,7 +47,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
                 };
                 p.info_line(t!(
                     key,
-                    updated = report.catalogue_updated,
+                    updated = crate::catalogue::shown_updated(&report.catalogue_updated),
                     count = report.entries.len()
                 ));
             }

@@ -90,16 +90,19 @@ pub async fn set(s: &ProxyChange, p: Printer) -> Result<crate::change::Outcome> 
             .as_deref()
             .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8"));
         let after = docker::set_key(text, "proxies", Some(&json_value(&proxy)))?;
-        let change = FileChange::new(path, before, after).rebased(crate::targets::docker::rebase(
-            "proxies",
-            Some(json_value(&proxy)),
-        ));
+        let change = FileChange::new(path, before, after)
+            .rebased(crate::targets::docker::rebase(
+                "proxies",
+                Some(json_value(&proxy)),
+            ))
+            .by_value(docker::meaning);
         (vec![change], true)
     } else {
         let path = s.place.dropin.clone();
         let before = files::read(&path)?;
         (
-            vec![FileChange::new(path, before, dropin_text(&proxy)?)],
+            vec![FileChange::new(path, before, dropin_text(&proxy)?)
+                .by_value(crate::targets::systemd::meaning)],
             false,
         )
     };

@@ -353,7 +353,13 @@ pub fn render(r: &ShowReport) -> String {
         }
     }
     if r.differences.is_empty() && r.live.reachable && r.file.error.is_none() {
-        s.push_str(&format!("\n{}\n", t!("show.in_sync")));
+        // In sync on nothing is not news to reassure with: every pull goes to Docker Hub itself.
+        let key = if r.live.mirrors.is_empty() && r.file.mirrors.is_empty() {
+            "show.no_mirror"
+        } else {
+            "show.in_sync"
+        };
+        s.push_str(&format!("\n{}\n", t!(key)));
     }
     let catalogue = (!r.runtimes.is_empty()).then(Catalogue::builtin);
     for rt in &r.runtimes {
@@ -410,6 +416,34 @@ mod tests {
         let mut i = Info::default();
         i.registry_config.mirrors = mirrors.iter().map(|s| s.to_string()).collect();
         Ok(i)
+    }
+
+    #[test]
+    fn no_mirror_anywhere_says_where_pulls_go_and_what_to_run() {
+        let c = Catalogue::builtin();
+        let r = build(
+            "unix:///s",
+            info(&[]),
+            file(&[]),
+            &c,
+            None,
+            SystemTime::now(),
+        );
+        let text = render(&r);
+        assert!(!text.contains("exactly the mirrors"), "{text}");
+        assert!(
+            text.contains("registry-1.docker.io") && text.contains("`mirrorctl apply`"),
+            "{text}"
+        );
+        let same = build(
+            "unix:///s",
+            info(&["https://a.example/"]),
+            file(&["https://a.example"]),
+            &c,
+            None,
+            SystemTime::now(),
+        );
+        assert!(render(&same).contains("exactly the mirrors"));
     }
 
     #[test]

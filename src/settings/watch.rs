@@ -53,7 +53,8 @@ pub struct Watch {
     pub metrics_textfile: Option<PathBuf>,
 }
 
-pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
+pub(super) fn watch(mut a: cli::WatchArgs, p: Printer) -> Result<Watch> {
+    a.init = timer_init(&a)?;
     if a.opts.registry != "docker.io" && !a.cache && a.kind == cli::WatchTarget::Docker {
         return Err(super::docker_only_hub(&a.opts.registry));
     }
@@ -99,6 +100,31 @@ pub(super) fn watch(a: cli::WatchArgs, p: Printer) -> Result<Watch> {
         metrics_textfile: a.metrics_textfile,
         change,
     })
+}
+
+/// `--systemd-dir` says the timer is systemd's: with no `--init` it means `--init systemd` (detection would
+/// otherwise plan a cron entry where systemd is not running, and the directory given would be ignored silently);
+/// with another `--init` it contradicts it, and so does `--cron-dir` beside it.
+fn timer_init(a: &cli::WatchArgs) -> Result<InitChoice> {
+    let Some(dir) = &a.systemd_dir else {
+        return Ok(a.init);
+    };
+    let clash = match (a.init, &a.cron_dir) {
+        (_, Some(_)) => Some("--cron-dir".to_owned()),
+        (InitChoice::Auto | InitChoice::Systemd, None) => None,
+        (other, None) => other
+            .to_possible_value()
+            .map(|v| format!("--init {}", v.get_name())),
+    };
+    match clash {
+        None => Ok(InitChoice::Systemd),
+        Some(other) => Err(crate::ui::errors::Usage::new(rust_i18n::t!(
+            "watch.systemd_dir_clash",
+            dir = dir.display(),
+            other = other
+        ))
+        .into()),
+    }
 }
 
 /// The `watch --once` arguments the timer runs: every setting given here, paths made absolute (a timer runs from
@@ -186,11 +212,28 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use crate::cli::Command;
+    use crate::sys::service::InitChoice;
 
     fn watch_args(args: &[&str]) -> crate::cli::WatchArgs {
         match super::super::parsed(args) {
             Command::Watch(a) => a,
             _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn a_systemd_dir_means_a_systemd_timer() {
+        let lower = |args: &[&str]| super::timer_init(&watch_args(args));
+        let dir = ["watch", "--install", "--systemd-dir", "/tmp/u"];
+        assert_eq!(lower(&dir).unwrap(), InitChoice::Systemd);
+        assert_eq!(
+            lower(&[&dir[..], &["--init", "systemd"]].concat()).unwrap(),
+            InitChoice::Systemd
+        );
+        assert_eq!(lower(&["watch", "--install"]).unwrap(), InitChoice::Auto);
+        for clash in [&["--init", "openrc"][..], &["--cron-dir", "/tmp/c"]] {
+            let e = lower(&[&dir[..], clash].concat()).unwrap_err().to_string();
+            assert!(e.contains("--systemd-dir") && e.contains(clash[0]), "{e}");
         }
     }
 

@@ -143,8 +143,28 @@ impl Engine {
                 s.downcast_ref::<std::io::Error>()
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
             });
+        let refused = e.is_connect()
+            || std::iter::successors(Some(&e as &dyn std::error::Error), |s| s.source()).any(|s| {
+                s.downcast_ref::<std::io::Error>().is_some_and(|io| {
+                    matches!(
+                        io.kind(),
+                        std::io::ErrorKind::NotFound | std::io::ErrorKind::ConnectionRefused
+                    )
+                })
+            });
         if denied {
             anyhow::anyhow!("{}", t!("engine.permission", host = self.host))
+        } else if refused {
+            // Nothing listens: say so plainly, not as reqwest's chain ("error sending request for url
+            // (http://docker/info): client error (Connect)…"), which names a URL the user never wrote.
+            let socket = self
+                .host
+                .strip_prefix("unix://")
+                .or_else(|| self.host.strip_prefix("tcp://"));
+            anyhow::anyhow!(
+                "{}",
+                t!("engine.not_running", socket = socket.unwrap_or(&self.host))
+            )
         } else {
             anyhow::Error::new(e).context(t!("engine.unreachable", host = self.host).into_owned())
         }

@@ -372,3 +372,34 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod by_value {
+    use crate::change::FileChange;
+
+    fn changes(before: &str, after: String) -> bool {
+        FileChange::new("hosts.toml".into(), Some(before.into()), after)
+            .by_value(crate::targets::toml_meaning)
+            .changes()
+    }
+
+    #[test]
+    fn a_hosts_toml_that_says_the_same_in_other_words_is_no_change() {
+        let m = [
+            "https://a.example/".to_owned(),
+            "http://b.example:5000/".to_owned(),
+        ];
+        let ours = super::hosts_toml("docker.io", &m);
+        assert!(!changes(&ours, ours.clone()));
+        // Edited by hand: no comment, other quoting and spacing, an inline table, the same hosts in the same order.
+        let by_hand = "server='https://registry-1.docker.io'\n[host]\n\"https://a.example\" = { capabilities = [ 'pull', 'resolve' ] }\n[host.\"http://b.example:5000\"]\ncapabilities=[\"pull\",\"resolve\"]\n";
+        assert!(!changes(by_hand, ours.clone()));
+        // The hosts in another order (containerd tries them as listed), a host fewer, another capability: a change.
+        let swapped = super::hosts_toml("docker.io", &[m[1].clone(), m[0].clone()]);
+        assert!(changes(&swapped, ours.clone()));
+        let fewer = super::hosts_toml("docker.io", &m[..1]);
+        assert!(changes(&fewer, ours.clone()));
+        let push = ours.replacen("\"resolve\"", "\"push\"", 1);
+        assert!(changes(&push, ours));
+    }
+}

@@ -63,3 +63,35 @@ mod tests {
         assert_eq!(registries[0]["mirror"].as_array().unwrap().len(), 1);
     }
 }
+
+#[cfg(test)]
+mod by_value {
+    use crate::change::FileChange;
+
+    #[test]
+    fn a_drop_in_that_says_the_same_in_other_words_is_no_change() {
+        let m = [
+            "https://a.example/".to_owned(),
+            "http://b.example:5000/".to_owned(),
+        ];
+        let ours = super::dropin("docker.io", &m);
+        let changes = |before: &str| {
+            FileChange::new(
+                "50-mirrorctl.conf".into(),
+                Some(before.into()),
+                ours.clone(),
+            )
+            .by_value(crate::targets::toml_meaning)
+            .changes()
+        };
+        let by_hand = "[[registry]]\nprefix='docker.io'\nlocation = 'registry-1.docker.io'\n[[registry.mirror]]\nlocation = \"a.example\"\n[[registry.mirror]]\nlocation = \"b.example:5000\"\ninsecure = true\n";
+        assert!(!changes(by_hand));
+        assert!(changes(&super::dropin(
+            "docker.io",
+            &[m[1].clone(), m[0].clone()]
+        )));
+        assert!(changes(
+            &by_hand.replace("insecure = true", "insecure = false")
+        ));
+    }
+}

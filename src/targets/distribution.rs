@@ -218,3 +218,26 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod by_value {
+    use crate::change::FileChange;
+
+    #[test]
+    fn a_config_yml_that_says_the_same_without_our_comments_is_no_change() {
+        let ours = super::render(&super::tests_settings()).unwrap();
+        let changes = |before: &str, after: &str| {
+            FileChange::new("config.yml".into(), Some(before.into()), after)
+                .by_value(crate::targets::yaml::meaning)
+                .changes()
+        };
+        let plain: String = ours
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        assert!(!changes(&plain, &ours));
+        let moved = ours.replace("https://docker.m.daocloud.io", "https://other.example");
+        assert!(changes(&plain, &moved));
+    }
+}

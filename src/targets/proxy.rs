@@ -160,3 +160,29 @@ mod tests {
         assert!(validate("socks5://127.0.0.1:1080").is_ok());
     }
 }
+
+#[cfg(test)]
+mod by_value {
+    use crate::change::FileChange;
+
+    #[test]
+    fn a_drop_in_that_says_the_same_in_other_quoting_is_no_change() {
+        let p = super::Proxy {
+            http: Some("http://p:3128".into()),
+            https: None,
+            no_proxy: Some("localhost,.corp".into()),
+        };
+        let ours = super::dropin_text(&p).unwrap();
+        let changes = |before: &str| {
+            FileChange::new("http-proxy.conf".into(), Some(before.into()), ours.clone())
+                .by_value(crate::targets::systemd::meaning)
+                .changes()
+        };
+        assert!(!changes("[Service]\n\nEnvironment=HTTP_PROXY=http://p:3128\nEnvironment='NO_PROXY=localhost,.corp'\n"));
+        assert!(changes("[Service]\nEnvironment=HTTP_PROXY=http://q:3128\nEnvironment=NO_PROXY=localhost,.corp\n"));
+        assert!(changes("[Service]\nEnvironment=HTTP_PROXY=http://p:3128\n"));
+        assert!(changes(
+            "[Unit]\nEnvironment=HTTP_PROXY=http://p:3128 NO_PROXY=localhost,.corp\n"
+        ));
+    }
+}

@@ -100,6 +100,32 @@ pub fn parse_environment(rest: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A unit file or drop-in as systemd takes it: its sections' assignments in order, `Environment=` split into
+/// its variables; comments, blank lines and quoting are no change (a `FileChange`'s meaning).
+pub fn meaning(bytes: &[u8]) -> Option<serde_json::Value> {
+    let mut out = Vec::new();
+    let mut section = String::new();
+    for line in std::str::from_utf8(bytes).ok()?.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_owned();
+            continue;
+        }
+        let (key, value) = line.split_once('=')?;
+        let (key, value) = (key.trim(), value.trim());
+        if key == "Environment" {
+            for (k, v) in parse_environment(value) {
+                out.push(serde_json::json!([section, key, k, v]));
+            }
+        } else {
+            out.push(serde_json::json!([section, key, value]));
+        }
+    }
+    Some(serde_json::Value::Array(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

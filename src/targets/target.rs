@@ -54,7 +54,13 @@ impl Target for Docker {
         let mirrors = match before.as_ref().filter(|b| !b.trim_ascii().is_empty()) {
             Some(b) => {
                 docker::parse_or_explain(&self.path, b)?;
-                docker::normalize_mirrors(&docker::mirrors_of(&docker::parse(b)?))?
+                // A mirror dockerd would refuse is not one it uses: the list is what a new one replaces (apply
+                // fixes a broken list rather than refusing it).
+                docker::mirrors_of(&docker::parse(b)?)
+                    .into_iter()
+                    .filter_map(|m| docker::normalize_mirrors(&[m]).ok())
+                    .flatten()
+                    .collect()
             }
             None => vec![],
         };
@@ -127,7 +133,10 @@ impl Target for Containerd {
                 }
                 .into())
             }
-            Some(after) => Some(FileChange::new(found.config, found.config_before, after)),
+            Some(after) => Some(
+                FileChange::new(found.config, found.config_before, after)
+                    .by_value(super::toml_meaning),
+            ),
             None => None,
         };
         let before = files::read(&found.hosts)?;
@@ -150,7 +159,8 @@ impl Target for Containerd {
             now.path,
             now.before,
             containerd::hosts_toml(&self.registry, mirrors),
-        )];
+        )
+        .by_value(super::toml_meaning)];
         // containerd reads hosts.toml at each pull; only adding `config_path` to config.toml takes a restart.
         let (activation, verify) = match now.also {
             Some(config) => {
@@ -235,7 +245,8 @@ impl Target for Containers {
             now.path,
             now.before,
             containers::dropin(&self.registry, mirrors),
-        );
+        )
+        .by_value(super::toml_meaning);
         let mut plan = automatic(self.name(), file, t!("apply.containers_next_run").into());
         plan.mirrors = mirrors.to_vec();
         Ok(plan)
@@ -332,8 +343,9 @@ impl Target for K3s {
         let after = yaml::set(&text, &self.key(), &value)
             .with_context(|| t!("apply.cannot_use", path = now.path.display()))?;
         // registries.yaml is also the admin's (credentials, other registries): an edit made meanwhile is merged.
-        let file =
-            FileChange::new(now.path, now.before, after).rebased(yaml::rebase(&self.key(), value));
+        let file = FileChange::new(now.path, now.before, after)
+            .rebased(yaml::rebase(&self.key(), value))
+            .by_value(yaml::meaning);
         self.live(file, mirrors, change)
     }
 
@@ -463,7 +475,9 @@ impl Target for Cache {
         let key = ["proxy", "remoteurl"];
         let value = serde_json::Value::String(upstream.clone());
         let after = yaml::set(&text, &key, &value)?;
-        let file = FileChange::new(now.path, now.before, after).rebased(yaml::rebase(&key, value));
+        let file = FileChange::new(now.path, now.before, after)
+            .rebased(yaml::rebase(&key, value))
+            .by_value(yaml::meaning);
         self.live(file, vec![upstream], change)
     }
 

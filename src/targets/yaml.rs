@@ -30,6 +30,11 @@ pub fn parse(text: &str) -> Result<Value> {
     })
 }
 
+/// A YAML file as the value its reader takes (a `FileChange`'s meaning): flow or block, quoted or not, one value.
+pub fn meaning(bytes: &[u8]) -> Option<Value> {
+    parse(std::str::from_utf8(bytes).ok()?).ok()
+}
+
 /// Anchors, aliases and merge keys make one line stand for others (`<<: *hub` copies a mapping in): an edit by
 /// lines cannot keep their meaning, so a file that uses them is refused, naming the line. Quoted text and
 /// comments do not count.
@@ -423,5 +428,34 @@ mod tests {
             parse(&out).unwrap()["proxy"]["remoteurl"],
             "http://h/#not-a-comment: x"
         );
+    }
+}
+
+#[cfg(test)]
+mod by_value {
+    use crate::change::FileChange;
+    use serde_json::json;
+
+    #[test]
+    fn registries_yaml_in_flow_or_block_form_is_no_change() {
+        let key = ["mirrors", "docker.io", "endpoint"];
+        let value = json!(["https://a.example", "https://b.example"]);
+        let flow =
+            "mirrors:\n  docker.io:\n    endpoint: [\"https://a.example\", 'https://b.example']\n";
+        let after = super::set(flow, &key, &value).unwrap();
+        assert_ne!(after, flow, "the line edit renders a block sequence");
+        let changes = |before: &str, after: &str| {
+            FileChange::new("registries.yaml".into(), Some(before.into()), after)
+                .by_value(super::meaning)
+                .changes()
+        };
+        assert!(!changes(flow, &after));
+        let swapped = super::set(
+            flow,
+            &key,
+            &json!(["https://b.example", "https://a.example"]),
+        )
+        .unwrap();
+        assert!(changes(flow, &swapped));
     }
 }

@@ -191,3 +191,28 @@ fn a_password_beside_the_change_never_reaches_any_output() {
     }
     assert_eq!(std::fs::read_to_string(&file).unwrap(), user);
 }
+
+/// registries.yaml that already lists the same endpoints, in flow form (`[…]`, which the line edit would render as a
+/// block): the same meaning, so no write, no backup and no restart of k3s.
+#[test]
+fn the_same_endpoints_in_flow_form_change_and_restart_nothing() {
+    let sb = Sandbox::new();
+    let file = sb.path().join("registries.yaml");
+    let same =
+        "mirrors:\n  docker.io:\n    endpoint: ['https://a.example', \"http://10.0.0.5:5000\"]\n";
+    std::fs::write(&file, same).unwrap();
+    let out = apply(&sb, &file, &["--json"]);
+    assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    docs::check::<docs::ChangeDoc>(&doc);
+    assert_eq!(doc["changed"], false, "{doc}");
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), same);
+    let log = std::fs::read_to_string(sb.path().join("svc/systemctl.log")).unwrap_or_default();
+    assert!(!log.contains("restart"), "{log}");
+    let backups = std::fs::read_dir(sb.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".mirrorctl-"))
+        .count();
+    assert_eq!(backups, 0, "no backup for no change");
+}

@@ -14,6 +14,7 @@ mod history;
 mod install;
 mod k3s;
 mod layout;
+mod messages;
 mod metrics;
 mod probe;
 mod probe_proxy;

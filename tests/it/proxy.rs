@@ -204,3 +204,60 @@ fn daemon_json_proxies_keep_the_rest_of_the_file() {
     assert_eq!(doc["changed"], true, "{doc}");
     assert!(std::fs::read_to_string(&path).unwrap().contains("proxies"));
 }
+
+/// The proxy already set, in another spelling (a drop-in quoted by hand; `proxies` on one compact line): the same
+/// meaning to systemd and dockerd, so `proxy set` writes, backs up and restarts nothing, and says changed: false.
+#[test]
+fn the_same_proxy_in_another_spelling_changes_nothing() {
+    let sb = Sandbox::new();
+    let units = sb.path().join("systemd");
+    let dropin = units.join("docker.service.d/http-proxy.conf");
+    std::fs::create_dir_all(dropin.parent().unwrap()).unwrap();
+    let by_hand = format!(
+        "[Service]\n# ours, by hand\nEnvironment=HTTP_PROXY={PROXY} 'HTTPS_PROXY={PROXY}'\nEnvironment=\"NO_PROXY=localhost\"\n"
+    );
+    std::fs::write(&dropin, &by_hand).unwrap();
+    let config = sb.path().join("daemon.json");
+    let compact = format!(
+        "{{\"proxies\":{{\"no-proxy\":\"localhost\",\"https-proxy\":\"{PROXY}\",\"http-proxy\":\"{PROXY}\"}}}}"
+    );
+    std::fs::write(&config, &compact).unwrap();
+    for method in ["systemd", "daemon-json"] {
+        let out = sb
+            .mirrorctl()
+            .args([
+                "proxy",
+                "set",
+                PROXY,
+                "--no-proxy",
+                "localhost",
+                "--method",
+                method,
+            ])
+            .args(["--no-restart", "--yes", "--json", "--systemd-dir"])
+            .arg(&units)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{method}: {}", all_text(&out));
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::support::docs::check::<crate::support::docs::ChangeDoc>(&doc);
+        assert_eq!(doc["changed"], false, "{method}: {doc}");
+    }
+    assert_eq!(std::fs::read_to_string(&dropin).unwrap(), by_hand);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), compact);
+    // Backups of a drop-in go to the state directory (systemd reads its directory): look everywhere in the sandbox.
+    fn backups(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.file_type().unwrap().is_dir() {
+                backups(&e.path(), found);
+            } else if e.file_name().to_string_lossy().contains(".mirrorctl-") {
+                found.push(e.path());
+            }
+        }
+    }
+    let mut left = vec![];
+    backups(sb.path(), &mut left);
+    assert!(left.is_empty(), "no backup for no change: {left:?}");
+}

@@ -202,3 +202,62 @@ fn a_second_apply_of_the_same_mirrors_changes_nothing_on_a_one_line_file() {
         "no backup for no change"
     );
 }
+
+/// The mirrors already in daemon.json, on one line, compact, spelled without dockerd's trailing slash: what apply
+/// would write means the same to dockerd, so the apply writes nothing, backs up nothing and calls no systemctl —
+/// through the real service path (`--init systemd`, a private systemctl that logs every call), not `--no-restart`.
+#[test]
+fn the_same_mirrors_in_compact_form_make_no_write_no_backup_and_no_systemctl_call() {
+    let sb = Sandbox::new();
+    let bin = sb.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = sb.path().join("systemctl.log");
+    std::fs::write(
+        bin.join("systemctl"),
+        format!("#!/bin/sh\necho \"$*\" >> {}\nexit 0\n", log.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        bin.join("systemctl"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    let config = sb.path().join("daemon.json");
+    let compact =
+        "{\"debug\":true,\"registry-mirrors\":[\"https://a.example\",\"https://b.example/\"]}";
+    std::fs::write(&config, compact).unwrap();
+    let out = sb
+        .mirrorctl()
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
+        .args([
+            "apply",
+            "--mirror",
+            "https://a.example/",
+            "--mirror",
+            "https://b.example",
+        ])
+        .args([
+            "--no-probe",
+            "--json",
+            "--init",
+            "systemd",
+            "--yes",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    crate::support::assert_ok(&out);
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::support::docs::check::<crate::support::docs::ChangeDoc>(&doc);
+    assert_eq!(doc["changed"], false, "{doc}");
+    assert_eq!(doc["targets"][0]["files"], serde_json::json!([]), "{doc}");
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), compact);
+    assert!(listed(&sb, &config).is_empty(), "no backup for no change");
+    let calls = std::fs::read_to_string(&log).unwrap_or_default();
+    assert_eq!(calls, "", "no systemctl call at all");
+}

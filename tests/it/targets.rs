@@ -385,3 +385,69 @@ fn restore_puts_back_the_previous_drop_in() {
         first
     );
 }
+
+/// hosts.toml and the registries.conf drop-in, edited by hand into other words (no comment, other quoting, an
+/// inline table) that mean the same mirrors in the same order: apply writes and backs up nothing, and says so;
+/// the mirrors in another order are a change (containerd and containers/image try them as listed).
+#[test]
+fn hand_edited_files_that_mean_the_same_mirrors_are_no_change() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("config.toml");
+    let hosts_dir = sb.path().join("certs.d");
+    std::fs::write(
+        &config,
+        format!(
+            "version = 2\n[plugins.\"io.containerd.grpc.v1.cri\".registry]\n  config_path = \"{}\"\n",
+            hosts_dir.display()
+        ),
+    )
+    .unwrap();
+    let hosts = hosts_dir.join("docker.io/hosts.toml");
+    std::fs::create_dir_all(hosts.parent().unwrap()).unwrap();
+    let hosts_by_hand = "server='https://registry-1.docker.io'\n[host]\n'https://a.example' = {capabilities=['pull','resolve']}\n[host.\"https://b.example\"]\ncapabilities = [\"pull\", \"resolve\"]\n";
+    std::fs::write(&hosts, hosts_by_hand).unwrap();
+    let dir = sb.path().join("registries.conf.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    let dropin = dir.join("50-mirrorctl.conf");
+    let dropin_by_hand = "[[registry]]\nprefix='docker.io'\nlocation='registry-1.docker.io'\n[[registry.mirror]]\nlocation='a.example'\n[[registry.mirror]]\nlocation='b.example'\n";
+    std::fs::write(&dropin, dropin_by_hand).unwrap();
+    let apply = |target: &str, mirrors: [&str; 2]| {
+        let out = sb
+            .mirrorctl()
+            .args(["apply", "--target", target, "--no-probe", "--yes", "--json"])
+            .args(["--mirror", mirrors[0], "--mirror", mirrors[1]])
+            .arg("--containerd-config")
+            .arg(&config)
+            .arg("--containerd-hosts-dir")
+            .arg(&hosts_dir)
+            .arg("--containers-dir")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        crate::support::assert_ok(&out);
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::support::docs::check::<crate::support::docs::ChangeDoc>(&doc);
+        doc["changed"].clone()
+    };
+    let same = ["https://a.example", "https://b.example/"];
+    assert_eq!(apply("containerd", same), false);
+    assert_eq!(apply("containers", same), false);
+    assert_eq!(std::fs::read_to_string(&hosts).unwrap(), hosts_by_hand);
+    assert_eq!(std::fs::read_to_string(&dropin).unwrap(), dropin_by_hand);
+    // Backups of a file in a `.d` directory go to the state directory: count them anywhere in the sandbox.
+    fn backups(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| match e.file_type().unwrap().is_dir() {
+                true => backups(&e.path()),
+                false => usize::from(e.file_name().to_string_lossy().contains(".mirrorctl-")),
+            })
+            .sum()
+    }
+    assert_eq!(backups(sb.path()), 0, "no backup for no change");
+    let swapped = ["https://b.example", "https://a.example"];
+    assert_eq!(apply("containerd", swapped), true);
+    assert_eq!(apply("containers", swapped), true);
+    assert_eq!(backups(sb.path()), 2, "each change keeps its backup");
+}

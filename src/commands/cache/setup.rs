@@ -45,7 +45,9 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
         target: crate::change::Subject::Cache,
         mirrors: vec![upstream],
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
-        changes: vec![FileChange::new(path.clone(), before, after).needs_dir(storage)],
+        changes: vec![FileChange::new(path.clone(), before, after)
+            .needs_dir(storage)
+            .by_value(crate::targets::yaml::meaning)],
         activation: Activation::Restart(svc),
         verify: super::pull_through(url, &s.probe),
         preflight: None,

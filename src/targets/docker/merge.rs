@@ -81,16 +81,29 @@ fn already(text: &str, key: &str, value: Option<&Value>) -> bool {
     if map.get(key) != value {
         return false;
     }
-    let Ok(root) = CstRootNode::parse(text, &ParseOptions::default()) else {
-        return false;
-    };
-    let count = root.object_value().map_or(0, |o| {
+    top_level_keys(text).is_some_and(|keys| keys.iter().filter(|k| *k == key).count() <= 1)
+}
+
+/// The top-level keys as written, repeats included (`None`: the editor cannot read the text).
+fn top_level_keys(text: &str) -> Option<Vec<String>> {
+    let root = CstRootNode::parse(text, &ParseOptions::default()).ok()?;
+    Some(root.object_value().map_or(vec![], |o| {
         o.properties()
             .into_iter()
-            .filter(|p| p.name().and_then(|n| n.decoded_value().ok()).as_deref() == Some(key))
-            .count()
-    });
-    count <= 1
+            .filter_map(|p| p.name().and_then(|n| n.decoded_value().ok()))
+            .collect()
+    }))
+}
+
+/// Whether a top-level key is given more than once (dockerd reads the last; the edit that leaves one is a change).
+pub fn repeats_a_key(text: &str) -> bool {
+    let Some(mut keys) = top_level_keys(text) else {
+        return false;
+    };
+    let n = keys.len();
+    keys.sort();
+    keys.dedup();
+    keys.len() != n
 }
 
 /// `source` with each unpaired surrogate escape replaced by a unique `\uE0xx` marker, and the swaps to undo.

@@ -25,10 +25,12 @@ pub fn mirrors_plan(
         .map(|b| std::str::from_utf8(b).expect("parsed as UTF-8 above"));
     let after = docker::set_mirrors(before_text, mirrors)?;
     refuse_what_dockerd_would(&path, before.as_deref(), after.as_bytes())?;
-    let mut change = FileChange::new(path.clone(), before, after).rebased(docker::rebase(
-        docker::MIRRORS_KEY,
-        Some(serde_json::json!(mirrors)),
-    ));
+    let mut change = FileChange::new(path.clone(), before, after)
+        .rebased(docker::rebase(
+            docker::MIRRORS_KEY,
+            Some(serde_json::json!(mirrors)),
+        ))
+        .by_value(docker::meaning);
     change.check = crate::dockerd::refuse_invalid;
     Ok(Plan {
         target: Subject::Docker,
