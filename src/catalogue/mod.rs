@@ -633,7 +633,7 @@ pub fn shown_updated(updated: &str) -> String {
 
 /// Where an accepted update is kept.
 pub fn stored_path() -> PathBuf {
-    crate::sys::lock::state_dir().join("catalogue.toml")
+    crate::sys::state::state_dir().join("catalogue.toml")
 }
 
 /// The updated catalogue, when one was accepted and still reads back as valid.

@@ -93,7 +93,7 @@ impl<'a> Journal<'a> {
 pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
     match elsewhere(path) {
         Some(at) => {
-            crate::sys::state::ensure(&crate::sys::lock::state_dir())?;
+            crate::sys::state::ensure(&crate::sys::state::state_dir())?;
             std::os::unix::fs::DirBuilderExt::mode(
                 std::fs::DirBuilder::new().recursive(true),
                 0o700,
@@ -109,7 +109,7 @@ pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
 /// The state directory's place for the backups of a file in a live config directory.
 pub fn elsewhere(path: &Path) -> Option<std::path::PathBuf> {
     let dir = files::dir_of(path);
-    files::is_live_dir(dir).then(|| crate::sys::lock::state_dir().join(files::outside_name(dir)))
+    files::is_live_dir(dir).then(|| crate::sys::state::state_dir().join(files::outside_name(dir)))
 }
 
 fn write_one(c: &FileChange, p: Printer) -> Result<()> {

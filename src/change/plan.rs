@@ -354,7 +354,7 @@ mod tests {
     #[test]
     fn a_plan_of_changes_that_mean_nothing_is_a_noop_and_shows_no_diff() {
         let plan = Plan {
-            target: "docker",
+            target: super::Subject::Docker,
             mirrors: vec![],
             notes: vec![],
             changes: vec![change("ab ", "ab").by_value(by_length)],

@@ -49,7 +49,7 @@ pub fn open_or_fail(p: Printer) -> anyhow::Result<Store> {
 /// The history in the state directory, under the trust rule (`state`): the directory is one root may use, and
 /// history.db is a file of ours, not a symlink to another program's database.
 pub fn open_trusted() -> anyhow::Result<Store> {
-    let dir = crate::sys::lock::state_dir();
+    let dir = crate::sys::state::state_dir();
     crate::sys::state::ensure(&dir)?;
     let db = store::path_in(&dir);
     if std::fs::symlink_metadata(&db).is_ok_and(|m| !m.file_type().is_file()) {

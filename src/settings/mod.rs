@@ -92,7 +92,7 @@ pub struct Look {
 pub fn lower(cli: Cli) -> Result<Run> {
     let p = Printer::new(cli.quiet, cli.verbose);
     if let Some(dir) = cli.state_dir.clone().filter(|d| !d.as_os_str().is_empty()) {
-        crate::sys::lock::set_state_dir(dir);
+        crate::sys::state::set_state_dir(dir);
     }
     let job = match cli.command {
         Command::List(a) => {

@@ -193,7 +193,7 @@ fn replay(a: &cli::WatchArgs) -> Result<Vec<String>> {
         flag("expect-digest", d.clone());
     }
     // Root's timer would act on this directory every run: one another user can change is refused now, at install.
-    let state = crate::sys::lock::state_dir();
+    let state = crate::sys::state::state_dir();
     crate::sys::state::check(&state)?;
     flag("state-dir", absolute(&state)?);
     for (on, name) in [

@@ -4,36 +4,12 @@
 
 use std::fs::File;
 use std::io::Write;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use rust_i18n::t;
 
-static STATE_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-
-/// `--state-dir`, set once at start.
-pub fn set_state_dir(dir: PathBuf) {
-    let _ = STATE_DIR.set(dir);
-}
-
-/// `--state-dir` or `MIRRORCTL_STATE_DIR`; else `/var/lib/mirrorctl` for root, `$XDG_STATE_HOME/mirrorctl` for
-/// others.
-pub fn state_dir() -> PathBuf {
-    if let Some(d) = STATE_DIR.get() {
-        return d.clone();
-    }
-    if let Some(d) = std::env::var_os("MIRRORCTL_STATE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(d);
-    }
-    if crate::sys::host::Host::get().uid == 0 {
-        return PathBuf::from("/var/lib/mirrorctl");
-    }
-    dirs::state_dir()
-        .or_else(dirs::cache_dir)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("mirrorctl")
-}
+use super::state::state_dir;
 
 /// Held until dropped; the operating system releases it if the process dies.
 pub struct Lock {

@@ -11,6 +11,31 @@ use std::path::{Component, Path, PathBuf};
 use anyhow::{Context, Result};
 use rust_i18n::t;
 
+static STATE_DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// `--state-dir`, set once at start.
+pub fn set_state_dir(dir: PathBuf) {
+    let _ = STATE_DIR.set(dir);
+}
+
+/// `--state-dir` or `MIRRORCTL_STATE_DIR`; else `/var/lib/mirrorctl` for root, `$XDG_STATE_HOME/mirrorctl` for
+/// others.
+pub fn state_dir() -> PathBuf {
+    if let Some(d) = STATE_DIR.get() {
+        return d.clone();
+    }
+    if let Some(d) = std::env::var_os("MIRRORCTL_STATE_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    if crate::sys::host::Host::get().uid == 0 {
+        return PathBuf::from("/var/lib/mirrorctl");
+    }
+    dirs::state_dir()
+        .or_else(dirs::cache_dir)
+        .unwrap_or_else(std::env::temp_dir)
+        .join("mirrorctl")
+}
+
 /// Why a path is not to be trusted by root.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Untrusted {
