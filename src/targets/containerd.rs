@@ -68,20 +68,23 @@ impl Major {
 /// containerd's generation for a config.toml: its own `version` (2: containerd 1.x, 3: 2.x) says it best, then
 /// the installed binary, then 1.x.
 pub fn major(config: Option<&str>) -> Major {
-    let installed = crate::sys::host::Host::get()
-        .containerd()
-        .and_then(Major::from_version_output);
+    // Asked only when the file does not settle it: `containerd --version` is a fork and a 65 MiB child.
+    let installed = || {
+        crate::sys::host::Host::get()
+            .containerd()
+            .and_then(Major::from_version_output)
+    };
     let declared = config
         .and_then(|t| t.parse::<toml::Table>().ok())
         .and_then(|t| t.get("version").and_then(toml::Value::as_integer));
     match declared {
         // Which 2.x the file is for, only the binary knows.
-        Some(3) => match installed {
+        Some(3) => match installed() {
             Some(Major::V2_2) => Major::V2_2,
             _ => Major::V2,
         },
         Some(2) => Major::V1,
-        _ => installed.unwrap_or(Major::V1),
+        _ => installed().unwrap_or(Major::V1),
     }
 }
 
