@@ -791,9 +791,9 @@ pub fn parse_listen(s: &str) -> Result<String, String> {
 fn parse_timeout(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(t) if t > 0.0 && t <= 86_400.0 => Ok(t),
-        _ => Err(format!(
-            "`{s}` is not a number of seconds between 0 and 86400"
-        )),
+        _ => Err(
+            rust_i18n::t!("args.bad_timeout", value = crate::ui::output::outside(s)).into_owned(),
+        ),
     }
 }
 
@@ -801,7 +801,9 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number from 1 to 10000")),
+        _ => {
+            Err(rust_i18n::t!("args.bad_count", value = crate::ui::output::outside(s)).into_owned())
+        }
     }
 }
 
@@ -809,7 +811,9 @@ fn parse_count(s: &str) -> Result<usize, String> {
 fn parse_digest(s: &str) -> Result<String, String> {
     crate::registry::Digest::parse(s)
         .map(|d| d.to_string())
-        .map_err(|_| format!("`{s}` is not a digest: write sha256: and 64 hex digits"))
+        .map_err(|_| {
+            rust_i18n::t!("args.bad_digest", value = crate::ui::output::outside(s)).into_owned()
+        })
 }
 
 #[derive(Args, Debug)]

@@ -2,6 +2,11 @@
 //! Messages live in `locales/app.toml`, one entry per message with every language side by side; `--json` keys and
 //! status codes stay English.
 
+mod clap_words;
+mod wrap;
+
+pub use clap_words::exit_with;
+
 /// The locale for these settings, as rust-i18n names it.
 pub fn choose(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> &'static str {
     let pick = |s: &str| {
@@ -52,6 +57,9 @@ fn localize_at(mut cmd: clap::Command, path: &str, root: bool) -> clap::Command 
             heading("usage")
         ))
         .subcommand_help_heading(heading("commands"))
+        // We wrap the help ourselves, by display width (`wrap`): clap would count a Chinese character as one
+        // column and break only at spaces.
+        .term_width(0)
         .disable_help_flag(true)
         .arg(
             Arg::new("help")
