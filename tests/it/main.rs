@@ -25,3 +25,4 @@ mod support;
 mod targets;
 mod trust;
 mod watch;
+mod zh;
