@@ -200,7 +200,7 @@ pub fn tls_words(e: &rustls::Error) -> String {
             .unwrap_or("?")
             .to_owned()
     };
-    let said = |key: &str, code: String| format!("{} (`{code}`)", t!(key));
+    let said = |key: &str, code: String| named(&t!(key), &code);
     match e {
         E::InvalidCertificate(c) => certificate_words(c),
         E::AlertReceived(a) => {
@@ -228,10 +228,15 @@ pub fn tls_words(e: &rustls::Error) -> String {
     }
 }
 
+/// Words, then the name rustls or webpki gives the failure, as a code span.
+fn named(words: &str, name: &str) -> String {
+    t!("tls.named", words = words, name = name).into_owned()
+}
+
 /// A refused certificate in plain words (see `tls_words`).
 fn certificate_words(c: &rustls::CertificateError) -> String {
     use rustls::CertificateError as C;
-    let said = |key: &str, code: &str| format!("{} (`{code}`)", t!(key));
+    let said = |key: &str, code: &str| named(&t!(key), code);
     let date = |t: &rustls::pki_types::UnixTime| {
         humantime::format_rfc3339_seconds(
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.as_secs()),
@@ -242,21 +247,24 @@ fn certificate_words(c: &rustls::CertificateError) -> String {
         C::UnknownIssuer => said("tls.unknown_issuer", "UnknownIssuer"),
         C::Expired => said("tls.expired", "Expired"),
         C::ExpiredContext { not_after, .. } => format!(
-            "{} (`Expired`)",
-            t!("tls.expired_on", date = date(not_after))
+            "{}",
+            named(&t!("tls.expired_on", date = date(not_after)), "Expired")
         ),
         C::NotValidYet => said("tls.not_yet", "NotValidYet"),
         C::NotValidYetContext { not_before, .. } => format!(
-            "{} (`NotValidYet`)",
-            t!("tls.not_yet_until", date = date(not_before))
+            "{}",
+            named(
+                &t!("tls.not_yet_until", date = date(not_before)),
+                "NotValidYet"
+            )
         ),
         C::NotValidForName => said("tls.wrong_name", "NotValidForName"),
-        C::NotValidForNameContext { presented, .. } if !presented.is_empty() => format!(
-            "{} (`NotValidForName`)",
-            t!(
+        C::NotValidForNameContext { presented, .. } if !presented.is_empty() => named(
+            &t!(
                 "tls.wrong_name_for",
                 names = crate::ui::output::outside(&presented.join(", "))
-            )
+            ),
+            "NotValidForName",
         ),
         C::NotValidForNameContext { .. } => said("tls.wrong_name", "NotValidForName"),
         C::Revoked => said("tls.revoked", "Revoked"),

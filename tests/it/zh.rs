@@ -375,3 +375,97 @@ fn usage_errors_are_chinese_and_exit_2() {
         "{err}"
     );
 }
+
+/// A server that sends its CA certificate as its own: the error rustls prints as
+/// `invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`.
+fn ca_as_server_certificate() -> (std::sync::Arc<rustls::ServerConfig>, String) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let key = KeyPair::generate().unwrap();
+    let mut params = CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let cert = params.self_signed(&key).unwrap();
+    let der = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], der)
+        .unwrap();
+    (std::sync::Arc::new(config), cert.pem())
+}
+
+/// TLS failures read as words in both languages, rustls's name kept as a code span; and the age of a probe reads
+/// `… 秒前` in Chinese (it read `45s 前`).
+#[test]
+fn tls_failures_and_ages_are_words_in_both_languages() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    use crate::support::image::Image;
+    let sb = Sandbox::new();
+    let image = std::sync::Arc::new(Image::new("library/alpine", "latest", 4096));
+    let (tls, ca_pem) = ca_as_server_certificate();
+    let ca_server = FakeRegistry::start(
+        image.clone(),
+        Behavior {
+            tls: Some(tls),
+            ..Default::default()
+        },
+    );
+    let (tls, _) = crate::support::fake_registry::tls_for_localhost();
+    let private = FakeRegistry::start(
+        image.clone(),
+        Behavior {
+            tls: Some(tls),
+            ..Default::default()
+        },
+    );
+    let good = FakeRegistry::start(image, Behavior::default());
+    // The CA-as-server certificate is trusted (in dockerd's certs.d layout), so what is left is its misuse.
+    let certs = sb.path().join("certs.d");
+    let dir = certs.join(format!("localhost:{}", ca_server.addr.port()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("ca.crt"), ca_pem).unwrap();
+    let mirrors = [
+        (
+            "ca-as-server",
+            format!("https://localhost:{}", ca_server.addr.port()),
+        ),
+        (
+            "private-ca",
+            format!("https://localhost:{}", private.addr.port()),
+        ),
+        ("good", good.url()),
+    ];
+    let expect = [
+        (
+            "en",
+            "presents a CA certificate as its own",
+            "issuer is not trusted",
+        ),
+        ("zh", "服务器把 CA 证书当作自己的证书", "签发者不受本机信任"),
+    ];
+    for (lang, ca_words, issuer_words) in expect {
+        let (doc, code) = sb.probe(
+            &mirrors,
+            &["--lang", lang, "--certs-dir", certs.to_str().unwrap()],
+        );
+        assert_eq!(code, 0, "{doc}");
+        let ca = crate::support::result(&doc, "ca-as-server");
+        let ca_error = ca["error"].as_str().unwrap();
+        assert_eq!(ca["status"], "tls", "{ca}");
+        assert!(ca_error.contains(ca_words), "{lang}: {ca_error}");
+        assert!(ca_error.contains("`CaUsedAsEndEntity`"), "{ca_error}");
+        assert!(!ca_error.contains("OtherError"), "{ca_error}");
+        let private = crate::support::result(&doc, "private-ca");
+        let private_error = private["error"].as_str().unwrap();
+        assert!(
+            private_error.contains(issuer_words),
+            "{lang}: {private_error}"
+        );
+        assert!(private_error.contains("`UnknownIssuer`"), "{private_error}");
+    }
+    // The probe just made is in the history: `list` shows its age, in Chinese words.
+    let catalogue = sb.catalogue(&mirrors);
+    let out = run(&sb, &["list", "--catalogue", catalogue.to_str().unwrap()]);
+    let list = String::from_utf8(out.stdout).unwrap();
+    assert!(list.contains("秒前") || list.contains("分前"), "{list}");
+    assert!(!list.contains("s 前") && !list.contains("m 前"), "{list}");
+}
