@@ -91,9 +91,23 @@ fn localize_at(mut cmd: clap::Command, path: &str, root: bool) -> clap::Command 
             let a = a.help_heading(head);
             let text = text.or_else(|| a.get_help().map(ToString::to_string));
             match (text, values) {
-                // clap would list these values with their English help: ours instead, in the arg's own help.
+                // clap would list these values with their English help: ours instead, in the arg's own help,
+                // after its default (which clap would put after the last value).
                 (Some(t), Some(values)) => {
-                    a.help(format!("{t}\n{values}")).hide_possible_values(true)
+                    let default: Vec<String> = a
+                        .get_default_values()
+                        .iter()
+                        .map(|v| v.to_string_lossy().into_owned())
+                        .collect();
+                    let t = if default.is_empty() {
+                        t
+                    } else {
+                        let label = lookup("clap.default").unwrap_or_default();
+                        format!("{t} [{label}: {}]", default.join(" "))
+                    };
+                    a.help(format!("{t}\n{values}"))
+                        .hide_possible_values(true)
+                        .hide_default_value(true)
                 }
                 (Some(t), None) => a.help(t),
                 (None, _) => a,

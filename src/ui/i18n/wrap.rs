@@ -40,6 +40,16 @@ fn text_start(line: &str, usage: &str) -> usize {
         return line.len() - rest.len();
     }
     let lead = line.len() - line.trim_start_matches(' ').len();
+    // A value in a list, `- docker:     dockerd 的 daemon.json`: under its text.
+    if let Some(item) = line[lead..].strip_prefix("- ") {
+        if let Some(colon) = item.find(':') {
+            let after = &item[colon + 1..];
+            let text = after.trim_start_matches(' ');
+            if !text.is_empty() {
+                return line.len() - text.len();
+            }
+        }
+    }
     if (1..=6).contains(&lead) {
         if let Some(gap) = line[lead..].find("  ") {
             let after = lead + gap;
@@ -59,9 +69,15 @@ fn line_at(line: &str, width: usize, usage: &str) -> String {
     }
     let start = text_start(line, usage);
     let (head, body) = line.split_at(start);
-    let indent = head.width();
+    let mut indent = head.width();
+    // A value's text that far right would leave a ribbon: continue it just under its `- ` instead.
+    let lead = line.len() - line.trim_start_matches(' ').len();
+    if line[lead..].starts_with("- ") && width.saturating_sub(indent) < 40 {
+        indent = lead + 2;
+    }
+    let first = width.saturating_sub(head.width()).max(16);
     let room = width.saturating_sub(indent).max(16);
-    let pieces = fill(&atoms(body), room);
+    let pieces = fill(&atoms(body), first, room);
     let pad = " ".repeat(indent);
     let mut out = String::from(head);
     for (i, p) in pieces.iter().enumerate() {
@@ -115,21 +131,22 @@ fn atoms(s: &str) -> Vec<(&str, &str)> {
     out
 }
 
-/// Greedy lines of at most `room` columns.
-fn fill(atoms: &[(&str, &str)], room: usize) -> Vec<String> {
-    let mut lines = Vec::new();
+/// Greedy lines: the first at most `first` columns, the others `room`.
+fn fill(atoms: &[(&str, &str)], first: usize, room: usize) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
     let mut line = String::new();
     let mut spaces = ""; // after the line's last atom, written only if another atom follows on this line
     for &(word, after) in atoms {
         let w = word.width();
-        if !line.is_empty() && line.width() + spaces.len() + w > room {
+        let room_now = |lines: &Vec<String>| if lines.is_empty() { first } else { room };
+        if !line.is_empty() && line.width() + spaces.len() + w > room_now(&lines) {
             lines.push(std::mem::take(&mut line));
             spaces = "";
         }
         line.push_str(spaces);
         let mut word = word;
-        while line.is_empty() && word.width() > room {
-            let (a, b) = cut(word, room);
+        while line.is_empty() && word.width() > room_now(&lines) {
+            let (a, b) = cut(word, room_now(&lines));
             lines.push(a.to_owned());
             word = b;
         }
@@ -142,13 +159,24 @@ fn fill(atoms: &[(&str, &str)], room: usize) -> Vec<String> {
     lines
 }
 
-/// The longest head of `s` at most `cols` wide (at least one character), and the rest.
+/// The longest head of `s` at most `cols` wide (at least one character), and the rest: cut before an opening
+/// mark or at a code span's edge where there is one, so that `（`mirrors.<registry>.endpoint`）` keeps its code
+/// whole.
 fn cut(s: &str, cols: usize) -> (&str, &str) {
     let mut used = 0;
+    let mut ticks = 0;
+    let mut soft = None;
     for (i, c) in s.char_indices() {
         let w = c.width().unwrap_or(0);
         if used + w > cols && i > 0 {
-            return s.split_at(i);
+            return s.split_at(soft.unwrap_or(i));
+        }
+        let before_tick = s[..i].ends_with('`') && ticks % 2 == 0;
+        if i > 0 && ((NO_END.contains(c) || (c == '`' && ticks % 2 == 0)) || before_tick) {
+            soft = Some(i);
+        }
+        if c == '`' {
+            ticks += 1;
         }
         used += w;
     }
@@ -198,6 +226,23 @@ mod tests {
         assert!(out.contains("`mirrorctl"), "{out}");
         assert!(out.contains("bash`"), "{out}");
         assert!(!out.contains("mirror\n"), "{out}");
+        // A value in a list continues under its own text.
+        let item = format!("{}- docker:     {}", " ".repeat(8), "守护进程".repeat(20));
+        let out = text(&item, 70, "用法");
+        assert!(widest(&out) <= 70, "{out}");
+        assert!(
+            out.lines().skip(1).all(|l| l.starts_with(&" ".repeat(22))),
+            "{out}"
+        );
+        // …or just under its `- ` when that would leave too narrow a column.
+        let out = text(&item, 50, "用法");
+        assert!(widest(&out) <= 50, "{out}");
+        assert!(
+            out.lines()
+                .skip(1)
+                .all(|l| l.starts_with(&" ".repeat(10)) && !l.starts_with(&" ".repeat(11))),
+            "{out}"
+        );
         // A line that fits is left alone.
         assert_eq!(
             text("  -h, --help  显示帮助", 80, "用法"),
