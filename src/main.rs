@@ -48,7 +48,7 @@ fn main() -> ExitCode {
     };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => return i18n::exit_with(e),
     };
     http::install_crypto();
     let settings::Run { p, job } = match settings::lower(cli) {
