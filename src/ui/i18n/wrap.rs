@@ -67,7 +67,11 @@ fn line_at(line: &str, width: usize, usage: &str) -> String {
     if line.width() <= width || !line.chars().any(wide) {
         return line.to_owned();
     }
-    let start = text_start(line, usage);
+    let mut start = text_start(line, usage);
+    if line[..start].width() > width / 2 {
+        // No help column that far right: the line's own indentation.
+        start = line.len() - line.trim_start_matches(' ').len();
+    }
     let (head, body) = line.split_at(start);
     let mut indent = head.width();
     // A value's text that far right would leave a ribbon: continue it just under its `- ` instead.
@@ -248,5 +252,24 @@ mod tests {
             text("  -h, --help  显示帮助", 80, "用法"),
             "  -h, --help  显示帮助"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the text and the width: no panic, nothing lost or reordered but spaces, and every line within
+        /// the width unless a single character is wider.
+        #[test]
+        fn wrapping_keeps_the_text_and_the_width(
+            line in "[ a-z`\\[\\]:（）。，镜像源-]{0,120}",
+            lead in 0usize..12,
+            width in 1usize..100,
+        ) {
+            let line = format!("{}{line}", " ".repeat(lead));
+            let out = text(&line, width, "用法");
+            let kept = |s: &str| s.chars().filter(|c| *c != ' ' && *c != '\n').collect::<String>();
+            proptest::prop_assert_eq!(kept(&out), kept(&line));
+            if line.width() > width && width >= 40 {
+                proptest::prop_assert!(widest(&out) <= width, "{}", out);
+            }
+        }
     }
 }
