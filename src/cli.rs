@@ -883,7 +883,9 @@ fn parse_timeout(s: &str) -> Result<f64, String> {
 fn parse_count(s: &str) -> Result<usize, String> {
     match s.parse::<usize>() {
         Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-        _ => Err(format!("`{s}` is not a whole number from 1 to 10000")),
+        _ => {
+            Err(rust_i18n::t!("args.bad_count", value = crate::ui::output::outside(s)).into_owned())
+        }
     }
 }
 
@@ -891,7 +893,9 @@ fn parse_count(s: &str) -> Result<usize, String> {
 fn parse_digest(s: &str) -> Result<String, String> {
     crate::registry::Digest::parse(s)
         .map(|d| d.to_string())
-        .map_err(|_| format!("`{s}` is not a digest: write sha256: and 64 hex digits"))
+        .map_err(|_| {
+            rust_i18n::t!("args.bad_digest", value = crate::ui::output::outside(s)).into_owned()
+        })
 }
 
 #[derive(Args, Debug)]

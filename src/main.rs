@@ -39,10 +39,16 @@ fn main() -> ExitCode {
         Ok(args) => args,
         Err(e) => return output::fail(&e.into()),
     };
-    let matches = i18n::localize(<Cli as clap::CommandFactory>::command()).get_matches_from(&args);
+    // `--help`, `--version` and usage errors come back here, so that under Chinese we print them in Chinese.
+    let matches = match i18n::localize(<Cli as clap::CommandFactory>::command())
+        .try_get_matches_from(&args)
+    {
+        Ok(m) => m,
+        Err(e) => return i18n::exit_with(e),
+    };
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
-        Err(e) => e.exit(),
+        Err(e) => return i18n::exit_with(e),
     };
     http::install_crypto();
     let settings::Run { p, job } = match settings::lower(cli) {

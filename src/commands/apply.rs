@@ -145,9 +145,7 @@ async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
             && r.expect_digest == probe.expect_digest
     }) {
         Some(r) if age(&r).is_some_and(|a| a < FRESH) => {
-            let ago = humantime::format_duration(Duration::from_secs(
-                age(&r).unwrap_or_default().as_secs(),
-            ));
+            let ago = crate::ui::text::duration(age(&r).unwrap_or_default());
             p.info_line(t!("apply.cached_probe", age = ago, count = r.results.len()));
             r
         }

@@ -105,7 +105,7 @@ pub fn render(r: &ListReport, width: Option<u16>) -> String {
                     t!(
                         "show.ago",
                         age =
-                            humantime::format_duration(std::time::Duration::from_secs(s / 60 * 60))
+                            crate::ui::text::duration(std::time::Duration::from_secs(s / 60 * 60))
                     )
                     .into_owned()
                 })

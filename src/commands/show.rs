@@ -328,7 +328,7 @@ pub fn render(r: &ShowReport) -> String {
                         .map(|s| {
                             t!(
                                 "show.ago",
-                                age = humantime::format_duration(std::time::Duration::from_secs(s))
+                                age = crate::ui::text::duration(std::time::Duration::from_secs(s))
                             )
                             .into_owned()
                         })

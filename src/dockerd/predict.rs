@@ -122,7 +122,11 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
             return vec![Refusal {
                 stage: Stage::Document,
                 key: None,
-                reason: t!("predict.syntax", detail = strip_position(&e.to_string())).into_owned(),
+                reason: t!(
+                    "predict.syntax",
+                    detail = crate::ui::errors::json_words(&strip_position(&e.to_string()))
+                )
+                .into_owned(),
                 line: Some(e.line()),
                 column: Some(e.column()),
             }]

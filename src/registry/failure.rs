@@ -150,14 +150,20 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
     while let Some(s) = source {
         if let Some(io) = s.downcast_ref::<std::io::Error>() {
             if let Some(tls) = io.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-                return Failure::new(Status::Tls, t!("fail.tls", at = at, detail = tls));
+                return Failure::new(
+                    Status::Tls,
+                    t!("fail.tls", at = at, detail = tls_words(tls)),
+                );
             }
             if io.kind() == std::io::ErrorKind::ConnectionRefused {
                 return Failure::new(Status::Refused, t!("fail.refused", at = at));
             }
         }
         if let Some(tls) = s.downcast_ref::<rustls::Error>() {
-            return Failure::new(Status::Tls, t!("fail.tls", at = at, detail = tls));
+            return Failure::new(
+                Status::Tls,
+                t!("fail.tls", at = at, detail = tls_words(tls)),
+            );
         }
         if s.to_string().contains("dns error") {
             return Failure::new(Status::Dns, t!("fail.dns_at", at = at, detail = s));
@@ -180,6 +186,129 @@ pub fn from_reqwest(step: Step, e: &reqwest::Error) -> Failure {
             Status::Network,
             t!("fail.broke_at", at = at, detail = detail),
         )
+    }
+}
+
+/// A TLS failure in plain words, with rustls's (or webpki's) name for it as a code span at the end — the name is
+/// what to search for, and `probe`'s summary counts `UnknownIssuer` by it. rustls's own text
+/// (`invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))`) is the type's debug form, not a sentence.
+pub fn tls_words(e: &rustls::Error) -> String {
+    use rustls::Error as E;
+    let name = |d: String| {
+        d.split(|c: char| !c.is_alphanumeric())
+            .find(|w| !w.is_empty())
+            .unwrap_or("?")
+            .to_owned()
+    };
+    let said = |key: &str, code: String| named(&t!(key), &code);
+    match e {
+        E::InvalidCertificate(c) => certificate_words(c),
+        E::AlertReceived(a) => {
+            let a = format!("{a:?}");
+            match a.as_str() {
+                "HandshakeFailure" | "ProtocolVersion" | "InsufficientSecurity" => {
+                    said("tls.incompatible", a)
+                }
+                "UnrecognisedName" => said("tls.unrecognised_name", a),
+                "BadCertificate" | "UnknownCA" | "CertificateUnknown" => {
+                    said("tls.refused_ours", a)
+                }
+                _ => said("tls.alert", a),
+            }
+        }
+        E::PeerIncompatible(p) => said("tls.incompatible", name(format!("{p:?}"))),
+        E::InvalidMessage(m) => said("tls.not_tls", name(format!("{m:?}"))),
+        E::InappropriateMessage { .. } | E::InappropriateHandshakeMessage { .. } => {
+            said("tls.not_tls", name(format!("{e:?}")))
+        }
+        E::NoCertificatesPresented => said("tls.no_certificate", name(format!("{e:?}"))),
+        E::PeerMisbehaved(p) => said("tls.misbehaved", name(format!("{p:?}"))),
+        E::FailedToGetCurrentTime => said("tls.clock", name(format!("{e:?}"))),
+        _ => said("tls.other", name(format!("{e:?}"))),
+    }
+}
+
+/// Words, then the name rustls or webpki gives the failure, as a code span.
+fn named(words: &str, name: &str) -> String {
+    t!("tls.named", words = words, name = name).into_owned()
+}
+
+/// A refused certificate in plain words (see `tls_words`).
+fn certificate_words(c: &rustls::CertificateError) -> String {
+    use rustls::CertificateError as C;
+    let said = |key: &str, code: &str| named(&t!(key), code);
+    let date = |t: &rustls::pki_types::UnixTime| {
+        humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(t.as_secs()),
+        )
+        .to_string()
+    };
+    match c {
+        C::UnknownIssuer => said("tls.unknown_issuer", "UnknownIssuer"),
+        C::Expired => said("tls.expired", "Expired"),
+        C::ExpiredContext { not_after, .. } => format!(
+            "{}",
+            named(&t!("tls.expired_on", date = date(not_after)), "Expired")
+        ),
+        C::NotValidYet => said("tls.not_yet", "NotValidYet"),
+        C::NotValidYetContext { not_before, .. } => format!(
+            "{}",
+            named(
+                &t!("tls.not_yet_until", date = date(not_before)),
+                "NotValidYet"
+            )
+        ),
+        C::NotValidForName => said("tls.wrong_name", "NotValidForName"),
+        C::NotValidForNameContext { presented, .. } if !presented.is_empty() => named(
+            &t!(
+                "tls.wrong_name_for",
+                names = crate::ui::output::outside(&presented.join(", "))
+            ),
+            "NotValidForName",
+        ),
+        C::NotValidForNameContext { .. } => said("tls.wrong_name", "NotValidForName"),
+        C::Revoked => said("tls.revoked", "Revoked"),
+        C::BadSignature => said("tls.bad_signature", "BadSignature"),
+        C::InvalidPurpose | C::InvalidPurposeContext { .. } => {
+            said("tls.wrong_purpose", "InvalidPurpose")
+        }
+        C::BadEncoding => said("tls.bad_encoding", "BadEncoding"),
+        C::Other(o) => {
+            // webpki's error, whose text is its variant's name (`CaUsedAsEndEntity`, `CertExpired { … }`).
+            let text = o.to_string();
+            let kind = text
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            let key = match kind.as_str() {
+                "CaUsedAsEndEntity" => "tls.ca_as_server",
+                "EndEntityUsedAsCa" => "tls.server_as_ca",
+                "UnknownIssuer" => "tls.unknown_issuer",
+                "CertExpired" => "tls.expired",
+                "CertNotValidYet" => "tls.not_yet",
+                "CertNotValidForName" => "tls.wrong_name",
+                "CertRevoked" => "tls.revoked",
+                "UnsupportedCertVersion"
+                | "UnsupportedCriticalExtension"
+                | "BadDer"
+                | "BadDerTime" => "tls.bad_encoding",
+                "RequiredEkuNotFound" | "RequiredEkuNotFoundContext" => "tls.wrong_purpose",
+                "InvalidSignatureForPublicKey"
+                | "UnsupportedSignatureAlgorithm"
+                | "UnsupportedSignatureAlgorithmForPublicKey" => "tls.bad_signature",
+                _ => "tls.certificate",
+            };
+            said(key, if kind.is_empty() { "Other" } else { &kind })
+        }
+        other => {
+            let d = format!("{other:?}");
+            let kind = d
+                .split(|c: char| !c.is_alphanumeric())
+                .next()
+                .unwrap_or("?");
+            said("tls.certificate", kind)
+        }
     }
 }
 
@@ -225,6 +354,47 @@ mod tests {
             "media type a\\nverified: sha256:00\\r\\n\\u{1b}[2J"
         );
         assert_eq!(f.reason.lines().count(), 1);
+    }
+
+    /// rustls's debug forms become words, with the name kept for searching (and for `probe`'s count of
+    /// `UnknownIssuer`).
+    #[test]
+    fn tls_errors_read_as_words() {
+        use rustls::{CertificateError as C, Error as E, OtherError};
+        #[derive(Debug)]
+        struct CaUsedAsEndEntity;
+        impl std::fmt::Display for CaUsedAsEndEntity {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{self:?}")
+            }
+        }
+        impl std::error::Error for CaUsedAsEndEntity {}
+        let ca =
+            E::InvalidCertificate(C::Other(OtherError(std::sync::Arc::new(CaUsedAsEndEntity))));
+        assert_eq!(
+            ca.to_string(),
+            "invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))",
+            "the text the issue quotes"
+        );
+        // English only: the language is global, and other tests read English (every key has its Chinese:
+        // `i18n::every_message_has_every_language`).
+        for (e, name) in [
+            (&ca, "CaUsedAsEndEntity"),
+            (&E::InvalidCertificate(C::UnknownIssuer), "UnknownIssuer"),
+            (
+                &E::InvalidCertificate(C::NotValidForName),
+                "NotValidForName",
+            ),
+            (&E::InvalidCertificate(C::Expired), "Expired"),
+        ] {
+            let words = tls_words(e);
+            assert!(words.ends_with(&format!("(`{name}`)")), "{words}");
+            assert!(
+                !words.contains("Other(") && !words.contains("invalid peer"),
+                "{words}"
+            );
+            assert!(words.contains("certificate"), "{words}");
+        }
     }
 
     #[test]

@@ -155,10 +155,13 @@ pub async fn ping(
             .connect(name, tcp)
             .await
             .map_err(|e| {
-                let detail = e
-                    .get_ref()
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| e.to_string());
+                let detail = match e.get_ref() {
+                    Some(inner) => match inner.downcast_ref::<rustls::Error>() {
+                        Some(tls) => super::failure::tls_words(tls),
+                        None => inner.to_string(),
+                    },
+                    None => e.to_string(),
+                };
                 Failure::new(
                     Status::Tls,
                     t!("fail.tls_handshake", host = host, detail = detail),

@@ -86,7 +86,7 @@ pub struct Hinted {
 
 /// `apply` found no mirror that passed its probe (exit code 3).
 #[derive(Debug, thiserror::Error)]
-#[error("no mirror passed the probe, so there is nothing to apply; no file was touched")]
+#[error("{}", t!("apply.no_mirror_passed"))]
 pub struct NoMirrorPassed;
 
 /// A command line that cannot work on this host, found before anything ran (exit code 2).
@@ -124,7 +124,7 @@ pub enum ConfigError {
     Bom,
     #[error("{}", t!("config.not_utf8"))]
     NotUtf8,
-    #[error("{}", t!("config.syntax", line = line, column = column, detail = message))]
+    #[error("{}", t!("config.syntax", line = line, column = column, detail = json_words(message)))]
     Syntax {
         line: usize,
         column: usize,
@@ -150,5 +150,43 @@ impl ConfigError {
             ConfigError::NotAnObject(_) => t!("config.hint.not_object"),
         }
         .into_owned()
+    }
+}
+
+/// serde_json's message for a syntax error (always English) in the current language: its fixed set of messages,
+/// each said again from the catalogue; one we do not know stays as it is.
+pub fn json_words(message: &str) -> String {
+    const KNOWN: &[(&str, &str)] = &[
+        ("trailing comma", "json.trailing_comma"),
+        ("trailing characters", "json.trailing_characters"),
+        ("key must be a string", "json.key_not_string"),
+        ("expected value", "json.expected_value"),
+        ("expected ident", "json.expected_value"),
+        ("expected `:`", "json.expected_colon"),
+        ("expected `,` or `]`", "json.expected_list_end"),
+        ("expected `,` or `}`", "json.expected_object_end"),
+        ("expected `\"`", "json.expected_quote"),
+        ("EOF while parsing a list", "json.eof"),
+        ("EOF while parsing an object", "json.eof"),
+        ("EOF while parsing a string", "json.eof"),
+        ("EOF while parsing a value", "json.eof"),
+        ("invalid escape", "json.invalid_escape"),
+        ("invalid number", "json.invalid_number"),
+        ("number out of range", "json.number_out_of_range"),
+        ("invalid unicode code point", "json.invalid_unicode"),
+        (
+            "lone leading surrogate in hex escape",
+            "json.invalid_unicode",
+        ),
+        ("unexpected end of hex escape", "json.invalid_escape"),
+        (
+            "control character (\\u0000-\\u001F) found while parsing a string",
+            "json.control_character",
+        ),
+        ("recursion limit exceeded", "json.too_deep"),
+    ];
+    match KNOWN.iter().find(|(en, _)| *en == message) {
+        Some((_, key)) => t!(*key).into_owned(),
+        None => message.to_owned(),
     }
 }

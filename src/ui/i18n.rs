@@ -2,6 +2,11 @@
 //! Messages live in `locales/app.toml`, one entry per message with every language side by side; `--json` keys and
 //! status codes stay English.
 
+mod clap_words;
+mod wrap;
+
+pub use clap_words::exit_with;
+
 /// The locale for these settings, as rust-i18n names it.
 pub fn choose(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> &'static str {
     let pick = |s: &str| {
@@ -52,6 +57,9 @@ fn localize_at(mut cmd: clap::Command, path: &str, root: bool) -> clap::Command 
             heading("usage")
         ))
         .subcommand_help_heading(heading("commands"))
+        // We wrap the help ourselves, by display width (`wrap`): clap would count a Chinese character as one
+        // column and break only at spaces.
+        .term_width(0)
         .disable_help_flag(true)
         .arg(
             Arg::new("help")
@@ -78,11 +86,31 @@ fn localize_at(mut cmd: clap::Command, path: &str, root: bool) -> clap::Command 
         let text =
             lookup(&format!("help.{path}.{id}")).or_else(|| lookup(&format!("help.arg.{id}")));
         let head = heading(if positional { "arguments" } else { "options" });
+        let values = value_help(&cmd, path, &id);
         cmd = cmd.mut_arg(id.as_str(), |a| {
             let a = a.help_heading(head);
-            match text {
-                Some(t) => a.help(t),
-                None => a,
+            let text = text.or_else(|| a.get_help().map(ToString::to_string));
+            match (text, values) {
+                // clap would list these values with their English help: ours instead, in the arg's own help,
+                // after its default (which clap would put after the last value).
+                (Some(t), Some(values)) => {
+                    let default: Vec<String> = a
+                        .get_default_values()
+                        .iter()
+                        .map(|v| v.to_string_lossy().into_owned())
+                        .collect();
+                    let t = if default.is_empty() {
+                        t
+                    } else {
+                        let label = lookup("clap.default").unwrap_or_default();
+                        format!("{t} [{label}: {}]", default.join(" "))
+                    };
+                    a.help(format!("{t}\n{values}"))
+                        .hide_possible_values(true)
+                        .hide_default_value(true)
+                }
+                (Some(t), None) => a.help(t),
+                (None, _) => a,
             }
         });
     }
@@ -99,6 +127,47 @@ fn localize_at(mut cmd: clap::Command, path: &str, root: bool) -> clap::Command 
         cmd = cmd.mut_subcommand(name.as_str(), |s| localize_at(s, &sub_path, false));
     }
     cmd
+}
+
+/// The key of a value's help: the command's own (`help.watch.value.target.containerd`), else the argument's
+/// (`help.value.target.containerd`).
+fn value_keys(path: &str, id: &str, value: &str) -> [String; 2] {
+    [
+        format!("help.{path}.value.{id}.{value}"),
+        format!("help.value.{id}.{value}"),
+    ]
+}
+
+/// An argument's values with their help (`--target`: docker, containerd, …), as lines to end its help with;
+/// `None` when its values have no help of their own (clap then lists their names, `[可选值: …]`).
+fn value_help(cmd: &clap::Command, path: &str, id: &str) -> Option<String> {
+    let arg = cmd.get_arguments().find(|a| a.get_id() == id)?;
+    let values: Vec<(String, String)> = arg
+        .get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set() && v.get_help().is_some())
+        .map(|v| {
+            let name = v.get_name().to_owned();
+            let [own, shared] = value_keys(path, id, &name);
+            let help = lookup(&own)
+                .or_else(|| lookup(&shared))
+                .unwrap_or_else(|| v.get_help().map(ToString::to_string).unwrap_or_default());
+            (name, help)
+        })
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    let wide = values.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    let mut out = format!("{}:", lookup("clap.possible").unwrap_or_default());
+    for (name, help) in values {
+        out.push_str(&format!(
+            "\n- {name}:{:pad$} {help}",
+            "",
+            pad = wide - name.len()
+        ));
+    }
+    Some(out)
 }
 
 /// `--lang` as given on the command line, read before clap so that `--help` itself is translated.
@@ -156,10 +225,19 @@ mod tests {
             if !has(&format!("help.{path}.about")) {
                 missing.push(format!("help.{path}.about"));
             }
+            if c.get_after_help().is_some() && !has(&format!("help.{path}.after")) {
+                missing.push(format!("help.{path}.after"));
+            }
             for a in c.get_arguments() {
                 let id = a.get_id().as_str();
                 if !has(&format!("help.{path}.{id}")) && !has(&format!("help.arg.{id}")) {
                     missing.push(format!("help.arg.{id}"));
+                }
+                for v in a.get_possible_values() {
+                    let [own, shared] = value_keys(path, id, v.get_name());
+                    if v.get_help().is_some() && !has(&own) && !has(&shared) {
+                        missing.push(shared);
+                    }
                 }
             }
             for s in c.get_subcommands() {

@@ -26,6 +26,31 @@ pub fn millis(ms: f64) -> String {
     }
 }
 
+/// A length of time for people, in whole seconds: humantime's `1h 2m 3s` in English, `1 小时 2 分 3 秒` in Chinese
+/// (whose "ago" then reads `45 秒前`, not `45s 前`).
+pub fn duration(d: std::time::Duration) -> String {
+    let en = humantime::format_duration(std::time::Duration::from_secs(d.as_secs())).to_string();
+    if &*rust_i18n::locale() == "en" {
+        return en;
+    }
+    en.split(' ')
+        .map(|part| {
+            let n: String = part.chars().take_while(char::is_ascii_digit).collect();
+            let key = match &part[n.len()..] {
+                "year" | "years" => "duration.years",
+                "month" | "months" => "duration.months",
+                "day" | "days" => "duration.days",
+                "h" => "duration.hours",
+                "m" => "duration.minutes",
+                "s" => "duration.seconds",
+                _ => return part.to_owned(),
+            };
+            rust_i18n::t!(key, n = n).into_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// `text` wrapped to `width` display columns (CJK counts two): the first line starts at column `first`, the
 /// others are indented by `indent` spaces. Unwrapped when `width` is `None` (a pipe). A word longer than a line
 /// is cut.

@@ -29,3 +29,4 @@ mod support;
 mod targets;
 mod trust;
 mod watch;
+mod zh;
