@@ -1,6 +1,6 @@
-//! The two engine generations every real-daemon test runs on: Debian bookworm's (Engine 20.10, containerd 1.6, the
-//! system's packages) and trixie's (Engine 26.1, containerd 1.7, extracted under target/engines by
-//! scripts/engines.sh without touching the system's packages).
+//! The three engine generations every real-daemon test runs on: Debian bookworm's (Engine 20.10, containerd 1.6, the
+//! system's packages), trixie's (Engine 26.1, containerd 1.7) and forky's (Engine 28.5, containerd 2.1), the last
+//! two extracted under target/engines by scripts/engines.sh without touching the system's packages.
 
 use std::ffi::OsString;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
@@ -44,13 +44,20 @@ impl Engine {
     }
 }
 
-pub fn all() -> Vec<Engine> {
-    let trixie = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/engines/trixie/usr");
+/// The `usr` directory of a suite extracted by scripts/engines.sh.
+fn extracted(suite: &str) -> PathBuf {
+    let usr = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/engines/{suite}/usr"));
     assert!(
-        trixie.join("sbin/dockerd").is_file() && trixie.join("bin/containerd").is_file(),
-        "trixie's engine is missing under {}: run `bash scripts/engines.sh` (scripts/test.sh and .ci/run do)",
-        trixie.display()
+        usr.join("sbin/dockerd").is_file() && usr.join("bin/containerd").is_file(),
+        "{suite}'s engine is missing under {}: run `bash scripts/engines.sh` (scripts/test.sh and .ci/run do)",
+        usr.display()
     );
+    usr
+}
+
+pub fn all() -> Vec<Engine> {
+    let trixie = extracted("trixie");
+    let forky = extracted("forky");
     vec![
         Engine {
             name: "bookworm dockerd 20.10 + containerd 1.6",
@@ -60,6 +67,11 @@ pub fn all() -> Vec<Engine> {
         Engine {
             name: "trixie dockerd 26.1 + containerd 1.7",
             bins: vec![trixie.join("sbin"), trixie.join("bin")],
+            modern: true,
+        },
+        Engine {
+            name: "forky dockerd 28.5 + containerd 2.1",
+            bins: vec![forky.join("sbin"), forky.join("bin")],
             modern: true,
         },
     ]
