@@ -2,9 +2,12 @@
 //! daemon.json, its `--validate`, where its command-line flags come from, and a change of its mirrors as a plan.
 
 pub mod flags;
+pub mod generations;
 pub mod options;
 pub mod plan;
 pub mod predict;
+pub mod startup;
+pub mod unit_file;
 
 use std::path::Path;
 

@@ -90,6 +90,12 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     if table.lenient(engine) {
         body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     }
+    // 23.0 reads through unicode.BOMOverride: a UTF-16 file with its BOM is decoded (20.10 refuses it).
+    let utf16 = table
+        .lenient(engine)
+        .then(|| utf16_with_bom(body))
+        .flatten();
+    let body = utf16.as_deref().map_or(body, str::as_bytes);
     // 23.0 runs a UTF-8 validator first; 20.10's decoder turns invalid bytes into U+FFFD, as it does lone
     // surrogate escapes (both engines).
     let text = match std::str::from_utf8(body) {
@@ -238,94 +244,32 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
         return out;
     }
     // 3. What dockerd checks while it starts (the file read well): the first that fails stops it.
-    for (key, reason) in startup(&map) {
-        refuse(&mut out, Stage::Startup, key, reason);
+    for (stage, key, reason) in startup(&map, engine) {
+        refuse(&mut out, stage, key, reason);
     }
     out
 }
 
-/// moby's start-up checks that a file alone decides (the same at 20.10, 26.1 and 28.5): `daemon/runtime_unix.go`
-/// (a reserved runtime name, a default runtime that is not there), `daemon/daemon_unix.go` (`-b` with `--bip`),
-/// `registry/config.go` (an insecure registry with a scheme), and the json-file and local log drivers' options
-/// (`daemon/logger/jsonfilelog`, `local`), the drivers most files use. Each is (key, reason).
-fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let runtimes: Vec<&String> = match map.get("runtimes") {
-        Some(Value::Object(r)) => r.keys().collect(),
-        _ => vec![],
-    };
-    for reserved in ["runc", "io.containerd.runc.v2"] {
-        if runtimes.iter().any(|r| *r == reserved) {
-            out.push((
-                "runtimes",
-                t!("predict.runtime_reserved", name = reserved).into_owned(),
-            ));
-        }
-    }
-    if let Some(Value::String(d)) = map.get("default-runtime") {
-        let builtin = ["runc", "io.containerd.runc.v2"].contains(&d.as_str());
-        if !builtin && !runtimes.iter().any(|r| *r == d) {
-            out.push((
-                "default-runtime",
-                t!("predict.runtime_missing", name = d).into_owned(),
-            ));
-        }
-    }
+/// What dockerd checks while it starts (`startup.rs`, from `startup.toml`), and `-b` with `--bip`
+/// (`daemon/daemon_unix.go`, the same at every tag read). Each is (stage, key, reason).
+fn startup(
+    map: &serde_json::Map<String, Value>,
+    engine: Version,
+) -> Vec<(Stage, &'static str, String)> {
+    let mut out: Vec<(Stage, &'static str, String)> = super::startup::check(map, engine)
+        .into_iter()
+        .map(|(stage, key, said)| {
+            let reason = t!("predict.startup_said", said = crate::output::outside(&said));
+            (stage, key, reason.into_owned())
+        })
+        .collect();
     let bridge_none = matches!(map.get("bridge"), Some(Value::String(b)) if b == "none");
     if bridge_none
         && map
             .get("bip")
             .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty()))
     {
-        out.push(("bip", t!("predict.bridge_bip").into_owned()));
-    }
-    if let Some(Value::Array(list)) = map.get("insecure-registries") {
-        // moby strips an http:// or https:// prefix (both engines start on it, tested); any other scheme stops it.
-        for r in list.iter().filter_map(Value::as_str) {
-            let lower = r.to_ascii_lowercase();
-            let web = lower.starts_with("http://") || lower.starts_with("https://");
-            if r.contains("://") && !web {
-                out.push((
-                    "insecure-registries",
-                    t!(
-                        "predict.insecure_scheme",
-                        registry = crate::output::outside(r)
-                    )
-                    .into_owned(),
-                ));
-            }
-        }
-    }
-    let driver = match map.get("log-driver") {
-        Some(Value::String(d)) => d.as_str(),
-        _ => "json-file",
-    };
-    let allowed: Option<&[&str]> = match driver {
-        "json-file" => Some(&[
-            "max-file",
-            "max-size",
-            "compress",
-            "labels",
-            "labels-regex",
-            "env",
-            "env-regex",
-            "tag",
-        ]),
-        "local" => Some(&["max-file", "max-size", "compress"]),
-        _ => None,
-    };
-    if let (Some(allowed), Some(Value::Object(opts))) = (allowed, map.get("log-opts")) {
-        for k in opts.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            out.push((
-                "log-opts",
-                t!(
-                    "predict.log_opt",
-                    opt = crate::output::outside(k),
-                    driver = driver
-                )
-                .into_owned(),
-            ));
-        }
+        out.push((Stage::Startup, "bip", t!("predict.bridge_bip").into_owned()));
     }
     out
 }
@@ -374,7 +318,7 @@ fn is_ip(s: &str) -> bool {
 }
 
 /// docker/go-units RAMInBytes: a number with an optional b/k/m/g/t/p suffix (and an optional trailing b).
-fn mem_bytes(s: &str) -> Option<f64> {
+pub(super) fn mem_bytes(s: &str) -> Option<f64> {
     let lower = s.trim().to_ascii_lowercase();
     let digits_end = lower
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -420,6 +364,14 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
                     .contains('=')
                     .then_some(())
                     .ok_or_else(|| t!("predict.label", label = item).into_owned()),
+                Items::IpTrimmed => is_ip(item.trim()).then_some(()).ok_or_else(|| {
+                    t!(
+                        "predict.wrong_type",
+                        expected = kind_words(Kind::IpList),
+                        found = format!("{item:?}")
+                    )
+                    .into_owned()
+                }),
             };
             checked.map_err(|e| format!("{e} (Engine {engine})"))?;
         }
@@ -459,6 +411,27 @@ fn meant(flag: &str) -> Option<String> {
         "insecure-registry" => Some("insecure-registries".into()),
         _ => Some(format!("{flag}s")),
     }
+}
+
+/// A UTF-16 text after its byte-order mark, as Go's unicode.BOMOverride decodes it.
+fn utf16_with_bom(body: &[u8]) -> Option<String> {
+    let big = match body.get(..2)? {
+        [0xFF, 0xFE] => false,
+        [0xFE, 0xFF] => true,
+        _ => return None,
+    };
+    let units: Vec<u16> = body[2..]
+        .chunks(2)
+        .map(|c| {
+            let pair = [c[0], *c.get(1).unwrap_or(&0)];
+            if big {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        })
+        .collect();
+    Some(String::from_utf16_lossy(&units))
 }
 
 /// Go's decoder turns an unpaired UTF-16 surrogate escape (`\ud800`) into U+FFFD; serde_json refuses it.
