@@ -47,7 +47,7 @@ pub struct Prediction {
 impl std::fmt::Display for Refusal {
     /// `` `key`: reason (line L, column C)``.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let (Stage::Value, Some(key)) = (self.stage, &self.key) {
+        if let (Stage::Value | Stage::Startup, Some(key)) = (self.stage, &self.key) {
             write!(f, "`{key}`: ")?;
         }
         f.write_str(&self.reason)?;

@@ -206,7 +206,7 @@ fn doctor(sb: &Sandbox, engine: &Engine, config: &Path, name: &str) -> Value {
 
 /// How many dockerds start at once: each has its own data-root, exec-root, pidfile, socket and containerd
 /// namespace, so they cannot meet; most files make dockerd exit within a second, so a few at a time pay off.
-const PARALLEL: usize = 4;
+const PARALLEL: usize = 6;
 
 /// One corpus file on one engine: what really happened and what doctor said, as a report line.
 fn one(
