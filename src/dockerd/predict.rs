@@ -245,7 +245,18 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     }
     // 3. What dockerd checks while it starts (the file read well): the first that fails stops it.
     for (stage, key, reason) in startup(&map, engine) {
-        refuse(&mut out, stage, key, reason);
+        // Where the one option or item at fault is written, when dockerd's words name it; else the key's.
+        let (line, column) = inner(&map, key, &reason)
+            .and_then(|needle| locate_after(text, key, &needle))
+            .or_else(|| locate_key(text, key))
+            .unzip();
+        out.push(Refusal {
+            stage,
+            key: Some(key.to_owned()),
+            reason,
+            line,
+            column,
+        });
     }
     out
 }
@@ -476,6 +487,46 @@ pub fn replace_lone_surrogates(text: &str) -> String {
     out
 }
 
+/// The option (`log-opts`, `runtimes`) or list item (`storage-opts`, `insecure-registries`, `labels`) of `key`
+/// that dockerd's words name, quoted as JSON.
+fn inner(map: &serde_json::Map<String, Value>, key: &str, said: &str) -> Option<String> {
+    let named = |k: &str| {
+        said.contains(&format!("'{k}'"))
+            || said.contains(&format!("\\\"{k}\\\""))
+            || said.contains(&format!("\"{k}\""))
+            || said.contains(&format!("runtime {k}:"))
+    };
+    let found = match map.get(key)? {
+        Value::Object(o) => o.keys().find(|k| named(k)).cloned(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|s| {
+                let item = s.trim();
+                let opt = item.split_once('=').map_or("", |(k, _)| k.trim());
+                !item.is_empty()
+                    && (said.contains(item)
+                        || (!opt.is_empty() && said.contains(&format!(" {opt}"))))
+            })
+            .map(str::to_owned),
+        _ => None,
+    }?;
+    serde_json::to_string(&found).ok()
+}
+
+/// Where `needle` (a quoted JSON string) is first written after `"key":`, as 1-based line and column.
+fn locate_after(text: &str, key: &str, needle: &str) -> Option<(usize, usize)> {
+    let quoted = serde_json::to_string(key).ok()?;
+    let start = text
+        .find(&format!("{quoted}:"))
+        .or_else(|| text.find(&quoted))?;
+    let at = start + text[start..].find(needle)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
+}
+
 /// Where `"key"` is written (first occurrence as an object key), as 1-based line and column.
 fn locate_key(text: &str, key: &str) -> Option<(usize, usize)> {
     let quoted = serde_json::to_string(key).ok()?;
@@ -688,6 +739,27 @@ mod tests {
                 "{fine}"
             );
         }
+    }
+
+    #[test]
+    fn start_up_refusals_point_at_the_option_dockerd_names() {
+        let p = predict(
+            b"{\n  \"log-driver\": \"gelf\",\n  \"log-opts\": {\n    \"gelf-address\": \"udp://1.2.3.4:12201\",\n    \"max-size\": \"10m\"\n  }\n}",
+            Version::parse("28.5").unwrap(),
+        );
+        assert_eq!(p.refusals[0].key.as_deref(), Some("log-opts"));
+        assert_eq!(
+            (p.refusals[0].line, p.refusals[0].column),
+            (Some(5), Some(5))
+        );
+        let p = predict(
+            b"{\"storage-driver\": \"vfs\",\n \"storage-opts\": [\"size=1G\", \"vfs.nosuch=1\"]}",
+            Version::parse("26.1").unwrap(),
+        );
+        assert_eq!(
+            (p.refusals[0].line, p.refusals[0].column),
+            (Some(2), Some(30))
+        );
     }
 
     #[test]
