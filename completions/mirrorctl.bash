@@ -835,7 +835,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__doctor)
-            opts="-q -v -h --config --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --json --quiet --verbose --lang --state-dir --help"
+            opts="-q -v -h --config --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --all-engines --json --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

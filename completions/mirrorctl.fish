@@ -149,6 +149,7 @@ openrc\t''"
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l lang -d 'Language of messages (default: from LC_ALL, LC_MESSAGES or LANG)' -r -f -a "en\t''
 zh\t''"
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l state-dir -d 'Where the history, the lock and the updated catalogue live (default: /var/lib/mirrorctl for root, else $XDG_STATE_HOME/mirrorctl)' -r -F
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l all-engines -d 'Also judge the file under every engine generation (20.10 to 28.5) and say when the verdict depends on it'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l json -d 'Print one JSON document instead of text'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -s q -l quiet -d 'Only results and errors: no progress, notes or summaries on stderr'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -s v -l verbose -d 'Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror'

@@ -4,7 +4,7 @@
 # ansible, python3-venv (for ansible-lint from PyPI in target/ansible-lint-venv);
 # prometheus and prometheus-node-exporter;
 # chromium and fonts-wqy-zenhei for the report page (its Chinese screenshot);
-# trixie's engine into target/engines, a bullseye root into target/roots), builds the release artifacts the
+# trixie's and forky's engines into target/engines, a bullseye root into target/roots), builds the release artifacts the
 # release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
 # fresh Debian machine.
 set -euo pipefail
@@ -39,8 +39,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${need[@]}"
 fi
 
-# The second engine generation (trixie's Engine 26.1 + containerd 1.7), privately under target/engines, and the
-# oldest Debian root the release binary must run in.
+# The newer engine generations (trixie's Engine 26.1 + containerd 1.7, forky's 28.5 + 2.1), privately under
+# target/engines, and the oldest Debian root the release binary must run in.
 bash scripts/engines.sh
 bash scripts/bullseye.sh
 

@@ -360,6 +360,9 @@ pub struct DoctorArgs {
     /// How dockerd is managed (for the unit's flags and state).
     #[arg(long, value_enum, default_value_t = InitChoice::Auto)]
     pub init: InitChoice,
+    /// Also judge the file under every engine generation (20.10 to 28.5) and say when the verdict depends on it.
+    #[arg(long)]
+    pub all_engines: bool,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,

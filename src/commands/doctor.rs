@@ -37,6 +37,9 @@ pub struct DoctorReport {
     /// Whether that dockerd will start with this file (and the flags it is started with).
     pub dockerd_starts: bool,
     pub checks: Vec<Finding>,
+    /// `--all-engines`: the verdict of each engine generation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub engines: Vec<crate::dockerd::generations::Verdict>,
 }
 
 impl DoctorReport {
@@ -62,6 +65,8 @@ pub struct Facts {
     pub engine: Option<String>,
     /// Mirrors configured for containerd and the containers family.
     pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
+    /// Judge the file under every engine generation too (`--all-engines`).
+    pub all_engines: bool,
 }
 
 pub async fn gather(s: &crate::settings::Look) -> Facts {
@@ -99,6 +104,7 @@ pub async fn gather(s: &crate::settings::Look) -> Facts {
         unit_environment,
         validate,
         runtimes: crate::targets::runtimes::read(&s.places),
+        all_engines: s.all_engines,
     }
 }
 
@@ -224,11 +230,56 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         out.push(ok("start-limit", t!("doctor.start_ok")));
     }
     let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
+    let engines = by_engine(f, &mut out);
     DoctorReport {
         config: f.path.clone(),
         engine: f.engine.clone(),
         dockerd_starts: starts,
         checks: out,
+        engines,
+    }
+}
+
+/// With `--all-engines`, or with no dockerd here to say which engine reads the file: whether the verdict
+/// depends on the engine, and which engines refuse it.
+fn by_engine(f: &Facts, out: &mut Vec<Finding>) -> Vec<crate::dockerd::generations::Verdict> {
+    use crate::dockerd::generations;
+    let Some(Ok(bytes)) = &f.bytes else {
+        return vec![];
+    };
+    if !f.all_engines && f.engine.is_some() {
+        return vec![];
+    }
+    let verdicts = generations::across(bytes);
+    match generations::summary(&verdicts) {
+        Some(summary) => {
+            let refused = verdicts.iter().find(|v| !v.starts).expect("one refuses");
+            out.push(finding(
+                "engine-dependent",
+                Severity::Warning,
+                t!(
+                    "doctor.engines.depends",
+                    summary = summary,
+                    engine = refused.engine,
+                    reason = refused.reason.clone().unwrap_or_default()
+                ),
+                Some(t!("doctor.fix.engine_dependent").as_ref()),
+            ));
+        }
+        None if f.all_engines => out.push(ok(
+            "engine-dependent",
+            t!(
+                "doctor.engines.same",
+                from = verdicts[0].engine,
+                to = verdicts[verdicts.len() - 1].engine
+            ),
+        )),
+        None => {}
+    }
+    if f.all_engines {
+        verdicts
+    } else {
+        vec![]
     }
 }
 
@@ -605,6 +656,7 @@ mod tests {
             validate: None,
             engine: Some("26.1.5".into()),
             runtimes: vec![],
+            all_engines: false,
         }
     }
 

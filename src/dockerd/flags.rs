@@ -11,11 +11,23 @@ pub async fn sources(service: Option<&Service>) -> Vec<FlagSource> {
     let etc = crate::sys::host::sysconfdir();
     let mut sources = Vec::new();
     if let Some(svc) = service {
-        if let Some(line) = svc.exec_start().await {
-            sources.push(FlagSource {
+        match svc.exec_start().await {
+            Some(line) => sources.push(FlagSource {
                 origin: t!("flags.exec_start", unit = svc.unit).into_owned(),
                 args: conflicts::split_words(&line),
-            });
+            }),
+            // systemctl cannot answer: the unit file and its drop-ins on disk say what it would run.
+            None if matches!(svc.init, crate::sys::service::Init::Systemd { user: false }) => {
+                if let Some((line, files)) = super::unit_file::exec_start(&svc.unit) {
+                    let files: Vec<String> =
+                        files.iter().map(|f| f.display().to_string()).collect();
+                    sources.push(FlagSource {
+                        origin: t!("flags.unit_file", files = files.join(", ")).into_owned(),
+                        args: conflicts::split_words(&line),
+                    });
+                }
+            }
+            None => {}
         }
         if let Some(pid) = svc.main_pid().await {
             if let Ok(raw) = std::fs::read(format!("/proc/{pid}/cmdline")) {

@@ -3,9 +3,12 @@
 
 pub mod conflicts;
 pub mod flags;
+pub mod generations;
 pub mod options;
 pub mod parse;
 pub mod predict;
+pub mod startup;
+pub mod unit_file;
 
 use std::path::Path;
 

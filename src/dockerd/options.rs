@@ -61,6 +61,8 @@ pub enum Items {
     MirrorUrl,
     MirrorUrlNoPath,
     Label,
+    /// An IP address once surrounding spaces are trimmed (20.10's opts.ValidateIPAddress on a []string).
+    IpTrimmed,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -100,6 +102,9 @@ pub struct Known {
 struct Override {
     name: String,
     until: Version,
+    /// The option's JSON shape on those engines, when it differs.
+    #[serde(rename = "type")]
+    kind: Option<Kind>,
     #[serde(flatten)]
     rules: Rules,
 }
@@ -139,13 +144,13 @@ impl Table {
         if engine < o.since || o.until.is_some_and(|u| engine > u) {
             return None;
         }
-        let rules = self
+        let over = self
             .overrides
             .iter()
-            .find(|r| r.name == name && engine <= r.until)
-            .map_or_else(|| o.rules.clone(), |r| r.rules.clone());
+            .find(|r| r.name == name && engine <= r.until);
+        let rules = over.map_or_else(|| o.rules.clone(), |r| r.rules.clone());
         Some(Known {
-            kind: o.kind,
+            kind: over.and_then(|r| r.kind).unwrap_or(o.kind),
             rules,
             ignored: o.ignored,
         })

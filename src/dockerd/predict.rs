@@ -47,7 +47,7 @@ pub struct Prediction {
 impl std::fmt::Display for Refusal {
     /// `` `key`: reason (line L, column C)``.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if let (Stage::Value, Some(key)) = (self.stage, &self.key) {
+        if let (Stage::Value | Stage::Startup, Some(key)) = (self.stage, &self.key) {
             write!(f, "`{key}`: ")?;
         }
         f.write_str(&self.reason)?;
@@ -90,6 +90,12 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
     if table.lenient(engine) {
         body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     }
+    // 23.0 reads through unicode.BOMOverride: a UTF-16 file with its BOM is decoded (20.10 refuses it).
+    let utf16 = table
+        .lenient(engine)
+        .then(|| utf16_with_bom(body))
+        .flatten();
+    let body = utf16.as_deref().map_or(body, str::as_bytes);
     // 23.0 runs a UTF-8 validator first; 20.10's decoder turns invalid bytes into U+FFFD, as it does lone
     // surrogate escapes (both engines).
     let text = match std::str::from_utf8(body) {
@@ -242,94 +248,46 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
         return out;
     }
     // 3. What dockerd checks while it starts (the file read well): the first that fails stops it.
-    for (key, reason) in startup(&map) {
-        refuse(&mut out, Stage::Startup, key, reason);
+    for (stage, key, reason) in startup(&map, engine) {
+        // Where the one option or item at fault is written, when dockerd's words name it; else the key's.
+        let (line, column) = inner(&map, key, &reason)
+            .and_then(|needle| locate_after(text, key, &needle))
+            .or_else(|| locate_key(text, key))
+            .unzip();
+        out.push(Refusal {
+            stage,
+            key: Some(key.to_owned()),
+            reason,
+            line,
+            column,
+        });
     }
     out
 }
 
-/// moby's start-up checks that a file alone decides (the same at 20.10, 26.1 and 28.5): `daemon/runtime_unix.go`
-/// (a reserved runtime name, a default runtime that is not there), `daemon/daemon_unix.go` (`-b` with `--bip`),
-/// `registry/config.go` (an insecure registry with a scheme), and the json-file and local log drivers' options
-/// (`daemon/logger/jsonfilelog`, `local`), the drivers most files use. Each is (key, reason).
-fn startup(map: &serde_json::Map<String, Value>) -> Vec<(&'static str, String)> {
-    let mut out = Vec::new();
-    let runtimes: Vec<&String> = match map.get("runtimes") {
-        Some(Value::Object(r)) => r.keys().collect(),
-        _ => vec![],
-    };
-    for reserved in ["runc", "io.containerd.runc.v2"] {
-        if runtimes.iter().any(|r| *r == reserved) {
-            out.push((
-                "runtimes",
-                t!("predict.runtime_reserved", name = reserved).into_owned(),
-            ));
-        }
-    }
-    if let Some(Value::String(d)) = map.get("default-runtime") {
-        let builtin = ["runc", "io.containerd.runc.v2"].contains(&d.as_str());
-        if !builtin && !runtimes.contains(&d) {
-            out.push((
-                "default-runtime",
-                t!("predict.runtime_missing", name = d).into_owned(),
-            ));
-        }
-    }
+/// What dockerd checks while it starts (`startup.rs`, from `startup.toml`), and `-b` with `--bip`
+/// (`daemon/daemon_unix.go`, the same at every tag read). Each is (stage, key, reason).
+fn startup(
+    map: &serde_json::Map<String, Value>,
+    engine: Version,
+) -> Vec<(Stage, &'static str, String)> {
+    let mut out: Vec<(Stage, &'static str, String)> = super::startup::check(map, engine)
+        .into_iter()
+        .map(|(stage, key, said)| {
+            let reason = t!(
+                "predict.startup_said",
+                said = crate::ui::output::outside(&said)
+            );
+            (stage, key, reason.into_owned())
+        })
+        .collect();
     let bridge_none = matches!(map.get("bridge"), Some(Value::String(b)) if b == "none");
     if bridge_none
         && map
             .get("bip")
             .is_some_and(|b| b.as_str().is_some_and(|s| !s.is_empty()))
     {
-        out.push(("bip", t!("predict.bridge_bip").into_owned()));
-    }
-    if let Some(Value::Array(list)) = map.get("insecure-registries") {
-        // moby strips an http:// or https:// prefix (both engines start on it, tested); any other scheme stops it.
-        for r in list.iter().filter_map(Value::as_str) {
-            let lower = r.to_ascii_lowercase();
-            let web = lower.starts_with("http://") || lower.starts_with("https://");
-            if r.contains("://") && !web {
-                out.push((
-                    "insecure-registries",
-                    t!(
-                        "predict.insecure_scheme",
-                        registry = crate::ui::output::outside(r)
-                    )
-                    .into_owned(),
-                ));
-            }
-        }
-    }
-    let driver = match map.get("log-driver") {
-        Some(Value::String(d)) => d.as_str(),
-        _ => "json-file",
-    };
-    let allowed: Option<&[&str]> = match driver {
-        "json-file" => Some(&[
-            "max-file",
-            "max-size",
-            "compress",
-            "labels",
-            "labels-regex",
-            "env",
-            "env-regex",
-            "tag",
-        ]),
-        "local" => Some(&["max-file", "max-size", "compress"]),
-        _ => None,
-    };
-    if let (Some(allowed), Some(Value::Object(opts))) = (allowed, map.get("log-opts")) {
-        for k in opts.keys().filter(|k| !allowed.contains(&k.as_str())) {
-            out.push((
-                "log-opts",
-                t!(
-                    "predict.log_opt",
-                    opt = crate::ui::output::outside(k),
-                    driver = driver
-                )
-                .into_owned(),
-            ));
-        }
+        out.push((Stage::Startup, "bip", t!("predict.bridge_bip").into_owned()));
     }
     out
 }
@@ -378,7 +336,7 @@ fn is_ip(s: &str) -> bool {
 }
 
 /// docker/go-units RAMInBytes: a number with an optional b/k/m/g/t/p suffix (and an optional trailing b).
-fn mem_bytes(s: &str) -> Option<f64> {
+pub(super) fn mem_bytes(s: &str) -> Option<f64> {
     let lower = s.trim().to_ascii_lowercase();
     let digits_end = lower
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -424,6 +382,14 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
                     .contains('=')
                     .then_some(())
                     .ok_or_else(|| t!("predict.label", label = item).into_owned()),
+                Items::IpTrimmed => is_ip(item.trim()).then_some(()).ok_or_else(|| {
+                    t!(
+                        "predict.wrong_type",
+                        expected = kind_words(Kind::IpList),
+                        found = format!("{item:?}")
+                    )
+                    .into_owned()
+                }),
             };
             checked.map_err(|e| format!("{e} (Engine {engine})"))?;
         }
@@ -463,6 +429,27 @@ fn meant(flag: &str) -> Option<String> {
         "insecure-registry" => Some("insecure-registries".into()),
         _ => Some(format!("{flag}s")),
     }
+}
+
+/// A UTF-16 text after its byte-order mark, as Go's unicode.BOMOverride decodes it.
+fn utf16_with_bom(body: &[u8]) -> Option<String> {
+    let big = match body.get(..2)? {
+        [0xFF, 0xFE] => false,
+        [0xFE, 0xFF] => true,
+        _ => return None,
+    };
+    let units: Vec<u16> = body[2..]
+        .chunks(2)
+        .map(|c| {
+            let pair = [c[0], *c.get(1).unwrap_or(&0)];
+            if big {
+                u16::from_be_bytes(pair)
+            } else {
+                u16::from_le_bytes(pair)
+            }
+        })
+        .collect();
+    Some(String::from_utf16_lossy(&units))
 }
 
 /// Go's decoder turns an unpaired UTF-16 surrogate escape (`\ud800`) into U+FFFD; serde_json refuses it.
@@ -505,6 +492,46 @@ pub fn replace_lone_surrogates(text: &str) -> String {
         i += c.len_utf8();
     }
     out
+}
+
+/// The option (`log-opts`, `runtimes`) or list item (`storage-opts`, `insecure-registries`, `labels`) of `key`
+/// that dockerd's words name, quoted as JSON.
+fn inner(map: &serde_json::Map<String, Value>, key: &str, said: &str) -> Option<String> {
+    let named = |k: &str| {
+        said.contains(&format!("'{k}'"))
+            || said.contains(&format!("\\\"{k}\\\""))
+            || said.contains(&format!("\"{k}\""))
+            || said.contains(&format!("runtime {k}:"))
+    };
+    let found = match map.get(key)? {
+        Value::Object(o) => o.keys().find(|k| named(k)).cloned(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|s| {
+                let item = s.trim();
+                let opt = item.split_once('=').map_or("", |(k, _)| k.trim());
+                !item.is_empty()
+                    && (said.contains(item)
+                        || (!opt.is_empty() && said.contains(&format!(" {opt}"))))
+            })
+            .map(str::to_owned),
+        _ => None,
+    }?;
+    serde_json::to_string(&found).ok()
+}
+
+/// Where `needle` (a quoted JSON string) is first written after `"key":`, as 1-based line and column.
+fn locate_after(text: &str, key: &str, needle: &str) -> Option<(usize, usize)> {
+    let quoted = serde_json::to_string(key).ok()?;
+    let start = text
+        .find(&format!("{quoted}:"))
+        .or_else(|| text.find(&quoted))?;
+    let at = start + text[start..].find(needle)?;
+    let before = &text[..at];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
 }
 
 /// Where `"key"` is written (first occurrence as an object key), as 1-based line and column.
@@ -719,6 +746,27 @@ mod tests {
                 "{fine}"
             );
         }
+    }
+
+    #[test]
+    fn start_up_refusals_point_at_the_option_dockerd_names() {
+        let p = predict(
+            b"{\n  \"log-driver\": \"gelf\",\n  \"log-opts\": {\n    \"gelf-address\": \"udp://1.2.3.4:12201\",\n    \"max-size\": \"10m\"\n  }\n}",
+            Version::parse("28.5").unwrap(),
+        );
+        assert_eq!(p.refusals[0].key.as_deref(), Some("log-opts"));
+        assert_eq!(
+            (p.refusals[0].line, p.refusals[0].column),
+            (Some(5), Some(5))
+        );
+        let p = predict(
+            b"{\"storage-driver\": \"vfs\",\n \"storage-opts\": [\"size=1G\", \"vfs.nosuch=1\"]}",
+            Version::parse("26.1").unwrap(),
+        );
+        assert_eq!(
+            (p.refusals[0].line, p.refusals[0].column),
+            (Some(2), Some(30))
+        );
     }
 
     #[test]

@@ -86,6 +86,8 @@ pub struct Look {
     /// Built-in, updated and the user's own file: a mirror the user marked active is not called closed.
     pub catalogue: Catalogue,
     pub json: bool,
+    /// doctor `--all-engines`.
+    pub all_engines: bool,
 }
 
 /// Lowers the command line. Sets the state directory first: the catalogue a `catalogue update` stored is there.
@@ -132,6 +134,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             init: InitChoice::Auto,
             catalogue: Catalogue::in_use()?,
             json: a.json,
+            all_engines: false,
         }),
         Command::Doctor(a) => Job::Doctor(Look {
             daemon_json: crate::sys::host::locate(a.config.as_deref()),
@@ -139,6 +142,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             init: a.init,
             catalogue: Catalogue::in_use()?,
             json: a.json,
+            all_engines: a.all_engines,
         }),
         Command::History(a) => Job::History(a),
         Command::Report(a) => Job::Report(report::report(a)?),

@@ -311,6 +311,7 @@ mod tests {
                 validate: None,
                 engine: Some(info.server_version.clone()),
                 runtimes: vec![],
+                all_engines: false,
             };
             let r = crate::commands::doctor::check(&facts, &Catalogue::builtin());
             let sev = |id: &str| r.checks.iter().find(|c| c.id == id).map(|c| c.severity);

@@ -261,7 +261,7 @@ fn a_flag_conflict_is_refused_before_anything_is_touched() {
 
 #[test]
 fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
-    engines::each(|engine| {
+    engines::oldest_and_newest(|engine| {
         let sb = Sandbox::new();
         let farm = farm(&sb, 1);
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
@@ -296,7 +296,7 @@ fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
 
 #[test]
 fn a_signal_during_the_restart_rolls_back() {
-    engines::each(|engine| {
+    engines::oldest_and_newest(|engine| {
         // SIGHUP (an SSH session that drops) on one engine, Ctrl-C on the other.
         let (signal, said) = if engine.modern {
             ("-INT", "interrupted")

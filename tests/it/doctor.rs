@@ -294,3 +294,184 @@ fn the_users_catalogue_counts_in_doctor_and_show() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("\"closed\""), "{text}");
 }
+
+/// A systemctl that cannot answer anything, as in a chroot or a container without systemd running.
+fn silent_systemctl(sb: &Sandbox) -> std::ffi::OsString {
+    let bin = sb.path().join("silent-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let path = bin.join("systemctl");
+    std::fs::write(
+        &path,
+        "#!/bin/sh\necho 'System has not been booted with systemd' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let mut p = bin.into_os_string();
+    p.push(":");
+    p.push(std::env::var_os("PATH").unwrap_or_default());
+    p
+}
+
+fn check<'a>(doc: &'a Value, id: &str) -> Option<&'a Value> {
+    doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id && c["severity"] != "ok")
+}
+
+#[test]
+fn hosts_in_the_file_meets_the_units_minus_h_read_from_disk_when_systemctl_cannot_answer() {
+    let sb = Sandbox::new();
+    let path = silent_systemctl(&sb);
+    // Sandbox::mirrorctl points SYSTEMD_UNIT_PATH here: the stock Debian unit, and no drop-in yet.
+    let units = sb.path().join("systemd-units");
+    std::fs::create_dir_all(units.join("docker.service.d")).unwrap();
+    std::fs::write(
+        units.join("docker.service"),
+        "[Unit]\nDescription=Docker Application Container Engine\n\n[Service]\nType=notify\nExecStart=/usr/sbin/dockerd -H fd:// --containerd=/run/containerd/containerd.sock $DOCKER_OPTS\n",
+    )
+    .unwrap();
+    let config = "{\n  \"hosts\": [\"unix:///var/run/docker.sock\", \"tcp://127.0.0.1:2375\"]\n}\n";
+    let (doc, code, text) = doctor(&sb, config, &path);
+    assert_eq!(code, 1, "{doc:#}");
+    assert_eq!(doc["dockerd_starts"], false, "{doc:#}");
+    let verdict = doc["checks"][0]["reason"].as_str().unwrap();
+    assert!(verdict.contains("hosts"), "{verdict}");
+    assert!(
+        text.contains(&units.join("docker.service").display().to_string()),
+        "the unit file is named:\n{text}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(sb.path().join("daemon.json")).unwrap(),
+        config
+    );
+
+    // The usual fix, a drop-in that starts dockerd without -H: the same file is then fine.
+    std::fs::write(
+        units.join("docker.service.d/hosts.conf"),
+        "[Service]\nExecStart=\nExecStart=/usr/sbin/dockerd --containerd=/run/containerd/containerd.sock\n",
+    )
+    .unwrap();
+    let (doc, _, _) = doctor(&sb, config, &path);
+    assert_eq!(doc["dockerd_starts"], true, "{doc:#}");
+}
+
+fn doctor_all_engines(sb: &Sandbox, bytes: &[u8], hide_dockerd: bool) -> Value {
+    let file = sb.path().join("daemon.json");
+    std::fs::write(&file, bytes).unwrap();
+    let mut inner = sb.mirrorctl();
+    inner
+        .env("PATH", stub_systemctl(sb, &[("MainPID", "0")]))
+        .args(["doctor", "--json", "--init", "systemd", "--config"])
+        .arg(&file)
+        .args(sb.runtime_places());
+    if !hide_dockerd {
+        inner.arg("--all-engines");
+    }
+    let out = if hide_dockerd {
+        // No dockerd on this machine: /usr/sbin/dockerd hidden in a mount namespace of doctor's own, and a PATH
+        // that has none.
+        let mut c = std::process::Command::new("unshare");
+        c.args(crate::support::private_mounts())
+            .args([
+                "sh",
+                "-c",
+                "mount --bind /dev/null /usr/sbin/dockerd && p=$1 && shift && PATH=$p exec \"$@\"",
+                "sh",
+            ])
+            .arg(sb.path().join("bin"))
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .envs(
+                inner
+                    .get_envs()
+                    .filter(|(k, _)| *k != "PATH")
+                    .filter_map(|(k, v)| v.map(|v| (k, v))),
+            );
+        c.output().unwrap()
+    } else {
+        inner.output().unwrap()
+    };
+    let doc: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    crate::support::docs::check::<crate::support::docs::DoctorDoc>(&doc);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        bytes,
+        "doctor never changes the file"
+    );
+    doc
+}
+
+#[test]
+fn all_engines_says_when_the_verdict_depends_on_the_engine() {
+    let sb = Sandbox::new();
+    let mut utf16 = vec![0xFF, 0xFE];
+    utf16.extend(
+        "{\"debug\": true}\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes),
+    );
+    let doc = doctor_all_engines(&sb, &utf16, false);
+    let found = check(&doc, "engine-dependent").expect("an engine-dependent finding");
+    let reason = found["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("refused by 20.10, accepted by 23.0 and later"),
+        "{reason}"
+    );
+    assert!(found["fix"].as_str().is_some());
+    let engines = doc["engines"].as_array().unwrap();
+    assert_eq!(engines.len(), 7);
+    assert_eq!(
+        (
+            engines[0]["engine"].as_str(),
+            engines[0]["starts"].as_bool()
+        ),
+        (Some("20.10"), Some(false))
+    );
+    assert_eq!(engines[6]["starts"], true);
+
+    // The other way round: spaces around a dns address, which 20.10 to 24.0 trim.
+    let doc = doctor_all_engines(&sb, b"{\n  \"dns\": [\" 1.1.1.1 \"]\n}\n", false);
+    let reason = check(&doc, "engine-dependent").unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("accepted by 20.10 to 24.0, refused by 25.0 and later"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("line 2, column 3"),
+        "key, line and column: {reason}"
+    );
+
+    // A file every engine takes the same way says so.
+    let doc = doctor_all_engines(&sb, br#"{"debug": true}"#, false);
+    assert!(check(&doc, "engine-dependent").is_none(), "{doc:#}");
+}
+
+#[test]
+fn with_no_dockerd_installed_doctor_says_which_engines_refuse() {
+    if !crate::support::needs_root("hiding /usr/sbin/dockerd in a mount namespace") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let config = br#"{"log-driver": "fluentd", "log-opts": {"fluentd-address": "127.0.0.1:24224", "fluentd-async-connect": "true"}}"#;
+    let doc = doctor_all_engines(&sb, config, true);
+    assert_eq!(doc["engine"], Value::Null, "{doc:#}");
+    let reason = check(&doc, "engine-dependent").expect("said without --all-engines")["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        reason.contains("accepted by 20.10 to 27.5, refused by 28.5 and later"),
+        "{reason}"
+    );
+    assert!(reason.contains("fluentd-async-connect"), "{reason}");
+    assert!(
+        doc.get("engines").is_none(),
+        "the list only with --all-engines"
+    );
+}

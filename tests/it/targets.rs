@@ -171,8 +171,12 @@ fn containerd_with_cri_gets_config_path_added_restarts_and_pulls_through_the_mir
         );
         let c = Containerd::start(engine, &d, &before);
         let pid = c.main_pid();
+        // containerd 1.x logs the CRI registry config at start; 2.x logs no images config at all.
+        let log = c.log();
         assert!(
-            c.log().contains("ConfigPath:}") || c.log().contains("ConfigPath: "),
+            !log.contains("ConfigPath")
+                || log.contains("ConfigPath:}")
+                || log.contains("ConfigPath: "),
             "no config_path yet"
         );
 
@@ -213,12 +217,33 @@ fn containerd_with_cri_gets_config_path_added_restarts_and_pulls_through_the_mir
             c.systemctl_log()
         );
         assert_ne!(c.main_pid(), pid, "containerd was restarted");
-        // The restarted CRI plugin reports the registry config it runs with.
-        assert!(
-            c.log().contains(&format!("ConfigPath:{}", hosts.display())),
-            "the CRI plugin did not pick up config_path:\n{}",
-            c.log()
-        );
+        if c.log().contains("ConfigPath") {
+            // containerd 1.x: the restarted CRI plugin reports the registry config it runs with.
+            assert!(
+                c.log().contains(&format!("ConfigPath:{}", hosts.display())),
+                "the CRI plugin did not pick up config_path:\n{}",
+                c.log()
+            );
+        } else {
+            // containerd 2.x migrates the version 2 file: its images plugin must end up with config_path.
+            let dump = std::process::Command::new(engine.bin("containerd"))
+                .arg("--config")
+                .arg(&c.config)
+                .args(["config", "dump"])
+                .output()
+                .unwrap();
+            let dump = String::from_utf8_lossy(&dump.stdout);
+            let images = dump
+                .split("[plugins.'io.containerd.cri.v1.images'.registry]")
+                .nth(1)
+                .unwrap_or_default();
+            assert!(
+                images
+                    .trim_start()
+                    .starts_with(&format!("config_path = '{}'", hosts.display())),
+                "containerd 2 did not migrate config_path into its images plugin:\n{dump}"
+            );
+        }
         let out = ctr_fetch(engine, &c, &hosts);
         assert!(
             out.status.success(),

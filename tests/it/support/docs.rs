@@ -74,6 +74,18 @@ pub struct DoctorDoc {
     pub engine: Option<String>,
     pub dockerd_starts: bool,
     pub checks: Vec<FindingDoc>,
+    /// `--all-engines` only.
+    #[serde(default)]
+    pub engines: Vec<EngineVerdictDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct EngineVerdictDoc {
+    pub engine: String,
+    pub starts: bool,
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

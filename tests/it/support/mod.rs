@@ -46,6 +46,8 @@ impl Sandbox {
             .env("MIRRORCTL_SYSCONFDIR", self.path().join("etc"))
             .env("MIRRORCTL_STATE_DIR", self.path().join("state"))
             .env("MIRRORCTL_DMI_DIR", self.path().join("dmi"))
+            // The unit files doctor reads when systemctl cannot answer: none of the machine's.
+            .env("SYSTEMD_UNIT_PATH", self.path().join("systemd-units"))
             // English unless a test asks for another language with --lang.
             .env_remove("LC_ALL")
             .env_remove("LC_MESSAGES")
