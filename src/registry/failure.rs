@@ -246,18 +246,15 @@ fn certificate_words(c: &rustls::CertificateError) -> String {
     match c {
         C::UnknownIssuer => said("tls.unknown_issuer", "UnknownIssuer"),
         C::Expired => said("tls.expired", "Expired"),
-        C::ExpiredContext { not_after, .. } => format!(
-            "{}",
-            named(&t!("tls.expired_on", date = date(not_after)), "Expired")
-        ),
+        C::ExpiredContext { not_after, .. } => {
+            named(&t!("tls.expired_on", date = date(not_after)), "Expired").to_string()
+        }
         C::NotValidYet => said("tls.not_yet", "NotValidYet"),
-        C::NotValidYetContext { not_before, .. } => format!(
-            "{}",
-            named(
-                &t!("tls.not_yet_until", date = date(not_before)),
-                "NotValidYet"
-            )
-        ),
+        C::NotValidYetContext { not_before, .. } => named(
+            &t!("tls.not_yet_until", date = date(not_before)),
+            "NotValidYet",
+        )
+        .to_string(),
         C::NotValidForName => said("tls.wrong_name", "NotValidForName"),
         C::NotValidForNameContext { presented, .. } if !presented.is_empty() => named(
             &t!(
