@@ -8,8 +8,12 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn stdout(s: &str) {
-    let s = clean(s);
-    let mut out = std::io::stdout().lock();
+    write_stdout(&clean(s), anstream::ColorChoice::Never)
+}
+
+/// `s`, already through the filter, to stdout; colour stripped unless `colour` says the stream takes it.
+fn write_stdout(s: &str, colour: anstream::ColorChoice) {
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), colour);
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
         // `| head` closed the pipe: done, quietly — but never in the middle of a change (a `| tee log` killed
         // by a dropped SSH session must not stop a rollback).
@@ -113,6 +117,36 @@ impl Printer {
         bar
     }
 
+    /// A table (`ui::table`) on stdout, in colour where stdout takes it.
+    pub fn table(&self, t: &Painted) {
+        write_stdout(&clean_painted(&t.0), colour_of(&std::io::stdout()))
+    }
+
+    /// A table on stderr among the progress and explanations (`apply`'s probe); `-q` silences it.
+    pub fn info_table(&self, t: &Painted) {
+        if !self.quiet {
+            let mut err =
+                anstream::AutoStream::new(std::io::stderr(), colour_of(&std::io::stderr()));
+            let _ = err.write_all(clean_painted(&t.0).as_bytes());
+        }
+    }
+
+    /// What a table on stdout has room for: its width, and whether it may be in colour.
+    pub fn screen(&self) -> Screen {
+        Screen {
+            width: self.width(),
+            colour: colour_of(&std::io::stdout()) != anstream::ColorChoice::Never,
+        }
+    }
+
+    /// The same for a table on stderr.
+    pub fn stderr_screen(&self) -> Screen {
+        Screen {
+            width: self.stderr_width(),
+            colour: colour_of(&std::io::stderr()) != anstream::ColorChoice::Never,
+        }
+    }
+
     /// The width of the terminal stdout is, asked of the terminal itself (shells do not export `$COLUMNS`);
     /// `None` when stdout is a pipe or a file, which get one line per row. Asked each time: a window can be
     /// resized during a long probe.
@@ -139,14 +173,118 @@ impl Printer {
     }
 }
 
+/// Where a table goes: the terminal's width (`None` for a pipe or a file: one line per row) and whether colour is
+/// wanted there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Screen {
+    pub width: Option<u16>,
+    pub colour: bool,
+}
+
+#[cfg(test)]
+impl Screen {
+    pub const PIPE: Screen = Screen {
+        width: None,
+        colour: false,
+    };
+
+    pub fn terminal(width: u16, colour: bool) -> Screen {
+        Screen {
+            width: Some(width),
+            colour,
+        }
+    }
+}
+
+/// anstream's rule, the one clap follows: a terminal whose `TERM` takes colour, unless `NO_COLOR` is set or
+/// `CLICOLOR=0`; `CLICOLOR_FORCE` forces it.
+fn colour_of(stream: &impl anstream::stream::RawStream) -> anstream::ColorChoice {
+    anstream::AutoStream::choice(stream)
+}
+
+/// A table ready to print: every cell went through `clean` (secrets masked, control characters escaped) before
+/// `ui::table` laid it out and coloured its status words, so the only escape sequences in it are colours of
+/// ours. Only `ui` can make one; commands print it with `Printer::table`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Painted(String);
+
+impl Painted {
+    pub(in crate::ui) fn new(s: String) -> Self {
+        Painted(s)
+    }
+
+    /// The text without its colour, for tests.
+    #[cfg(test)]
+    pub fn plain(&self) -> String {
+        strip_colour(&self.0)
+    }
+}
+
+/// The colour sequences (`ESC [ … m`, SGR) of `s` removed.
+#[cfg(test)]
+fn strip_colour(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&rest[..i]);
+        match sgr_len(&rest[i..]) {
+            0 => {
+                out.push('\u{1b}');
+                rest = &rest[i + 1..];
+            }
+            n => rest = &rest[i + n..],
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of the SGR sequence `s` starts with (`ESC [` digits and `;` `m`), or 0.
+fn sgr_len(s: &str) -> usize {
+    let Some(body) = s.strip_prefix("\u{1b}[") else {
+        return 0;
+    };
+    let params = body
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b';')
+        .count();
+    if body.as_bytes().get(params) == Some(&b'm') {
+        2 + params + 1
+    } else {
+        0
+    }
+}
+
+/// The printer's filter for a table: `clean`, except that a colour sequence (SGR, nothing that moves the
+/// cursor, sets a title or clears the screen) stays. A `Painted` has no other escape of any kind, since its
+/// cells were cleaned one by one; this is the second lock.
+fn clean_painted(s: &str) -> String {
+    let s = crate::ui::redact::text(s);
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&sanitize(&rest[..i]));
+        let n = sgr_len(&rest[i..]);
+        if n == 0 {
+            out.push_str("\\u{1b}");
+            rest = &rest[i + 1..];
+        } else {
+            out.push_str(&rest[i..i + n]);
+            rest = &rest[i + n..];
+        }
+    }
+    out.push_str(&sanitize(rest));
+    out
+}
+
 /// Always shown: prompts and errors.
 pub fn stderr(s: &str) {
     let _ = std::io::stderr().write_all(clean(s).as_bytes());
 }
 
 /// What every printed byte goes through: secrets masked (`redact`), and control characters that a server, a
-/// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. mirrorctl itself
-/// prints no colour or cursor codes, so nothing of ours is lost.
+/// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. Our own colour
+/// does not come this way: tables (`Painted`) have their own filter, `clean_painted`.
 pub fn clean(s: &str) -> String {
     sanitize(&crate::ui::redact::text(s))
 }
