@@ -133,7 +133,7 @@ pub fn render(r: &ListReport, screen: Screen) -> Painted {
             col(&|e| e.mirror.notes_local().to_owned()),
         )
         .priority(4)
-        .free(24),
+        .free(24, 9),
         Column::new(
             t!("list.from"),
             col(&|e| {

@@ -21,7 +21,8 @@ pub fn short_reason(r: &MirrorResult) -> String {
 
 /// The probe table for `screen`, best first. On a terminal the columns the width has room for, by priority: rank,
 /// mirror, status and the reason (cut to one line) always, then the estimated pull, the URL's host, the speed,
-/// the latency, the whole URL; in a pipe all of them, one line a row. Each number has its column.
+/// the room for the whole reason, the latency, the whole URL; in a pipe all of them, one line a row. Each number
+/// has its column; one that is a dash in every row is left out.
 pub fn probe_table(report: &Report, screen: Screen) -> Painted {
     let rs = &report.results;
     let col = |f: &dyn Fn(&MirrorResult) -> String| rs.iter().map(f).collect::<Vec<_>>();
@@ -31,14 +32,14 @@ pub fn probe_table(report: &Report, screen: Screen) -> Painted {
         Column::new(t!("table.mirror"), col(&|r| r.name.clone())),
         Column::new(t!("table.url"), col(&|r| host(&r.url)))
             .priority(2)
-            .or_wider(5, col(&|r| r.url.clone())),
+            .or_wider(6, col(&|r| r.url.clone())),
         Column::new(t!("table.status"), col(&|r| r.status.as_str().to_owned()))
             .tones(rs.iter().map(|r| tone(r.status))),
         Column::new(
             t!("table.latency"),
             col(&|r| r.latency_ms.map_or_else(dash, millis)),
         )
-        .priority(4)
+        .priority(5)
         .right(),
         Column::new(
             t!("table.speed"),
@@ -58,7 +59,7 @@ pub fn probe_table(report: &Report, screen: Screen) -> Painted {
     ];
     // No reason column when every mirror passed.
     if rs.iter().any(|r| !r.ok) {
-        columns.push(Column::new(t!("table.why"), col(&short_reason)).free(20));
+        columns.push(Column::new(t!("table.why"), col(&short_reason)).free(20, 4));
     }
     table::render(&columns, 1, screen)
 }

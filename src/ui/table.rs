@@ -24,8 +24,9 @@ pub struct Column {
     forms: Vec<(u8, Vec<String>)>,
     tones: Vec<Tone>,
     right: bool,
-    /// The free-text column: the narrowest it is worth showing at.
-    free: Option<usize>,
+    /// The free-text column: the narrowest it is worth showing at, and the priority at which it may take the
+    /// room it needs.
+    free: Option<(usize, u8)>,
 }
 
 /// Shown whatever the width (the priority of a required column).
@@ -67,10 +68,11 @@ impl Column {
         self
     }
 
-    /// The free-text column: it takes the width the others leave (at least `min`), wrapped and cut to the
-    /// table's lines per row. At most one per table.
-    pub fn free(mut self, min: usize) -> Self {
-        self.free = Some(min);
+    /// The free-text column: at least `min` wide, as wide as its text at priority `grow` (before the columns
+    /// of lower priority), and in the end whatever the others leave; wrapped and cut to the table's lines per
+    /// row. At most one per table.
+    pub fn free(mut self, min: usize, grow: u8) -> Self {
+        self.free = Some((min, grow));
         self
     }
 
@@ -87,13 +89,18 @@ impl Column {
         cells.max(header).max(1)
     }
 
-    /// On a terminal: the natural width, or the free column's least.
-    fn content_width(&self, form: usize) -> usize {
+    /// The least width it is shown at: its natural width, or the free column's least.
+    fn least(&self, form: usize) -> usize {
         let natural = self.width(form);
         match self.free {
-            Some(min) => natural.min(min),
+            Some((min, _)) => natural.min(min),
             None => natural,
         }
+    }
+
+    /// Nothing to say in any row: every cell empty or a dash.
+    fn is_blank(&self) -> bool {
+        self.forms[0].1.iter().all(|c| c.is_empty() || c == "-")
     }
 }
 
@@ -102,50 +109,67 @@ fn clean_cell(s: &str) -> String {
     outside(&crate::ui::redact::text(s))
 }
 
-/// Which form of each column a terminal of `width` shows (`None`: left out). Required columns first, then the
-/// others by priority (ties left to right) until one does not fit.
-fn choose(columns: &[Column], width: usize) -> Vec<Option<usize>> {
-    let mut chosen: Vec<Option<usize>> = columns
+/// What a terminal of `width` shows of each column: which form, how wide (`None`: left out). Required columns
+/// first, then by priority (ties left to right) each other column, wider form or the free column's growth, until
+/// one does not fit; a column with nothing but dashes is passed over. The free column then takes what is left.
+fn choose(columns: &[Column], width: usize) -> Vec<Option<(usize, usize)>> {
+    const GROW: usize = usize::MAX;
+    let mut chosen: Vec<Option<(usize, usize)>> = columns
         .iter()
-        .map(|c| (c.forms[0].0 == ALWAYS).then_some(0))
+        .map(|c| (c.forms[0].0 == ALWAYS).then(|| (0, c.least(0))))
         .collect();
-    let total = |chosen: &[Option<usize>]| {
+    let total = |chosen: &[Option<(usize, usize)>]| {
         FRAME
             + chosen
                 .iter()
-                .zip(columns)
-                .filter_map(|(f, c)| f.map(|f| c.content_width(f) + 2 * PAD))
+                .flatten()
+                .map(|(_, w)| w + 2 * PAD)
                 .sum::<usize>()
     };
-    let mut candidates: Vec<(u8, usize, usize)> = columns
+    let mut steps: Vec<(u8, usize, usize)> = columns
         .iter()
         .enumerate()
         .flat_map(|(i, c)| {
-            c.forms
+            let forms = c
+                .forms
                 .iter()
                 .enumerate()
-                .map(move |(f, (p, _))| (*p, i, f))
+                .map(move |(f, (p, _))| (*p, i, f));
+            forms.chain(c.free.map(|(_, grow)| (grow, i, GROW)))
         })
         .filter(|&(p, _, _)| p != ALWAYS)
         .collect();
-    candidates.sort();
-    for (_, i, f) in candidates {
+    steps.sort();
+    for (_, i, f) in steps {
+        let c = &columns[i];
+        if f == GROW {
+            let room = width.saturating_sub(total(&chosen));
+            if let Some((form, w)) = &mut chosen[i] {
+                *w = (*w + room).min(c.width(*form));
+            }
+            continue;
+        }
         // A wider form only replaces the one before it; a column left out stays out.
-        let can = if f == 0 {
-            chosen[i].is_none()
-        } else {
-            chosen[i] == Some(f - 1)
+        let can = match chosen[i] {
+            None => f == 0,
+            Some((shown, _)) => f == shown + 1,
         };
-        if !can {
+        if !can || (f == 0 && c.is_blank()) {
             continue;
         }
         let mut tried = chosen.clone();
-        tried[i] = Some(f);
+        tried[i] = Some((f, c.least(f)));
         if total(&tried) > width {
             // Nothing of a lower priority either: a wider screen shows all that a narrower one does, and more.
             break;
         }
         chosen = tried;
+    }
+    let room = width.saturating_sub(total(&chosen));
+    for (c, shown) in columns.iter().zip(&mut chosen) {
+        if let (Some(_), Some((form, w))) = (c.free, shown) {
+            *w = (*w + room).min(c.width(*form));
+        }
     }
     chosen
 }
@@ -153,24 +177,33 @@ fn choose(columns: &[Column], width: usize) -> Vec<Option<usize>> {
 /// A table of `columns` for `screen`; on a terminal each row takes at most `lines` lines.
 pub fn render(columns: &[Column], lines: usize, screen: Screen) -> Painted {
     let mut t = Table::new();
-    let chosen: Vec<Option<usize>> = match screen.width {
+    let chosen: Vec<Option<(usize, usize)>> = match screen.width {
         Some(w) => choose(columns, usize::from(w)),
-        None => columns.iter().map(|c| Some(c.forms.len() - 1)).collect(),
+        None => columns
+            .iter()
+            .map(|c| Some((c.forms.len() - 1, 0)))
+            .collect(),
     };
-    let mut shown: Vec<(&Column, usize)> = columns
+    let mut shown: Vec<(&Column, usize, usize)> = columns
         .iter()
         .zip(&chosen)
-        .filter_map(|(c, f)| f.map(|f| (c, f)))
+        .filter_map(|(c, f)| f.map(|(f, w)| (c, f, w)))
         .collect();
     if screen.width.is_none() {
         // In a pipe the free text goes last: no other column is padded out to its length.
-        shown.sort_by_key(|(c, _)| c.free.is_some());
+        shown.sort_by_key(|(c, _, _)| c.free.is_some());
     }
-    t.set_header(shown.iter().map(|(c, _)| Cell::new(&c.header)));
-    let rows = shown.first().map_or(0, |(c, f)| c.forms[*f].1.len());
+    t.set_header(shown.iter().map(|(c, _, _)| Cell::new(&c.header)));
+    let rows = shown.first().map_or(0, |(c, f, _)| c.forms[*f].1.len());
     for r in 0..rows {
-        let mut row = Row::from(shown.iter().map(|(c, f)| {
-            let mut cell = Cell::new(c.forms[*f].1.get(r).map_or("", String::as_str));
+        let mut row = Row::from(shown.iter().map(|(c, f, w)| {
+            let text = c.forms[*f].1.get(r).map_or("", String::as_str);
+            let mut cell = match screen.width {
+                // One line of free text: cut at the width, not at the last word that fits (comfy-table's way,
+                // which can leave half the line empty).
+                Some(_) if c.free.is_some() && lines <= 1 => Cell::new(cut(text, *w)),
+                _ => Cell::new(text),
+            };
             if c.right {
                 cell = cell.set_alignment(CellAlignment::Right);
             }
@@ -213,15 +246,30 @@ pub fn render(columns: &[Column], lines: usize, screen: Screen) -> Painted {
     for (i, col) in t.column_iter_mut().enumerate() {
         col.set_padding((PAD as u16, if i == last { PAD as u16 } else { 0 }));
     }
-    t.set_constraints(shown.iter().enumerate().map(|(i, (c, f))| {
-        // comfy-table counts a column's padding in its width.
-        let w = Width::Fixed((c.content_width(*f) + PAD + if i == last { PAD } else { 0 }) as u16);
-        match c.free {
-            Some(_) => ColumnConstraint::LowerBoundary(w),
-            None => ColumnConstraint::Absolute(w),
-        }
+    // comfy-table counts a column's padding in its width.
+    t.set_constraints(shown.iter().enumerate().map(|(i, (_, _, w))| {
+        let pad = if i == last { 2 * PAD } else { PAD };
+        ColumnConstraint::Absolute(Width::Fixed((w + pad) as u16))
     }));
     Painted::new(t.to_string() + "\n")
+}
+
+/// `s` in at most `cols` display columns, its end replaced by `…` when it is longer.
+fn cut(s: &str, cols: usize) -> String {
+    if s.width() <= cols {
+        return s.to_owned();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    for c in s.chars() {
+        let w = unicode_width::UnicodeWidthChar::width(c).unwrap_or(0);
+        if used + w + 1 > cols {
+            break;
+        }
+        out.push(c);
+        used += w;
+    }
+    out.trim_end().to_owned() + "…"
 }
 
 /// A URL as its host (and port): what tells two mirrors apart when the whole URL has no room.
@@ -253,7 +301,7 @@ mod tests {
                     "403 Forbidden at the blob: the image is probably not on this mirror's allowlist".into(),
                 ],
             )
-            .free(20),
+            .free(20, 9),
         ]
     }
 
@@ -276,6 +324,16 @@ mod tests {
             assert_eq!(s.lines().count(), 6, "{s}");
             assert!(s.contains('…'), "{s}");
         }
+    }
+
+    #[test]
+    fn a_reason_is_cut_at_the_width() {
+        assert_eq!(
+            cut("invalid peer certificate: the certificate", 20),
+            "invalid peer certif…"
+        );
+        assert_eq!(cut("镜像地址无效，请检查", 9), "镜像地址…");
+        assert_eq!(cut("short", 20), "short");
     }
 
     #[test]
@@ -314,5 +372,34 @@ mod tests {
         assert!(debug.contains("evil\\\\u{1b}]0;pwned"), "{debug}");
         let real = t.plain();
         assert!(!real.contains('\u{1b}'), "{real:?}");
+    }
+
+    #[test]
+    fn a_column_of_dashes_gives_way_and_the_reason_grows_before_a_lower_priority() {
+        let cols = vec![
+            Column::new("name", ["a".to_owned(), "b".to_owned()]),
+            Column::new("speed", ["-".to_owned(), "-".to_owned()]).priority(1),
+            Column::new(
+                "why",
+                ["host name does not resolve".to_owned(), String::new()],
+            )
+            .free(10, 2),
+            Column::new(
+                "whole url",
+                [
+                    "https://a.example".to_owned(),
+                    "https://b.example".to_owned(),
+                ],
+            )
+            .priority(3),
+        ];
+        // name 4 (its header), why 26, two spaces each and the frame: 36; the URL would need 19 more.
+        let s = render(&cols, 1, Screen::terminal(50, false)).plain();
+        assert!(!s.contains("speed") && !s.contains("https"), "{s}");
+        assert!(s.contains("host name does not resolve"), "{s}");
+        let wide = render(&cols, 1, Screen::terminal(60, false)).plain();
+        assert!(wide.contains(" https://a.example "), "{wide}");
+        // In a pipe nothing is left out.
+        assert!(render(&cols, 1, Screen::PIPE).plain().contains("speed"));
     }
 }

@@ -19,6 +19,7 @@ mod proxy;
 mod readme;
 mod release;
 mod restore;
+mod screens;
 mod show;
 mod snapshots;
 mod support;
