@@ -362,4 +362,20 @@ mod tests {
         assert_eq!(super::outside(&shown), shown);
         assert_eq!(super::outside("镜像 ok"), "镜像 ok");
     }
+
+    #[test]
+    fn a_tables_filter_keeps_colour_and_nothing_else() {
+        // Green, reset, then what could only have come from a bug upstream: a title, a screen clear, a bare ESC.
+        let s = "\u{1b}[38;5;10mok\u{1b}[39m \u{1b}]0;t\u{7} \u{1b}[2J \u{1b}";
+        assert_eq!(
+            super::clean_painted(s),
+            "\u{1b}[38;5;10mok\u{1b}[39m \\u{1b}]0;t\\u{7} \\u{1b}[2J \\u{1b}"
+        );
+        assert_eq!(
+            super::strip_colour(s),
+            "ok \u{1b}]0;t\u{7} \u{1b}[2J \u{1b}"
+        );
+        // Secrets are masked there too.
+        assert!(!super::clean_painted("https://u:hunter2@m.example/").contains("hunter2"));
+    }
 }

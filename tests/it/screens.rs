@@ -14,6 +14,26 @@ const FRAME: [char; 5] = ['│', '─', '┌', '└', '═'];
 /// `mirrorctl ARGS` with the sandbox's environment (and `env` on top), its stdout on a 40×`cols` terminal; stderr
 /// goes to /dev/null (a progress bar would draw there). The output with the terminal's `\r\n` made `\n`.
 fn on_terminal(sb: &Sandbox, cols: u16, args: &[&str], env: &[(&str, Option<&str>)]) -> String {
+    terminal(sb, cols, args, env, " 2>/dev/null")
+}
+
+/// The same with stderr on the terminal too: what the person sees, per line what follows the last carriage
+/// return (a progress line redraws itself), without escape sequences.
+fn on_terminal_both(sb: &Sandbox, cols: u16, args: &[&str]) -> String {
+    terminal(sb, cols, args, &COLOUR, "")
+        .lines()
+        .map(|l| strip(l.rsplit('\r').next().unwrap_or(l)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn terminal(
+    sb: &Sandbox,
+    cols: u16,
+    args: &[&str],
+    env: &[(&str, Option<&str>)],
+    redirect: &str,
+) -> String {
     let base = sb.mirrorctl();
     let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
     let mut line = format!(
@@ -24,7 +44,7 @@ fn on_terminal(sb: &Sandbox, cols: u16, args: &[&str], env: &[(&str, Option<&str
         line.push(' ');
         line.push_str(&quote(a));
     }
-    line.push_str(" 2>/dev/null");
+    line.push_str(redirect);
     let mut c = Command::new("script");
     c.args(["-qec", &line, "/dev/null"]);
     for (k, v) in base.get_envs() {
@@ -182,14 +202,56 @@ fn probe_fits_an_80_column_terminal_and_a_pipe_gets_every_column() {
     );
 }
 
-/// `s` without its colour sequences, for measuring.
+#[test]
+fn the_probe_table_apply_prints_fits_the_terminal_too() {
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 8192));
+    let good = FakeRegistry::start(image.clone(), Behavior::default());
+    let allowlist = FakeRegistry::start(
+        image,
+        Behavior {
+            fault: Fault::Status("/blobs/", 403),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("good", good.url()), ("allowlist", allowlist.url())]);
+    let config = sb.path().join("daemon.json");
+    let s = on_terminal_both(
+        &sb,
+        80,
+        &[
+            "apply",
+            "--dry-run",
+            "--no-restart",
+            "--catalogue",
+            catalogue.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+        ],
+    );
+    // The table on stderr, framed to the terminal's 80 columns (it used to be a pipe's, 125 wide).
+    assert_eq!(body(&s).len(), 2, "one line a row:\n{s}");
+    let table: Vec<&str> = s
+        .lines()
+        .skip_while(|l| !l.starts_with('┌'))
+        .take_while(|l| !l.starts_with('['))
+        .collect();
+    assert_eq!(
+        table.len(),
+        7,
+        "frame, two header lines, rule, two rows, frame:\n{s}"
+    );
+    assert!(table.iter().all(|l| width(l) <= 80), "{s}");
+}
+
+/// `s` without its escape sequences (`ESC [` parameters and a final letter), for measuring.
 fn strip(s: &str) -> String {
     let mut out = String::new();
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
         if c == '\u{1b}' {
             for c in chars.by_ref() {
-                if c == 'm' {
+                if c.is_ascii_alphabetic() {
                     break;
                 }
             }
