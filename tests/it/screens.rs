@@ -136,6 +136,10 @@ fn list_is_coloured_on_a_terminal_and_plain_in_a_pipe() {
     assert!(s.contains("\u{1b}[38;5;10mactive\u{1b}[39m"), "{s:?}");
     assert!(s.contains("\u{1b}[38;5;14mtemplate\u{1b}[39m"), "{s:?}");
     assert!(s.lines().next().unwrap().starts_with('┌'), "{s:?}");
+    // Never inside a JSON document, terminal or not.
+    let json = on_terminal(&sb, 80, &["list", "--json"], &COLOUR);
+    assert!(!json.contains('\u{1b}'), "{json:?}");
+    serde_json::from_str::<serde_json::Value>(&json).unwrap();
 
     let pipe = in_pipe(&sb, &["list"], &COLOUR);
     assert!(!pipe.contains('\u{1b}'), "{pipe:?}");
