@@ -4,11 +4,14 @@
 
 use rust_i18n::t;
 use std::io::{IsTerminal, Write};
+
+pub use crate::ui::style::{Painted, Screen};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn stdout(s: &str) {
-    write_stdout(&clean(s), anstream::ColorChoice::Never)
+    // Passed through as it is: `clean` left no escape sequence in it.
+    write_stdout(&clean(s), anstream::ColorChoice::AlwaysAnsi)
 }
 
 /// `s`, already through the filter, to stdout; colour stripped unless `colour` says the stream takes it.
@@ -119,7 +122,7 @@ impl Printer {
 
     /// A table (`ui::table`) on stdout, in colour where stdout takes it.
     pub fn table(&self, t: &Painted) {
-        write_stdout(&clean_painted(&t.0), colour_of(&std::io::stdout()))
+        write_stdout(&clean_painted(t), colour_of(&std::io::stdout()))
     }
 
     /// A table on stderr among the progress and explanations (`apply`'s probe); `-q` silences it.
@@ -127,7 +130,7 @@ impl Printer {
         if !self.quiet {
             let mut err =
                 anstream::AutoStream::new(std::io::stderr(), colour_of(&std::io::stderr()));
-            let _ = err.write_all(clean_painted(&t.0).as_bytes());
+            let _ = err.write_all(clean_painted(t).as_bytes());
         }
     }
 
@@ -173,93 +176,18 @@ impl Printer {
     }
 }
 
-/// Where a table goes: the terminal's width (`None` for a pipe or a file: one line per row) and whether colour is
-/// wanted there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Screen {
-    pub width: Option<u16>,
-    pub colour: bool,
-}
-
-#[cfg(test)]
-impl Screen {
-    pub const PIPE: Screen = Screen {
-        width: None,
-        colour: false,
-    };
-
-    pub fn terminal(width: u16, colour: bool) -> Screen {
-        Screen {
-            width: Some(width),
-            colour,
-        }
-    }
-}
-
 /// anstream's rule, the one clap follows: a terminal whose `TERM` takes colour, unless `NO_COLOR` is set or
 /// `CLICOLOR=0`; `CLICOLOR_FORCE` forces it.
 fn colour_of(stream: &impl anstream::stream::RawStream) -> anstream::ColorChoice {
     anstream::AutoStream::choice(stream)
 }
 
-/// A table ready to print: every cell went through `clean` (secrets masked, control characters escaped) before
-/// `ui::table` laid it out and coloured its status words, so the only escape sequences in it are colours of
-/// ours. Only `ui` can make one; commands print it with `Printer::table`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Painted(String);
-
-impl Painted {
-    pub(in crate::ui) fn new(s: String) -> Self {
-        Painted(s)
-    }
-
-    /// The text without its colour, for tests.
-    #[cfg(test)]
-    pub fn plain(&self) -> String {
-        strip_colour(&self.0)
-    }
-}
-
-/// The colour sequences (`ESC [ … m`, SGR) of `s` removed.
-#[cfg(test)]
-fn strip_colour(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('\u{1b}') {
-        out.push_str(&rest[..i]);
-        match sgr_len(&rest[i..]) {
-            0 => {
-                out.push('\u{1b}');
-                rest = &rest[i + 1..];
-            }
-            n => rest = &rest[i + n..],
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The length of the SGR sequence `s` starts with (`ESC [` digits and `;` `m`), or 0.
-fn sgr_len(s: &str) -> usize {
-    let Some(body) = s.strip_prefix("\u{1b}[") else {
-        return 0;
-    };
-    let params = body
-        .bytes()
-        .take_while(|b| b.is_ascii_digit() || *b == b';')
-        .count();
-    if body.as_bytes().get(params) == Some(&b'm') {
-        2 + params + 1
-    } else {
-        0
-    }
-}
-
 /// The printer's filter for a table: `clean`, except that a colour sequence (SGR, nothing that moves the
 /// cursor, sets a title or clears the screen) stays. A `Painted` has no other escape of any kind, since its
 /// cells were cleaned one by one; this is the second lock.
-fn clean_painted(s: &str) -> String {
-    let s = crate::ui::redact::text(s);
+fn clean_painted(t: &Painted) -> String {
+    use crate::ui::style::sgr_len;
+    let s = crate::ui::redact::text(t.text());
     let mut out = String::with_capacity(s.len());
     let mut rest = s.as_str();
     while let Some(i) = rest.find('\u{1b}') {
@@ -284,7 +212,7 @@ pub fn stderr(s: &str) {
 
 /// What every printed byte goes through: secrets masked (`redact`), and control characters that a server, a
 /// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. Our own colour
-/// does not come this way: tables (`Painted`) have their own filter, `clean_painted`.
+/// (a table's status words, `Painted`) comes through `clean_painted`: this filter, letting SGR through.
 pub fn clean(s: &str) -> String {
     sanitize(&crate::ui::redact::text(s))
 }
@@ -365,17 +293,17 @@ mod tests {
 
     #[test]
     fn a_tables_filter_keeps_colour_and_nothing_else() {
+        use super::Painted;
         // Green, reset, then what could only have come from a bug upstream: a title, a screen clear, a bare ESC.
         let s = "\u{1b}[38;5;10mok\u{1b}[39m \u{1b}]0;t\u{7} \u{1b}[2J \u{1b}";
         assert_eq!(
-            super::clean_painted(s),
+            super::clean_painted(&Painted::new(s.into())),
             "\u{1b}[38;5;10mok\u{1b}[39m \\u{1b}]0;t\\u{7} \\u{1b}[2J \\u{1b}"
         );
-        assert_eq!(
-            super::strip_colour(s),
-            "ok \u{1b}]0;t\u{7} \u{1b}[2J \u{1b}"
-        );
         // Secrets are masked there too.
-        assert!(!super::clean_painted("https://u:hunter2@m.example/").contains("hunter2"));
+        assert!(
+            !super::clean_painted(&Painted::new("https://u:hunter2@m.example/".into()))
+                .contains("hunter2")
+        );
     }
 }
