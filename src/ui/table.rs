@@ -1,8 +1,9 @@
 //! Tables for the screen they are on. On a terminal: the columns that fit its width, taken in order of priority
 //! (the others stay in a pipe, `-v` and `--json`); every column but one as wide as its widest cell, so that
 //! nothing in it — a URL above all — is ever split; the one free-text column gets the rest, cut to the lines a
-//! row may take. In a pipe: every column in its widest form, one line per row, no box drawing. comfy-table lays
-//! out, wraps, cuts and colours; this file only chooses what goes in.
+//! row may take. In a pipe: every column in its widest form, one line per row, no box drawing. This file only
+//! chooses the columns and their widths, measured as comfy-table measures (unicode-width); comfy-table draws,
+//! wraps within those widths, cuts rows to their lines and colours the status words.
 
 use comfy_table::{
     presets, Cell, CellAlignment, ColumnConstraint, ContentArrangement, Row, Table, Width,
