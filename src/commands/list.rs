@@ -91,30 +91,24 @@ pub fn render(r: &ListReport, screen: Screen) -> Painted {
         (Status::Restricted, false) => (t!("list.status.restricted"), Tone::Warn),
         (Status::Closed, false) => (t!("list.status.closed"), Tone::Bad),
     };
-    let probe = |e: &Entry| {
-        e.last_probe
-            .as_ref()
-            .map_or(("-".to_owned(), Tone::Plain), |p| {
-                let age = p
-                    .age_s
-                    .map(|s| {
-                        t!(
-                            "show.ago",
-                            age = humantime::format_duration(std::time::Duration::from_secs(
-                                s / 60 * 60
-                            ))
-                        )
-                        .into_owned()
-                    })
-                    .unwrap_or_default();
-                match p.latency_ms.filter(|_| p.status == "ok") {
-                    Some(l) => (
-                        format!("ok {}{age}", crate::ui::text::millis(l)),
-                        Tone::Good,
-                    ),
-                    None => (format!("{}{age}", p.status), Tone::Bad),
-                }
-            })
+    // One probe for every entry: its age said once, in the header, leaves the cells room at 80 columns.
+    let age = entries
+        .iter()
+        .find_map(|e| e.last_probe.as_ref()?.age_s)
+        .map(|s| {
+            t!(
+                "show.ago",
+                age = humantime::format_duration(std::time::Duration::from_secs(s / 60 * 60))
+            )
+            .into_owned()
+        })
+        .unwrap_or_default();
+    let probe = |e: &Entry| match &e.last_probe {
+        None => ("-".to_owned(), Tone::Plain),
+        Some(p) => match p.latency_ms.filter(|_| p.status == "ok") {
+            Some(l) => (format!("ok {}", crate::ui::text::millis(l)), Tone::Good),
+            None => (p.status.clone(), Tone::Bad),
+        },
     };
     // A catalogue is text from outside: the table cleans every cell, so a newline in a name or a note cannot
     // start a line (or a row).
@@ -145,9 +139,12 @@ pub fn render(r: &ListReport, screen: Screen) -> Painted {
             }),
         )
         .priority(7),
-        Column::new(t!("list.last_probe"), col(&|e| probe(e).0))
-            .priority(2)
-            .tones(entries.iter().map(|e| probe(e).1)),
+        Column::new(
+            format!("{}{age}", t!("list.last_probe")),
+            col(&|e| probe(e).0),
+        )
+        .priority(2)
+        .tones(entries.iter().map(|e| probe(e).1)),
     ];
     table::render(&columns, 2, screen)
 }
@@ -243,5 +240,42 @@ mod tests {
             assert!(line.contains(&format!(" {} ", e.mirror.url)), "{line}");
             assert!(line.ends_with(e.mirror.notes_local()), "{line}");
         }
+    }
+
+    #[test]
+    fn the_last_probe_has_room_at_80_columns_and_its_age_is_said_once() {
+        use crate::probe::report::MirrorResult;
+        let c = crate::catalogue::Catalogue::builtin();
+        let now = std::time::SystemTime::now();
+        let results = c
+            .mirrors
+            .iter()
+            .filter_map(|m| m.normalized())
+            .enumerate()
+            .map(|(i, url)| {
+                let mut r = MirrorResult::sample("m", i % 2 == 0, 40.0 + i as f64, 1e6);
+                r.url = url;
+                r
+            })
+            .collect();
+        let probe = crate::probe::Report {
+            registry: "docker.io".into(),
+            image: "library/alpine:latest".into(),
+            platform: "linux/amd64".into(),
+            probed_at: humantime::format_rfc3339(now - std::time::Duration::from_secs(300))
+                .to_string(),
+            catalogue_updated: c.updated.clone(),
+            fingerprint: String::new(),
+            timeout_s: 10.0,
+            expect_digest: None,
+            proxy: None,
+            results,
+        };
+        let report = super::build(&c, false, None, Some(&probe), now);
+        let s = super::render(&report, Screen::terminal(80, true)).plain();
+        assert!(s.lines().all(|l| l.width() <= 80), "{s}");
+        assert!(s.contains(" ok 40 ms ") && s.contains(" timeout "), "{s}");
+        assert_eq!(s.matches("ago").count(), 1, "{s}");
+        assert!(s.contains("5m"), "{s}");
     }
 }
