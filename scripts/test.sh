@@ -25,6 +25,8 @@ command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
+# `script`, the pseudo-terminal of tests/it/screens.rs.
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
 command -v ansible-playbook >/dev/null 2>&1 || need+=(ansible)
 /usr/bin/python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

@@ -152,7 +152,7 @@ async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
         _ => {
             p.info_line(t!("apply.probing_now"));
             let r = crate::commands::probe::probe(probe, catalogue, "apply", p).await?;
-            p.info(&(crate::probe::render::probe_table(&r, None) + "\n"));
+            p.info_table(&crate::probe::render::probe_table(&r, p.stderr_screen()));
             r
         }
     };

@@ -34,7 +34,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                p.stdout(&list::render(&report, p.width()));
+                p.table(&list::render(&report, p.screen()));
                 p.info_line(t!(
                     "list.in_use",
                     source = report.catalogue_source,
@@ -75,7 +75,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                p.stdout(&(crate::probe::render::probe_table(&report, p.width()) + "\n"));
+                p.table(&crate::probe::render::probe_table(&report, p.screen()));
                 p.detail(&crate::probe::render::probe_details(&report));
                 let summary = crate::probe::render::probe_summary(&report);
                 let width = p.stderr_width();

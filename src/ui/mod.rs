@@ -5,4 +5,6 @@ pub mod errors;
 pub mod i18n;
 pub mod output;
 pub mod redact;
+pub mod style;
+pub mod table;
 pub mod text;

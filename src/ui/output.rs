@@ -4,12 +4,19 @@
 
 use rust_i18n::t;
 use std::io::{IsTerminal, Write};
+
+pub use crate::ui::style::{Painted, Screen};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn stdout(s: &str) {
-    let s = clean(s);
-    let mut out = std::io::stdout().lock();
+    // Passed through as it is: `clean` left no escape sequence in it.
+    write_stdout(&clean(s), anstream::ColorChoice::AlwaysAnsi)
+}
+
+/// `s`, already through the filter, to stdout; colour stripped unless `colour` says the stream takes it.
+fn write_stdout(s: &str, colour: anstream::ColorChoice) {
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), colour);
     if let Err(e) = out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
         // `| head` closed the pipe: done, quietly — but never in the middle of a change (a `| tee log` killed
         // by a dropped SSH session must not stop a rollback).
@@ -113,6 +120,36 @@ impl Printer {
         bar
     }
 
+    /// A table (`ui::table`) on stdout, in colour where stdout takes it.
+    pub fn table(&self, t: &Painted) {
+        write_stdout(&clean_painted(t), colour_of(&std::io::stdout()))
+    }
+
+    /// A table on stderr among the progress and explanations (`apply`'s probe); `-q` silences it.
+    pub fn info_table(&self, t: &Painted) {
+        if !self.quiet {
+            let mut err =
+                anstream::AutoStream::new(std::io::stderr(), colour_of(&std::io::stderr()));
+            let _ = err.write_all(clean_painted(t).as_bytes());
+        }
+    }
+
+    /// What a table on stdout has room for: its width, and whether it may be in colour.
+    pub fn screen(&self) -> Screen {
+        Screen {
+            width: self.width(),
+            colour: colour_of(&std::io::stdout()) != anstream::ColorChoice::Never,
+        }
+    }
+
+    /// The same for a table on stderr.
+    pub fn stderr_screen(&self) -> Screen {
+        Screen {
+            width: self.stderr_width(),
+            colour: colour_of(&std::io::stderr()) != anstream::ColorChoice::Never,
+        }
+    }
+
     /// The width of the terminal stdout is, asked of the terminal itself (shells do not export `$COLUMNS`);
     /// `None` when stdout is a pipe or a file, which get one line per row. Asked each time: a window can be
     /// resized during a long probe.
@@ -139,14 +176,43 @@ impl Printer {
     }
 }
 
+/// anstream's rule, the one clap follows: a terminal whose `TERM` takes colour, unless `NO_COLOR` is set or
+/// `CLICOLOR=0`; `CLICOLOR_FORCE` forces it.
+fn colour_of(stream: &impl anstream::stream::RawStream) -> anstream::ColorChoice {
+    anstream::AutoStream::choice(stream)
+}
+
+/// The printer's filter for a table: `clean`, except that a colour sequence (SGR, nothing that moves the
+/// cursor, sets a title or clears the screen) stays. A `Painted` has no other escape of any kind, since its
+/// cells were cleaned one by one; this is the second lock.
+fn clean_painted(t: &Painted) -> String {
+    use crate::ui::style::sgr_len;
+    let s = crate::ui::redact::text(t.text());
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s.as_str();
+    while let Some(i) = rest.find('\u{1b}') {
+        out.push_str(&sanitize(&rest[..i]));
+        let n = sgr_len(&rest[i..]);
+        if n == 0 {
+            out.push_str("\\u{1b}");
+            rest = &rest[i + 1..];
+        } else {
+            out.push_str(&rest[i..i + n]);
+            rest = &rest[i + n..];
+        }
+    }
+    out.push_str(&sanitize(rest));
+    out
+}
+
 /// Always shown: prompts and errors.
 pub fn stderr(s: &str) {
     let _ = std::io::stderr().write_all(clean(s).as_bytes());
 }
 
 /// What every printed byte goes through: secrets masked (`redact`), and control characters that a server, a
-/// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. mirrorctl itself
-/// prints no colour or cursor codes, so nothing of ours is lost.
+/// catalogue or a file could send shown escaped (`\u{1b}`), never interpreted by the terminal. Our own colour
+/// (a table's status words, `Painted`) comes through `clean_painted`: this filter, letting SGR through.
 pub fn clean(s: &str) -> String {
     sanitize(&crate::ui::redact::text(s))
 }
@@ -223,5 +289,21 @@ mod tests {
         assert_eq!(super::sanitize(&shown), shown);
         assert_eq!(super::outside(&shown), shown);
         assert_eq!(super::outside("镜像 ok"), "镜像 ok");
+    }
+
+    #[test]
+    fn a_tables_filter_keeps_colour_and_nothing_else() {
+        use super::Painted;
+        // Green, reset, then what could only have come from a bug upstream: a title, a screen clear, a bare ESC.
+        let s = "\u{1b}[38;5;10mok\u{1b}[39m \u{1b}]0;t\u{7} \u{1b}[2J \u{1b}";
+        assert_eq!(
+            super::clean_painted(&Painted::new(s.into())),
+            "\u{1b}[38;5;10mok\u{1b}[39m \\u{1b}]0;t\\u{7} \\u{1b}[2J \\u{1b}"
+        );
+        // Secrets are masked there too.
+        assert!(
+            !super::clean_painted(&Painted::new("https://u:hunter2@m.example/".into()))
+                .contains("hunter2")
+        );
     }
 }

@@ -1,6 +1,9 @@
 //! Text for people, shared by every command: units, tables, wrapping, `docker info` blocks. Pure.
 
-use comfy_table::{presets::UTF8_BORDERS_ONLY, ContentArrangement, Table};
+use comfy_table::{
+    presets::{NOTHING, UTF8_BORDERS_ONLY},
+    ContentArrangement, Table,
+};
 
 /// `1.5 MiB` style sizes; rates append `/s` at the call site.
 pub fn bytes(n: f64) -> String {
@@ -109,15 +112,18 @@ fn split_at_width(s: &str, cols: usize) -> (&str, &str) {
     (s, "")
 }
 
-/// An empty table in our style: wrapped to `width` on a terminal, one line per row in a pipe.
+/// An empty table in our style (history's; list and probe use `ui::table`): wrapped to `width` on a terminal,
+/// one line per row and no frame in a pipe.
 pub fn table(width: Option<u16>) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_BORDERS_ONLY);
     match width {
         Some(w) => t
+            .load_preset(UTF8_BORDERS_ONLY)
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(w),
-        None => t.set_content_arrangement(ContentArrangement::Disabled),
+        None => t
+            .load_preset(NOTHING)
+            .set_content_arrangement(ContentArrangement::Disabled),
     };
     t
 }

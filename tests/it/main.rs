@@ -23,6 +23,7 @@ mod readme;
 mod release;
 mod report;
 mod restore;
+mod screens;
 mod show;
 mod snapshots;
 mod support;

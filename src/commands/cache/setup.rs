@@ -136,7 +136,10 @@ fn passwd_ids(user: &str) -> Option<(u32, u32)> {
 async fn best_mirror(s: &CacheSetup, catalogue: &Catalogue, p: Printer) -> Result<String> {
     p.info_line(t!("cache.probing"));
     let report = crate::commands::probe::probe(&s.probe, catalogue, "cache", p).await?;
-    p.info(&(crate::probe::render::probe_table(&report, None) + "\n"));
+    p.info_table(&crate::probe::render::probe_table(
+        &report,
+        p.stderr_screen(),
+    ));
     let best = report
         .passed()
         .next()
