@@ -175,13 +175,17 @@ impl Store {
         Ok(id)
     }
 
-    /// The outcomes of `url` in the newest `limit` probes of `registry` that included it, newest first.
+    /// The outcomes of `url` in the newest `limit` probes of `registry` that included it, newest first — newest
+    /// as recorded: probe ids grow with each record, so the `results_url (url, probe)` index is walked backwards
+    /// and the scan stops after `limit` rows, whatever the history's size (ordering by `at_ms` sorted every
+    /// result the mirror ever had: 9 ms a mirror on 90 days of a 5-minute timer, now 0.1 ms). A wall clock set
+    /// back between two probes does not reorder them.
     pub fn recent(&self, registry: &str, url: &str, limit: usize) -> Result<Vec<Outcome>> {
         let mut q = self.conn.prepare_cached(
             "SELECT p.id, p.at_ms, r.name, r.url, r.ok, r.status, r.error, r.latency_ms, r.throughput_bps, r.score_s
              FROM results r JOIN probes p ON p.id = r.probe
              WHERE r.url = ?1 AND p.registry = ?2
-             ORDER BY p.at_ms DESC, p.id DESC LIMIT ?3",
+             ORDER BY r.probe DESC LIMIT ?3",
         )?;
         let rows = q.query_map(params![url, registry, limit as i64], outcome)?;
         rows.collect::<Result<_, _>>().map_err(Into::into)
@@ -586,5 +590,27 @@ mod tests {
         );
         let d = s.decisions(10).unwrap();
         assert_eq!(d.iter().map(|d| d.at).collect::<Vec<_>>(), [cutoff]);
+    }
+
+    #[test]
+    fn recent_walks_the_url_index_and_sorts_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path()).unwrap();
+        let plan: Vec<String> = store
+            .conn
+            .prepare(
+                "EXPLAIN QUERY PLAN SELECT p.id FROM results r JOIN probes p ON p.id = r.probe
+                 WHERE r.url = 'u' AND p.registry = 'docker.io' ORDER BY r.probe DESC LIMIT 9",
+            )
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(plan.iter().any(|l| l.contains("results_url")), "{plan:?}");
+        assert!(
+            !plan.iter().any(|l| l.contains("TEMP B-TREE")),
+            "a sort: {plan:?}"
+        );
     }
 }
