@@ -3,6 +3,7 @@
 pub mod apply;
 pub mod cache;
 pub mod doctor;
+pub mod emit;
 pub mod history;
 pub mod list;
 pub mod man;
@@ -13,12 +14,12 @@ pub mod report;
 pub mod show;
 pub mod watch;
 
-use rust_i18n::t;
 use std::process::ExitCode;
 
 use crate::cli::Cli;
 use crate::settings::Job;
 use crate::ui::output::Printer;
+use emit::emit;
 
 /// Runs the job the settings lowered, and says how the process should exit.
 pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
@@ -31,27 +32,8 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
                 crate::history::last_probe::load().as_ref(),
                 std::time::SystemTime::now(),
             );
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.table(&list::render(&report, p.screen()));
-                p.info_line(t!(
-                    "list.in_use",
-                    source = report.catalogue_source,
-                    updated = crate::catalogue::shown_updated(&report.catalogue_updated)
-                ));
-                let key = if s.all {
-                    "list.summary_all"
-                } else {
-                    "list.summary"
-                };
-                p.info_line(t!(
-                    key,
-                    updated = crate::catalogue::shown_updated(&report.catalogue_updated),
-                    count = report.entries.len()
-                ));
-            }
-            Ok(ExitCode::SUCCESS)
+            let listed = emit::Listed { report, all: s.all };
+            emit(p, s.json, &listed)
         }
         Job::Completions(shell) => {
             let mut out = Vec::new();
@@ -65,120 +47,42 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Job::Man(a) => man::run(a, p),
-        Job::Report(r) => {
-            let written = report::report(&r, p).await?;
-            emit(p, r.json, &written, String::new)
-        }
+        Job::Report(r) => emit(p, r.json, &report::report(&r, p).await?),
         Job::Metrics(m) => metrics::run(m, p).await,
-        Job::Probe(s) => {
-            let report = probe::probe(&s.probe, &s.catalogue, "probe", p).await?;
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.table(&crate::probe::render::probe_table(&report, p.screen()));
-                p.detail(&crate::probe::render::probe_details(&report));
-                let summary = crate::probe::render::probe_summary(&report);
-                let width = p.stderr_width();
-                let wrapped: Vec<String> = summary
-                    .lines()
-                    .map(|l| crate::ui::text::wrap(l, 0, 2, width))
-                    .collect();
-                p.info(&(wrapped.join("\n") + "\n"));
-            }
-            Ok(if report.passed().next().is_some() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(crate::ui::errors::exit::NO_MIRROR_PASSED)
-            })
-        }
-        Job::Apply(s) => changed(p, &apply::apply(&s, p).await?, s.change.json),
+        Job::Probe(s) => emit(
+            p,
+            s.json,
+            &probe::probe(&s.probe, &s.catalogue, "probe", p).await?,
+        ),
+        Job::Apply(s) => emit(p, s.change.json, &apply::apply(&s, p).await?),
         Job::Restore(s) => match apply::restore(&s, p).await? {
-            Some(outcome) => changed(p, &outcome, s.change.json),
+            Some(outcome) => emit(p, s.change.json, &outcome),
             None => Ok(ExitCode::SUCCESS),
         },
-        Job::History(args) => {
-            let report = history::history(&args, p)?;
-            emit(p, args.json, &report, || {
-                history::render(&report, p.width())
-            })
-        }
+        Job::History(args) => emit(p, args.json, &history::history(&args, p)?),
         Job::Watch(s) => watch::watch(&s, p).await,
-        Job::CacheSetup(s) => changed(p, &cache::setup::setup(&s, p).await?, s.change.json),
+        Job::CacheSetup(s) => emit(p, s.change.json, &cache::setup::setup(&s, p).await?),
         Job::CacheRestore(s) => match cache::restore::restore(&s, p).await? {
-            Some(outcome) => changed(p, &outcome, s.change.json),
+            Some(outcome) => emit(p, s.change.json, &outcome),
             None => Ok(ExitCode::SUCCESS),
         },
-        Job::CacheStatus(args) => {
-            let report = cache::status::status(&args).await?;
-            if args.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&cache::status::render(&report));
-            }
-            Ok(if report.healthy() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(crate::ui::errors::exit::ERROR)
-            })
-        }
-        Job::CacheWarm(args) => {
-            let report = cache::warm::warm(&args, p).await?;
-            emit(p, args.json, &report, || cache::warm::render(&report))
-        }
-        Job::Show(s) => {
-            let report = show::show(&s).await?;
-            emit(p, s.json, &report, || show::render(&report))
-        }
+        Job::CacheStatus(args) => emit(p, args.json, &cache::status::status(&args).await?),
+        Job::CacheWarm(args) => emit(p, args.json, &cache::warm::warm(&args, p).await?),
+        Job::Show(s) => emit(p, s.json, &show::show(&s).await?),
         Job::Doctor(s) => {
             let facts = doctor::gather(&s).await;
-            let report = doctor::check(&facts, &s.catalogue);
-            if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
-            } else {
-                p.stdout(&doctor::render(&report, p.width()));
-            }
-            Ok(if report.has_errors() {
-                ExitCode::from(crate::ui::errors::exit::ERROR)
-            } else {
-                ExitCode::SUCCESS
-            })
+            emit(p, s.json, &doctor::check(&facts, &s.catalogue))
         }
-        Job::ProxySet(s) => changed(p, &proxy::set(&s, p).await?, s.change.json),
-        Job::ProxyUnset(s) => changed(p, &proxy::unset(&s, p).await?, s.change.json),
-        Job::ProxyShow(s) => {
-            let report = proxy::show(&s).await?;
-            emit(p, s.json, &report, || proxy::render(&report))
-        }
+        Job::ProxySet(s) => emit(p, s.change.json, &proxy::set(&s, p).await?),
+        Job::ProxyUnset(s) => emit(p, s.change.json, &proxy::unset(&s, p).await?),
+        Job::ProxyShow(s) => emit(p, s.json, &proxy::show(&s).await?),
         Job::CatalogueUpdate(args) => {
-            let report =
-                crate::catalogue::update::update(args.from.clone(), args.trust_key.clone(), p)
-                    .await?;
-            emit(p, args.json, &report, || {
-                crate::catalogue::update::render(&report)
-            })
+            let from = (args.from.clone(), args.trust_key.clone());
+            emit(
+                p,
+                args.json,
+                &crate::catalogue::update::update(from.0, from.1, p).await?,
+            )
         }
     }
-}
-
-/// A report: its JSON under `--json`, else its text for people — the one place a command's result is printed.
-fn emit<T: serde::Serialize>(
-    p: Printer,
-    json: bool,
-    report: &T,
-    text: impl FnOnce() -> String,
-) -> anyhow::Result<ExitCode> {
-    if json {
-        p.stdout(&(serde_json::to_string_pretty(report)? + "\n"));
-    } else {
-        p.stdout(&text());
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// A change's `--json`: what changed, for fleets (`changed_when`).
-fn changed(p: Printer, outcome: &crate::change::Outcome, json: bool) -> anyhow::Result<ExitCode> {
-    if json {
-        p.stdout(&(serde_json::to_string_pretty(outcome)? + "\n"));
-    }
-    Ok(ExitCode::SUCCESS)
 }
