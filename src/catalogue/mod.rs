@@ -310,6 +310,8 @@ struct Entry {
 }
 
 impl Catalogue {
+    /// The built-in catalogue alone: for tests. Commands judge by the one in use (`in_use`: updated or user's).
+    #[cfg(test)]
     pub fn builtin() -> Self {
         Self::builtin_versioned().catalogue
     }

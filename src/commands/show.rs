@@ -22,6 +22,8 @@ pub struct ShowReport {
     pub mirrors: Vec<Annotation>,
     /// containerd and podman/cri-o/skopeo mirrors, for every runtime whose files exist.
     pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
+    /// The runtimes' mirrors that the catalogue in use marks closed.
+    pub closed: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,7 +110,19 @@ pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
         SystemTime::now(),
     );
     report.runtimes = crate::targets::runtimes::read(&s.places);
+    report.closed = closed_of(&report.runtimes, &s.catalogue);
     Ok(report)
+}
+
+/// The runtimes' mirrors the catalogue in use (the user's file, an updated one) marks closed — as doctor judges
+/// them, not by the built-in catalogue alone.
+fn closed_of(runtimes: &[crate::targets::runtimes::RuntimeMirrors], c: &Catalogue) -> Vec<String> {
+    runtimes
+        .iter()
+        .flat_map(|rt| &rt.mirrors)
+        .filter(|m| c.find_by_url(m).is_some_and(|e| e.status == Status::Closed))
+        .cloned()
+        .collect()
 }
 
 pub fn read_file(path: &Path) -> FileState {
@@ -218,6 +232,7 @@ pub fn build(
         differences,
         mirrors,
         runtimes: vec![],
+        closed: vec![],
     }
 }
 
@@ -361,7 +376,6 @@ pub fn render(r: &ShowReport) -> String {
         };
         s.push_str(&format!("\n{}\n", t!(key)));
     }
-    let catalogue = (!r.runtimes.is_empty()).then(Catalogue::builtin);
     for rt in &r.runtimes {
         s.push_str(&format!(
             "\n{}\n",
@@ -373,11 +387,7 @@ pub fn render(r: &ShowReport) -> String {
             )
         ));
         for m in &rt.mirrors {
-            let closed = catalogue
-                .as_ref()
-                .and_then(|c| c.find_by_url(m))
-                .is_some_and(|c| c.status == Status::Closed);
-            let note = if closed {
+            let note = if r.closed.contains(m) {
                 t!("show.runtime_closed").into_owned()
             } else {
                 String::new()
@@ -477,6 +487,22 @@ mod tests {
                 && text.contains("fix: sudo systemctl reload docker"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_runtimes_mirror_is_closed_by_the_catalogue_in_use() {
+        let rt = crate::targets::runtimes::RuntimeMirrors {
+            runtime: "containerd",
+            file: "/etc/containerd/certs.d/docker.io/hosts.toml".into(),
+            registry: "docker.io".into(),
+            mirrors: vec!["https://mine.example/".into()],
+            problem: None,
+        };
+        let mut c = Catalogue::builtin();
+        assert!(closed_of(std::slice::from_ref(&rt), &c).is_empty());
+        c.add_url("https://mine.example/", "docker.io").unwrap();
+        c.mirrors.last_mut().unwrap().status = Status::Closed;
+        assert_eq!(closed_of(&[rt], &c), ["https://mine.example/"]);
     }
 
     #[test]
