@@ -360,11 +360,18 @@ fn check_runtimes(
             }
         }
         if let Some(p) = &rt.problem {
+            let (id, fix) = match rt.runtime {
+                "containers" => (
+                    "containers-registries-conf",
+                    t!("doctor.fix.containers_conf"),
+                ),
+                _ => ("containerd-config-path", t!("doctor.fix.config_path")),
+            };
             out.push(finding(
-                "containerd-config-path",
+                id,
                 Severity::Warning,
                 p.clone(),
-                Some(t!("doctor.fix.config_path").as_ref()),
+                Some(fix.as_ref()),
             ));
         }
     }

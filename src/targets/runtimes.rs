@@ -107,14 +107,119 @@ impl Places {
     pub fn containers_dir(&self) -> PathBuf {
         self.containers_dir.clone().unwrap_or_else(|| {
             if crate::sys::host::Host::get().uid == 0 {
-                PathBuf::from("/etc/containers/registries.conf.d")
+                PathBuf::from(SYSTEM_DIR)
             } else {
-                dirs::config_dir()
-                    .unwrap_or_default()
-                    .join("containers/registries.conf.d")
+                // containers/image joins the home directory with `.config`, whatever XDG_CONFIG_HOME says.
+                user_dir(&dirs::home_dir().unwrap_or_default())
             }
         })
     }
+}
+
+/// The system's registries.conf and its drop-in directory, where containers/image looks by default.
+pub const SYSTEM_CONF: &str = "/etc/containers/registries.conf";
+pub const SYSTEM_DIR: &str = "/etc/containers/registries.conf.d";
+
+/// A user's own registries.conf under `home` (containers/image: `homedir.Get()` + `.config/containers/...`).
+pub fn user_conf(home: &Path) -> PathBuf {
+    home.join(".config/containers/registries.conf")
+}
+
+/// The drop-in directory containers/image reads beside a user's own registries.conf.
+pub fn user_dir(home: &Path) -> PathBuf {
+    home.join(".config/containers/registries.conf.d")
+}
+
+fn same_dir(a: &Path, b: &Path) -> bool {
+    a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+}
+
+/// The user's registries.conf that makes podman, skopeo and buildah (run by the user whose home is `home`) skip the
+/// drop-ins in `dir`. containers/image (sysregistriesv2 `newConfigWrapperWithHomeDir`, v5.24 to v5.36): when
+/// `~/.config/containers/registries.conf` exists it is read *instead of* the system file, and the only drop-in
+/// directory read with it is `~/.config/containers/registries.conf.d` — the system's registries.conf.d is not.
+pub fn hidden_by(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    let home = home?;
+    let file = user_conf(home);
+    (file.is_file() && !same_dir(dir, &user_dir(home))).then_some(file)
+}
+
+/// The main registries.conf that containers/image reads together with the drop-ins of `dir`: the user's own file
+/// when it exists; else the file whose `.d` directory `dir` is; for the user's directory alone, the system's file.
+pub fn main_conf(dir: &Path, home: Option<&Path>) -> PathBuf {
+    if let Some(file) = home.map(user_conf).filter(|f| f.is_file()) {
+        return file;
+    }
+    if home.is_some_and(|h| same_dir(dir, &user_dir(h))) {
+        return PathBuf::from(SYSTEM_CONF);
+    }
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned());
+    match name.as_deref().and_then(|n| n.strip_suffix(".d")) {
+        Some(main) if !main.is_empty() => dir.with_file_name(main),
+        _ => PathBuf::from(SYSTEM_CONF),
+    }
+}
+
+/// Where a registries.conf uses the v1 format: its `[registries.search]`, `[registries.insecure]` or
+/// `[registries.block]` table (1-based line and column), which containers/image 5.40 (Podman 6) no longer reads.
+#[derive(Debug, PartialEq, Eq)]
+pub struct V1Table {
+    pub table: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+pub fn v1_table(text: &str) -> Option<V1Table> {
+    let doc = toml_edit::ImDocument::parse(text).ok()?;
+    let regs = doc.get("registries")?.as_table_like()?;
+    let (key, item) = ["search", "insecure", "block"]
+        .into_iter()
+        .find_map(|k| regs.get(k).map(|i| (k, i)))?;
+    let at = item
+        .as_table()
+        .and_then(toml_edit::Table::span)
+        .or_else(|| regs.key(key).and_then(toml_edit::Key::span))
+        .or_else(|| doc.get("registries").and_then(Item::span))
+        .map_or(0, |r| r.start);
+    let before = &text[..at.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some(V1Table {
+        table: format!("registries.{key}"),
+        line,
+        column,
+    })
+}
+
+/// The v1 refusal for `file`, with the rewrite to the v2 format, when it is in the v1 format.
+pub fn v1_problem(file: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let v1 = v1_table(&text)?;
+    Some(
+        t!(
+            "containers.v1_format",
+            path = file.display(),
+            line = v1.line,
+            column = v1.column,
+            table = v1.table
+        )
+        .into_owned(),
+    )
+}
+
+/// The warning for drop-ins in `dir` that this user's own registries.conf hides, when it does.
+pub fn hidden_problem(dir: &Path, home: Option<&Path>) -> Option<String> {
+    let file = hidden_by(dir, home)?;
+    let home = home?;
+    Some(
+        t!(
+            "containers.user_conf_hides",
+            file = file.display(),
+            dir = dir.display(),
+            user_dir = user_dir(home).display()
+        )
+        .into_owned(),
+    )
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -230,15 +335,27 @@ pub fn read(p: &Places) -> Vec<RuntimeMirrors> {
         .collect();
     dropins.sort();
     conf_files.extend(dropins);
+    let home = dirs::home_dir();
+    let dir = p.containers_dir();
+    // What podman will not do as the files suggest: a v1 main file (Podman 6 refuses it), or drop-ins this user's
+    // own registries.conf hides.
+    let v1 =
+        v1_problem(&p.containers_conf).or_else(|| v1_problem(&main_conf(&dir, home.as_deref())));
+    let hidden = hidden_problem(&dir, home.as_deref());
     for file in conf_files {
         if let Ok(text) = std::fs::read_to_string(&file) {
+            let problem = if file == p.containers_conf {
+                v1.clone()
+            } else {
+                hidden.clone().or_else(|| v1.clone())
+            };
             for (registry, mirrors) in registries_conf_mirrors(&text) {
                 out.push(RuntimeMirrors {
                     runtime: "containers",
                     file: file.display().to_string(),
                     registry,
                     mirrors,
-                    problem: None,
+                    problem: problem.clone(),
                 });
             }
         }
@@ -297,6 +414,77 @@ fn dir_entries(dir: &Path) -> Vec<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn v1_tables_are_found_with_their_line_and_column() {
+        let v1 = "# distribution default\n\n[registries.search]\nregistries = ['docker.io']\n\n[registries.insecure]\nregistries = []\n";
+        assert_eq!(
+            v1_table(v1),
+            Some(V1Table {
+                table: "registries.search".into(),
+                line: 3,
+                column: 1
+            })
+        );
+        let only_insecure = "unqualified-search-registries = []\n  [registries.insecure]\nregistries = ['a:5000']\n";
+        assert_eq!(
+            v1_table(only_insecure).map(|v| (v.table, v.line, v.column)),
+            Some(("registries.insecure".into(), 2, 3))
+        );
+        let dotted = "registries.block.registries = ['evil.example']\n";
+        assert_eq!(
+            v1_table(dotted).map(|v| (v.table, v.line)),
+            Some(("registries.block".into(), 1))
+        );
+        let inline = "[registries]\nsearch = { registries = ['docker.io'] }\n";
+        assert_eq!(v1_table(inline).map(|v| v.line), Some(2));
+        // v2, ours, a table merely named like v1's, and a broken file are not v1.
+        for not_v1 in [
+            "unqualified-search-registries = ['docker.io']\n[[registry]]\nlocation = 'a.example'\n",
+            &crate::targets::containers::dropin("docker.io", &["https://a.example/".into()]),
+            "[registries-search]\nx = 1\n",
+            "[registries.search\n",
+            "",
+        ] {
+            assert_eq!(v1_table(not_v1), None, "{not_v1}");
+        }
+    }
+
+    #[test]
+    fn a_user_registries_conf_hides_the_system_drop_ins_only() {
+        let t = tempfile::tempdir().unwrap();
+        let home = t.path().join("home");
+        let system = t.path().join("etc/containers/registries.conf.d");
+        std::fs::create_dir_all(&system).unwrap();
+        // No user file: the system's drop-ins are read, with the file they are the `.d` of.
+        assert_eq!(hidden_by(&system, Some(&home)), None);
+        assert_eq!(
+            main_conf(&system, Some(&home)),
+            t.path().join("etc/containers/registries.conf")
+        );
+        assert_eq!(
+            main_conf(&user_dir(&home), Some(&home)),
+            PathBuf::from(SYSTEM_CONF)
+        );
+        // A user file: it replaces the system file, and only the user's own drop-in directory is read beside it.
+        std::fs::create_dir_all(user_dir(&home)).unwrap();
+        std::fs::write(user_conf(&home), "unqualified-search-registries = []\n").unwrap();
+        assert_eq!(hidden_by(&system, Some(&home)), Some(user_conf(&home)));
+        assert_eq!(hidden_by(&user_dir(&home), Some(&home)), None);
+        let via_dots = home.join(".config/containers/../containers/registries.conf.d");
+        assert_eq!(hidden_by(&via_dots, Some(&home)), None);
+        assert_eq!(main_conf(&system, Some(&home)), user_conf(&home));
+        assert_eq!(hidden_by(&system, None), None);
+        let why = hidden_problem(&system, Some(&home)).unwrap();
+        assert!(
+            why.contains(&user_conf(&home).display().to_string()),
+            "{why}"
+        );
+        assert!(
+            why.contains(&format!("--containers-dir {}", user_dir(&home).display())),
+            "{why}"
+        );
+    }
 
     #[test]
     fn reads_what_apply_writes() {

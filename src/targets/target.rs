@@ -247,7 +247,17 @@ impl Target for Containers {
             containers::dropin(&self.registry, mirrors),
         )
         .by_value(super::toml_meaning);
+        let home = dirs::home_dir();
+        if file.changes() {
+            // The main file is read with every drop-in: in the v1 format Podman 6 refuses it, and us with it.
+            let main = super::runtimes::main_conf(&self.dir, home.as_deref());
+            if let Some(why) = super::runtimes::v1_problem(&main) {
+                anyhow::bail!("{why}");
+            }
+        }
         let mut plan = automatic(self.name(), file, t!("apply.containers_next_run").into());
+        plan.notes
+            .extend(super::runtimes::hidden_problem(&self.dir, home.as_deref()));
         plan.mirrors = mirrors.to_vec();
         Ok(plan)
     }

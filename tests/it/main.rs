@@ -16,6 +16,7 @@ mod k3s;
 mod layout;
 mod messages;
 mod metrics;
+mod podman;
 mod probe;
 mod probe_proxy;
 mod proxy;
