@@ -193,33 +193,60 @@ pub struct Record {
     pub proxy_after: Option<serde_json::Value>,
 }
 
-/// Where the record of `backup` is: beside it, its name plus `.json` (never taken for a backup: no kind's suffix).
-pub fn record_path(backup: &Path) -> PathBuf {
-    let mut s = backup.as_os_str().to_owned();
-    s.push(".json");
-    PathBuf::from(s)
+/// The records of the backups in one directory of one file: `.<name>.mirrorctl.json` beside them, a JSON object
+/// from backup name to record (a dot-name no daemon reads, and no backup's name: it holds no `.mirrorctl-` tag).
+fn index_path(backup: &Path) -> Option<PathBuf> {
+    let file = backup.file_name()?.to_string_lossy().into_owned();
+    let name = &file[..file.rfind(BACKUP_TAG)?];
+    Some(parent(backup).join(format!(".{name}.mirrorctl.json")))
 }
 
-/// Writes (or rewrites) the record of `backup` atomically, with the backup's own mode and owner.
-pub fn write_record(backup: &Path, record: &Record) -> Result<()> {
-    let at = record_path(backup);
-    let bytes = serde_json::to_vec_pretty(record)?;
-    let tmp = staged(&at, &bytes, fs::metadata(backup).ok().as_ref())?;
+type Index = std::collections::BTreeMap<String, Record>;
+
+fn read_index(at: &Path) -> Index {
+    read(at)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Changes the index of `backup`'s directory: `edit` gets it, entries whose backup is gone are dropped, and it is
+/// written atomically with `backup`'s mode and owner (a record is never readable by more people than the file).
+fn edit_index(backup: &Path, edit: impl FnOnce(&mut Index)) -> Result<()> {
+    let Some(at) = index_path(backup) else {
+        return Ok(());
+    };
+    let mut index = read_index(&at);
+    edit(&mut index);
+    index.retain(|name, _| parent(backup).join(name).exists());
+    if index.is_empty() {
+        let _ = fs::remove_file(&at);
+        return Ok(());
+    }
+    let like = fs::metadata(backup).ok().or_else(|| fs::metadata(&at).ok());
+    let tmp = staged(&at, &serde_json::to_vec_pretty(&index)?, like.as_ref())?;
     tmp.persist(&at)
         .map_err(|e| e.error)
         .with_context(|| t!("io.cannot_backup", path = at.display()))?;
     sync_dir(&at)
 }
 
-fn read_record(backup: &Path) -> Option<Record> {
-    let bytes = read(&record_path(backup)).ok()??;
-    serde_json::from_slice(&bytes).ok()
+/// Writes (or rewrites) the record of `backup`.
+pub fn write_record(backup: &Path, record: &Record) -> Result<()> {
+    let name = backup
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    edit_index(backup, |i| {
+        i.insert(name, record.clone());
+    })
 }
 
 /// Removes a backup and its record (a change rolled back: the file holds those bytes again).
 pub fn discard(backup: &Path) {
     let _ = fs::remove_file(backup);
-    let _ = fs::remove_file(record_path(backup));
+    let _ = edit_index(backup, |_| {});
 }
 
 /// Drops the oldest backups of `path` beyond `KEEP_BACKUPS`, never the first one made (the oldest change record,
@@ -346,19 +373,28 @@ pub fn backups(path: &Path, also: Option<&Path>) -> Vec<Backup> {
     // Beside the file, and (for live config directories) in the state directory; older versions kept them beside.
     let mut places = vec![parent(path).to_owned()];
     places.extend(also.filter(|d| *d != parent(path)).map(Path::to_owned));
+    let index = format!(".{}.mirrorctl.json", name.to_string_lossy());
     let mut found: Vec<Backup> = places
         .iter()
-        .filter_map(|d| fs::read_dir(d).ok())
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
+        .filter_map(|d| Some((read_index(&d.join(&index)), fs::read_dir(d).ok()?)))
+        .flat_map(|(index, entries)| {
+            entries.flatten().map(move |e| {
+                (
+                    index
+                        .get(&e.file_name().to_string_lossy().into_owned())
+                        .cloned(),
+                    e,
+                )
+            })
+        })
+        .filter_map(|(record, e)| {
             let file = e.file_name().to_string_lossy().into_owned();
             let rest = file.strip_prefix(&prefix)?;
             let (kind, stamp) = [Kind::Backup, Kind::Absent, Kind::PreRestore]
                 .into_iter()
                 .find_map(|k| rest.strip_suffix(k.suffix()).map(|s| (k, s)))?;
             is_stamp(stamp).then(|| Backup {
-                record: read_record(&e.path()),
+                record,
                 path: e.path(),
                 kind,
                 stamp: stamp.to_owned(),

@@ -58,6 +58,12 @@ fn a_backup_is_as_private_as_its_file() {
         std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777,
         0o600
     );
+    let records = sb.path().join(".daemon.json.mirrorctl.json");
+    assert_eq!(
+        std::fs::metadata(&records).unwrap().permissions().mode() & 0o777,
+        0o600,
+        "and so is the record of what made it"
+    );
 }
 
 #[test]
@@ -439,14 +445,14 @@ fn the_list_shows_command_outcome_mirrors_and_a_masked_proxy() {
         "{text}"
     );
     assert!(text.contains("kept for good"), "{text}");
-    let records: Vec<String> = std::fs::read_dir(sb.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".json") && p != &config)
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect();
-    assert_eq!(records.len(), 2, "one record a backup");
-    assert!(records.iter().all(|r| !r.contains("s3cret")), "{records:?}");
+    // The records are one index beside the backups, naming each; no password in it.
+    let index = std::fs::read_to_string(sb.path().join(".daemon.json.mirrorctl.json")).unwrap();
+    let index: serde_json::Map<String, Value> = serde_json::from_str(&index).unwrap();
+    assert_eq!(
+        index.keys().cloned().collect::<Vec<_>>(),
+        names(&list).into_iter().rev().collect::<Vec<_>>()
+    );
+    assert!(!Value::Object(index).to_string().contains("s3cret"));
 }
 
 /// A reload re-reads only the mirrors: restoring the file from before `proxy set` with `--reload` is refused
