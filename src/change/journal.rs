@@ -199,18 +199,24 @@ fn record(c: &FileChange, mirrors: &[String]) -> files::Record {
 
 /// `mirrorctl` and the subcommand words of `args` (`mirrorctl proxy set`, `mirrorctl watch`): no flag, no value.
 fn command(args: impl Iterator<Item = std::ffi::OsString>) -> String {
-    let words = args
-        .skip(1)
-        .map(|a| a.to_string_lossy().into_owned())
-        .skip_while(|a| a.starts_with('-'))
-        .take_while(|a| {
-            a.starts_with(|c: char| c.is_ascii_lowercase())
-                && a.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
-        });
-    std::iter::once("mirrorctl".to_owned())
-        .chain(words)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut args = args.skip(1).map(|a| a.to_string_lossy().into_owned());
+    let mut words = vec!["mirrorctl".to_owned()];
+    while let Some(a) = args.next() {
+        if a.starts_with('-') && words.len() == 1 {
+            // The global options before the subcommand; two of them take a value.
+            if a == "--lang" || a == "--state-dir" {
+                args.next();
+            }
+            continue;
+        }
+        if !a.starts_with(|c: char| c.is_ascii_lowercase())
+            || !a.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
+        {
+            break;
+        }
+        words.push(a);
+    }
+    words.join(" ")
 }
 
 fn json_object(bytes: &[u8]) -> Option<serde_json::Map<String, serde_json::Value>> {
@@ -281,5 +287,60 @@ mod tests {
         assert!(!err.contains("a.json") && !err.contains("c.json"), "{err}");
         assert_eq!(std::fs::read(&paths[0]).unwrap(), b"old");
         assert_eq!(std::fs::read(&paths[2]).unwrap(), b"old");
+    }
+
+    /// The record keeps the subcommand words only, and the proxy masked as dockerd shows it.
+    #[test]
+    fn a_record_names_the_command_and_masks_the_proxy() {
+        let words = |a: &[&str]| command(a.iter().map(std::ffi::OsString::from));
+        assert_eq!(
+            words(&[
+                "/usr/bin/mirrorctl",
+                "proxy",
+                "set",
+                "http://u:pw@p:3128",
+                "--yes"
+            ]),
+            "mirrorctl proxy set"
+        );
+        assert_eq!(
+            words(&["mirrorctl", "apply", "--mirror", "https://a.example"]),
+            "mirrorctl apply"
+        );
+        assert_eq!(words(&["mirrorctl", "--quiet", "watch"]), "mirrorctl watch");
+        assert_eq!(
+            words(&[
+                "mirrorctl",
+                "--lang",
+                "zh",
+                "--state-dir",
+                "/s",
+                "cache",
+                "restore"
+            ]),
+            "mirrorctl cache restore"
+        );
+        let c = FileChange::new(
+            "daemon.json".into(),
+            Some(b"{\"registry-mirrors\": [\"https://a.example/\"]}".to_vec()),
+            "{\"registry-mirrors\": [], \"proxies\": {\"http-proxy\": \"http://ops:s3cret@p:3128\"}}",
+        );
+        let r = record(&c, &[]);
+        assert_eq!(
+            r.mirrors_before,
+            Some(vec!["https://a.example/".to_owned()])
+        );
+        assert_eq!(r.mirrors_after, Some(vec![]));
+        assert_eq!(r.proxy_before, None);
+        assert_eq!(
+            r.proxy_after,
+            Some(serde_json::json!({"http-proxy": "http://xxxxx:xxxxx@p:3128"}))
+        );
+        assert_eq!(r.outcome, files::Outcome::Unfinished);
+        // A file that is not JSON: the plan's mirrors are the record's "after".
+        let toml = FileChange::new("hosts.toml".into(), None, "[host]");
+        let r = record(&toml, &["https://m.example".to_owned()]);
+        assert_eq!(r.mirrors_before, Some(vec![]));
+        assert_eq!(r.mirrors_after, Some(vec!["https://m.example".to_owned()]));
     }
 }

@@ -538,3 +538,37 @@ impl Target for Cache {
         self.live(file, upstream.into_iter().collect(), change)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn restoring(now: &str, then: &str) -> FileChange {
+        FileChange::new("daemon.json".into(), Some(now.into()), then)
+    }
+
+    /// A reload applies a restore that only moves the mirrors (whatever the whitespace), and nothing else.
+    #[test]
+    fn a_reload_restores_mirrors_only() {
+        let now = "{\"debug\": true, \"registry-mirrors\": [\"https://b.example/\"]}";
+        let then = "{\n  \"debug\": true,\n  \"registry-mirrors\": [\"https://a.example/\"]\n}\n";
+        assert!(reload_can_apply(&restoring(now, then)).is_ok());
+        let proxied = "{\"debug\": true, \"proxies\": {\"http-proxy\": \"http://p:3128\"}}";
+        let e = format!(
+            "{:#}",
+            reload_can_apply(&restoring(proxied, then)).unwrap_err()
+        );
+        assert!(e.contains("`proxies`") && !e.contains("`debug`"), "{e}");
+        assert!(reload_can_apply(&restoring("{ broken", then)).is_err());
+        // Removing a file the change created: whatever it set besides the mirrors goes too.
+        let mut removal = restoring(proxied, "");
+        removal.after = None;
+        assert!(reload_can_apply(&removal).is_err());
+        let mut mirrors_only = restoring(now, "");
+        mirrors_only.after = None;
+        assert!(reload_can_apply(&mirrors_only).is_err(), "`debug` goes");
+        let mut created = restoring("{\"registry-mirrors\": [\"https://a.example/\"]}", "");
+        created.after = None;
+        assert!(reload_can_apply(&created).is_ok());
+    }
+}
