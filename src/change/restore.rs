@@ -180,7 +180,7 @@ fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
             (files::Kind::Backup, false) => t!("restore.kind_corrupt"),
         };
         let first = if b.original {
-            format!("  ({})", t!("restore.original"))
+            format!("  {}", t!("restore.original"))
         } else {
             String::new()
         };
@@ -207,7 +207,9 @@ fn made_by(b: &ListedBackup) -> Option<String> {
         Some(m) => m.join(", "),
         None => "?".to_owned(),
     };
-    if b.mirrors_before.is_some() || b.mirrors_after.is_some() {
+    if b.mirrors_before.is_some() && b.mirrors_before == b.mirrors_after {
+        parts.push(t!("restore.mirrors_same", mirrors = list(&b.mirrors_after)).into_owned());
+    } else if b.mirrors_before.is_some() || b.mirrors_after.is_some() {
         parts.push(
             t!(
                 "restore.mirrors_change",
