@@ -10,7 +10,7 @@ use rust_i18n::t;
 use super::FileChange;
 use crate::sys::files;
 use crate::ui::errors::Hinted;
-use crate::ui::output::Printer;
+use crate::ui::output::{self, Printer};
 
 /// What every restore shares: `--list` prints the backups of `path` (and returns `None`); otherwise the chosen
 /// backup becomes a change that puts it back, keeping the current file as a `pre-restore` copy.
@@ -51,7 +51,9 @@ pub fn restore_change(
 }
 
 /// The backup to restore and its bytes (`None`: there was no file). By default the newest record of a change
-/// that reads back as valid (a corrupt one is skipped with a warning); a `pre-restore` copy only when named.
+/// that reads back as valid (a corrupt one is skipped with a warning); a `pre-restore` copy only when named. A
+/// change that was rolled back left no backup (the journal removes it), so this is the last change that took
+/// effect, or one cut off half-way (which may still be in the file).
 fn choose_backup(
     path: &Path,
     wanted: Option<&str>,
@@ -129,19 +131,37 @@ struct ListedBackup {
     time: String,
     bytes: Option<u64>,
     valid: bool,
+    /// The first backup of the file: what it was before mirrorctl, never pruned.
+    original: bool,
+    /// What made it (`null`: a backup from a version that kept no record).
+    command: Option<String>,
+    outcome: Option<files::Outcome>,
+    mirrors_before: Option<Vec<String>>,
+    mirrors_after: Option<Vec<String>>,
+    proxy_before: Option<serde_json::Value>,
+    proxy_after: Option<serde_json::Value>,
 }
 
 fn restore_list(path: &Path, valid: &dyn Fn(&[u8]) -> bool) -> Vec<ListedBackup> {
-    files::backups(path, super::journal::elsewhere(path).as_deref())
-        .into_iter()
+    let all = files::backups(path, super::journal::elsewhere(path).as_deref());
+    let original = files::original(&all).map(|b| b.path.clone());
+    all.into_iter()
         .map(|b| {
             let bytes = read_backup(&b).ok().flatten();
+            let r = b.record.clone();
             ListedBackup {
                 name: b.name(),
                 kind: b.kind,
                 time: b.when(),
                 bytes: bytes.as_ref().map(|v| v.len() as u64),
                 valid: b.kind == files::Kind::Absent || bytes.as_deref().is_some_and(valid),
+                original: original.as_ref() == Some(&b.path),
+                command: r.as_ref().map(|r| r.command.clone()),
+                outcome: r.as_ref().map(|r| r.outcome),
+                mirrors_before: r.as_ref().and_then(|r| r.mirrors_before.clone()),
+                mirrors_after: r.as_ref().and_then(|r| r.mirrors_after.clone()),
+                proxy_before: r.as_ref().and_then(|r| r.proxy_before.clone()),
+                proxy_after: r.and_then(|r| r.proxy_after),
             }
         })
         .collect()
@@ -159,8 +179,64 @@ fn render_restore_list(path: &Path, list: &[ListedBackup]) -> String {
             (files::Kind::Backup, true) => t!("restore.kind_backup"),
             (files::Kind::Backup, false) => t!("restore.kind_corrupt"),
         };
-        s.push_str(&format!("  {}  {}  {what}\n", b.time, b.name));
+        let first = if b.original {
+            format!("  {}", t!("restore.original"))
+        } else {
+            String::new()
+        };
+        s.push_str(&format!("  {}  {}  {what}{first}\n", b.time, b.name));
+        if let Some(line) = made_by(b) {
+            s.push_str(&format!("      {}\n", output::outside(&line)));
+        }
     }
     s.push_str(&format!("{}\n", t!("restore.list_hint")));
     s
+}
+
+/// The second line of a listed backup: what made it, whether it took effect, and what the change did to the
+/// mirrors and the proxy (masked). `None` for a backup that has no record.
+fn made_by(b: &ListedBackup) -> Option<String> {
+    let command = b.command.as_deref()?;
+    let outcome = match b.outcome? {
+        files::Outcome::TookEffect => t!("restore.took_effect"),
+        files::Outcome::Unfinished => t!("restore.unfinished"),
+    };
+    let mut parts = vec![format!("`{command}`"), outcome.into_owned()];
+    let list = |m: &Option<Vec<String>>| match m {
+        Some(m) if m.is_empty() => t!("restore.none").into_owned(),
+        Some(m) => m.join(", "),
+        None => "?".to_owned(),
+    };
+    if b.mirrors_before.is_some() && b.mirrors_before == b.mirrors_after {
+        parts.push(t!("restore.mirrors_same", mirrors = list(&b.mirrors_after)).into_owned());
+    } else if b.mirrors_before.is_some() || b.mirrors_after.is_some() {
+        parts.push(
+            t!(
+                "restore.mirrors_change",
+                before = list(&b.mirrors_before),
+                after = list(&b.mirrors_after)
+            )
+            .into_owned(),
+        );
+    }
+    if b.proxy_before.is_some() || b.proxy_after.is_some() {
+        let proxy = |v: &Option<serde_json::Value>| match v {
+            Some(serde_json::Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| format!("{k}={}", v.as_str().map_or(v.to_string(), str::to_owned)))
+                .collect::<Vec<_>>()
+                .join(" "),
+            Some(v) => v.to_string(),
+            None => t!("restore.none").into_owned(),
+        };
+        parts.push(
+            t!(
+                "restore.proxy_change",
+                before = proxy(&b.proxy_before),
+                after = proxy(&b.proxy_after)
+            )
+            .into_owned(),
+        );
+    }
+    Some(parts.join(" · "))
 }

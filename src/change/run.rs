@@ -171,7 +171,7 @@ pub async fn execute<A: Activator>(
 ) -> Result<()> {
     let _printing = output::Transaction::begin();
     activator.before(plan).await;
-    let mut journal = Journal::new(p);
+    let mut journal = Journal::new(p).mirrors(&plan.mirrors);
     let mut outcome = Ok(());
     for c in plan.changes.iter().filter(|c| c.changes()) {
         if let Err(e) = journal.write(c) {

@@ -9,7 +9,8 @@ use std::time::SystemTime;
 
 use anyhow::{Context, Result};
 
-/// How many of our backups to keep beside the file.
+/// How many of our backups to keep beside the file, besides the first one (the file as it was before mirrorctl
+/// ever touched it, kept for good).
 pub const KEEP_BACKUPS: usize = 5;
 const BACKUP_TAG: &str = ".mirrorctl-";
 
@@ -160,12 +161,111 @@ impl Kind {
 }
 
 /// One backup of a file: `<name>.mirrorctl-<UTC time to the nanosecond>.<kind>` beside it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Backup {
     pub path: PathBuf,
     pub kind: Kind,
     /// `20261125T141003123456789Z`: sorts as time does.
     pub stamp: String,
+    /// What made it, from its `<backup>.json` record (`None`: made by a version that kept no record).
+    pub record: Option<Record>,
+}
+
+/// Whether the change a backup was made for took effect. A change that was rolled back keeps no backup at all
+/// (the rollback put those very bytes back), so what is left is either a change that took effect or one that was
+/// cut off (the process died, or its undo failed) and so may still be in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    TookEffect,
+    Unfinished,
+}
+
+/// What made a backup, kept beside it as `<backup>.json` with the backup's mode: the command, whether it took
+/// effect, and the mirrors and proxy (masked) the file held before and after. `None`: not known for this file.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    pub command: String,
+    pub outcome: Outcome,
+    pub mirrors_before: Option<Vec<String>>,
+    pub mirrors_after: Option<Vec<String>>,
+    pub proxy_before: Option<serde_json::Value>,
+    pub proxy_after: Option<serde_json::Value>,
+}
+
+/// The records of the backups in one directory of one file: `.<name>.mirrorctl.json` beside them, a JSON object
+/// from backup name to record (a dot-name no daemon reads, and no backup's name: it holds no `.mirrorctl-` tag).
+fn index_path(backup: &Path) -> Option<PathBuf> {
+    let file = backup.file_name()?.to_string_lossy().into_owned();
+    let name = &file[..file.rfind(BACKUP_TAG)?];
+    Some(parent(backup).join(format!(".{name}.mirrorctl.json")))
+}
+
+type Index = std::collections::BTreeMap<String, Record>;
+
+fn read_index(at: &Path) -> Index {
+    read(at)
+        .ok()
+        .flatten()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Changes the index of `backup`'s directory: `edit` gets it, entries whose backup is gone are dropped, and it is
+/// written atomically with `backup`'s mode and owner (a record is never readable by more people than the file).
+fn edit_index(backup: &Path, edit: impl FnOnce(&mut Index)) -> Result<()> {
+    let Some(at) = index_path(backup) else {
+        return Ok(());
+    };
+    let mut index = read_index(&at);
+    edit(&mut index);
+    index.retain(|name, _| parent(backup).join(name).exists());
+    if index.is_empty() {
+        let _ = fs::remove_file(&at);
+        return Ok(());
+    }
+    let like = fs::metadata(backup).ok().or_else(|| fs::metadata(&at).ok());
+    let tmp = staged(&at, &serde_json::to_vec_pretty(&index)?, like.as_ref())?;
+    tmp.persist(&at)
+        .map_err(|e| e.error)
+        .with_context(|| t!("io.cannot_backup", path = at.display()))?;
+    sync_dir(&at)
+}
+
+/// Writes (or rewrites) the record of `backup`.
+pub fn write_record(backup: &Path, record: &Record) -> Result<()> {
+    let name = backup
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    edit_index(backup, |i| {
+        i.insert(name, record.clone());
+    })
+}
+
+/// Removes a backup and its record (a change rolled back: the file holds those bytes again).
+pub fn discard(backup: &Path) {
+    let _ = fs::remove_file(backup);
+    let _ = edit_index(backup, |_| {});
+}
+
+/// Drops the oldest backups of `path` beyond `KEEP_BACKUPS`, never the first one made (the oldest change record,
+/// or `.absent`): the file as it was before mirrorctl, which no number of later changes should push out.
+pub fn prune(path: &Path, dir: &Path) {
+    let all = backups(path, Some(dir));
+    let original = original(&all);
+    for old in all
+        .iter()
+        .filter(|b| Some(*b) != original)
+        .skip(KEEP_BACKUPS)
+    {
+        discard(&old.path);
+    }
+}
+
+/// The first backup of a file among `all` (newest first): the oldest that is not a `pre-restore` copy.
+pub fn original(all: &[Backup]) -> Option<&Backup> {
+    all.iter().rev().find(|b| b.kind != Kind::PreRestore)
 }
 
 impl Backup {
@@ -194,7 +294,8 @@ impl Backup {
 /// Keeps `bytes` (or, with `None`, the fact that `path` did not exist) in `dir` (beside `path`, or where the caller
 /// keeps the backups of a live config directory), with the file's own mode and
 /// owner — a backup is never readable by more people than the file. Names are unique to the nanosecond and never
-/// overwrite one another. Drops the oldest beyond `KEEP_BACKUPS`.
+/// overwrite one another. Pruning is the caller's (`prune`), once the change took effect: a change that is rolled
+/// back must not have pushed out an older backup.
 pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind, dir: &Path) -> Result<PathBuf> {
     let like = fs::metadata(path).ok();
     let kind = if bytes.is_none() { Kind::Absent } else { kind };
@@ -220,9 +321,6 @@ pub fn backup(path: &Path, bytes: Option<&[u8]>, kind: Kind, dir: &Path) -> Resu
         {
             Ok(_) => {
                 sync_dir(&dest)?;
-                for old in backups(path, Some(dir)).iter().skip(KEEP_BACKUPS) {
-                    let _ = fs::remove_file(&old.path);
-                }
                 return Ok(dest);
             }
             Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => tmp = Some(e.file),
@@ -275,18 +373,28 @@ pub fn backups(path: &Path, also: Option<&Path>) -> Vec<Backup> {
     // Beside the file, and (for live config directories) in the state directory; older versions kept them beside.
     let mut places = vec![parent(path).to_owned()];
     places.extend(also.filter(|d| *d != parent(path)).map(Path::to_owned));
+    let index = format!(".{}.mirrorctl.json", name.to_string_lossy());
     let mut found: Vec<Backup> = places
         .iter()
-        .filter_map(|d| fs::read_dir(d).ok())
-        .flatten()
-        .flatten()
-        .filter_map(|e| {
+        .filter_map(|d| Some((read_index(&d.join(&index)), fs::read_dir(d).ok()?)))
+        .flat_map(|(index, entries)| {
+            entries.flatten().map(move |e| {
+                (
+                    index
+                        .get(&e.file_name().to_string_lossy().into_owned())
+                        .cloned(),
+                    e,
+                )
+            })
+        })
+        .filter_map(|(record, e)| {
             let file = e.file_name().to_string_lossy().into_owned();
             let rest = file.strip_prefix(&prefix)?;
             let (kind, stamp) = [Kind::Backup, Kind::Absent, Kind::PreRestore]
                 .into_iter()
                 .find_map(|k| rest.strip_suffix(k.suffix()).map(|s| (k, s)))?;
             is_stamp(stamp).then(|| Backup {
+                record,
                 path: e.path(),
                 kind,
                 stamp: stamp.to_owned(),
@@ -387,8 +495,14 @@ mod tests {
             )
             .unwrap();
         }
+        prune(&f, dir.path());
         let kept = backups(&f, None);
-        assert_eq!(kept.len(), KEEP_BACKUPS);
+        assert_eq!(kept.len(), KEEP_BACKUPS + 1, "five and the first");
+        assert_eq!(
+            fs::read(&kept[KEEP_BACKUPS].path).unwrap(),
+            b"0",
+            "the first is kept for good"
+        );
         assert_eq!(
             fs::read(&kept[0].path).unwrap(),
             format!("{}", KEEP_BACKUPS + 1).as_bytes(),

@@ -85,6 +85,9 @@ impl Target for Docker {
     }
 
     fn restore(&self, file: FileChange, change: &Change) -> Result<Plan> {
+        if change.live == MakeLive::Reload {
+            reload_can_apply(&file)?;
+        }
         let mirrors = match &file.after {
             Some(b) => docker::normalize_mirrors(&docker::mirrors_of(&docker::parse(b)?))?,
             None => vec![],
@@ -99,6 +102,47 @@ impl Target for Docker {
             mirrors,
         })
     }
+}
+
+/// A reload (SIGHUP) makes dockerd re-read its mirrors, not the rest of daemon.json (`proxy set --reload` is
+/// refused for that reason): a restore whose difference from the current file is anything but `registry-mirrors`
+/// would report a success that is not live. Refused before anything is written, naming the keys, with the way
+/// that does apply them.
+fn reload_can_apply(file: &FileChange) -> Result<()> {
+    let object = |b: Option<&[u8]>| match b {
+        None => Some(serde_json::Map::new()),
+        Some(b) if b.trim_ascii().is_empty() => Some(serde_json::Map::new()),
+        Some(b) => docker::parse(b).ok(),
+    };
+    let keys = match (
+        object(file.before.as_deref()),
+        object(file.after.as_deref()),
+    ) {
+        (Some(now), Some(then)) => {
+            let mut keys: Vec<&String> = now
+                .keys()
+                .chain(then.keys())
+                .filter(|k| k.as_str() != docker::MIRRORS_KEY && now.get(*k) != then.get(*k))
+                .collect();
+            keys.sort();
+            keys.dedup();
+            keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>()
+        }
+        _ => vec![t!("restore.reload_unreadable").into_owned()],
+    };
+    if keys.is_empty() {
+        return Ok(());
+    }
+    Err(crate::ui::errors::Usage {
+        message: t!(
+            "restore.no_reload",
+            path = file.path.display(),
+            keys = keys.join(", ")
+        )
+        .into(),
+        hint: Some(t!("restore.no_reload_hint").into()),
+    }
+    .into())
 }
 
 /// containerd's hosts.toml for one registry, where its config.toml says.
@@ -502,5 +546,39 @@ impl Target for Cache {
     fn restore(&self, file: FileChange, change: &Change) -> Result<Plan> {
         let upstream = Self::config(file.after.as_deref()).and_then(|c| c.upstream);
         self.live(file, upstream.into_iter().collect(), change)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn restoring(now: &str, then: &str) -> FileChange {
+        FileChange::new("daemon.json".into(), Some(now.into()), then)
+    }
+
+    /// A reload applies a restore that only moves the mirrors (whatever the whitespace), and nothing else.
+    #[test]
+    fn a_reload_restores_mirrors_only() {
+        let now = "{\"debug\": true, \"registry-mirrors\": [\"https://b.example/\"]}";
+        let then = "{\n  \"debug\": true,\n  \"registry-mirrors\": [\"https://a.example/\"]\n}\n";
+        assert!(reload_can_apply(&restoring(now, then)).is_ok());
+        let proxied = "{\"debug\": true, \"proxies\": {\"http-proxy\": \"http://p:3128\"}}";
+        let e = format!(
+            "{:#}",
+            reload_can_apply(&restoring(proxied, then)).unwrap_err()
+        );
+        assert!(e.contains("`proxies`") && !e.contains("`debug`"), "{e}");
+        assert!(reload_can_apply(&restoring("{ broken", then)).is_err());
+        // Removing a file the change created: whatever it set besides the mirrors goes too.
+        let mut removal = restoring(proxied, "");
+        removal.after = None;
+        assert!(reload_can_apply(&removal).is_err());
+        let mut mirrors_only = restoring(now, "");
+        mirrors_only.after = None;
+        assert!(reload_can_apply(&mirrors_only).is_err(), "`debug` goes");
+        let mut created = restoring("{\"registry-mirrors\": [\"https://a.example/\"]}", "");
+        created.after = None;
+        assert!(reload_can_apply(&created).is_ok());
     }
 }

@@ -107,6 +107,13 @@ pub struct BackupDoc {
     pub time: String,
     pub bytes: Option<u64>,
     pub valid: bool,
+    pub original: bool,
+    pub command: Option<String>,
+    pub outcome: Option<String>,
+    pub mirrors_before: Option<Vec<String>>,
+    pub mirrors_after: Option<Vec<String>>,
+    pub proxy_before: Option<serde_json::Value>,
+    pub proxy_after: Option<serde_json::Value>,
 }
 
 /// `--json` of apply, restore, proxy set/unset and watch --install.
