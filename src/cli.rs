@@ -343,6 +343,9 @@ pub struct ShowArgs {
     /// daemon.json to read (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// dockerd's certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub runtimes: crate::targets::runtimes::Places,
     /// Print one JSON document instead of text.
@@ -355,6 +358,9 @@ pub struct DoctorArgs {
     /// daemon.json to check (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// dockerd's certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub runtimes: crate::targets::runtimes::Places,
     /// How dockerd is managed (for the unit's flags and state).

@@ -21,6 +21,13 @@ const FRESH: Duration = Duration::from_secs(10 * 60);
 pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
     let mut targets = Vec::new();
     for kind in &s.targets {
+        if *kind == TargetKind::Docker && s.registry != "docker.io" {
+            match docker_other_registry(s).await? {
+                Some(t) => targets.push(t),
+                None => p.info_line(t!("apply.skip_docker")),
+            }
+            continue;
+        }
         match target(*kind, s, true)? {
             Some(t) => targets.push(t),
             None => p.info_line(t!("apply.skip_docker")),
@@ -68,6 +75,31 @@ fn target(
         }),
         TargetKind::Auto => unreachable!("expanded when the flags were lowered"),
     }))
+}
+
+/// dockerd for a registry other than Docker Hub: `certs.d/<registry>/hosts.toml` on the containerd image store
+/// (read at each pull); the classic store has no per-registry mirrors — refused, or skipped under `--target auto`.
+async fn docker_other_registry(s: &Apply) -> Result<Option<Box<dyn Target>>> {
+    let engine = crate::sys::engine::Engine::from_env()?;
+    let store = match engine.info().await {
+        Ok(info) => info.image_store(),
+        Err(_) if s.auto => return Ok(None),
+        Err(e) => {
+            return Err(e.context(t!("apply.store_unknown", registry = s.registry).into_owned()))
+        }
+    };
+    match store {
+        crate::sys::engine::ImageStore::Containerd => Ok(Some(Box::new(targets::DockerCertsD {
+            root: s.certs_dir.clone(),
+            registry: s.registry.clone(),
+        }))),
+        _ if s.auto => Ok(None),
+        _ => Err(Hinted {
+            message: t!("apply.classic_store", registry = s.registry).into(),
+            hint: t!("apply.classic_store_hint", registry = s.registry).into(),
+        }
+        .into()),
+    }
 }
 
 /// What `target` needs of apply's and restore's settings.

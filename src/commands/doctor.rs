@@ -40,6 +40,8 @@ pub struct DoctorReport {
     /// `--all-engines`: the verdict of each engine generation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<crate::dockerd::generations::Verdict>,
+    /// `classic` or `containerd` (`/info` DriverStatus `driver-type`); `None`: the daemon did not answer.
+    pub image_store: Option<crate::sys::engine::ImageStore>,
 }
 
 impl DoctorReport {
@@ -67,6 +69,8 @@ pub struct Facts {
     pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
     /// Judge the file under every engine generation too (`--all-engines`).
     pub all_engines: bool,
+    /// On the containerd store: the hosts dockerd really tries for Docker Hub (certs.d may override).
+    pub docker_hub_hosts: Option<crate::targets::certs_d::DockerHubHosts>,
 }
 
 pub async fn gather(s: &crate::settings::Look) -> Facts {
@@ -98,14 +102,54 @@ pub async fn gather(s: &crate::settings::Look) -> Facts {
         engine,
         path: path.display().to_string(),
         bytes,
-        info,
         sources: crate::dockerd::flags::sources(service.as_ref()).await,
         unit_result,
         unit_environment,
         validate,
         runtimes: crate::targets::runtimes::read(&s.places),
         all_engines: s.all_engines,
+        docker_hub_hosts: docker_hub_hosts(&info, &s.certs_dir),
+        info,
     }
+}
+
+/// certs.d is read by dockerd on the containerd image store only.
+fn docker_hub_hosts(
+    info: &Result<Info, String>,
+    certs_dir: &std::path::Path,
+) -> Option<crate::targets::certs_d::DockerHubHosts> {
+    let info = info.as_ref().ok()?;
+    (info.image_store() == crate::sys::engine::ImageStore::Containerd)
+        .then(|| crate::targets::certs_d::read_docker_hub(certs_dir, &info.registry_config.mirrors))
+}
+
+/// The image store, and a certs.d hosts.toml that makes dockerd ignore registry-mirrors for Docker Hub.
+fn check_store(f: &Facts, out: &mut Vec<Finding>) -> Option<crate::sys::engine::ImageStore> {
+    use crate::ui::output::outside;
+    let store = f.info.as_ref().ok()?.image_store();
+    out.push(ok(
+        "image-store",
+        t!("doctor.image_store", store = store.name()),
+    ));
+    if let Some(file) = f
+        .docker_hub_hosts
+        .as_ref()
+        .and_then(|h| Some((h.file.as_deref()?, h)))
+    {
+        let (file, h) = file;
+        out.push(finding(
+            "certs-d-override",
+            Severity::Warning,
+            t!(
+                "doctor.certs_d_override",
+                file = outside(file),
+                hosts = outside(&h.hosts.join(", ")),
+                ignored = outside(&h.ignored.join(", "))
+            ),
+            Some(t!("doctor.fix.certs_d_override", file = outside(file)).as_ref()),
+        ));
+    }
+    Some(store)
 }
 
 fn finding(
@@ -229,6 +273,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     } else {
         out.push(ok("start-limit", t!("doctor.start_ok")));
     }
+    let image_store = check_store(f, &mut out);
     let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
     let engines = by_engine(f, &mut out);
     DoctorReport {
@@ -237,6 +282,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         dockerd_starts: starts,
         checks: out,
         engines,
+        image_store,
     }
 }
 
@@ -657,6 +703,7 @@ mod tests {
             engine: Some("26.1.5".into()),
             runtimes: vec![],
             all_engines: false,
+            docker_hub_hosts: None,
         }
     }
 
