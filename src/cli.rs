@@ -334,6 +334,9 @@ pub struct RestoreArgs {
     /// Restore this backup (a name from --list) instead of the newest.
     #[arg(long, value_name = "NAME", conflicts_with = "list")]
     pub backup: Option<String>,
+    /// dockerd's certs.d: `--target docker` with another registry restores its hosts.toml there.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub places: crate::targets::runtimes::Places,
 }

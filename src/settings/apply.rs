@@ -42,6 +42,8 @@ pub struct Restore {
     pub backup: Option<String>,
     pub places: Places,
     pub change: Change,
+    /// dockerd's certs.d (`--target docker` for a registry other than docker.io).
+    pub certs_dir: PathBuf,
 }
 
 pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {

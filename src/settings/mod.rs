@@ -127,6 +127,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
                 list: a.list,
                 backup: a.backup,
                 places: a.places,
+                certs_dir: a.certs_dir,
                 change: Change::lower(&a.target),
             })
         }

@@ -143,6 +143,43 @@ fn apply_for_ghcr_writes_dockerds_certs_d_without_a_restart_and_docker_pulls_thr
         ],
     );
     assert_eq!(json(&again)["changed"], false, "{}", text(&again.stderr));
+
+    // Another mirror replaces it (a backup is kept), and restore puts the previous file back, through the same
+    // target: `--target docker --registry ghcr.io` names certs.d/ghcr.io/hosts.toml.
+    let other = mirrorctl(
+        &sb,
+        d,
+        certs_d,
+        &[
+            "apply",
+            "--registry",
+            "ghcr.io",
+            "--target",
+            "docker",
+            "--mirror",
+            "http://127.0.0.1:9",
+            "--no-probe",
+            "--yes",
+            "--json",
+        ],
+    );
+    assert_eq!(json(&other)["changed"], true, "{}", text(&other.stderr));
+    let restore = mirrorctl(
+        &sb,
+        d,
+        certs_d,
+        &[
+            "restore",
+            "--target",
+            "docker",
+            "--registry",
+            "ghcr.io",
+            "--yes",
+        ],
+    );
+    assert!(restore.status.success(), "{}", text(&restore.stderr));
+    assert_eq!(std::fs::read_to_string(&hosts).unwrap(), written);
+    assert_eq!(d.main_pid(), pid, "no restart for restore either");
 }
 
 #[test]
