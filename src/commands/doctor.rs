@@ -707,6 +707,47 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_store_and_a_docker_hub_hosts_toml_are_reported() {
+        let mut f = facts("{\"registry-mirrors\": [\"https://a.example\"]}");
+        let mut info: Info = serde_json::from_str(
+            r#"{"DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]]}"#,
+        )
+        .unwrap();
+        info.registry_config.mirrors = vec!["https://a.example/".into()];
+        f.docker_hub_hosts = Some(crate::targets::certs_d::docker_hub(
+            Some((
+                "/etc/docker/certs.d/docker.io/hosts.toml".into(),
+                "[host.\"https://m.example\"]\n".into(),
+            )),
+            &info.registry_config.mirrors,
+        ));
+        f.info = Ok(info);
+        let r = check(&f, &Catalogue::builtin());
+        assert_eq!(
+            r.image_store,
+            Some(crate::sys::engine::ImageStore::Containerd)
+        );
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.id == "certs-d-override")
+            .unwrap();
+        assert_eq!(c.severity, Severity::Warning);
+        assert!(
+            c.reason
+                .contains("/etc/docker/certs.d/docker.io/hosts.toml")
+                && c.reason
+                    .contains("https://m.example/, https://registry-1.docker.io/")
+                && c.reason.contains("[https://a.example/]"),
+            "{}",
+            c.reason
+        );
+        // No daemon: no store, no finding.
+        let r = check(&facts("{}"), &Catalogue::builtin());
+        assert!(r.image_store.is_none() && !r.checks.iter().any(|c| c.id == "image-store"));
+    }
+
     fn severity(r: &DoctorReport, id: &str) -> Severity {
         r.checks
             .iter()
