@@ -835,13 +835,17 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__doctor)
-            opts="-q -v -h --config --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --all-engines --json --quiet --verbose --lang --state-dir --help"
+            opts="-q -v -h --config --certs-dir --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --all-engines --json --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certs-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1725,7 +1729,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__restore)
-            opts="-y -q -v -h --config --dry-run --yes --reload --no-restart --init --json --target --registry --list --backup --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --quiet --verbose --lang --state-dir --help"
+            opts="-y -q -v -h --config --dry-run --yes --reload --no-restart --init --json --target --registry --list --backup --certs-dir --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1748,6 +1752,10 @@ _mirrorctl() {
                     return 0
                     ;;
                 --backup)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certs-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1791,13 +1799,17 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__show)
-            opts="-q -v -h --config --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --json --quiet --verbose --lang --state-dir --help"
+            opts="-q -v -h --config --certs-dir --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --json --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --certs-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

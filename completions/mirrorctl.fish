@@ -122,6 +122,7 @@ complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -s q -l quiet
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -s v -l verbose -d 'Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -l config -d 'daemon.json to read (default: the platform\'s, as for apply)' -r -F
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -l certs-dir -d 'dockerd\'s certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -l containerd-config -d 'containerd\'s config.toml (its CRI `config_path` says where hosts.toml files live)' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -l containerd-hosts-dir -d 'Where containerd\'s hosts.toml files live when config.toml does not say' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -l containers-conf -d 'The containers family\'s main registries.conf (read by show and doctor; apply never edits it)' -r -F
@@ -136,6 +137,7 @@ complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -s q -l quiet 
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -s v -l verbose -d 'Details on stderr: phase timings, addresses and every HTTP request with its status, per mirror'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand show" -s h -l help -d 'Print help'
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l config -d 'daemon.json to check (default: the platform\'s, as for apply)' -r -F
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l certs-dir -d 'dockerd\'s certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l containerd-config -d 'containerd\'s config.toml (its CRI `config_path` says where hosts.toml files live)' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l containerd-hosts-dir -d 'Where containerd\'s hosts.toml files live when config.toml does not say' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l containers-conf -d 'The containers family\'s main registries.conf (read by show and doctor; apply never edits it)' -r -F
@@ -465,6 +467,7 @@ k3s\t'k3s\'s registries.yaml (`mirrors.<registry>.endpoint`), then a restart of 
 auto\t'Every one of the above that is installed'"
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l registry -d 'For containerd: the registry whose hosts.toml to restore' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l backup -d 'Restore this backup (a name from --list) instead of the newest' -r
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l certs-dir -d 'dockerd\'s certs.d: `--target docker` with another registry restores its hosts.toml there' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l containerd-config -d 'containerd\'s config.toml (its CRI `config_path` says where hosts.toml files live)' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l containerd-hosts-dir -d 'Where containerd\'s hosts.toml files live when config.toml does not say' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand restore" -l containers-conf -d 'The containers family\'s main registries.conf (read by show and doctor; apply never edits it)' -r -F

@@ -334,6 +334,9 @@ pub struct RestoreArgs {
     /// Restore this backup (a name from --list) instead of the newest.
     #[arg(long, value_name = "NAME", conflicts_with = "list")]
     pub backup: Option<String>,
+    /// dockerd's certs.d: `--target docker` with another registry restores its hosts.toml there.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub places: crate::targets::runtimes::Places,
 }
@@ -343,6 +346,9 @@ pub struct ShowArgs {
     /// daemon.json to read (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// dockerd's certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub runtimes: crate::targets::runtimes::Places,
     /// Print one JSON document instead of text.
@@ -355,6 +361,9 @@ pub struct DoctorArgs {
     /// daemon.json to check (default: the platform's, as for apply).
     #[arg(long, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// dockerd's certs.d: on the containerd image store its hosts.toml files decide which hosts pulls use.
+    #[arg(long, value_name = "DIR", default_value = crate::targets::certs_d::DEFAULT_ROOT)]
+    pub certs_dir: PathBuf,
     #[command(flatten)]
     pub runtimes: crate::targets::runtimes::Places,
     /// How dockerd is managed (for the unit's flags and state).

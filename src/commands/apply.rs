@@ -21,6 +21,13 @@ const FRESH: Duration = Duration::from_secs(10 * 60);
 pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
     let mut targets = Vec::new();
     for kind in &s.targets {
+        if *kind == TargetKind::Docker && s.registry != "docker.io" {
+            match docker_other_registry(s).await? {
+                Some(t) => targets.push(t),
+                None => p.info_line(t!("apply.skip_docker")),
+            }
+            continue;
+        }
         match target(*kind, s, true)? {
             Some(t) => targets.push(t),
             None => p.info_line(t!("apply.skip_docker")),
@@ -70,6 +77,46 @@ fn target(
     }))
 }
 
+/// dockerd for a registry other than Docker Hub: `certs.d/<registry>/hosts.toml` on the containerd image store
+/// (read at each pull); the classic store has no per-registry mirrors — refused, or skipped under `--target auto`.
+async fn docker_other_registry(s: &Apply) -> Result<Option<Box<dyn Target>>> {
+    let engine = crate::sys::engine::Engine::from_env()?;
+    // The flags hold only for a daemon on the containerd store: like any flag that does not hold here, a usage
+    // error, before anything is probed or written.
+    let refuse = |message: String, hint: String| -> Result<Option<Box<dyn Target>>> {
+        if s.auto {
+            return Ok(None);
+        }
+        Err(crate::ui::errors::Usage {
+            message,
+            hint: Some(hint),
+        }
+        .into())
+    };
+    let store = match engine.info().await {
+        Ok(info) => info.image_store(),
+        Err(e) => {
+            return refuse(
+                format!(
+                    "{}: {e:#}",
+                    t!("apply.store_unknown", registry = s.registry)
+                ),
+                t!("apply.store_unknown_hint", registry = s.registry).into(),
+            )
+        }
+    };
+    match store {
+        crate::sys::engine::ImageStore::Containerd => Ok(Some(Box::new(targets::DockerCertsD {
+            root: s.certs_dir.clone(),
+            registry: s.registry.clone(),
+        }))),
+        crate::sys::engine::ImageStore::Classic => refuse(
+            t!("apply.classic_store", registry = s.registry).into(),
+            t!("apply.classic_store_hint", registry = s.registry).into(),
+        ),
+    }
+}
+
 /// What `target` needs of apply's and restore's settings.
 trait Places {
     fn places(&self) -> &crate::targets::runtimes::Places;
@@ -104,9 +151,11 @@ impl Places for Restore {
 /// `None`: `--list` printed the backups.
 pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
     // A broken daemon.json is what a restore is for: its target is named, not read.
+    // dockerd for another registry: the certs.d hosts.toml apply wrote on the containerd store.
     let t = target(args.kind, args, true)?.unwrap_or_else(|| {
-        Box::new(targets::Docker {
-            path: args.change.daemon_json.clone(),
+        Box::new(targets::DockerCertsD {
+            root: args.certs_dir.clone(),
+            registry: args.registry.clone(),
         })
     });
     let path = t.path()?;

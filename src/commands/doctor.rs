@@ -40,6 +40,8 @@ pub struct DoctorReport {
     /// `--all-engines`: the verdict of each engine generation.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub engines: Vec<crate::dockerd::generations::Verdict>,
+    /// `classic` or `containerd` (`/info` DriverStatus `driver-type`); `None`: the daemon did not answer.
+    pub image_store: Option<crate::sys::engine::ImageStore>,
 }
 
 impl DoctorReport {
@@ -67,6 +69,8 @@ pub struct Facts {
     pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
     /// Judge the file under every engine generation too (`--all-engines`).
     pub all_engines: bool,
+    /// On the containerd store: the hosts dockerd really tries for Docker Hub (certs.d may override).
+    pub docker_hub_hosts: Option<crate::targets::certs_d::DockerHubHosts>,
 }
 
 pub async fn gather(s: &crate::settings::Look) -> Facts {
@@ -98,14 +102,54 @@ pub async fn gather(s: &crate::settings::Look) -> Facts {
         engine,
         path: path.display().to_string(),
         bytes,
-        info,
         sources: crate::dockerd::flags::sources(service.as_ref()).await,
         unit_result,
         unit_environment,
         validate,
         runtimes: crate::targets::runtimes::read(&s.places),
         all_engines: s.all_engines,
+        docker_hub_hosts: docker_hub_hosts(&info, &s.certs_dir),
+        info,
     }
+}
+
+/// certs.d is read by dockerd on the containerd image store only.
+fn docker_hub_hosts(
+    info: &Result<Info, String>,
+    certs_dir: &std::path::Path,
+) -> Option<crate::targets::certs_d::DockerHubHosts> {
+    let info = info.as_ref().ok()?;
+    (info.image_store() == crate::sys::engine::ImageStore::Containerd)
+        .then(|| crate::targets::certs_d::read_docker_hub(certs_dir, &info.registry_config.mirrors))
+}
+
+/// The image store, and a certs.d hosts.toml that makes dockerd ignore registry-mirrors for Docker Hub.
+fn check_store(f: &Facts, out: &mut Vec<Finding>) -> Option<crate::sys::engine::ImageStore> {
+    use crate::ui::output::outside;
+    let store = f.info.as_ref().ok()?.image_store();
+    out.push(ok(
+        "image-store",
+        t!("doctor.image_store", store = store.name()),
+    ));
+    if let Some(file) = f
+        .docker_hub_hosts
+        .as_ref()
+        .and_then(|h| Some((h.file.as_deref()?, h)))
+    {
+        let (file, h) = file;
+        out.push(finding(
+            "certs-d-override",
+            Severity::Warning,
+            t!(
+                "doctor.certs_d_override",
+                file = outside(file),
+                hosts = outside(&h.hosts.join(", ")),
+                ignored = outside(&h.ignored.join(", "))
+            ),
+            Some(t!("doctor.fix.certs_d_override", file = outside(file)).as_ref()),
+        ));
+    }
+    Some(store)
 }
 
 fn finding(
@@ -229,6 +273,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     } else {
         out.push(ok("start-limit", t!("doctor.start_ok")));
     }
+    let image_store = check_store(f, &mut out);
     let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
     let engines = by_engine(f, &mut out);
     DoctorReport {
@@ -237,6 +282,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         dockerd_starts: starts,
         checks: out,
         engines,
+        image_store,
     }
 }
 
@@ -664,7 +710,49 @@ mod tests {
             engine: Some("26.1.5".into()),
             runtimes: vec![],
             all_engines: false,
+            docker_hub_hosts: None,
         }
+    }
+
+    #[test]
+    fn the_store_and_a_docker_hub_hosts_toml_are_reported() {
+        let mut f = facts("{\"registry-mirrors\": [\"https://a.example\"]}");
+        let mut info: Info = serde_json::from_str(
+            r#"{"DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]]}"#,
+        )
+        .unwrap();
+        info.registry_config.mirrors = vec!["https://a.example/".into()];
+        f.docker_hub_hosts = Some(crate::targets::certs_d::docker_hub(
+            Some((
+                "/etc/docker/certs.d/docker.io/hosts.toml".into(),
+                "[host.\"https://m.example\"]\n".into(),
+            )),
+            &info.registry_config.mirrors,
+        ));
+        f.info = Ok(info);
+        let r = check(&f, &Catalogue::builtin());
+        assert_eq!(
+            r.image_store,
+            Some(crate::sys::engine::ImageStore::Containerd)
+        );
+        let c = r
+            .checks
+            .iter()
+            .find(|c| c.id == "certs-d-override")
+            .unwrap();
+        assert_eq!(c.severity, Severity::Warning);
+        assert!(
+            c.reason
+                .contains("/etc/docker/certs.d/docker.io/hosts.toml")
+                && c.reason
+                    .contains("https://m.example/, https://registry-1.docker.io/")
+                && c.reason.contains("[https://a.example/]"),
+            "{}",
+            c.reason
+        );
+        // No daemon: no store, no finding.
+        let r = check(&facts("{}"), &Catalogue::builtin());
+        assert!(r.image_store.is_none() && !r.checks.iter().any(|c| c.id == "image-store"));
     }
 
     fn severity(r: &DoctorReport, id: &str) -> Severity {

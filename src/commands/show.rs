@@ -36,6 +36,11 @@ pub struct Live {
     pub insecure_registries: Vec<String>,
     /// The ` Insecure Registries:` and ` Registry Mirrors:` blocks, byte for byte as `docker info` prints them.
     pub docker_info: String,
+    /// `classic` or `containerd` (`/info` DriverStatus `driver-type`).
+    pub image_store: Option<crate::sys::engine::ImageStore>,
+    /// The hosts dockerd really tries for Docker Hub, in order: on the containerd store a certs.d hosts.toml that
+    /// lists a host replaces registry-mirrors, which `docker info` still lists.
+    pub mirrors_in_use: Option<crate::targets::certs_d::DockerHubHosts>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -100,6 +105,7 @@ pub struct ProbeNote {
 pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
     let engine = Engine::from_env()?;
     let info = engine.info().await;
+    let store = info.as_ref().ok().map(Info::image_store);
     let file = read_file(&s.daemon_json);
     let mut report = build(
         &engine.host,
@@ -111,6 +117,7 @@ pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
     );
     report.runtimes = crate::targets::runtimes::read(&s.places);
     report.closed = closed_of(&report.runtimes, &s.catalogue);
+    in_use(&mut report.live, store, &s.certs_dir);
     Ok(report)
 }
 
@@ -123,6 +130,18 @@ fn closed_of(runtimes: &[crate::targets::runtimes::RuntimeMirrors], c: &Catalogu
         .filter(|m| c.find_by_url(m).is_some_and(|e| e.status == Status::Closed))
         .cloned()
         .collect()
+}
+
+/// What dockerd really uses for Docker Hub: certs.d decides on the containerd store only.
+pub fn in_use(live: &mut Live, store: Option<crate::sys::engine::ImageStore>, certs_dir: &Path) {
+    use crate::targets::certs_d;
+    live.image_store = store;
+    live.mirrors_in_use = store.map(|s| match s {
+        crate::sys::engine::ImageStore::Containerd => {
+            certs_d::read_docker_hub(certs_dir, &live.mirrors)
+        }
+        crate::sys::engine::ImageStore::Classic => certs_d::docker_hub(None, &live.mirrors),
+    });
 }
 
 pub fn read_file(path: &Path) -> FileState {
@@ -174,6 +193,8 @@ pub fn build(
                 .chain(i.registry_config.insecure_registry_cidrs.iter().cloned())
                 .collect(),
             docker_info: i.registry_config.as_docker_info(),
+            image_store: None,
+            mirrors_in_use: None,
         },
         Err(e) => Live {
             host: host.to_owned(),
@@ -183,6 +204,8 @@ pub fn build(
             mirrors: vec![],
             insecure_registries: vec![],
             docker_info: String::new(),
+            image_store: None,
+            mirrors_in_use: None,
         },
     };
     let file_norm: Vec<String> = file.mirrors.iter().map(|m| normal(m)).collect();
@@ -292,6 +315,7 @@ pub fn render(r: &ShowReport) -> String {
             } else {
                 s.push_str(&r.live.docker_info);
             }
+            render_store(&mut s, &r.live);
         }
         (false, e) => {
             let why = e.clone().unwrap_or_default();
@@ -409,6 +433,42 @@ pub fn render(r: &ShowReport) -> String {
     s
 }
 
+/// The store, and where a certs.d hosts.toml makes dockerd use other hosts than `docker info` lists.
+fn render_store(s: &mut String, live: &Live) {
+    use crate::ui::output::outside;
+    if let Some(store) = live.image_store {
+        s.push_str(&format!(
+            " {}\n",
+            t!(if store == crate::sys::engine::ImageStore::Containerd {
+                "show.store_containerd"
+            } else {
+                "show.store_classic"
+            })
+        ));
+    }
+    let Some(h) = &live.mirrors_in_use else {
+        return;
+    };
+    if let Some(file) = &h.file {
+        s.push_str(&format!(
+            " {}\n",
+            t!("show.in_use_from", file = outside(file))
+        ));
+        for host in &h.hosts {
+            s.push_str(&format!("  {}\n", outside(host)));
+        }
+        if !h.ignored.is_empty() {
+            s.push_str(&format!(
+                " {}\n",
+                t!(
+                    "show.mirrors_ignored",
+                    list = outside(&h.ignored.join(", "))
+                )
+            ));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,6 +563,55 @@ mod tests {
         c.add_url("https://mine.example/", "docker.io").unwrap();
         c.mirrors.last_mut().unwrap().status = Status::Closed;
         assert_eq!(closed_of(&[rt], &c), ["https://mine.example/"]);
+    }
+
+    #[test]
+    fn a_hosts_toml_for_docker_hub_is_what_pulls_use() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("docker.io")).unwrap();
+        let hosts = d.path().join("docker.io/hosts.toml");
+        std::fs::write(
+            &hosts,
+            crate::targets::containerd::hosts_toml("docker.io", &["http://127.0.0.1:5000/".into()]),
+        )
+        .unwrap();
+        let mut r = build(
+            "unix:///s",
+            info(&["https://a.example/"]),
+            file(&["https://a.example"]),
+            &Catalogue::builtin(),
+            None,
+            SystemTime::now(),
+        );
+        in_use(
+            &mut r.live,
+            Some(crate::sys::engine::ImageStore::Containerd),
+            d.path(),
+        );
+        let h = r.live.mirrors_in_use.as_ref().unwrap();
+        assert_eq!(
+            h.hosts,
+            ["http://127.0.0.1:5000/", "https://registry-1.docker.io/"]
+        );
+        assert_eq!(h.ignored, ["https://a.example/"]);
+        let text = render(&r);
+        assert!(
+            text.contains(&hosts.display().to_string())
+                && text.contains("  http://127.0.0.1:5000/\n"),
+            "{text}"
+        );
+        // The classic store never reads certs.d.
+        in_use(
+            &mut r.live,
+            Some(crate::sys::engine::ImageStore::Classic),
+            d.path(),
+        );
+        let h = r.live.mirrors_in_use.as_ref().unwrap();
+        assert_eq!(
+            h.hosts,
+            ["https://a.example/", "https://registry-1.docker.io/"]
+        );
+        assert!(h.file.is_none());
     }
 
     #[test]

@@ -29,6 +29,10 @@ pub struct Apply {
     pub targets: Vec<TargetKind>,
     pub places: Places,
     pub change: Change,
+    /// dockerd's certs.d: its hosts.toml files are dockerd's mirrors for other registries on the containerd store.
+    pub certs_dir: PathBuf,
+    /// `--target auto`: a runtime that cannot take this registry is skipped, not refused.
+    pub auto: bool,
 }
 
 pub struct Restore {
@@ -38,14 +42,14 @@ pub struct Restore {
     pub backup: Option<String>,
     pub places: Places,
     pub change: Change,
+    /// dockerd's certs.d (`--target docker` for a registry other than docker.io).
+    pub certs_dir: PathBuf,
 }
 
 pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
     let change = Change::lower(&a.target);
     let targets = installed(a.kind);
-    if a.opts.registry != "docker.io" && a.kind == TargetKind::Docker {
-        return Err(super::docker_only_hub(&a.opts.registry));
-    }
+    // `--target docker` for another registry: the daemon's image store decides (apply asks it).
     // The probe follows the proxy of the daemon.json being edited, as dockerd will.
     let probe = || usage(Probe::lower(&a.opts, &change.daemon_json));
     let given = || crate::targets::docker::normalize_mirrors(&a.opts.source.mirrors);
@@ -67,6 +71,8 @@ pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
         targets,
         places: a.places,
         change,
+        certs_dir: a.opts.certs_dir,
+        auto: a.kind == TargetKind::Auto,
     })
 }
 

@@ -88,6 +88,8 @@ pub struct Look {
     pub json: bool,
     /// doctor `--all-engines`.
     pub all_engines: bool,
+    /// dockerd's certs.d (hosts.toml files on the containerd image store).
+    pub certs_dir: PathBuf,
 }
 
 /// Lowers the command line. Sets the state directory first: the catalogue a `catalogue update` stored is there.
@@ -125,6 +127,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
                 list: a.list,
                 backup: a.backup,
                 places: a.places,
+                certs_dir: a.certs_dir,
                 change: Change::lower(&a.target),
             })
         }
@@ -135,6 +138,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             catalogue: Catalogue::in_use()?,
             json: a.json,
             all_engines: false,
+            certs_dir: a.certs_dir,
         }),
         Command::Doctor(a) => Job::Doctor(Look {
             daemon_json: crate::sys::host::locate(a.config.as_deref()),
@@ -143,6 +147,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             catalogue: Catalogue::in_use()?,
             json: a.json,
             all_engines: a.all_engines,
+            certs_dir: a.certs_dir,
         }),
         Command::History(a) => Job::History(a),
         Command::Report(a) => Job::Report(report::report(a)?),

@@ -34,6 +34,46 @@ pub struct Info {
     pub https_proxy: String,
     #[serde(default, deserialize_with = "nullable", rename = "NoProxy")]
     pub no_proxy: String,
+    /// `[["driver-type", "io.containerd.snapshotter.v1"], …]` on the containerd image store; the classic
+    /// store's graph driver says other things here (`Backing Filesystem`, …) or nothing.
+    #[serde(default, deserialize_with = "nullable")]
+    pub driver_status: Vec<Vec<String>>,
+}
+
+/// Which image store the daemon keeps images in: it decides how dockerd resolves registries (the containerd
+/// store reads `certs.d/<host>/hosts.toml` at each pull, the classic one never does).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageStore {
+    Classic,
+    Containerd,
+}
+
+impl ImageStore {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Classic => "classic",
+            Self::Containerd => "containerd",
+        }
+    }
+}
+
+impl Info {
+    /// The store, from `DriverStatus`'s `driver-type` (what `docker info` prints as "driver-type:
+    /// io.containerd.snapshotter.v1").
+    pub fn image_store(&self) -> ImageStore {
+        let containerd = self.driver_status.iter().any(|kv| {
+            kv.first().is_some_and(|k| k == "driver-type")
+                && kv
+                    .get(1)
+                    .is_some_and(|v| v.starts_with("io.containerd.snapshotter"))
+        });
+        if containerd {
+            ImageStore::Containerd
+        } else {
+            ImageStore::Classic
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -213,6 +253,22 @@ mod tests {
     }
 
     #[test]
+    fn image_store_from_driver_status() {
+        let info: Info = serde_json::from_str(
+            r#"{"Driver":"native","DriverStatus":[["driver-type","io.containerd.snapshotter.v1"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(info.image_store(), ImageStore::Containerd);
+        let classic: Info = serde_json::from_str(
+            r#"{"Driver":"overlay2","DriverStatus":[["Backing Filesystem","extfs"],["Supports d_type","true"]]}"#,
+        )
+        .unwrap();
+        assert_eq!(classic.image_store(), ImageStore::Classic);
+        let null: Info = serde_json::from_str(r#"{"DriverStatus":null}"#).unwrap();
+        assert_eq!(null.image_store(), ImageStore::Classic);
+    }
+
+    #[test]
     fn docker_info_blocks() {
         let info: Info = serde_json::from_str(
             r#"{"RegistryConfig":{"InsecureRegistryCIDRs":["127.0.0.0/8"],
@@ -312,6 +368,7 @@ mod tests {
                 engine: Some(info.server_version.clone()),
                 runtimes: vec![],
                 all_engines: false,
+                docker_hub_hosts: None,
             };
             let r = crate::commands::doctor::check(&facts, &Catalogue::builtin());
             let sev = |id: &str| r.checks.iter().find(|c| c.id == id).map(|c| c.severity);

@@ -2,6 +2,7 @@
 //! cri-o, skopeo, buildah: registries.conf drop-ins), k3s (registries.yaml), distribution's config.yml (the team
 //! cache) and systemd's quoting. Pure renderers and editors; commands write them through the change engine.
 
+pub mod certs_d;
 pub mod containerd;
 pub mod containers;
 pub mod distribution;

@@ -549,6 +549,74 @@ impl Target for Cache {
     }
 }
 
+/// dockerd's per-registry mirrors on the containerd image store: `certs.d/<registry>/hosts.toml`, in containerd's
+/// format (the same writer as containerd's), read by dockerd at each pull — no restart, no reload. The classic
+/// store never reads it: `apply` checks the store before choosing this target.
+pub struct DockerCertsD {
+    /// dockerd's certs.d (`/etc/docker/certs.d`; `--certs-dir`).
+    pub root: PathBuf,
+    pub registry: String,
+}
+
+impl DockerCertsD {
+    fn file(&self) -> Result<PathBuf> {
+        containerd::hosts_file(&self.root.display().to_string(), &self.registry)
+    }
+}
+
+impl Target for DockerCertsD {
+    fn name(&self) -> Subject {
+        Subject::Docker
+    }
+
+    fn read(&self) -> Result<Configured> {
+        let path = self.file()?;
+        let before = files::read(&path)?;
+        let mirrors = before
+            .as_deref()
+            .map(|b| super::runtimes::hosts_toml_mirrors(&String::from_utf8_lossy(b)))
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|m| docker::normalize_mirrors(&[m]).ok())
+            .flatten()
+            .collect();
+        Ok(Configured {
+            path,
+            before,
+            mirrors,
+            also: None,
+        })
+    }
+
+    fn plan(&self, now: Configured, mirrors: &[String], _: &Change) -> Result<Plan> {
+        let file = FileChange::new(
+            now.path,
+            now.before,
+            containerd::hosts_toml(&self.registry, mirrors),
+        )
+        .by_value(super::toml_meaning);
+        let mut plan = automatic(self.name(), file, t!("apply.certs_d_no_restart").into());
+        plan.mirrors = mirrors.to_vec();
+        Ok(plan)
+    }
+
+    fn path(&self) -> Result<PathBuf> {
+        self.file()
+    }
+
+    fn parses(&self, bytes: &[u8]) -> bool {
+        toml_parses(bytes)
+    }
+
+    fn restore(&self, file: FileChange, _: &Change) -> Result<Plan> {
+        Ok(automatic(
+            self.name(),
+            file,
+            t!("apply.certs_d_no_restart").into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

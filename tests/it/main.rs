@@ -7,6 +7,7 @@ mod catalogue_update;
 mod children;
 mod cli;
 mod concurrency;
+mod containerd_store;
 mod dockerd_starts;
 mod doctor;
 mod hardening;

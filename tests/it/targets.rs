@@ -338,7 +338,8 @@ fn mirrors_for_another_registry_go_to_containers_not_dockerd() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    // dockerd cannot mirror ghcr.io: said plainly, as a usage error (exit code 2), nothing written.
+    // With no daemon to say it uses the containerd image store, dockerd cannot mirror ghcr.io: said plainly, as a
+    // usage error (exit code 2), nothing written (tests/it/containerd_store.rs has the store that can).
     let config = sb.path().join("daemon.json");
     let out = sb
         .mirrorctl()

@@ -77,6 +77,8 @@ pub struct DoctorDoc {
     /// `--all-engines` only.
     #[serde(default)]
     pub engines: Vec<EngineVerdictDoc>,
+    /// `classic` or `containerd`; null when the daemon did not answer.
+    pub image_store: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
