@@ -647,3 +647,42 @@ fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_bro
         );
     });
 }
+
+/// `apply --reload` while dockerd is down: the reload fails (no daemon to signal), and the rollback starts docker on
+/// the old file instead of calling `reload` again.
+#[test]
+fn a_failed_reload_with_docker_down_starts_docker_on_the_old_file() {
+    engines::oldest_and_newest(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        assert!(d.systemctl(&["stop", "docker"]).status.success());
+        assert!(!d.is_active());
+        let out = apply(
+            &sb,
+            &d,
+            &[
+                "apply",
+                "--reload",
+                "--mirror",
+                "https://m.example",
+                "--no-probe",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{err}");
+        assert!(
+            err.contains("starting it on the old file") && err.contains("docker is running"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+        assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
+        assert!(d.live_mirrors().is_empty(), "on the old file");
+        let log = d.systemctl_log();
+        let after_stop = &log[log.rfind("stop docker").unwrap()..];
+        assert_eq!(after_stop.matches("reload docker").count(), 1, "{log}");
+        assert!(
+            after_stop.find("reload docker") < after_stop.find("restart docker"),
+            "{log}"
+        );
+    });
+}
