@@ -331,3 +331,89 @@ fn daemon_json_proxies_are_refused_for_engine_20_10_and_auto_picks_the_drop_in()
     let dropin = std::fs::read_to_string(units.join("docker.service.d/http-proxy.conf")).unwrap();
     assert!(dropin.contains(&format!("HTTPS_PROXY={PROXY}")), "{dropin}");
 }
+
+/// `cmd` on a pseudo-terminal (util-linux `script`), stdout and stderr both on it, as a person runs it: the
+/// output with escape sequences left out.
+fn on_terminal(cmd: &std::process::Command) -> (bool, String) {
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    let mut line = format!("stty rows 40 cols 100 && exec {}", quote(cmd.get_program()));
+    for a in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script`");
+    let mut text = String::new();
+    let mut chars = String::from_utf8_lossy(&out.stdout)
+        .into_owned()
+        .into_bytes();
+    chars.retain(|b| *b != b'\r');
+    let raw = String::from_utf8_lossy(&chars).into_owned();
+    let mut it = raw.chars();
+    while let Some(ch) = it.next() {
+        if ch == '\u{1b}' {
+            for ch in it.by_ref() {
+                if ch.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            text.push(ch);
+        }
+    }
+    (out.status.success(), text)
+}
+
+/// A proxy change restarts dockerd: before anything is written it says how many running containers that stops,
+/// and while docker restarts and `/info` is polled a progress line says what it waits for (on a terminal).
+#[test]
+fn proxy_set_notes_the_containers_a_restart_stops_and_shows_progress_while_it_waits() {
+    engines::oldest_and_newest(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join("dockerd"),
+            "{\n  \"debug\": false\n}\n",
+            &[],
+        );
+        d.run_busybox();
+        let mut cmd = sb.mirrorctl();
+        cmd.env("PATH", d.path_env())
+            .env("DOCKER_HOST", d.host())
+            .args(["proxy", "set", PROXY, "--init", "systemd", "--yes"])
+            .arg("--systemd-dir")
+            .arg(d.dir.join("systemd"))
+            .arg("--config")
+            .arg(&d.config);
+        let (ok, text) = on_terminal(&cmd);
+        assert!(ok, "{text}\n{}", d.log());
+        assert!(
+            text.contains("note: restarting docker stops 1 running container(s)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("waiting for docker to restart")
+                || text.contains("waiting for docker info to show the proxy"),
+            "no progress line:\n{text}"
+        );
+        assert!(text.contains("verified: docker info shows"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        // In a pipe: the note, and no progress line (the restart stopped the first container: another one).
+        d.run_busybox();
+        let out = run(&sb, &d, &["proxy", "unset", "--init", "systemd", "--yes"]);
+        let piped = all_text(&out);
+        assert!(out.status.success(), "{piped}");
+        assert!(piped.contains("stops 1 running container(s)"), "{piped}");
+        assert!(!piped.contains("waiting for"), "{piped}");
+    });
+}
