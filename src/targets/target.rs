@@ -97,6 +97,7 @@ impl Target for Docker {
             verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
             changes: vec![file],
             mirrors,
+            labels: vec![],
         })
     }
 }
@@ -187,6 +188,7 @@ impl Target for Containerd {
             notes: vec![],
             preflight: None,
             mirrors: mirrors.to_vec(),
+            labels: vec![],
             changes,
             activation,
             verify,
@@ -296,6 +298,7 @@ impl K3s {
             notes: vec![],
             preflight: None,
             mirrors: mirrors.to_vec(),
+            labels: vec![],
             changes: vec![file],
             activation,
             verify,
@@ -373,6 +376,7 @@ fn automatic(target: Subject, file: FileChange, when: String) -> Plan {
         notes: vec![],
         preflight: None,
         mirrors: vec![],
+        labels: vec![],
         changes: vec![file],
         activation: Activation::Automatic(when),
         verify: Verify::Nothing,
@@ -416,6 +420,7 @@ impl Cache {
         Ok(Plan {
             target: self.name(),
             mirrors,
+            labels: vec![],
             notes: vec![],
             changes: vec![file],
             activation: Activation::Restart(Service::detect(change.init, false)?.unit(&self.unit)),

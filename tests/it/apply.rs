@@ -686,3 +686,56 @@ fn a_failed_reload_with_docker_down_starts_docker_on_the_old_file() {
         );
     });
 }
+
+/// The plan names each mirror it will write and says how fast the probe found it, not a bare URL.
+#[test]
+fn the_plan_names_each_mirror_with_its_measured_speed() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
+    let fast = FakeRegistry::start(image.clone(), Behavior::default());
+    let slow = FakeRegistry::start(
+        image,
+        Behavior {
+            bandwidth: Some(256 * 1024),
+            ..Default::default()
+        },
+    );
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, USER_CONFIG).unwrap();
+    let catalogue = sb.catalogue(&[("slow-one", slow.url()), ("fast-one", fast.url())]);
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--dry-run",
+            "--no-restart",
+            "--top",
+            "2",
+            "--catalogue",
+        ])
+        .arg(&catalogue)
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let plan = text(&out.stdout);
+    assert!(out.status.success(), "{plan}{}", text(&out.stderr));
+    let line = |n: usize| {
+        plan.lines()
+            .find(|l| l.starts_with(&format!("  {n}. ")))
+            .unwrap_or_else(|| panic!("no mirror {n} in the plan:\n{plan}"))
+            .to_owned()
+    };
+    let (first, second) = (line(1), line(2));
+    assert!(
+        first.contains(&format!("{}/", fast.url())) && first.contains("(fast-one: "),
+        "{plan}"
+    );
+    assert!(
+        second.contains("(slow-one: ") && second.contains("KiB/s"),
+        "{plan}"
+    );
+    assert!(first.contains(" ms)"), "latency too: {first}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+}
