@@ -71,9 +71,14 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
         }
         Job::Metrics(m) => metrics::run(m, p).await,
         Job::Probe(s) => {
-            let report = probe::probe(&s.probe, &s.catalogue, "probe", p).await?;
+            let probe::Probed { report, unfinished } =
+                probe::probe_until_interrupted(&s.probe, &s.catalogue, "probe", p).await?;
             if s.json {
-                p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
+                let mut doc = serde_json::to_value(&report)?;
+                if !unfinished.is_empty() {
+                    doc["interrupted"] = serde_json::to_value(&unfinished)?;
+                }
+                p.stdout(&(serde_json::to_string_pretty(&doc)? + "\n"));
             } else {
                 p.table(&crate::probe::render::probe_table(&report, p.screen()));
                 p.detail(&crate::probe::render::probe_details(&report));
@@ -84,6 +89,10 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
                     .map(|l| crate::ui::text::wrap(l, 0, 2, width))
                     .collect();
                 p.info(&(wrapped.join("\n") + "\n"));
+            }
+            if !unfinished.is_empty() {
+                p.info_line(probe::interrupted_line(&unfinished));
+                return Ok(ExitCode::from(crate::ui::errors::exit::INTERRUPTED));
             }
             Ok(if report.passed().next().is_some() {
                 ExitCode::SUCCESS
