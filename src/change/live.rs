@@ -23,15 +23,23 @@ pub struct Live {
 }
 
 impl Activator for Live {
+    /// Every restart of dockerd stops its running containers (unless `live-restore` keeps them): said, with how
+    /// many, before anything is written — for a mirror change (which `--reload` can make without a stop) and for a
+    /// proxy change (which only a start reads) alike.
     async fn before(&self, plan: &Plan) {
-        if let (Activation::Restart(_), Verify::DockerMirrors(engine, _)) =
-            (&plan.activation, &plan.verify)
-        {
-            if let Ok(info) = engine.info().await {
-                if info.containers_running > 0 && !info.live_restore_enabled {
-                    self.p
-                        .info_line(t!("tx.containers_running", count = info.containers_running));
-                }
+        let Activation::Restart(_) = &plan.activation else {
+            return;
+        };
+        let (engine, key) = match &plan.verify {
+            Verify::DockerMirrors(engine, _) => (engine, "tx.containers_running"),
+            Verify::DockerProxy(engine, ..) | Verify::DockerProxyGone(engine, _) => {
+                (engine, "tx.containers_running_proxy")
+            }
+            _ => return,
+        };
+        if let Ok(info) = engine.info().await {
+            if info.containers_running > 0 && !info.live_restore_enabled {
+                self.p.info_line(t!(key, count = info.containers_running));
             }
         }
     }
@@ -52,7 +60,15 @@ impl Activator for Live {
                 }
             }
             (Activation::Reload(svc), verify) => {
-                svc.reload().await?;
+                // A reload only reaches a running daemon. One that is down (the reload failed for that very
+                // reason) is started on the old files, as after a failed restart.
+                if svc.is_active().await {
+                    svc.reload().await?;
+                } else {
+                    self.p
+                        .info_line(t!("tx.starting_old", how = svc.describe_restart(false)));
+                    svc.recover().await?;
+                }
                 if let Verify::DockerMirrors(engine, _) = verify {
                     engine.wait_ready(READY).await?;
                 }
@@ -78,6 +94,7 @@ async fn activate(plan: &Plan, p: Printer) -> Result<()> {
         }
         Activation::Restart(svc) => {
             p.info_line(t!("tx.restarting", how = svc.describe_restart(false)));
+            let _wait = Waiting::new(p, t!("tx.wait_restart", service = svc.unit));
             svc.restart()
                 .await
                 .with_context(|| t!("tx.restart_failed", service = svc.unit))?;
@@ -85,6 +102,7 @@ async fn activate(plan: &Plan, p: Printer) -> Result<()> {
         }
         Activation::Reload(svc) => {
             p.info_line(t!("tx.reloading", how = svc.describe_restart(true)));
+            let _wait = Waiting::new(p, t!("tx.wait_reload", service = svc.unit));
             svc.reload()
                 .await
                 .with_context(|| t!("tx.reload_failed", service = svc.unit))?;
@@ -104,6 +122,25 @@ async fn activate(plan: &Plan, p: Printer) -> Result<()> {
         }
     };
     verify(plan, svc, p).await
+}
+
+/// A progress line (a spinner, what is awaited, the time so far) on a terminal's stderr while the service manager
+/// or the Engine API is waited for — a restart and its check take 15 s on Engine 20.10 — cleared when dropped,
+/// before the verdict is printed. Hidden off a terminal and with `-q`, as every progress line is.
+struct Waiting(indicatif::ProgressBar);
+
+impl Waiting {
+    fn new(p: Printer, what: impl AsRef<str>) -> Self {
+        let bar = p.progress(0, "{spinner} {msg} {elapsed}");
+        bar.set_message(crate::ui::output::clean(what.as_ref()));
+        Self(bar)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
+    }
 }
 
 /// Whether the daemon runs with exactly these mirrors (dockerd's normalised form, in order).
@@ -128,11 +165,13 @@ async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> 
 async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
     match &plan.verify {
         Verify::DockerMirrors(engine, want) => {
-            engine.wait_ready(READY).await?;
-            let live = settled(engine, |i| mirrors_live(i, want))
-                .await?
-                .registry_config
-                .mirrors;
+            let live = {
+                let _wait = Waiting::new(p, t!("tx.wait_mirrors"));
+                engine.wait_ready(READY).await?;
+                settled(engine, |i| mirrors_live(i, want)).await?
+            }
+            .registry_config
+            .mirrors;
             if &live != want {
                 bail!(
                     "{}",
@@ -149,9 +188,11 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             }
         }
         Verify::DockerProxy(engine, http, https) => {
-            engine.wait_ready(READY).await?;
-            let info =
-                settled(engine, |i| (&i.http_proxy, &i.https_proxy) == (http, https)).await?;
+            let info = {
+                let _wait = Waiting::new(p, t!("tx.wait_proxy"));
+                engine.wait_ready(READY).await?;
+                settled(engine, |i| (&i.http_proxy, &i.https_proxy) == (http, https)).await?
+            };
             if (&info.http_proxy, &info.https_proxy) != (http, https) {
                 bail!(
                     "{}",
@@ -167,8 +208,11 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             p.say_line(t!("tx.verified_proxy", http = http, https = https));
         }
         Verify::DockerProxyGone(engine, old) => {
-            engine.wait_ready(READY).await?;
-            let info = settled(engine, |i| ![&i.http_proxy, &i.https_proxy].contains(&old)).await?;
+            let info = {
+                let _wait = Waiting::new(p, t!("tx.wait_proxy_gone"));
+                engine.wait_ready(READY).await?;
+                settled(engine, |i| ![&i.http_proxy, &i.https_proxy].contains(&old)).await?
+            };
             if [&info.http_proxy, &info.https_proxy].contains(&old) {
                 bail!("{}", t!("tx.proxy_still_used", proxy = old));
             }

@@ -219,6 +219,9 @@ impl std::fmt::Display for Subject {
 pub struct Plan {
     pub target: Subject,
     pub mirrors: Vec<String>,
+    /// What the plan says of each mirror beside its URL (its name in the catalogue, its measured speed), in the
+    /// order of `mirrors`; set by the command that chose them (`label_mirrors`), empty when nothing is known.
+    pub labels: Vec<Option<String>>,
     /// Other lines for the plan's heading (what a proxy change sets).
     pub notes: Vec<String>,
     pub changes: Vec<FileChange>,
@@ -235,6 +238,11 @@ pub type Check = Box<dyn Fn(output::Printer) -> Pin<Box<dyn Future<Output = Resu
 pub type Preflight = for<'a> fn(&'a Plan) -> Pin<Box<dyn Future<Output = Result<()>> + 'a>>;
 
 impl Plan {
+    /// Labels each mirror by its URL (see `labels`).
+    pub fn label_mirrors(&mut self, label: impl Fn(&str) -> Option<String>) {
+        self.labels = self.mirrors.iter().map(|m| label(m)).collect();
+    }
+
     pub fn is_noop(&self) -> bool {
         self.changes.iter().all(|c| !c.changes())
     }
@@ -267,7 +275,10 @@ impl Plan {
             s.push_str(&format!("{}\n", t!("plan.mirrors")));
         }
         for (i, m) in self.mirrors.iter().enumerate() {
-            s.push_str(&format!("  {}. {m}\n", i + 1));
+            match self.labels.get(i).and_then(Option::as_deref) {
+                Some(l) => s.push_str(&format!("  {}. {m}  ({l})\n", i + 1)),
+                None => s.push_str(&format!("  {}. {m}\n", i + 1)),
+            }
         }
         for n in &self.notes {
             s.push_str(&format!("{n}\n"));
@@ -356,6 +367,7 @@ mod tests {
         let plan = Plan {
             target: super::Subject::Docker,
             mirrors: vec![],
+            labels: vec![],
             notes: vec![],
             changes: vec![change("ab ", "ab").by_value(by_length)],
             activation: Activation::Manual("by hand".into()),
@@ -364,5 +376,27 @@ mod tests {
         };
         assert!(plan.is_noop());
         assert!(!plan.describe().contains("+++"), "{}", plan.describe());
+    }
+
+    #[test]
+    fn the_plan_lists_each_mirror_with_its_label_when_it_has_one() {
+        let mut plan = Plan {
+            target: super::Subject::Docker,
+            mirrors: vec!["https://a.example/".into(), "https://b.example/".into()],
+            labels: vec![],
+            notes: vec![],
+            changes: vec![],
+            activation: Activation::Manual("by hand".into()),
+            verify: Verify::Nothing,
+            preflight: None,
+        };
+        assert!(plan.describe().contains("  1. https://a.example/\n"));
+        plan.label_mirrors(|u| u.contains("a.").then(|| "a: 5.0 MiB/s, 40 ms".to_owned()));
+        let text = plan.describe();
+        assert!(
+            text.contains("  1. https://a.example/  (a: 5.0 MiB/s, 40 ms)\n")
+                && text.contains("  2. https://b.example/\n"),
+            "{text}"
+        );
     }
 }

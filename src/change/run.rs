@@ -283,6 +283,7 @@ mod tests {
         Plan {
             target: crate::change::Subject::Docker,
             mirrors: vec![],
+            labels: vec![],
             notes: vec![],
             changes,
             activation: Activation::Manual("test".into()),

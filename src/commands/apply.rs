@@ -38,10 +38,14 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
     for t in &targets {
         read.push(t.read()?);
     }
-    let mirrors = choose_mirrors(s, p).await?;
+    let (mirrors, report) = choose_mirrors(s, p).await?;
     let mut plans = Vec::new();
     for (t, now) in targets.iter().zip(read) {
-        plans.push(t.plan(now, &mirrors, &s.change)?);
+        let mut plan = t.plan(now, &mirrors, &s.change)?;
+        if let Some(r) = &report {
+            plan.label_mirrors(|url| r.label(url));
+        }
+        plans.push(plan);
     }
     run(plans, &s.change, p).await
 }
@@ -174,12 +178,13 @@ pub async fn restore(args: &Restore, p: Printer) -> Result<Option<Outcome>> {
     run(vec![plan], &args.change, p).await.map(Some)
 }
 
-/// The mirrors to write, in dockerd's form: `--mirror` ones as given, else the best of a recent or fresh probe.
-async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
+/// The mirrors to write, in dockerd's form: `--mirror` ones as given, else the best of a recent or fresh probe;
+/// with the probe that measured them (for the plan to name each and say how fast it was), when one did.
+async fn choose_mirrors(s: &Apply, p: Printer) -> Result<(Vec<String>, Option<Report>)> {
     let (catalogue, probe) = match &s.mirrors {
         Mirrors::Unprobed(urls) => {
             p.info_line(t!("apply.given_unprobed"));
-            return Ok(urls.clone());
+            return Ok((urls.clone(), None));
         }
         Mirrors::Given(urls, probe) => return probe_given(probe, urls, p).await,
         Mirrors::Best(catalogue, probe) => (catalogue, probe),
@@ -209,11 +214,15 @@ async fn choose_mirrors(s: &Apply, p: Printer) -> Result<Vec<String>> {
     if best.is_empty() {
         return Err(NoMirrorPassed.into());
     }
-    Ok(best)
+    Ok((best, Some(report)))
 }
 
 /// `--mirror` without `--no-probe`: every one must pass, or nothing is written.
-async fn probe_given(probe: &Probe, given: &[String], p: Printer) -> Result<Vec<String>> {
+async fn probe_given(
+    probe: &Probe,
+    given: &[String],
+    p: Printer,
+) -> Result<(Vec<String>, Option<Report>)> {
     let mut only = Catalogue {
         updated: "command line".into(),
         mirrors: vec![],
@@ -243,7 +252,7 @@ async fn probe_given(probe: &Probe, given: &[String], p: Printer) -> Result<Vec<
         .into());
     }
     p.info_line(t!("apply.given_passed", count = given.len()));
-    Ok(given.to_vec())
+    Ok((given.to_vec(), Some(report)))
 }
 
 fn age(r: &Report) -> Option<Duration> {

@@ -80,6 +80,24 @@ impl Report for crate::probe::Report {
     }
 }
 
+/// A probe that Ctrl-C stopped: what finished, then the mirrors that had not (exit 130).
+impl Report for super::probe::Probed {
+    fn show(&self, p: Printer) {
+        self.report.show(p);
+        if !self.unfinished.is_empty() {
+            p.info_line(super::probe::interrupted_line(&self.unfinished));
+        }
+    }
+
+    fn exit(&self) -> ExitCode {
+        if self.unfinished.is_empty() {
+            self.report.exit()
+        } else {
+            ExitCode::from(exit::INTERRUPTED)
+        }
+    }
+}
+
 /// A change said what it did while it ran; its report is the JSON `changed` document.
 impl Report for crate::change::Outcome {
     fn show(&self, _: Printer) {}

@@ -49,11 +49,10 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
         Job::Man(a) => man::run(a, p),
         Job::Report(r) => emit(p, r.json, &report::report(&r, p).await?),
         Job::Metrics(m) => metrics::run(m, p).await,
-        Job::Probe(s) => emit(
-            p,
-            s.json,
-            &probe::probe(&s.probe, &s.catalogue, "probe", p).await?,
-        ),
+        Job::Probe(s) => {
+            let probed = probe::probe_until_interrupted(&s.probe, &s.catalogue, "probe", p).await?;
+            emit(p, s.json, &probed)
+        }
         Job::Apply(s) => emit(p, s.change.json, &apply::apply(&s, p).await?),
         Job::Restore(s) => match apply::restore(&s, p).await? {
             Some(outcome) => emit(p, s.change.json, &outcome),

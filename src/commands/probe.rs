@@ -7,19 +7,47 @@ use std::time::SystemTime;
 use anyhow::{bail, Result};
 
 use crate::catalogue::{self, Catalogue};
-use crate::probe::{rank, Report};
+use crate::probe::{rank, Report, Unfinished};
 use crate::registry::http::Clients;
 use crate::settings::probe::{Probe, ProxyFrom};
+use crate::ui::errors::Interrupted;
 use crate::ui::output::Printer;
 
+/// A probe as far as it got: the report of the mirrors that finished, and those Ctrl-C stopped.
+#[derive(serde::Serialize)]
+pub struct Probed {
+    #[serde(flatten)]
+    pub report: Report,
+    /// Mirrors still being probed when Ctrl-C came (`--json`: `"interrupted"`, only when there are some).
+    #[serde(rename = "interrupted", skip_serializing_if = "Vec::is_empty")]
+    pub unfinished: Vec<Unfinished>,
+}
+
 /// Probes the selection of `catalogue`, ranks (with the history's record), records it in the history as run by
-/// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print.
+/// `origin` (`probe`, `apply`, `watch`), caches; returns the report for the caller to print. Ctrl-C during it is an
+/// `Interrupted` error (exit 130), after the finished results are recorded.
 pub async fn probe(
     args: &Probe,
     catalogue: &Catalogue,
     origin: &str,
     p: Printer,
 ) -> Result<Report> {
+    let probed = probe_until_interrupted(args, catalogue, origin, p).await?;
+    if !probed.unfinished.is_empty() {
+        return Err(Interrupted.into());
+    }
+    Ok(probed.report)
+}
+
+/// `probe`, keeping what finished when Ctrl-C comes: the finished results are ranked and recorded in the history
+/// (the unfinished ones say nothing about their mirrors and are left out), and the report is not cached for
+/// `apply`, which must not take a partial probe for a whole one.
+pub async fn probe_until_interrupted(
+    args: &Probe,
+    catalogue: &Catalogue,
+    origin: &str,
+    p: Printer,
+) -> Result<Probed> {
     let settings = &args.run;
     let selection = catalogue.selection(args.all, &args.registry);
     if let Some(cloud) = crate::sys::cloud::detect() {
@@ -56,19 +84,33 @@ pub async fn probe(
     let clients = Clients::new(&args.certs_dir, route.clone())?;
 
     let bar = p.progress(selection.len() as u64, &t!("probe.progress"));
-    let mut results = crate::probe::run(&selection, settings, &clients, |r| {
-        bar.set_message(crate::ui::output::clean(&format!(
-            "{} {}",
-            r.name, r.status
-        )));
-        bar.inc(1);
-    })
+    // Ctrl-C (once the handler is in, the process no longer dies of it): the probe stops and keeps what finished.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let (mut results, unfinished) = crate::probe::run(
+        &selection,
+        settings,
+        &clients,
+        |r| {
+            bar.set_message(crate::ui::output::clean(&format!(
+                "{} {}",
+                r.name, r.status
+            )));
+            bar.inc(1);
+        },
+        ctrl_c,
+    )
     .await;
     bar.finish_and_clear();
 
     explain_with_catalogue(&mut results, &selection);
     crate::probe::consensus::mark_stale(&mut results, args.expect_digest.as_deref());
-    crate::probe::age::date_stale(&mut results, &clients, settings.timeout).await;
+    if unfinished.is_empty() {
+        crate::probe::age::date_stale(&mut results, &clients, settings.timeout).await;
+    }
     let mut history = crate::history::open(p);
     let urls: Vec<&str> = results.iter().map(|r| r.url.as_str()).collect();
     let previous = history
@@ -91,11 +133,28 @@ pub async fn probe(
     if let Some(h) = history.as_mut() {
         crate::history::record(h, &report, origin, p);
     }
+    if !unfinished.is_empty() {
+        return Ok(Probed { report, unfinished });
+    }
     if let Err(e) = crate::history::last_probe::save(&report) {
         // The measurement is still good; only its reuse by `apply` is lost.
         p.info_line(t!("probe.cache_failed", detail = format!("{e:#}")));
     }
-    Ok(report)
+    Ok(Probed { report, unfinished })
+}
+
+/// What an interrupted probe says after its table: which mirrors had not finished.
+pub fn interrupted_line(unfinished: &[Unfinished]) -> String {
+    let names: Vec<String> = unfinished
+        .iter()
+        .map(|u| crate::ui::output::outside(&u.name))
+        .collect();
+    t!(
+        "probe.interrupted",
+        count = unfinished.len(),
+        names = names.join(", ")
+    )
+    .into_owned()
 }
 
 /// A 403 or a 429 reads differently when the catalogue knows why: an allowlist, a stated quota.

@@ -74,6 +74,7 @@ fn plan(
             crate::change::Subject::Docker
         },
         mirrors: vec![],
+        labels: vec![],
         notes,
         changes,
         activation,

@@ -47,13 +47,23 @@ pub struct Settings {
     pub blob_jobs: usize,
 }
 
-/// Probes every mirror concurrently; `on_done` is called as each finishes (for a progress display).
+/// A mirror whose probe had not finished when the run was stopped (Ctrl-C): it says nothing about the mirror, so it
+/// is shown as interrupted and never recorded as a failure.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Unfinished {
+    pub name: String,
+    pub url: String,
+}
+
+/// Probes every mirror concurrently; `on_done` is called as each finishes (for a progress display). When `stop`
+/// resolves first, the probes under way are dropped and the finished results kept: `(finished, unfinished)`.
 pub async fn run(
     mirrors: &[&Mirror],
     settings: &Settings,
     clients: &Clients,
     on_done: impl Fn(&MirrorResult),
-) -> Vec<MirrorResult> {
+    stop: impl std::future::Future<Output = ()>,
+) -> (Vec<MirrorResult>, Vec<Unfinished>) {
     let gate = Arc::new(Semaphore::new(settings.jobs.max(1)));
     let blob_gate = Arc::new(Semaphore::new(settings.blob_jobs.max(1)));
     let mut set = JoinSet::new();
@@ -80,13 +90,31 @@ pub async fn run(
         });
     }
     let mut results = Vec::with_capacity(mirrors.len());
-    while let Some(joined) = set.join_next().await {
-        let (i, r) = joined.expect("a probe task never panics");
-        on_done(&r);
-        results.push((i, r));
+    tokio::pin!(stop);
+    loop {
+        tokio::select! {
+            biased;
+            () = &mut stop => break,
+            joined = set.join_next() => {
+                let Some(joined) = joined else { break };
+                let (i, r) = joined.expect("a probe task never panics");
+                on_done(&r);
+                results.push((i, r));
+            }
+        }
     }
+    set.abort_all();
     results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    let unfinished = mirrors
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !results.iter().any(|(j, _)| j == i))
+        .map(|(_, m)| Unfinished {
+            name: m.name.clone(),
+            url: m.normalized().unwrap_or_else(|| m.url.clone()),
+        })
+        .collect();
+    (results.into_iter().map(|(_, r)| r).collect(), unfinished)
 }
 
 /// What a probe has done so far; read after the deadline to say how far it got.

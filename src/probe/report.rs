@@ -104,8 +104,61 @@ impl Report {
     pub fn passed(&self) -> impl Iterator<Item = &MirrorResult> {
         self.results.iter().filter(|r| r.ok)
     }
+
+    /// How a plan names a mirror this probe measured: its name in the catalogue, its speed and its latency
+    /// (`daocloud: 5.2 MiB/s, 40 ms`). `None` for a URL the probe did not ask.
+    pub fn label(&self, url: &str) -> Option<String> {
+        let r = self.results.iter().find(|r| r.url == url)?;
+        let dash = || "-".to_owned();
+        Some(
+            rust_i18n::t!(
+                "plan.mirror_label",
+                name = crate::ui::output::outside(&r.name),
+                speed = r
+                    .throughput_bps
+                    .map_or_else(dash, |b| format!("{}/s", crate::ui::text::bytes(b))),
+                latency = r.latency_ms.map_or_else(dash, crate::ui::text::millis)
+            )
+            .into_owned(),
+        )
+    }
 }
 
 fn docker_io() -> String {
     "docker.io".into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_measured_mirror_is_labelled_with_its_name_speed_and_latency() {
+        let mut r = MirrorResult::sample("fast", true, 40.0, 5.0 * 1024.0 * 1024.0);
+        r.name = "daocloud\u{1b}[2J".into();
+        let report = Report {
+            registry: "docker.io".into(),
+            image: "library/alpine:latest".into(),
+            platform: "linux/amd64".into(),
+            probed_at: "2026-12-01T00:00:00Z".into(),
+            catalogue_updated: "2026-12-01".into(),
+            fingerprint: "f".into(),
+            timeout_s: 10.0,
+            expect_digest: None,
+            proxy: None,
+            results: vec![r, MirrorResult::sample("dead", false, 3.0, 0.0)],
+        };
+        let label = report.label("https://fast/").unwrap();
+        assert!(label.starts_with("daocloud"), "{label}");
+        assert!(
+            label.contains("5.0 MiB/s") && label.contains("40 ms"),
+            "{label}"
+        );
+        assert!(
+            !label.contains('\u{1b}'),
+            "the name is outside text: {label:?}"
+        );
+        assert!(report.label("https://dead/").unwrap().contains("-,"));
+        assert_eq!(report.label("https://unknown/"), None);
+    }
 }

@@ -7,6 +7,8 @@ use rust_i18n::t;
 
 use super::Change;
 use crate::cli::{self, ProxyMethod, ProxyUnit};
+use crate::dockerd::options::Table;
+use crate::dockerd::Version;
 use crate::targets::proxy::Proxy;
 use crate::ui::errors::Usage;
 
@@ -37,13 +39,17 @@ pub struct ProxyShow {
 pub(super) fn set(a: cli::ProxySetArgs) -> Result<ProxyChange> {
     let change = change(&a.target)?;
     crate::targets::proxy::validate(&a.url)?;
+    let place = place(&a.place);
+    if place.in_daemon_json {
+        refuse_unknown_proxies(installed_engine())?;
+    }
     Ok(ProxyChange {
         proxy: Some(Proxy {
             http: Some(a.url.clone()),
             https: Some(a.url),
             no_proxy: a.no_proxy,
         }),
-        place: place(&a.place),
+        place,
         change,
     })
 }
@@ -93,10 +99,68 @@ fn place(place: &cli::ProxyPlace) -> ProxyPlace {
             (_, ProxyUnit::Containerd) => false,
             (ProxyMethod::DaemonJson, _) => true,
             (ProxyMethod::Systemd, _) => false,
-            (ProxyMethod::Auto, _) => crate::sys::host::Host::get()
-                .dockerd()
-                .and_then(crate::dockerd::Version::parse)
-                .is_some_and(|v| v.major >= 23),
+            (ProxyMethod::Auto, _) => installed_engine().is_some_and(knows_proxies),
         },
+    }
+}
+
+/// The engine systemd (or the init script) starts: `dockerd --version` of the installed binary. `None`: no dockerd
+/// here (the file may be for another machine), so nothing is assumed about it.
+fn installed_engine() -> Option<Version> {
+    crate::sys::host::Host::get()
+        .dockerd()
+        .and_then(Version::parse)
+}
+
+/// Whether this engine reads daemon.json `proxies`, as the option table says (Engine 23+).
+fn knows_proxies(engine: Version) -> bool {
+    Table::get().option("proxies", engine).is_some()
+}
+
+/// `--method daemon-json` on an engine that does not know `proxies`: dockerd would refuse to start on the file
+/// ("the following directives don't match any configuration option: proxies") — twice, with the rollback. Said
+/// before anything is written, with the way that works on that engine.
+fn refuse_unknown_proxies(engine: Option<Version>) -> Result<()> {
+    match engine {
+        Some(v) if !knows_proxies(v) => Err(Usage {
+            message: t!(
+                "proxy.daemon_json_too_old",
+                engine = v,
+                since = Table::get()
+                    .since("proxies")
+                    .map_or_else(|| "23.0".to_owned(), |s| s.to_string())
+            )
+            .into(),
+            hint: Some(t!("proxy.daemon_json_too_old_hint").into()),
+        }
+        .into()),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn daemon_json_proxies_are_refused_on_an_engine_that_does_not_know_them() {
+        let v = |s| Version::parse(s);
+        let e = refuse_unknown_proxies(v("20.10.24+dfsg1")).unwrap_err();
+        let usage = e.downcast_ref::<Usage>().expect("a usage error (exit 2)");
+        assert!(usage.message.contains("20.10"), "{}", usage.message);
+        assert!(
+            usage.hint.as_deref().unwrap().contains("--method systemd"),
+            "{usage:?}"
+        );
+        assert_eq!(
+            crate::ui::errors::exit_code(&e),
+            crate::ui::errors::exit::USAGE
+        );
+        for known in ["23.0.1", "26.1.5+dfsg1", "28.5.2"] {
+            assert!(refuse_unknown_proxies(v(known)).is_ok(), "{known}");
+        }
+        // No dockerd here: the file may be for another machine, and nothing is assumed.
+        assert!(refuse_unknown_proxies(None).is_ok());
+        assert!(!knows_proxies(v("20.10").unwrap()) && knows_proxies(v("23.0").unwrap()));
     }
 }

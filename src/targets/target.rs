@@ -100,6 +100,7 @@ impl Target for Docker {
             verify: Verify::DockerMirrors(Engine::from_env()?, mirrors.clone()),
             changes: vec![file],
             mirrors,
+            labels: vec![],
         })
     }
 }
@@ -231,6 +232,7 @@ impl Target for Containerd {
             notes: vec![],
             preflight: None,
             mirrors: mirrors.to_vec(),
+            labels: vec![],
             changes,
             activation,
             verify,
@@ -350,6 +352,7 @@ impl K3s {
             notes: vec![],
             preflight: None,
             mirrors: mirrors.to_vec(),
+            labels: vec![],
             changes: vec![file],
             activation,
             verify,
@@ -427,6 +430,7 @@ fn automatic(target: Subject, file: FileChange, when: String) -> Plan {
         notes: vec![],
         preflight: None,
         mirrors: vec![],
+        labels: vec![],
         changes: vec![file],
         activation: Activation::Automatic(when),
         verify: Verify::Nothing,
@@ -470,6 +474,7 @@ impl Cache {
         Ok(Plan {
             target: self.name(),
             mirrors,
+            labels: vec![],
             notes: vec![],
             changes: vec![file],
             activation: Activation::Restart(Service::detect(change.init, false)?.unit(&self.unit)),

@@ -10,6 +10,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     pub const NO_MIRROR_PASSED: u8 = 3;
     pub const ROLLED_BACK: u8 = 4;
+    /// Ctrl-C, as a shell reports a process that SIGINT ended (128 + 2).
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// An error that knows the next step.
@@ -69,6 +71,8 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
         exit::ROLLED_BACK
     } else if e.chain().any(|c| c.is::<Usage>()) {
         exit::USAGE
+    } else if e.chain().any(|c| c.is::<Interrupted>()) {
+        exit::INTERRUPTED
     } else if e.chain().any(|c| c.is::<NoMirrorPassed>()) {
         exit::NO_MIRROR_PASSED
     } else {
@@ -88,6 +92,11 @@ pub struct Hinted {
 #[derive(Debug, thiserror::Error)]
 #[error("{}", t!("apply.no_mirror_passed"))]
 pub struct NoMirrorPassed;
+
+/// Ctrl-C stopped a probe before every mirror answered: nothing was changed (exit code 130).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", t!("probe.interrupted_error"))]
+pub struct Interrupted;
 
 /// A command line that cannot work on this host, found before anything ran (exit code 2).
 #[derive(Debug, thiserror::Error)]

@@ -647,3 +647,95 @@ fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_bro
         );
     });
 }
+
+/// `apply --reload` while dockerd is down: the reload fails (no daemon to signal), and the rollback starts docker on
+/// the old file instead of calling `reload` again.
+#[test]
+fn a_failed_reload_with_docker_down_starts_docker_on_the_old_file() {
+    engines::oldest_and_newest(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
+        assert!(d.systemctl(&["stop", "docker"]).status.success());
+        assert!(!d.is_active());
+        let out = apply(
+            &sb,
+            &d,
+            &[
+                "apply",
+                "--reload",
+                "--mirror",
+                "https://m.example",
+                "--no-probe",
+            ],
+        );
+        let err = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{err}");
+        assert!(
+            err.contains("starting it on the old file") && err.contains("docker is running"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+        assert!(d.is_active(), "docker runs again:\n{}", d.systemctl_log());
+        assert!(d.live_mirrors().is_empty(), "on the old file");
+        let log = d.systemctl_log();
+        let after_stop = &log[log.rfind("stop docker").unwrap()..];
+        assert_eq!(after_stop.matches("reload docker").count(), 1, "{log}");
+        assert!(
+            after_stop.find("reload docker") < after_stop.find("restart docker"),
+            "{log}"
+        );
+    });
+}
+
+/// The plan names each mirror it will write and says how fast the probe found it, not a bare URL.
+#[test]
+fn the_plan_names_each_mirror_with_its_measured_speed() {
+    use crate::support::fake_registry::{Behavior, FakeRegistry};
+    let sb = Sandbox::new();
+    let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
+    let fast = FakeRegistry::start(image.clone(), Behavior::default());
+    let slow = FakeRegistry::start(
+        image,
+        Behavior {
+            bandwidth: Some(256 * 1024),
+            ..Default::default()
+        },
+    );
+    let path = sb.path().join("daemon.json");
+    std::fs::write(&path, USER_CONFIG).unwrap();
+    let catalogue = sb.catalogue(&[("slow-one", slow.url()), ("fast-one", fast.url())]);
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--dry-run",
+            "--no-restart",
+            "--top",
+            "2",
+            "--catalogue",
+        ])
+        .arg(&catalogue)
+        .arg("--config")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let plan = text(&out.stdout);
+    assert!(out.status.success(), "{plan}{}", text(&out.stderr));
+    let line = |n: usize| {
+        plan.lines()
+            .find(|l| l.starts_with(&format!("  {n}. ")))
+            .unwrap_or_else(|| panic!("no mirror {n} in the plan:\n{plan}"))
+            .to_owned()
+    };
+    let (first, second) = (line(1), line(2));
+    assert!(
+        first.contains(&format!("{}/", fast.url())) && first.contains("(fast-one: "),
+        "{plan}"
+    );
+    assert!(
+        second.contains("(slow-one: ") && second.contains("KiB/s"),
+        "{plan}"
+    );
+    assert!(first.contains(" ms)"), "latency too: {first}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), USER_CONFIG);
+}

@@ -620,3 +620,94 @@ fn a_mirror_serving_an_older_image_for_the_tag_is_stale_and_never_applied() {
         "{written}"
     );
 }
+
+/// Ctrl-C once the first mirror has answered (its result shows on the terminal's progress line): the finished
+/// result is printed in the table and recorded in the history, the unfinished mirror is named as interrupted and
+/// recorded as nothing, and the exit code is 130.
+#[test]
+fn ctrl_c_during_a_probe_keeps_the_results_that_finished() {
+    use std::io::Read;
+    let sb = Sandbox::new();
+    let fast = FakeRegistry::start(alpine(4096), Behavior::default());
+    let hung = FakeRegistry::start(
+        alpine(4096),
+        Behavior {
+            fault: Fault::Hang("/v2/"),
+            ..Default::default()
+        },
+    );
+    let catalogue = sb.catalogue(&[("fast-one", fast.url()), ("hung-one", hung.url())]);
+    let base = sb.mirrorctl();
+    let line = format!(
+        "stty rows 40 cols 120 && exec '{}' probe --timeout 120 --catalogue '{}'",
+        base.get_program().to_str().unwrap(),
+        catalogue.display()
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
+    for (k, v) in base.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let mut script = c
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("util-linux `script`");
+    let mut stdout = script.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut seen = Vec::new();
+    while !String::from_utf8_lossy(&seen).contains("fast-one ok") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no result showed:\n{}",
+            String::from_utf8_lossy(&seen)
+        );
+        if let Ok(chunk) = rx.recv_timeout(Duration::from_millis(100)) {
+            seen.extend(chunk);
+        }
+    }
+    // mirrorctl is `script`'s child (the shell exec'd it).
+    let children =
+        std::fs::read_to_string(format!("/proc/{0}/task/{0}/children", script.id())).unwrap();
+    let pid: i32 = children.split_whitespace().next().unwrap().parse().unwrap();
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let status = script.wait().unwrap();
+    drop(script.stdin.take());
+    reader.join().unwrap();
+    seen.extend(rx.try_iter().flatten());
+    let text = String::from_utf8_lossy(&seen).replace('\r', "");
+    assert_eq!(status.code(), Some(130), "{text}");
+    assert!(text.contains("fast-one"), "{text}");
+    assert!(
+        text.contains("interrupted: 1 mirror(s) had not finished and were not recorded: hung-one"),
+        "{text}"
+    );
+
+    let out = sb.run_ok(["history", "--json"]);
+    let h: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let probes = |name: &str| {
+        h["mirrors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .map(|m| m["probes"].clone())
+    };
+    assert_eq!(probes("fast-one"), Some(serde_json::json!(1)), "{h}");
+    assert!(
+        probes("hung-one").is_none_or(|n| n == 0),
+        "an interrupted probe is no failure: {h}"
+    );
+}

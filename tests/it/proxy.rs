@@ -26,6 +26,12 @@ fn run(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// PATH with Engine 26's dockerd installed first: `--method daemon-json` is for an engine that reads `proxies`
+/// (the system's own is 20.10, which `proxy set` refuses it for).
+fn modern_path() -> std::ffi::OsString {
+    engines::all().remove(1).path_env()
+}
+
 fn all_text(o: &Output) -> String {
     format!(
         "{}{}",
@@ -131,6 +137,7 @@ fn daemon_json_proxies_keep_the_rest_of_the_file() {
     std::fs::write(&path, before).unwrap();
     let set = |extra: &[&str]| {
         sb.mirrorctl()
+            .env("PATH", modern_path())
             .args([
                 "proxy",
                 "set",
@@ -175,6 +182,7 @@ fn daemon_json_proxies_keep_the_rest_of_the_file() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), after);
     let doc = json(
         sb.mirrorctl()
+            .env("PATH", modern_path())
             .args([
                 "proxy",
                 "unset",
@@ -225,6 +233,7 @@ fn the_same_proxy_in_another_spelling_changes_nothing() {
     for method in ["systemd", "daemon-json"] {
         let out = sb
             .mirrorctl()
+            .env("PATH", modern_path())
             .args([
                 "proxy",
                 "set",
@@ -260,4 +269,151 @@ fn the_same_proxy_in_another_spelling_changes_nothing() {
     let mut left = vec![];
     backups(sb.path(), &mut left);
     assert!(left.is_empty(), "no backup for no change: {left:?}");
+}
+
+/// Engine 20.10 (the system's dockerd) does not know daemon.json `proxies`: `--method daemon-json` is refused before
+/// anything is written or restarted, with the drop-in as the way, exit 2; `auto` picks the drop-in by itself.
+#[test]
+fn daemon_json_proxies_are_refused_for_engine_20_10_and_auto_picks_the_drop_in() {
+    let sb = Sandbox::new();
+    let config = sb.path().join("daemon.json");
+    let before = "{\n  \"log-level\": \"warn\"\n}\n";
+    std::fs::write(&config, before).unwrap();
+    let units = sb.path().join("systemd");
+    let old = engines::all().remove(0);
+    let set = |method: &str, extra: &[&str]| {
+        sb.mirrorctl()
+            .env("PATH", old.path_env())
+            .args(["proxy", "set", PROXY, "--method", method])
+            .args(["--no-restart", "--yes", "--systemd-dir"])
+            .arg(&units)
+            .arg("--config")
+            .arg(&config)
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for extra in [&[][..], &["--dry-run"], &["--json"]] {
+        let out = set("daemon-json", extra);
+        let text = all_text(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {text}");
+        assert!(
+            text.contains("20.10")
+                && text.contains("`proxies`")
+                && text.contains("--method systemd"),
+            "{extra:?}: {text}"
+        );
+        assert!(!text.contains("s3cret"), "{text}");
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+        assert!(!units.exists(), "nothing written: {extra:?}");
+    }
+    // Unset stays possible: removing `proxies` is how a file 20.10 refuses is fixed.
+    let out = sb
+        .mirrorctl()
+        .env("PATH", old.path_env())
+        .args([
+            "proxy",
+            "unset",
+            "--method",
+            "daemon-json",
+            "--no-restart",
+            "--yes",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", all_text(&out));
+
+    let out = set("auto", &[]);
+    assert!(out.status.success(), "{}", all_text(&out));
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), before);
+    let dropin = std::fs::read_to_string(units.join("docker.service.d/http-proxy.conf")).unwrap();
+    assert!(dropin.contains(&format!("HTTPS_PROXY={PROXY}")), "{dropin}");
+}
+
+/// `cmd` on a pseudo-terminal (util-linux `script`), stdout and stderr both on it, as a person runs it: the
+/// output with escape sequences left out.
+fn on_terminal(cmd: &std::process::Command) -> (bool, String) {
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    let mut line = format!("stty rows 40 cols 100 && exec {}", quote(cmd.get_program()));
+    for a in cmd.get_args() {
+        line.push(' ');
+        line.push_str(&quote(a));
+    }
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => c.env(k, v),
+            None => c.env_remove(k),
+        };
+    }
+    let out = c
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("util-linux `script`");
+    let mut text = String::new();
+    let mut chars = String::from_utf8_lossy(&out.stdout)
+        .into_owned()
+        .into_bytes();
+    chars.retain(|b| *b != b'\r');
+    let raw = String::from_utf8_lossy(&chars).into_owned();
+    let mut it = raw.chars();
+    while let Some(ch) = it.next() {
+        if ch == '\u{1b}' {
+            for ch in it.by_ref() {
+                if ch.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            text.push(ch);
+        }
+    }
+    (out.status.success(), text)
+}
+
+/// A proxy change restarts dockerd: before anything is written it says how many running containers that stops,
+/// and while docker restarts and `/info` is polled a progress line says what it waits for (on a terminal).
+#[test]
+fn proxy_set_notes_the_containers_a_restart_stops_and_shows_progress_while_it_waits() {
+    engines::oldest_and_newest(|engine| {
+        let sb = Sandbox::new();
+        let d = Dockerd::start(
+            engine,
+            &sb.path().join("dockerd"),
+            "{\n  \"debug\": false\n}\n",
+            &[],
+        );
+        d.run_busybox();
+        let mut cmd = sb.mirrorctl();
+        cmd.env("PATH", d.path_env())
+            .env("DOCKER_HOST", d.host())
+            .args(["proxy", "set", PROXY, "--init", "systemd", "--yes"])
+            .arg("--systemd-dir")
+            .arg(d.dir.join("systemd"))
+            .arg("--config")
+            .arg(&d.config);
+        let (ok, text) = on_terminal(&cmd);
+        assert!(ok, "{text}\n{}", d.log());
+        assert!(
+            text.contains("note: restarting docker stops 1 running container(s)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("waiting for docker to restart")
+                || text.contains("waiting for docker info to show the proxy"),
+            "no progress line:\n{text}"
+        );
+        assert!(text.contains("verified: docker info shows"), "{text}");
+        assert!(!text.contains("s3cret"), "{text}");
+        // In a pipe: the note, and no progress line (the restart stopped the first container: another one).
+        d.run_busybox();
+        let out = run(&sb, &d, &["proxy", "unset", "--init", "systemd", "--yes"]);
+        let piped = all_text(&out);
+        assert!(out.status.success(), "{piped}");
+        assert!(piped.contains("stops 1 running container(s)"), "{piped}");
+        assert!(!piped.contains("waiting for"), "{piped}");
+    });
 }

@@ -636,3 +636,74 @@ fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
         .unwrap_or_default();
     assert!(left.iter().all(|n| !n.contains(".mirrorctl-")), "{left:?}");
 }
+
+/// dockerd tries its mirrors in order: when watch replaces a dead mirror and the replacement is slower than the
+/// mirror behind it, the faster one goes first — in the file and in the live daemon after the reload.
+#[test]
+fn after_a_replacement_the_best_live_mirror_comes_first() {
+    engines::oldest_and_newest(|engine| {
+        let sb = Sandbox::new();
+        let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
+        let dead = switchable(&image);
+        let fast = FakeRegistry::start(image.clone(), Behavior::default());
+        let slow = FakeRegistry::start(
+            image.clone(),
+            Behavior {
+                bandwidth: Some(128 * 1024),
+                ..Default::default()
+            },
+        );
+        let (url_dead, url_fast, url_slow) = (
+            format!("{}/", dead.server.url()),
+            format!("{}/", fast.url()),
+            format!("{}/", slow.url()),
+        );
+        let config = format!(
+            "{{\n    \"registry-mirrors\": [\"{url_dead}\", \"{url_fast}\"],\n    \"debug\": false\n}}\n"
+        );
+        let d = Dockerd::start(engine, &sb.path().join("dockerd"), &config, &[]);
+        let catalogue = sb.catalogue(&[
+            ("dead", dead.server.url()),
+            ("fast", fast.url()),
+            ("slow", slow.url()),
+        ]);
+        dead.down.store(true, Ordering::SeqCst);
+        let out = sb
+            .mirrorctl()
+            .env("PATH", d.path_env())
+            .env("DOCKER_HOST", d.host())
+            .args([
+                "watch",
+                "--once",
+                "--json",
+                "--top",
+                "2",
+                "--fail-after",
+                "1",
+            ])
+            .args([
+                "--margin",
+                "1000",
+                "--init",
+                "systemd",
+                "--yes",
+                "--catalogue",
+            ])
+            .arg(&catalogue)
+            .arg("--config")
+            .arg(&d.config)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["changed"], true, "{doc}");
+        assert_eq!(doc["decisions"][0]["action"], "replace", "{doc}");
+        assert_eq!(doc["decisions"][0]["replacement"], url_slow.as_str());
+        assert_eq!(
+            doc["after"],
+            serde_json::json!([url_fast, url_slow]),
+            "{doc}"
+        );
+        assert_eq!(d.live_mirrors(), [url_fast.clone(), url_slow.clone()]);
+    });
+}

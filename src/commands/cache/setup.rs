@@ -44,6 +44,7 @@ pub async fn setup(s: &CacheSetup, p: Printer) -> Result<Outcome> {
     let plan = Plan {
         target: crate::change::Subject::Cache,
         mirrors: vec![upstream],
+        labels: vec![],
         notes: vec![t!("cache.plan_note", url = url).into_owned()],
         changes: vec![FileChange::new(path.clone(), before, after)
             .needs_dir(storage)

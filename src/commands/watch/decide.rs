@@ -165,6 +165,7 @@ pub fn decide(input: &Input<'_>) -> Plan {
             });
             if let Some((i, w)) = worst {
                 mirrors[i] = c.clone();
+                changed = true;
                 let step = steps
                     .iter_mut()
                     .find(|s| &s.mirror == w)
@@ -181,7 +182,24 @@ pub fn decide(input: &Input<'_>) -> Plan {
             }
         }
     }
+    if changed {
+        by_rank(&mut mirrors, input.ranked_passing);
+    }
     Plan { steps, mirrors }
+}
+
+/// dockerd tries its mirrors in order, so once the list changes anyway the best live one goes first: the mirrors
+/// that passed this probe in its ranking, then the others (kept while failing fewer than K times, or held) in the
+/// order they had. An unchanged list is left as it is: reordering alone is no reason to touch the daemon.
+fn by_rank(mirrors: &mut [String], ranked_passing: &[String]) {
+    let place = |m: &String| {
+        ranked_passing
+            .iter()
+            .position(|r| r == m)
+            .unwrap_or(usize::MAX)
+    };
+    // A stable sort: the mirrors that did not pass keep their order among themselves.
+    mirrors.sort_by_key(place);
 }
 
 #[cfg(test)]
@@ -292,7 +310,7 @@ mod tests {
             2,
         );
         assert_eq!(p.mirrors, ["a", "w"]);
-        // Three wins: the worst kept mirror is replaced in its place.
+        // Three wins: the worst kept mirror is replaced…
         let c = vec![s(true, 5.0); 3];
         let p = run(
             &["a", "w"],
@@ -300,7 +318,8 @@ mod tests {
             HashMap::from([("w", worse), ("a", vec![s(true, 1.0); 3]), ("c", c)]),
             2,
         );
-        assert_eq!(p.mirrors, ["a", "c"]);
+        // …and, the list changing anyway, in the probe's order: `c` ranked first (issue 22: best live first).
+        assert_eq!(p.mirrors, ["c", "a"]);
         assert!(matches!(p.steps[1].reason, Reason::Beaten { .. }));
     }
 
@@ -328,5 +347,66 @@ mod tests {
             p.steps.iter().filter(|s| s.action == Action::Add).count(),
             2
         );
+    }
+
+    #[test]
+    fn a_replacement_slower_than_the_mirror_behind_it_goes_behind_it() {
+        // `a` died; `c` replaces it but is slower than `b`, which the probe ranked first: `b` goes first.
+        let p = run(
+            &["a", "b"],
+            &["b", "c"],
+            HashMap::from([("a", vec![s(false, 0.0); 3]), ("b", vec![s(true, 1.0); 3])]),
+            2,
+        );
+        assert_eq!(p.mirrors, ["b", "c"]);
+        assert_eq!(p.steps[0].action, Action::Replace);
+    }
+
+    #[test]
+    fn after_any_change_the_passing_mirrors_come_in_rank_order_then_the_failing_ones() {
+        // `x` failed once (kept), `y` passed; `z` is added to fill up: the order is the probe's, `x` last.
+        let p = run(
+            &["x", "y"],
+            &["z", "y"],
+            HashMap::from([("x", vec![s(false, 0.0)]), ("y", vec![s(true, 2.0); 3])]),
+            3,
+        );
+        assert_eq!(p.mirrors, ["z", "y", "x"]);
+        // A held dead mirror and a kept failing one keep their order among themselves, behind the passing.
+        let p = run(
+            &["d", "f", "a"],
+            &["a", "n"],
+            HashMap::from([
+                ("d", vec![s(false, 0.0); 3]),
+                ("f", vec![s(false, 0.0)]),
+                ("a", vec![s(true, 1.0); 3]),
+            ]),
+            3,
+        );
+        assert_eq!(p.mirrors, ["a", "n", "f"], "{p:?}");
+        // A beaten mirror's replacement is ranked too.
+        let p = run(
+            &["a", "w"],
+            &["c", "a", "w"],
+            HashMap::from([
+                ("w", vec![s(true, 10.0); 3]),
+                ("a", vec![s(true, 6.0); 3]),
+                ("c", vec![s(true, 5.0); 3]),
+            ]),
+            2,
+        );
+        assert_eq!(p.mirrors, ["c", "a"]);
+    }
+
+    #[test]
+    fn no_change_leaves_the_order_alone_even_when_the_probe_ranks_otherwise() {
+        let p = run(
+            &["a", "b"],
+            &["b", "a"],
+            HashMap::from([("a", vec![s(true, 3.0); 3]), ("b", vec![s(true, 2.0); 3])]),
+            2,
+        );
+        assert_eq!(p.mirrors, ["a", "b"]);
+        assert!(p.steps.iter().all(|s| s.action == Action::Keep));
     }
 }

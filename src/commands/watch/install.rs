@@ -298,6 +298,7 @@ pub async fn install(args: &Watch, p: Printer) -> Result<Outcome> {
     let plan = Plan {
         target: crate::change::Subject::Watch,
         mirrors: vec![],
+        labels: vec![],
         notes: vec![format!("  {}", command.join(" "))],
         changes,
         activation,

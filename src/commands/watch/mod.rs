@@ -297,7 +297,10 @@ async fn once(
                 }
             }
         }
-        let doc = kept.plan(now, &plan.mirrors, &target)?;
+        let mut doc = kept.plan(now, &plan.mirrors, &target)?;
+        if let Some(r) = &report {
+            doc.label_mirrors(|url| r.label(url));
+        }
         let outcome = crate::change::run(vec![doc], &target, p).await;
         let outcome = match outcome {
             Ok(o) => o,

@@ -35,6 +35,7 @@ pub fn mirrors_plan(
     Ok(Plan {
         target: Subject::Docker,
         mirrors: mirrors.to_vec(),
+        labels: vec![],
         notes: vec![],
         preflight: Some(check_flags),
         changes: vec![change],
