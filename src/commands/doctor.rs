@@ -460,6 +460,17 @@ fn check_mirrors(
     for m in &mirrors {
         let norm = match validate_mirror(m) {
             Ok(n) => n,
+            // dockerd starts with it and then never pulls through it: a warning that says so, not a refusal.
+            Err(e @ crate::dockerd::mirror_url::MirrorUrlError::Unusable(..)) => {
+                bad += 1;
+                out.push(finding(
+                    "mirror-url",
+                    Severity::Warning,
+                    e.to_string(),
+                    Some(t!("doctor.fix.unusable").as_ref()),
+                ));
+                continue;
+            }
             Err(e) => {
                 bad += 1;
                 out.push(finding(
@@ -680,6 +691,21 @@ mod tests {
         assert!(!r.has_errors(), "{r:?}");
         assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
         assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn an_upper_case_scheme_starts_but_is_never_used() {
+        let r = check(
+            &facts(r#"{"registry-mirrors": ["HTTP://m.example"]}"#),
+            &Catalogue::builtin(),
+        );
+        assert_eq!(severity(&r, "dockerd-starts"), Severity::Ok, "{r:?}");
+        assert_eq!(severity(&r, "mirror-url"), Severity::Warning);
+        let text = render(&r, None);
+        assert!(
+            text.contains("https://HTTP://m.example/") && text.contains("http://m.example/"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -376,8 +376,8 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
         // A null item decodes to "" in a Go []string, which the checks then see.
         for item in list.iter().map(|v| v.as_str().unwrap_or_default()) {
             let checked = match items {
-                Items::MirrorUrl => go_mirror(item, true),
-                Items::MirrorUrlNoPath => go_mirror(item, false),
+                Items::MirrorUrl => go_mirror(item, true, engine),
+                Items::MirrorUrlNoPath => go_mirror(item, false, engine),
                 Items::Label => item
                     .contains('=')
                     .then_some(())
@@ -397,26 +397,19 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
     Ok(())
 }
 
-/// moby's registry.ValidateMirror after Go's url.Parse, which refuses control characters and spaces in the host.
-fn go_mirror(raw: &str, path_allowed: bool) -> Result<(), String> {
-    let bad = || Err(t!("predict.mirror", url = raw.escape_debug().to_string()).into_owned());
-    if raw.chars().any(|c| c.is_control() || c == ' ') {
-        return bad();
-    }
-    let Some((scheme, rest)) = raw.split_once("://") else {
-        return bad();
+/// moby's registry.ValidateMirror after Go's url.Parse, as `engine` runs them (`mirror_url`, the one rule).
+fn go_mirror(raw: &str, path_allowed: bool, engine: Version) -> Result<(), String> {
+    let rules = super::mirror_url::Rules {
+        path: path_allowed,
+        ..super::mirror_url::Rules::of(engine)
     };
-    if scheme != "http" && scheme != "https" {
-        return bad();
+    match super::mirror_url::dockerd(raw, rules) {
+        Ok(_) => Ok(()),
+        Err(super::mirror_url::MirrorUrlError::Path(_)) => {
+            Err(t!("predict.mirror_path", url = raw).into_owned())
+        }
+        Err(_) => Err(t!("predict.mirror", url = raw.escape_debug().to_string()).into_owned()),
     }
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    if authority.contains('@') || tail.contains('?') || tail.contains('#') {
-        return bad();
-    }
-    if !(path_allowed || tail.is_empty() || tail == "/") {
-        return Err(t!("predict.mirror_path", url = raw).into_owned());
-    }
-    Ok(())
 }
 
 /// The daemon.json key a flag name stands for, when it is the plural (`registry-mirror` → `registry-mirrors`).
