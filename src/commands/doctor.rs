@@ -387,11 +387,16 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
         out.push(ok("unknown-keys", t!("doctor.keys_ok")));
     }
     for r in unknown {
+        // A key guides invent gets what to do instead; any other, the spelling advice.
+        let fix = r
+            .advice
+            .clone()
+            .unwrap_or_else(|| t!("doctor.fix.unknown_keys").into_owned());
         out.push(finding(
             "unknown-keys",
             Severity::Error,
             r.to_string(),
-            Some(t!("doctor.fix.unknown_keys").as_ref()),
+            Some(&fix),
         ));
     }
     for r in &p.ignored {
