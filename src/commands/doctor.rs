@@ -188,18 +188,27 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         check_mirrors(map, live, catalogue, &mut out);
         check_proxy(map, live, f.unit_environment.as_deref(), &mut out);
     }
+    // What the predicted dockerd would refuse: then neither a start nor a reload is the next step, the file is.
+    let refused = refused(f, prediction.as_ref());
     match (&f.info, &map) {
         (Err(e), _) => out.push(finding(
             "daemon-reachable",
             Severity::Warning,
             t!("doctor.unreachable", detail = e),
-            Some(t!("doctor.fix.reach").as_ref()),
+            Some(&match &refused {
+                Some(reason) => t!("doctor.fix.reach_refused", path = f.path, reason = reason),
+                None => t!("doctor.fix.reach"),
+            }),
         )),
         (Ok(info), Some(map)) => {
             out.push(ok("daemon-reachable", t!("doctor.reachable")));
+            // As dockerd stores each (`HTTP://a` stays `HTTP://a/`), so the comparison with `docker info` is fair.
+            let rules = crate::dockerd::mirror_url::Rules::of(engine);
             let file: Vec<String> = docker::mirrors_of(map)
                 .iter()
-                .map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone()))
+                .map(|m| {
+                    crate::dockerd::mirror_url::dockerd(m, rules).unwrap_or_else(|_| m.clone())
+                })
                 .collect();
             if info.registry_config.mirrors == file {
                 out.push(ok("live-drift", t!("doctor.in_sync")));
@@ -212,7 +221,12 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                         live = format!("{:?}", info.registry_config.mirrors),
                         file = format!("{file:?}")
                     ),
-                    Some(t!("doctor.fix.drift").as_ref()),
+                    Some(&match &refused {
+                        Some(reason) => {
+                            t!("doctor.fix.drift_refused", path = f.path, reason = reason)
+                        }
+                        None => t!("doctor.fix.drift"),
+                    }),
                 ));
             }
         }
@@ -237,6 +251,15 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         dockerd_starts: starts,
         checks: out,
         engines,
+    }
+}
+
+/// The first thing the predicted dockerd (or its own `--validate`) refuses in the file, with where it is.
+fn refused(f: &Facts, prediction: Option<&crate::dockerd::Prediction>) -> Option<String> {
+    match (prediction, &f.validate) {
+        (Some(p), _) if !p.starts => p.refusals.first().map(ToString::to_string),
+        (_, Some(Err(e))) => Some(e.clone()),
+        _ => None,
     }
 }
 
@@ -487,7 +510,10 @@ fn check_mirrors(
                 continue;
             }
         };
-        let url = reqwest::Url::parse(&norm).expect("validated");
+        // validate_mirror checked that the probe's client parses it; no panic if that ever drifts.
+        let Ok(url) = reqwest::Url::parse(&norm) else {
+            continue;
+        };
         if url.path() != "/" {
             bad += 1;
             match engine_major {
@@ -711,6 +737,64 @@ mod tests {
             text.contains("https://HTTP://m.example/") && text.contains("http://m.example/"),
             "{text}"
         );
+    }
+
+    fn fix(r: &DoctorReport, id: &str) -> String {
+        r.checks
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.fix.clone())
+            .unwrap_or_else(|| panic!("no fix for {id}: {r:?}"))
+    }
+
+    #[test]
+    fn no_reload_or_start_is_advised_on_a_file_dockerd_refuses() {
+        let refused = "{\n  \"registry-mirrors\": [\"ftp://m.example\"]\n}";
+        // dockerd down: fix the file (key, line, column), then start.
+        let r = check(&facts(refused), &Catalogue::builtin());
+        let down = fix(&r, "daemon-reachable");
+        assert!(
+            down.starts_with("fix /etc/docker/daemon.json first")
+                && down.contains("`registry-mirrors`")
+                && down.contains("line 2, column 3"),
+            "{down}"
+        );
+        // dockerd up with other mirrors: no bare reload either.
+        let mut f = facts(refused);
+        f.info = Ok(Info {
+            server_version: "26.1.5".into(),
+            ..Default::default()
+        });
+        let drift = fix(&check(&f, &Catalogue::builtin()), "live-drift");
+        assert!(
+            drift.starts_with("fix /etc/docker/daemon.json first"),
+            "{drift}"
+        );
+        // A file dockerd takes keeps the plain advice.
+        let mut f = facts(r#"{"registry-mirrors": ["https://m.example"]}"#);
+        f.info = Ok(Info::default());
+        assert!(fix(&check(&f, &Catalogue::builtin()), "live-drift")
+            .starts_with("sudo systemctl reload docker"));
+        let r = check(&facts("{}"), &Catalogue::builtin());
+        assert!(fix(&r, "daemon-reachable").starts_with("start docker"));
+    }
+
+    #[test]
+    fn an_invented_key_is_named_with_what_to_do_instead() {
+        let r = check(
+            &facts(
+                r#"{"registry-auth": {"harbor.example.com": {"username": "u", "password": "p"}}}"#,
+            ),
+            &Catalogue::builtin(),
+        );
+        let c = r.checks.iter().find(|c| c.id == "unknown-keys").unwrap();
+        assert!(c.reason.contains("`registry-auth`"), "{}", c.reason);
+        assert!(
+            !c.reason.contains("`harbor.example.com` is not"),
+            "{}",
+            c.reason
+        );
+        assert!(c.fix.as_deref().unwrap().contains("docker login"), "{c:?}");
     }
 
     #[test]

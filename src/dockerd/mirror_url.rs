@@ -349,6 +349,11 @@ pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
         return Err(MirrorUrlError::Whitespace(raw.escape_debug().to_string()));
     }
     let n = dockerd(raw, Rules::strictest())?;
+    // mirrorctl probes what it writes: a URL its own HTTP client cannot parse (an IPv6 zone, `host:80:80`) is
+    // not one to write, however Go takes it.
+    if reqwest::Url::parse(raw).map_or(true, |u| u.host_str().is_none_or(str::is_empty)) {
+        return Err(MirrorUrlError::NotAUrl(raw.escape_debug().to_string()));
+    }
     if raw.contains(['?', '#']) {
         return Err(MirrorUrlError::QueryOrFragment(raw.to_owned()));
     }
@@ -574,5 +579,13 @@ mod tests {
         ));
         assert!(validate_mirror("https:m.example.com").is_err());
         assert!(validate_mirror("https://[notip]").is_err());
+        // Go takes these; the probe's client (WHATWG URLs) cannot, so mirrorctl writes neither.
+        assert!(accepts("https://[fe80::1%25en0]:5000", "28.5"));
+        assert!(validate_mirror("https://[fe80::1%25en0]:5000").is_err());
+        assert!(validate_mirror("https://a:80:80").is_err());
+        assert_eq!(
+            validate_mirror("https://[::1]:5000").unwrap(),
+            "https://[::1]:5000/"
+        );
     }
 }
