@@ -21,9 +21,97 @@ pub enum Severity {
     Error,
 }
 
+/// Which check a finding is from; `--json` and the text say it as the kebab-case word (`"live-drift"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    ConfigParse,
+    DaemonReachable,
+    LiveDrift,
+    StartLimit,
+    EngineDependent,
+    DockerdStarts,
+    MirrorClosed,
+    ContainerdConfigPath,
+    DockerdValidate,
+    UnknownKeys,
+    IgnoredKey,
+    OptionValue,
+    DockerdStartup,
+    FlagConflict,
+    MirrorUrl,
+    MirrorDuplicate,
+    MirrorRestricted,
+    InsecureHttpMirror,
+    Proxy,
+}
+
+impl CheckId {
+    /// Every check, for the test that the words are serde's.
+    #[cfg(test)]
+    const ALL: &'static [CheckId] = &[
+        CheckId::ConfigParse,
+        CheckId::DaemonReachable,
+        CheckId::LiveDrift,
+        CheckId::StartLimit,
+        CheckId::EngineDependent,
+        CheckId::DockerdStarts,
+        CheckId::MirrorClosed,
+        CheckId::ContainerdConfigPath,
+        CheckId::DockerdValidate,
+        CheckId::UnknownKeys,
+        CheckId::IgnoredKey,
+        CheckId::OptionValue,
+        CheckId::DockerdStartup,
+        CheckId::FlagConflict,
+        CheckId::MirrorUrl,
+        CheckId::MirrorDuplicate,
+        CheckId::MirrorRestricted,
+        CheckId::InsecureHttpMirror,
+        CheckId::Proxy,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::ConfigParse => "config-parse",
+            CheckId::DaemonReachable => "daemon-reachable",
+            CheckId::LiveDrift => "live-drift",
+            CheckId::StartLimit => "start-limit",
+            CheckId::EngineDependent => "engine-dependent",
+            CheckId::DockerdStarts => "dockerd-starts",
+            CheckId::MirrorClosed => "mirror-closed",
+            CheckId::ContainerdConfigPath => "containerd-config-path",
+            CheckId::DockerdValidate => "dockerd-validate",
+            CheckId::UnknownKeys => "unknown-keys",
+            CheckId::IgnoredKey => "ignored-key",
+            CheckId::OptionValue => "option-value",
+            CheckId::DockerdStartup => "dockerd-startup",
+            CheckId::FlagConflict => "flag-conflict",
+            CheckId::MirrorUrl => "mirror-url",
+            CheckId::MirrorDuplicate => "mirror-duplicate",
+            CheckId::MirrorRestricted => "mirror-restricted",
+            CheckId::InsecureHttpMirror => "insecure-http-mirror",
+            CheckId::Proxy => "proxy",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Tests (here and in sys::engine) find a check by its word.
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub id: &'static str,
+    pub id: CheckId,
     pub severity: Severity,
     pub reason: String,
     pub fix: Option<String>,
@@ -109,7 +197,7 @@ pub async fn gather(s: &crate::settings::Look) -> Facts {
 }
 
 fn finding(
-    id: &'static str,
+    id: CheckId,
     severity: Severity,
     reason: impl Into<String>,
     fix: Option<&str>,
@@ -122,7 +210,7 @@ fn finding(
     }
 }
 
-fn ok(id: &'static str, reason: impl Into<String>) -> Finding {
+fn ok(id: CheckId, reason: impl Into<String>) -> Finding {
     finding(id, Severity::Ok, reason, None)
 }
 
@@ -131,12 +219,15 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     let mut out = Vec::new();
     let map: Option<Map<String, Value>> = match &f.bytes {
         None => {
-            out.push(ok("config-parse", t!("doctor.no_file", path = f.path)));
+            out.push(ok(
+                CheckId::ConfigParse,
+                t!("doctor.no_file", path = f.path),
+            ));
             Some(Map::new())
         }
         Some(Err(e)) => {
             out.push(finding(
-                "config-parse",
+                CheckId::ConfigParse,
                 Severity::Error,
                 e.clone(),
                 Some(t!("doctor.fix.path").as_ref()),
@@ -145,7 +236,10 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         }
         Some(Ok(bytes)) => match docker::parse(bytes) {
             Ok(m) => {
-                out.push(ok("config-parse", t!("doctor.valid_json", path = f.path)));
+                out.push(ok(
+                    CheckId::ConfigParse,
+                    t!("doctor.valid_json", path = f.path),
+                ));
                 Some(m)
             }
             Err(e) => {
@@ -156,7 +250,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                     .and_then(Version::parse)
                     .is_some_and(|v| crate::dockerd::predict(bytes, v).starts);
                 out.push(finding(
-                    "config-parse",
+                    CheckId::ConfigParse,
                     if lenient {
                         Severity::Warning
                     } else {
@@ -192,7 +286,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     let refused = refused(f, prediction.as_ref());
     match (&f.info, &map) {
         (Err(e), _) => out.push(finding(
-            "daemon-reachable",
+            CheckId::DaemonReachable,
             Severity::Warning,
             t!("doctor.unreachable", detail = e),
             Some(&match &refused {
@@ -201,7 +295,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
             }),
         )),
         (Ok(info), Some(map)) => {
-            out.push(ok("daemon-reachable", t!("doctor.reachable")));
+            out.push(ok(CheckId::DaemonReachable, t!("doctor.reachable")));
             // As dockerd stores each (`HTTP://a` stays `HTTP://a/`), so the comparison with `docker info` is fair.
             let rules = crate::dockerd::mirror_url::Rules::of(engine);
             let file: Vec<String> = docker::mirrors_of(map)
@@ -211,10 +305,10 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                 })
                 .collect();
             if info.registry_config.mirrors == file {
-                out.push(ok("live-drift", t!("doctor.in_sync")));
+                out.push(ok(CheckId::LiveDrift, t!("doctor.in_sync")));
             } else {
                 out.push(finding(
-                    "live-drift",
+                    CheckId::LiveDrift,
                     Severity::Warning,
                     t!(
                         "doctor.drift",
@@ -235,13 +329,13 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     check_runtimes(&f.runtimes, catalogue, &mut out);
     if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
         out.push(finding(
-            "start-limit",
+            CheckId::StartLimit,
             Severity::Error,
             t!("doctor.start_limit"),
             Some(t!("doctor.fix.start_limit").as_ref()),
         ));
     } else {
-        out.push(ok("start-limit", t!("doctor.start_ok")));
+        out.push(ok(CheckId::StartLimit, t!("doctor.start_ok")));
     }
     let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
     let engines = by_engine(f, &mut out);
@@ -278,7 +372,7 @@ fn by_engine(f: &Facts, out: &mut Vec<Finding>) -> Vec<crate::dockerd::generatio
         Some(summary) => {
             let refused = verdicts.iter().find(|v| !v.starts).expect("one refuses");
             out.push(finding(
-                "engine-dependent",
+                CheckId::EngineDependent,
                 Severity::Warning,
                 t!(
                     "doctor.engines.depends",
@@ -290,7 +384,7 @@ fn by_engine(f: &Facts, out: &mut Vec<Finding>) -> Vec<crate::dockerd::generatio
             ));
         }
         None if f.all_engines => out.push(ok(
-            "engine-dependent",
+            CheckId::EngineDependent,
             t!(
                 "doctor.engines.same",
                 from = verdicts[0].engine,
@@ -329,7 +423,7 @@ fn verdict(
     };
     if f.engine.is_none() {
         out.push(finding(
-            "dockerd-starts",
+            CheckId::DockerdStarts,
             Severity::Warning,
             t!("doctor.engine_unknown", engine = engine),
             None,
@@ -337,14 +431,17 @@ fn verdict(
     }
     match reason {
         None => {
-            out.insert(0, ok("dockerd-starts", t!("doctor.starts", engine = shown)));
+            out.insert(
+                0,
+                ok(CheckId::DockerdStarts, t!("doctor.starts", engine = shown)),
+            );
             true
         }
         Some(reason) => {
             out.insert(
                 0,
                 finding(
-                    "dockerd-starts",
+                    CheckId::DockerdStarts,
                     Severity::Error,
                     t!("doctor.refuses", engine = shown, reason = reason),
                     Some(t!("doctor.fix.refuses").as_ref()),
@@ -368,7 +465,7 @@ fn check_runtimes(
                 .filter(|e| e.status == Status::Closed)
             {
                 out.push(finding(
-                    "mirror-closed",
+                    CheckId::MirrorClosed,
                     Severity::Error,
                     t!(
                         "doctor.runtime_closed",
@@ -384,7 +481,7 @@ fn check_runtimes(
         }
         if let Some(p) = &rt.problem {
             out.push(finding(
-                "containerd-config-path",
+                CheckId::ContainerdConfigPath,
                 Severity::Warning,
                 p.clone(),
                 Some(t!("doctor.fix.config_path").as_ref()),
@@ -396,18 +493,18 @@ fn check_runtimes(
 fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>) {
     match &f.validate {
         Some(Err(e)) => out.push(finding(
-            "dockerd-validate",
+            CheckId::DockerdValidate,
             Severity::Error,
             t!("doctor.validate_rejects", detail = e),
             Some(t!("doctor.fix.validate").as_ref()),
         )),
-        Some(Ok(())) => out.push(ok("dockerd-validate", t!("doctor.validate_ok"))),
+        Some(Ok(())) => out.push(ok(CheckId::DockerdValidate, t!("doctor.validate_ok"))),
         None => {}
     }
     let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
     let mut unknown = of(Stage::UnknownKey).peekable();
     if unknown.peek().is_none() {
-        out.push(ok("unknown-keys", t!("doctor.keys_ok")));
+        out.push(ok(CheckId::UnknownKeys, t!("doctor.keys_ok")));
     }
     for r in unknown {
         // A key guides invent gets what to do instead; any other, the spelling advice.
@@ -416,7 +513,7 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
             .clone()
             .unwrap_or_else(|| t!("doctor.fix.unknown_keys").into_owned());
         out.push(finding(
-            "unknown-keys",
+            CheckId::UnknownKeys,
             Severity::Error,
             r.to_string(),
             Some(&fix),
@@ -424,7 +521,7 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
     }
     for r in &p.ignored {
         out.push(finding(
-            "ignored-key",
+            CheckId::IgnoredKey,
             Severity::Warning,
             r.to_string(),
             Some(t!("doctor.fix.ignored").as_ref()),
@@ -432,11 +529,11 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
     }
     let mut values = of(Stage::Value).peekable();
     if values.peek().is_none() {
-        out.push(ok("option-value", t!("doctor.values_ok")));
+        out.push(ok(CheckId::OptionValue, t!("doctor.values_ok")));
     }
     for r in values {
         out.push(finding(
-            "option-value",
+            CheckId::OptionValue,
             Severity::Error,
             r.to_string(),
             Some(t!("doctor.fix.value").as_ref()),
@@ -445,7 +542,7 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
     // dockerd --validate passes these: they fail only when dockerd starts.
     for r in of(Stage::Startup) {
         out.push(finding(
-            "dockerd-startup",
+            CheckId::DockerdStartup,
             Severity::Error,
             r.to_string(),
             Some(t!("doctor.fix.startup").as_ref()),
@@ -456,11 +553,11 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
 fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {
     let conflicts = docker::find_conflicts(map.keys().map(String::as_str), sources);
     if conflicts.is_empty() {
-        out.push(ok("flag-conflict", t!("doctor.no_conflict")));
+        out.push(ok(CheckId::FlagConflict, t!("doctor.no_conflict")));
     }
     for c in conflicts {
         out.push(finding(
-            "flag-conflict",
+            CheckId::FlagConflict,
             Severity::Error,
             t!("doctor.conflict", detail = c),
             Some(t!("doctor.fix.conflict").as_ref()),
@@ -492,7 +589,7 @@ fn check_mirrors(
             Err(e @ crate::dockerd::mirror_url::MirrorUrlError::Unusable(..)) => {
                 bad += 1;
                 out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Warning,
                     e.to_string(),
                     Some(t!("doctor.fix.unusable").as_ref()),
@@ -502,7 +599,7 @@ fn check_mirrors(
             Err(e) => {
                 bad += 1;
                 out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Error,
                     t!("doctor.bad_url", detail = e),
                     Some(t!("doctor.fix.url").as_ref()),
@@ -519,13 +616,13 @@ fn check_mirrors(
             match engine_major {
                 Some(v) if v >= 25 => bad -= 1,
                 Some(v) => out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Error,
                     t!("doctor.path_old", mirror = m, version = v),
                     Some(t!("doctor.fix.path_old").as_ref()),
                 )),
                 None => out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Warning,
                     t!("doctor.path_unknown", mirror = m),
                     Some(t!("doctor.fix.path_unknown").as_ref()),
@@ -535,7 +632,7 @@ fn check_mirrors(
         if seen.contains(&norm) {
             dup += 1;
             out.push(finding(
-                "mirror-duplicate",
+                CheckId::MirrorDuplicate,
                 Severity::Warning,
                 t!("doctor.duplicate", mirror = m),
                 Some(t!("doctor.fix.duplicate").as_ref()),
@@ -547,7 +644,7 @@ fn check_mirrors(
                 Status::Closed => {
                     cat += 1;
                     out.push(finding(
-                        "mirror-closed",
+                        CheckId::MirrorClosed,
                         Severity::Error,
                         t!(
                             "doctor.closed",
@@ -560,7 +657,7 @@ fn check_mirrors(
                 Status::Restricted => {
                     cat += 1;
                     out.push(finding(
-                        "mirror-restricted",
+                        CheckId::MirrorRestricted,
                         Severity::Warning,
                         t!("doctor.restricted", mirror = m, notes = entry.notes_local()),
                         Some(t!("doctor.fix.restricted").as_ref()),
@@ -581,7 +678,7 @@ fn check_mirrors(
         {
             http += 1;
             out.push(finding(
-                "insecure-http-mirror",
+                CheckId::InsecureHttpMirror,
                 Severity::Warning,
                 t!("doctor.http", mirror = m, host = host_port),
                 Some(t!("doctor.fix.http").as_ref()),
@@ -589,16 +686,16 @@ fn check_mirrors(
         }
     }
     if bad == 0 {
-        out.push(ok("mirror-url", t!("doctor.urls_ok")));
+        out.push(ok(CheckId::MirrorUrl, t!("doctor.urls_ok")));
     }
     if dup == 0 {
-        out.push(ok("mirror-duplicate", t!("doctor.no_duplicate")));
+        out.push(ok(CheckId::MirrorDuplicate, t!("doctor.no_duplicate")));
     }
     if cat == 0 {
-        out.push(ok("mirror-closed", t!("doctor.catalogue_ok")));
+        out.push(ok(CheckId::MirrorClosed, t!("doctor.catalogue_ok")));
     }
     if http == 0 {
-        out.push(ok("insecure-http-mirror", t!("doctor.http_ok")));
+        out.push(ok(CheckId::InsecureHttpMirror, t!("doctor.http_ok")));
     }
 }
 
@@ -632,10 +729,10 @@ fn check_proxy(
         }
     }
     if found.is_empty() {
-        out.push(ok("proxy", t!("doctor.no_proxy")));
+        out.push(ok(CheckId::Proxy, t!("doctor.no_proxy")));
     } else {
         out.push(finding(
-            "proxy",
+            CheckId::Proxy,
             Severity::Warning,
             t!("doctor.proxy", places = found.join(" + ")),
             Some(t!("doctor.fix.proxy").as_ref()),
@@ -722,6 +819,18 @@ mod tests {
         assert!(!r.has_errors(), "{r:?}");
         assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
         assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn check_ids_are_the_words_json_has_always_said() {
+        for id in CheckId::ALL {
+            assert_eq!(
+                serde_json::to_value(id).unwrap(),
+                serde_json::json!(id.as_str())
+            );
+        }
+        assert_eq!(CheckId::LiveDrift.as_str(), "live-drift");
+        assert_eq!(format!("{:<12}|", CheckId::Proxy), "proxy       |");
     }
 
     #[test]
