@@ -740,16 +740,75 @@ fn check_proxy(
     }
 }
 
+/// How each severity reads: the word in its brackets, and its tone on a terminal.
+fn mark(s: Severity) -> (&'static str, crate::ui::style::Tone) {
+    use crate::ui::style::Tone;
+    match s {
+        Severity::Ok => ("ok  ", Tone::Good),
+        Severity::Warning => ("WARN", Tone::Warn),
+        Severity::Error => ("FAIL", Tone::Bad),
+    }
+}
+
+/// The report on a terminal: the same marks, ids, reasons and fixes as `render`, laid out by `ui::table` so the
+/// marks take their tone's colour (and nothing else does); `screen` says the width and whether colour is wanted.
+pub fn painted(r: &DoctorReport, screen: crate::ui::output::Screen) -> crate::ui::output::Painted {
+    use crate::ui::style::Tone;
+    use crate::ui::table::Column;
+    let (mut marks, mut tones, mut ids, mut texts) = (vec![], vec![], vec![], vec![]);
+    for c in &r.checks {
+        let (word, tone) = mark(c.severity);
+        marks.push(format!("[{word}]"));
+        tones.push(tone);
+        ids.push(c.id.to_string());
+        texts.push(c.reason.clone());
+        if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
+            marks.push(String::new());
+            tones.push(Tone::Plain);
+            ids.push(String::new());
+            texts.push(t!("show.fix", fix = fix).into_owned());
+        }
+    }
+    crate::ui::table::render(
+        &[
+            Column::new("", marks).tones(tones),
+            Column::new(t!("doctor.col.check"), ids),
+            Column::new(t!("doctor.col.finding"), texts).free(30, crate::ui::table::ALWAYS),
+        ],
+        16,
+        screen,
+    )
+}
+
+/// Prints the report for people: on a terminal as a table with coloured marks, elsewhere as `render`'s text
+/// (a pipe gets no colour and keeps its one layout).
+pub fn print(p: &crate::ui::output::Printer, r: &DoctorReport) {
+    let screen = p.screen();
+    if screen.width.is_some() {
+        p.stdout(&format!("mirrorctl doctor — {}\n", r.config));
+        p.table(&painted(r, screen));
+        p.stdout(&format!("{}\n", summary(r)));
+    } else {
+        p.stdout(&render(r, None));
+    }
+}
+
+fn summary(r: &DoctorReport) -> String {
+    let count = |s: Severity| r.checks.iter().filter(|c| c.severity == s).count();
+    t!(
+        "doctor.summary",
+        errors = count(Severity::Error),
+        warnings = count(Severity::Warning)
+    )
+    .into_owned()
+}
+
 /// The report for people, wrapped to `width` (a terminal's) with the reasons under their id.
 pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
     use crate::ui::text::wrap;
     let mut s = format!("mirrorctl doctor — {}\n", r.config);
     for c in &r.checks {
-        let mark = match c.severity {
-            Severity::Ok => "ok  ",
-            Severity::Warning => "WARN",
-            Severity::Error => "FAIL",
-        };
+        let (mark, _) = mark(c.severity);
         s.push_str(&format!(
             "[{mark}] {:<22} {}\n",
             c.id,
@@ -763,20 +822,7 @@ pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
             ));
         }
     }
-    let (w, e) = (
-        r.checks
-            .iter()
-            .filter(|c| c.severity == Severity::Warning)
-            .count(),
-        r.checks
-            .iter()
-            .filter(|c| c.severity == Severity::Error)
-            .count(),
-    );
-    s.push_str(&format!(
-        "{}\n",
-        t!("doctor.summary", errors = e, warnings = w)
-    ));
+    s.push_str(&format!("{}\n", summary(r)));
     s
 }
 
@@ -819,6 +865,26 @@ mod tests {
         assert!(!r.has_errors(), "{r:?}");
         assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
         assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn marks_are_coloured_on_a_terminal_only() {
+        use crate::ui::output::Screen;
+        let r = check(&facts(r#"{"nosuch": 1}"#), &Catalogue::builtin());
+        let colour = painted(&r, Screen::terminal(80, true));
+        let plain = painted(&r, Screen::terminal(80, false));
+        assert_eq!(colour.plain(), plain.plain());
+        assert!(plain.plain().contains("[FAIL]") && plain.plain().contains("unknown-keys"));
+        assert!(!format!("{plain:?}").contains("\\u{1b}"));
+        // Red for FAIL, green for ok (comfy-table's SGR codes).
+        let raw = format!("{colour:?}");
+        for code in ["\\u{1b}[38;5;9m[FAIL]", "\\u{1b}[38;5;10m[ok  ]"] {
+            assert!(raw.contains(code), "{code} in {raw}");
+        }
+        assert!(!render(&r, None).contains('\u{1b}'));
+        for line in plain.plain().lines() {
+            assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+        }
     }
 
     #[test]

@@ -135,7 +135,7 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
             if s.json {
                 p.stdout(&(serde_json::to_string_pretty(&report)? + "\n"));
             } else {
-                p.stdout(&doctor::render(&report, p.width()));
+                doctor::print(&p, &report);
             }
             Ok(if report.has_errors() {
                 ExitCode::from(crate::ui::errors::exit::ERROR)
