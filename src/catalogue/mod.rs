@@ -549,20 +549,10 @@ pub fn fingerprint<'a>(mirrors: impl IntoIterator<Item = &'a Mirror>) -> String 
     hex::encode(&digest[..8])
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum MirrorUrlError {
-    #[error("{}", t!("url.not_a_url", url = .0))]
-    NotAUrl(String),
-    #[error("{}", t!("url.scheme", scheme = scheme, url = url))]
-    Scheme { scheme: String, url: String },
-    #[error("{}", t!("url.credentials", url = .0))]
-    Credentials(String),
-    #[error("{}", t!("url.query", url = .0))]
-    QueryOrFragment(String),
-    /// Shown escaped (`\n`, `\u{1b}`), never raw: it may hold a terminal escape.
-    #[error("{}", t!("url.whitespace", url = .0))]
-    Whitespace(String),
-}
+/// dockerd's URL rule lives with dockerd (`dockerd::mirror_url`); the catalogue checks its entries by it.
+pub use crate::dockerd::mirror_url::validate_mirror;
+#[cfg(test)]
+use crate::dockerd::mirror_url::MirrorUrlError;
 
 /// A registry name as runtimes key their files by it: `host[:port]`, lower-case DNS labels or an IP, nothing that
 /// could become a path (`/`, `..`), a TOML or systemd directive, or a terminal escape.
@@ -593,34 +583,6 @@ pub fn validate_registry(raw: &str) -> Result<String, String> {
         return bad();
     }
     Ok(raw.to_owned())
-}
-
-/// dockerd's `ValidateMirror`: http(s) only, no credentials, no query or fragment; the result has exactly one
-/// trailing slash added, as dockerd stores it. (A path is accepted: Engine 25+ allows one; `doctor` warns for older.)
-pub fn validate_mirror(raw: &str) -> Result<String, MirrorUrlError> {
-    crate::ui::redact::remember_url(raw);
-    // The URL parser would strip these silently, but the raw string is what lands in the file, and Go's url.Parse
-    // refuses it: dockerd would not start.
-    if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(MirrorUrlError::Whitespace(raw.escape_debug().to_string()));
-    }
-    let url = reqwest::Url::parse(raw).map_err(|_| MirrorUrlError::NotAUrl(raw.to_owned()))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(MirrorUrlError::Scheme {
-            scheme: url.scheme().to_owned(),
-            url: raw.to_owned(),
-        });
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(MirrorUrlError::NotAUrl(raw.to_owned()));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(MirrorUrlError::Credentials(crate::ui::redact::url(raw)));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(MirrorUrlError::QueryOrFragment(raw.to_owned()));
-    }
-    Ok(format!("{}/", raw.strip_suffix('/').unwrap_or(raw)))
 }
 
 /// A catalogue's `updated` for a sentence ("catalogue of …"): a file that states no date says so, rather than

@@ -21,9 +21,106 @@ pub enum Severity {
     Error,
 }
 
+/// Which check a finding is from; `--json` and the text say it as the kebab-case word (`"live-drift"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckId {
+    ConfigParse,
+    DaemonReachable,
+    LiveDrift,
+    StartLimit,
+    EngineDependent,
+    DockerdStarts,
+    MirrorClosed,
+    ContainerdConfigPath,
+    DockerdValidate,
+    UnknownKeys,
+    IgnoredKey,
+    OptionValue,
+    DockerdStartup,
+    FlagConflict,
+    MirrorUrl,
+    MirrorDuplicate,
+    MirrorRestricted,
+    InsecureHttpMirror,
+    Proxy,
+    ContainersRegistriesConf,
+    ImageStore,
+    CertsDOverride,
+}
+
+impl CheckId {
+    /// Every check, for the test that the words are serde's.
+    #[cfg(test)]
+    const ALL: &'static [CheckId] = &[
+        CheckId::ConfigParse,
+        CheckId::DaemonReachable,
+        CheckId::LiveDrift,
+        CheckId::StartLimit,
+        CheckId::EngineDependent,
+        CheckId::DockerdStarts,
+        CheckId::MirrorClosed,
+        CheckId::ContainerdConfigPath,
+        CheckId::DockerdValidate,
+        CheckId::UnknownKeys,
+        CheckId::IgnoredKey,
+        CheckId::OptionValue,
+        CheckId::DockerdStartup,
+        CheckId::FlagConflict,
+        CheckId::MirrorUrl,
+        CheckId::MirrorDuplicate,
+        CheckId::MirrorRestricted,
+        CheckId::InsecureHttpMirror,
+        CheckId::Proxy,
+        CheckId::ContainersRegistriesConf,
+        CheckId::ImageStore,
+        CheckId::CertsDOverride,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::ConfigParse => "config-parse",
+            CheckId::DaemonReachable => "daemon-reachable",
+            CheckId::LiveDrift => "live-drift",
+            CheckId::StartLimit => "start-limit",
+            CheckId::EngineDependent => "engine-dependent",
+            CheckId::DockerdStarts => "dockerd-starts",
+            CheckId::MirrorClosed => "mirror-closed",
+            CheckId::ContainerdConfigPath => "containerd-config-path",
+            CheckId::DockerdValidate => "dockerd-validate",
+            CheckId::UnknownKeys => "unknown-keys",
+            CheckId::IgnoredKey => "ignored-key",
+            CheckId::OptionValue => "option-value",
+            CheckId::DockerdStartup => "dockerd-startup",
+            CheckId::FlagConflict => "flag-conflict",
+            CheckId::MirrorUrl => "mirror-url",
+            CheckId::MirrorDuplicate => "mirror-duplicate",
+            CheckId::MirrorRestricted => "mirror-restricted",
+            CheckId::InsecureHttpMirror => "insecure-http-mirror",
+            CheckId::Proxy => "proxy",
+            CheckId::ContainersRegistriesConf => "containers-registries-conf",
+            CheckId::ImageStore => "image-store",
+            CheckId::CertsDOverride => "certs-d-override",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// Tests (here and in sys::engine) find a check by its word.
+impl PartialEq<&str> for CheckId {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
-    pub id: &'static str,
+    pub id: CheckId,
     pub severity: Severity,
     pub reason: String,
     pub fix: Option<String>,
@@ -128,7 +225,7 @@ fn check_store(f: &Facts, out: &mut Vec<Finding>) -> Option<crate::sys::engine::
     use crate::ui::output::outside;
     let store = f.info.as_ref().ok()?.image_store();
     out.push(ok(
-        "image-store",
+        CheckId::ImageStore,
         t!("doctor.image_store", store = store.name()),
     ));
     if let Some(file) = f
@@ -138,7 +235,7 @@ fn check_store(f: &Facts, out: &mut Vec<Finding>) -> Option<crate::sys::engine::
     {
         let (file, h) = file;
         out.push(finding(
-            "certs-d-override",
+            CheckId::CertsDOverride,
             Severity::Warning,
             t!(
                 "doctor.certs_d_override",
@@ -153,7 +250,7 @@ fn check_store(f: &Facts, out: &mut Vec<Finding>) -> Option<crate::sys::engine::
 }
 
 fn finding(
-    id: &'static str,
+    id: CheckId,
     severity: Severity,
     reason: impl Into<String>,
     fix: Option<&str>,
@@ -166,7 +263,7 @@ fn finding(
     }
 }
 
-fn ok(id: &'static str, reason: impl Into<String>) -> Finding {
+fn ok(id: CheckId, reason: impl Into<String>) -> Finding {
     finding(id, Severity::Ok, reason, None)
 }
 
@@ -175,12 +272,15 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     let mut out = Vec::new();
     let map: Option<Map<String, Value>> = match &f.bytes {
         None => {
-            out.push(ok("config-parse", t!("doctor.no_file", path = f.path)));
+            out.push(ok(
+                CheckId::ConfigParse,
+                t!("doctor.no_file", path = f.path),
+            ));
             Some(Map::new())
         }
         Some(Err(e)) => {
             out.push(finding(
-                "config-parse",
+                CheckId::ConfigParse,
                 Severity::Error,
                 e.clone(),
                 Some(t!("doctor.fix.path").as_ref()),
@@ -189,7 +289,10 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         }
         Some(Ok(bytes)) => match docker::parse(bytes) {
             Ok(m) => {
-                out.push(ok("config-parse", t!("doctor.valid_json", path = f.path)));
+                out.push(ok(
+                    CheckId::ConfigParse,
+                    t!("doctor.valid_json", path = f.path),
+                ));
                 Some(m)
             }
             Err(e) => {
@@ -200,7 +303,7 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
                     .and_then(Version::parse)
                     .is_some_and(|v| crate::dockerd::predict(bytes, v).starts);
                 out.push(finding(
-                    "config-parse",
+                    CheckId::ConfigParse,
                     if lenient {
                         Severity::Warning
                     } else {
@@ -232,31 +335,45 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         check_mirrors(map, live, catalogue, &mut out);
         check_proxy(map, live, f.unit_environment.as_deref(), &mut out);
     }
+    // What the predicted dockerd would refuse: then neither a start nor a reload is the next step, the file is.
+    let refused = refused(f, prediction.as_ref());
     match (&f.info, &map) {
         (Err(e), _) => out.push(finding(
-            "daemon-reachable",
+            CheckId::DaemonReachable,
             Severity::Warning,
             t!("doctor.unreachable", detail = e),
-            Some(t!("doctor.fix.reach").as_ref()),
+            Some(&match &refused {
+                Some(reason) => t!("doctor.fix.reach_refused", path = f.path, reason = reason),
+                None => t!("doctor.fix.reach"),
+            }),
         )),
         (Ok(info), Some(map)) => {
-            out.push(ok("daemon-reachable", t!("doctor.reachable")));
+            out.push(ok(CheckId::DaemonReachable, t!("doctor.reachable")));
+            // As dockerd stores each (`HTTP://a` stays `HTTP://a/`), so the comparison with `docker info` is fair.
+            let rules = crate::dockerd::mirror_url::Rules::of(engine);
             let file: Vec<String> = docker::mirrors_of(map)
                 .iter()
-                .map(|m| validate_mirror(m).unwrap_or_else(|_| m.clone()))
+                .map(|m| {
+                    crate::dockerd::mirror_url::dockerd(m, rules).unwrap_or_else(|_| m.clone())
+                })
                 .collect();
             if info.registry_config.mirrors == file {
-                out.push(ok("live-drift", t!("doctor.in_sync")));
+                out.push(ok(CheckId::LiveDrift, t!("doctor.in_sync")));
             } else {
                 out.push(finding(
-                    "live-drift",
+                    CheckId::LiveDrift,
                     Severity::Warning,
                     t!(
                         "doctor.drift",
                         live = format!("{:?}", info.registry_config.mirrors),
                         file = format!("{file:?}")
                     ),
-                    Some(t!("doctor.fix.drift").as_ref()),
+                    Some(&match &refused {
+                        Some(reason) => {
+                            t!("doctor.fix.drift_refused", path = f.path, reason = reason)
+                        }
+                        None => t!("doctor.fix.drift"),
+                    }),
                 ));
             }
         }
@@ -265,13 +382,13 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
     check_runtimes(&f.runtimes, catalogue, &mut out);
     if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
         out.push(finding(
-            "start-limit",
+            CheckId::StartLimit,
             Severity::Error,
             t!("doctor.start_limit"),
             Some(t!("doctor.fix.start_limit").as_ref()),
         ));
     } else {
-        out.push(ok("start-limit", t!("doctor.start_ok")));
+        out.push(ok(CheckId::StartLimit, t!("doctor.start_ok")));
     }
     let image_store = check_store(f, &mut out);
     let starts = verdict(f, engine, prediction.as_ref(), map.as_ref(), &mut out);
@@ -283,6 +400,15 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         checks: out,
         engines,
         image_store,
+    }
+}
+
+/// The first thing the predicted dockerd (or its own `--validate`) refuses in the file, with where it is.
+fn refused(f: &Facts, prediction: Option<&crate::dockerd::Prediction>) -> Option<String> {
+    match (prediction, &f.validate) {
+        (Some(p), _) if !p.starts => p.refusals.first().map(ToString::to_string),
+        (_, Some(Err(e))) => Some(e.clone()),
+        _ => None,
     }
 }
 
@@ -301,7 +427,7 @@ fn by_engine(f: &Facts, out: &mut Vec<Finding>) -> Vec<crate::dockerd::generatio
         Some(summary) => {
             let refused = verdicts.iter().find(|v| !v.starts).expect("one refuses");
             out.push(finding(
-                "engine-dependent",
+                CheckId::EngineDependent,
                 Severity::Warning,
                 t!(
                     "doctor.engines.depends",
@@ -313,7 +439,7 @@ fn by_engine(f: &Facts, out: &mut Vec<Finding>) -> Vec<crate::dockerd::generatio
             ));
         }
         None if f.all_engines => out.push(ok(
-            "engine-dependent",
+            CheckId::EngineDependent,
             t!(
                 "doctor.engines.same",
                 from = verdicts[0].engine,
@@ -352,7 +478,7 @@ fn verdict(
     };
     if f.engine.is_none() {
         out.push(finding(
-            "dockerd-starts",
+            CheckId::DockerdStarts,
             Severity::Warning,
             t!("doctor.engine_unknown", engine = engine),
             None,
@@ -360,14 +486,17 @@ fn verdict(
     }
     match reason {
         None => {
-            out.insert(0, ok("dockerd-starts", t!("doctor.starts", engine = shown)));
+            out.insert(
+                0,
+                ok(CheckId::DockerdStarts, t!("doctor.starts", engine = shown)),
+            );
             true
         }
         Some(reason) => {
             out.insert(
                 0,
                 finding(
-                    "dockerd-starts",
+                    CheckId::DockerdStarts,
                     Severity::Error,
                     t!("doctor.refuses", engine = shown, reason = reason),
                     Some(t!("doctor.fix.refuses").as_ref()),
@@ -391,7 +520,7 @@ fn check_runtimes(
                 .filter(|e| e.status == Status::Closed)
             {
                 out.push(finding(
-                    "mirror-closed",
+                    CheckId::MirrorClosed,
                     Severity::Error,
                     t!(
                         "doctor.runtime_closed",
@@ -408,10 +537,10 @@ fn check_runtimes(
         if let Some(p) = &rt.problem {
             let (id, fix) = match rt.runtime {
                 "containers" => (
-                    "containers-registries-conf",
+                    CheckId::ContainersRegistriesConf,
                     t!("doctor.fix.containers_conf"),
                 ),
-                _ => ("containerd-config-path", t!("doctor.fix.config_path")),
+                _ => (CheckId::ContainerdConfigPath, t!("doctor.fix.config_path")),
             };
             out.push(finding(
                 id,
@@ -426,30 +555,35 @@ fn check_runtimes(
 fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>) {
     match &f.validate {
         Some(Err(e)) => out.push(finding(
-            "dockerd-validate",
+            CheckId::DockerdValidate,
             Severity::Error,
             t!("doctor.validate_rejects", detail = e),
             Some(t!("doctor.fix.validate").as_ref()),
         )),
-        Some(Ok(())) => out.push(ok("dockerd-validate", t!("doctor.validate_ok"))),
+        Some(Ok(())) => out.push(ok(CheckId::DockerdValidate, t!("doctor.validate_ok"))),
         None => {}
     }
     let of = |stage| p.refusals.iter().filter(move |r| r.stage == stage);
     let mut unknown = of(Stage::UnknownKey).peekable();
     if unknown.peek().is_none() {
-        out.push(ok("unknown-keys", t!("doctor.keys_ok")));
+        out.push(ok(CheckId::UnknownKeys, t!("doctor.keys_ok")));
     }
     for r in unknown {
+        // A key guides invent gets what to do instead; any other, the spelling advice.
+        let fix = r
+            .advice
+            .clone()
+            .unwrap_or_else(|| t!("doctor.fix.unknown_keys").into_owned());
         out.push(finding(
-            "unknown-keys",
+            CheckId::UnknownKeys,
             Severity::Error,
             r.to_string(),
-            Some(t!("doctor.fix.unknown_keys").as_ref()),
+            Some(&fix),
         ));
     }
     for r in &p.ignored {
         out.push(finding(
-            "ignored-key",
+            CheckId::IgnoredKey,
             Severity::Warning,
             r.to_string(),
             Some(t!("doctor.fix.ignored").as_ref()),
@@ -457,11 +591,11 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
     }
     let mut values = of(Stage::Value).peekable();
     if values.peek().is_none() {
-        out.push(ok("option-value", t!("doctor.values_ok")));
+        out.push(ok(CheckId::OptionValue, t!("doctor.values_ok")));
     }
     for r in values {
         out.push(finding(
-            "option-value",
+            CheckId::OptionValue,
             Severity::Error,
             r.to_string(),
             Some(t!("doctor.fix.value").as_ref()),
@@ -470,7 +604,7 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
     // dockerd --validate passes these: they fail only when dockerd starts.
     for r in of(Stage::Startup) {
         out.push(finding(
-            "dockerd-startup",
+            CheckId::DockerdStartup,
             Severity::Error,
             r.to_string(),
             Some(t!("doctor.fix.startup").as_ref()),
@@ -481,11 +615,11 @@ fn check_keys(f: &Facts, p: &crate::dockerd::Prediction, out: &mut Vec<Finding>)
 fn check_conflicts(map: &Map<String, Value>, sources: &[FlagSource], out: &mut Vec<Finding>) {
     let conflicts = docker::find_conflicts(map.keys().map(String::as_str), sources);
     if conflicts.is_empty() {
-        out.push(ok("flag-conflict", t!("doctor.no_conflict")));
+        out.push(ok(CheckId::FlagConflict, t!("doctor.no_conflict")));
     }
     for c in conflicts {
         out.push(finding(
-            "flag-conflict",
+            CheckId::FlagConflict,
             Severity::Error,
             t!("doctor.conflict", detail = c),
             Some(t!("doctor.fix.conflict").as_ref()),
@@ -513,10 +647,21 @@ fn check_mirrors(
     for m in &mirrors {
         let norm = match validate_mirror(m) {
             Ok(n) => n,
+            // dockerd starts with it and then never pulls through it: a warning that says so, not a refusal.
+            Err(e @ crate::dockerd::mirror_url::MirrorUrlError::Unusable(..)) => {
+                bad += 1;
+                out.push(finding(
+                    CheckId::MirrorUrl,
+                    Severity::Warning,
+                    e.to_string(),
+                    Some(t!("doctor.fix.unusable").as_ref()),
+                ));
+                continue;
+            }
             Err(e) => {
                 bad += 1;
                 out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Error,
                     t!("doctor.bad_url", detail = e),
                     Some(t!("doctor.fix.url").as_ref()),
@@ -524,19 +669,22 @@ fn check_mirrors(
                 continue;
             }
         };
-        let url = reqwest::Url::parse(&norm).expect("validated");
+        // validate_mirror checked that the probe's client parses it; no panic if that ever drifts.
+        let Ok(url) = reqwest::Url::parse(&norm) else {
+            continue;
+        };
         if url.path() != "/" {
             bad += 1;
             match engine_major {
                 Some(v) if v >= 25 => bad -= 1,
                 Some(v) => out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Error,
                     t!("doctor.path_old", mirror = m, version = v),
                     Some(t!("doctor.fix.path_old").as_ref()),
                 )),
                 None => out.push(finding(
-                    "mirror-url",
+                    CheckId::MirrorUrl,
                     Severity::Warning,
                     t!("doctor.path_unknown", mirror = m),
                     Some(t!("doctor.fix.path_unknown").as_ref()),
@@ -546,7 +694,7 @@ fn check_mirrors(
         if seen.contains(&norm) {
             dup += 1;
             out.push(finding(
-                "mirror-duplicate",
+                CheckId::MirrorDuplicate,
                 Severity::Warning,
                 t!("doctor.duplicate", mirror = m),
                 Some(t!("doctor.fix.duplicate").as_ref()),
@@ -558,7 +706,7 @@ fn check_mirrors(
                 Status::Closed => {
                     cat += 1;
                     out.push(finding(
-                        "mirror-closed",
+                        CheckId::MirrorClosed,
                         Severity::Error,
                         t!(
                             "doctor.closed",
@@ -571,7 +719,7 @@ fn check_mirrors(
                 Status::Restricted => {
                     cat += 1;
                     out.push(finding(
-                        "mirror-restricted",
+                        CheckId::MirrorRestricted,
                         Severity::Warning,
                         t!("doctor.restricted", mirror = m, notes = entry.notes_local()),
                         Some(t!("doctor.fix.restricted").as_ref()),
@@ -592,7 +740,7 @@ fn check_mirrors(
         {
             http += 1;
             out.push(finding(
-                "insecure-http-mirror",
+                CheckId::InsecureHttpMirror,
                 Severity::Warning,
                 t!("doctor.http", mirror = m, host = host_port),
                 Some(t!("doctor.fix.http").as_ref()),
@@ -600,16 +748,16 @@ fn check_mirrors(
         }
     }
     if bad == 0 {
-        out.push(ok("mirror-url", t!("doctor.urls_ok")));
+        out.push(ok(CheckId::MirrorUrl, t!("doctor.urls_ok")));
     }
     if dup == 0 {
-        out.push(ok("mirror-duplicate", t!("doctor.no_duplicate")));
+        out.push(ok(CheckId::MirrorDuplicate, t!("doctor.no_duplicate")));
     }
     if cat == 0 {
-        out.push(ok("mirror-closed", t!("doctor.catalogue_ok")));
+        out.push(ok(CheckId::MirrorClosed, t!("doctor.catalogue_ok")));
     }
     if http == 0 {
-        out.push(ok("insecure-http-mirror", t!("doctor.http_ok")));
+        out.push(ok(CheckId::InsecureHttpMirror, t!("doctor.http_ok")));
     }
 }
 
@@ -643,10 +791,10 @@ fn check_proxy(
         }
     }
     if found.is_empty() {
-        out.push(ok("proxy", t!("doctor.no_proxy")));
+        out.push(ok(CheckId::Proxy, t!("doctor.no_proxy")));
     } else {
         out.push(finding(
-            "proxy",
+            CheckId::Proxy,
             Severity::Warning,
             t!("doctor.proxy", places = found.join(" + ")),
             Some(t!("doctor.fix.proxy").as_ref()),
@@ -654,16 +802,75 @@ fn check_proxy(
     }
 }
 
+/// How each severity reads: the word in its brackets, and its tone on a terminal.
+fn mark(s: Severity) -> (&'static str, crate::ui::style::Tone) {
+    use crate::ui::style::Tone;
+    match s {
+        Severity::Ok => ("ok  ", Tone::Good),
+        Severity::Warning => ("WARN", Tone::Warn),
+        Severity::Error => ("FAIL", Tone::Bad),
+    }
+}
+
+/// The report on a terminal: the same marks, ids, reasons and fixes as `render`, laid out by `ui::table` so the
+/// marks take their tone's colour (and nothing else does); `screen` says the width and whether colour is wanted.
+pub fn painted(r: &DoctorReport, screen: crate::ui::output::Screen) -> crate::ui::output::Painted {
+    use crate::ui::style::Tone;
+    use crate::ui::table::Column;
+    let (mut marks, mut tones, mut ids, mut texts) = (vec![], vec![], vec![], vec![]);
+    for c in &r.checks {
+        let (word, tone) = mark(c.severity);
+        marks.push(format!("[{word}]"));
+        tones.push(tone);
+        ids.push(c.id.to_string());
+        texts.push(c.reason.clone());
+        if let Some(fix) = c.fix.as_ref().filter(|_| c.severity != Severity::Ok) {
+            marks.push(String::new());
+            tones.push(Tone::Plain);
+            ids.push(String::new());
+            texts.push(t!("show.fix", fix = fix).into_owned());
+        }
+    }
+    crate::ui::table::render(
+        &[
+            Column::new("", marks).tones(tones),
+            Column::new(t!("doctor.col.check"), ids),
+            Column::new(t!("doctor.col.finding"), texts).free(30, crate::ui::table::ALWAYS),
+        ],
+        16,
+        screen,
+    )
+}
+
+/// Prints the report for people: on a terminal as a table with coloured marks, elsewhere as `render`'s text
+/// (a pipe gets no colour and keeps its one layout).
+pub fn print(p: &crate::ui::output::Printer, r: &DoctorReport) {
+    let screen = p.screen();
+    if screen.width.is_some() {
+        p.stdout(&format!("mirrorctl doctor — {}\n", r.config));
+        p.table(&painted(r, screen));
+        p.stdout(&format!("{}\n", summary(r)));
+    } else {
+        p.stdout(&render(r, None));
+    }
+}
+
+fn summary(r: &DoctorReport) -> String {
+    let count = |s: Severity| r.checks.iter().filter(|c| c.severity == s).count();
+    t!(
+        "doctor.summary",
+        errors = count(Severity::Error),
+        warnings = count(Severity::Warning)
+    )
+    .into_owned()
+}
+
 /// The report for people, wrapped to `width` (a terminal's) with the reasons under their id.
 pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
     use crate::ui::text::wrap;
     let mut s = format!("mirrorctl doctor — {}\n", r.config);
     for c in &r.checks {
-        let mark = match c.severity {
-            Severity::Ok => "ok  ",
-            Severity::Warning => "WARN",
-            Severity::Error => "FAIL",
-        };
+        let (mark, _) = mark(c.severity);
         s.push_str(&format!(
             "[{mark}] {:<22} {}\n",
             c.id,
@@ -677,20 +884,7 @@ pub fn render(r: &DoctorReport, width: Option<u16>) -> String {
             ));
         }
     }
-    let (w, e) = (
-        r.checks
-            .iter()
-            .filter(|c| c.severity == Severity::Warning)
-            .count(),
-        r.checks
-            .iter()
-            .filter(|c| c.severity == Severity::Error)
-            .count(),
-    );
-    s.push_str(&format!(
-        "{}\n",
-        t!("doctor.summary", errors = e, warnings = w)
-    ));
+    s.push_str(&format!("{}\n", summary(r)));
     s
 }
 
@@ -775,6 +969,111 @@ mod tests {
         assert!(!r.has_errors(), "{r:?}");
         assert_eq!(severity(&r, "mirror-url"), Severity::Ok);
         assert_eq!(severity(&r, "daemon-reachable"), Severity::Warning);
+    }
+
+    #[test]
+    fn marks_are_coloured_on_a_terminal_only() {
+        use crate::ui::output::Screen;
+        let r = check(&facts(r#"{"nosuch": 1}"#), &Catalogue::builtin());
+        let colour = painted(&r, Screen::terminal(80, true));
+        let plain = painted(&r, Screen::terminal(80, false));
+        assert_eq!(colour.plain(), plain.plain());
+        assert!(plain.plain().contains("[FAIL]") && plain.plain().contains("unknown-keys"));
+        assert!(!format!("{plain:?}").contains("\\u{1b}"));
+        // Red for FAIL, green for ok (comfy-table's SGR codes).
+        let raw = format!("{colour:?}");
+        for code in ["\\u{1b}[38;5;9m[FAIL]", "\\u{1b}[38;5;10m[ok  ]"] {
+            assert!(raw.contains(code), "{code} in {raw}");
+        }
+        assert!(!render(&r, None).contains('\u{1b}'));
+        for line in plain.plain().lines() {
+            assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+        }
+    }
+
+    #[test]
+    fn check_ids_are_the_words_json_has_always_said() {
+        for id in CheckId::ALL {
+            assert_eq!(
+                serde_json::to_value(id).unwrap(),
+                serde_json::json!(id.as_str())
+            );
+        }
+        assert_eq!(CheckId::LiveDrift.as_str(), "live-drift");
+        assert_eq!(format!("{:<12}|", CheckId::Proxy), "proxy       |");
+    }
+
+    #[test]
+    fn an_upper_case_scheme_starts_but_is_never_used() {
+        let r = check(
+            &facts(r#"{"registry-mirrors": ["HTTP://m.example"]}"#),
+            &Catalogue::builtin(),
+        );
+        assert_eq!(severity(&r, "dockerd-starts"), Severity::Ok, "{r:?}");
+        assert_eq!(severity(&r, "mirror-url"), Severity::Warning);
+        let text = render(&r, None);
+        assert!(
+            text.contains("https://HTTP://m.example/") && text.contains("http://m.example/"),
+            "{text}"
+        );
+    }
+
+    fn fix(r: &DoctorReport, id: &str) -> String {
+        r.checks
+            .iter()
+            .find(|c| c.id == id)
+            .and_then(|c| c.fix.clone())
+            .unwrap_or_else(|| panic!("no fix for {id}: {r:?}"))
+    }
+
+    #[test]
+    fn no_reload_or_start_is_advised_on_a_file_dockerd_refuses() {
+        let refused = "{\n  \"registry-mirrors\": [\"ftp://m.example\"]\n}";
+        // dockerd down: fix the file (key, line, column), then start.
+        let r = check(&facts(refused), &Catalogue::builtin());
+        let down = fix(&r, "daemon-reachable");
+        assert!(
+            down.starts_with("fix /etc/docker/daemon.json first")
+                && down.contains("`registry-mirrors`")
+                && down.contains("line 2, column 3"),
+            "{down}"
+        );
+        // dockerd up with other mirrors: no bare reload either.
+        let mut f = facts(refused);
+        f.info = Ok(Info {
+            server_version: "26.1.5".into(),
+            ..Default::default()
+        });
+        let drift = fix(&check(&f, &Catalogue::builtin()), "live-drift");
+        assert!(
+            drift.starts_with("fix /etc/docker/daemon.json first"),
+            "{drift}"
+        );
+        // A file dockerd takes keeps the plain advice.
+        let mut f = facts(r#"{"registry-mirrors": ["https://m.example"]}"#);
+        f.info = Ok(Info::default());
+        assert!(fix(&check(&f, &Catalogue::builtin()), "live-drift")
+            .starts_with("sudo systemctl reload docker"));
+        let r = check(&facts("{}"), &Catalogue::builtin());
+        assert!(fix(&r, "daemon-reachable").starts_with("start docker"));
+    }
+
+    #[test]
+    fn an_invented_key_is_named_with_what_to_do_instead() {
+        let r = check(
+            &facts(
+                r#"{"registry-auth": {"harbor.example.com": {"username": "u", "password": "p"}}}"#,
+            ),
+            &Catalogue::builtin(),
+        );
+        let c = r.checks.iter().find(|c| c.id == "unknown-keys").unwrap();
+        assert!(c.reason.contains("`registry-auth`"), "{}", c.reason);
+        assert!(
+            !c.reason.contains("`harbor.example.com` is not"),
+            "{}",
+            c.reason
+        );
+        assert!(c.fix.as_deref().unwrap().contains("docker login"), "{c:?}");
     }
 
     #[test]

@@ -137,7 +137,7 @@ impl Report for show::ShowReport {
 
 impl Report for doctor::DoctorReport {
     fn show(&self, p: Printer) {
-        p.stdout(&doctor::render(self, p.width()));
+        doctor::print(&p, self);
     }
 
     fn exit(&self) -> ExitCode {

@@ -23,7 +23,7 @@ pub struct ShowReport {
     /// containerd and podman/cri-o/skopeo mirrors, for every runtime whose files exist.
     pub runtimes: Vec<crate::targets::runtimes::RuntimeMirrors>,
     /// The runtimes' mirrors that the catalogue in use marks closed.
-    pub closed: Vec<String>,
+    pub closed_runtime_mirrors: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -50,6 +50,13 @@ pub struct FileState {
     pub error: Option<String>,
     /// As written in the file.
     pub mirrors: Vec<String>,
+    /// What the dockerd of `live.server_version` (else the newest engine) would refuse in the file, with where:
+    /// then the fix of a difference is the file, not a reload.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    /// The file as read, for that prediction.
+    #[serde(skip)]
+    pub bytes: Option<Vec<u8>>,
 }
 
 /// How the live daemon's mirrors differ from the file's (`--json`: `"not-applied"`, `"not-in-file"`, `"order"`).
@@ -116,7 +123,7 @@ pub async fn show(s: &crate::settings::Look) -> Result<ShowReport> {
         SystemTime::now(),
     );
     report.runtimes = crate::targets::runtimes::read(&s.places);
-    report.closed = closed_of(&report.runtimes, &s.catalogue);
+    report.closed_runtime_mirrors = closed_of(&report.runtimes, &s.catalogue);
     in_use(&mut report.live, store, &s.certs_dir);
     Ok(report)
 }
@@ -150,11 +157,14 @@ pub fn read_file(path: &Path) -> FileState {
         exists: false,
         error: None,
         mirrors: vec![],
+        refused: None,
+        bytes: None,
     };
     match files::read(path) {
         Ok(None) => {}
         Ok(Some(bytes)) => {
             state.exists = true;
+            state.bytes = Some(bytes.clone());
             match docker::parse(&bytes) {
                 Ok(map) => state.mirrors = docker::mirrors_of(&map),
                 Err(e) => state.error = Some(format!("{e}")),
@@ -208,9 +218,26 @@ pub fn build(
             mirrors_in_use: None,
         },
     };
-    let file_norm: Vec<String> = file.mirrors.iter().map(|m| normal(m)).collect();
+    let mut file = file;
+    let engine = live
+        .server_version
+        .as_deref()
+        .and_then(crate::dockerd::Version::parse)
+        .unwrap_or_else(|| crate::dockerd::options::Table::get().newest());
+    file.refused = file.bytes.as_deref().and_then(|b| {
+        let p = crate::dockerd::predict(b, engine);
+        p.refusals
+            .first()
+            .filter(|_| !p.starts)
+            .map(ToString::to_string)
+    });
+    let file_norm: Vec<String> = file.mirrors.iter().map(|m| normal(m, engine)).collect();
     let differences = if live.reachable && file.error.is_none() {
-        differences(&live.mirrors, &file_norm)
+        let fix_first = file
+            .refused
+            .as_ref()
+            .map(|r| t!("show.diff.fix_file_first", path = file.path, reason = r).into_owned());
+        differences(&live.mirrors, &file_norm, fix_first.as_deref())
     } else {
         vec![]
     };
@@ -255,16 +282,20 @@ pub fn build(
         differences,
         mirrors,
         runtimes: vec![],
-        closed: vec![],
+        closed_runtime_mirrors: vec![],
     }
 }
 
-/// A mirror as dockerd would store it; a URL dockerd would reject stays as written (doctor reports it).
-fn normal(url: &str) -> String {
-    crate::catalogue::validate_mirror(url).unwrap_or_else(|_| url.to_owned())
+/// A mirror as dockerd would store it (`HTTP://a` stays `HTTP://a/`, as `docker info` prints it); a URL dockerd
+/// would reject stays as written (doctor reports it).
+fn normal(url: &str, engine: crate::dockerd::Version) -> String {
+    use crate::dockerd::mirror_url::{dockerd, Rules};
+    dockerd(url, Rules::of(engine)).unwrap_or_else(|_| url.to_owned())
 }
 
-fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
+/// `fix_first`: the file would be refused, so that is the fix where a reload would be.
+fn differences(live: &[String], file: &[String], fix_first: Option<&str>) -> Vec<Difference> {
+    let reload = |fix: String| fix_first.map_or(fix, str::to_owned);
     let mut out = Vec::new();
     let not_applied: Vec<String> = file.iter().filter(|m| !live.contains(m)).cloned().collect();
     let not_in_file: Vec<String> = live.iter().filter(|m| !file.contains(m)).cloned().collect();
@@ -273,7 +304,7 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
             kind: DifferenceKind::NotApplied,
             mirrors: not_applied,
             message: t!("show.diff.not_applied").into(),
-            fix: t!("show.diff.not_applied_fix").into(),
+            fix: reload(t!("show.diff.not_applied_fix").into()),
         });
     }
     if !not_in_file.is_empty() {
@@ -289,7 +320,7 @@ fn differences(live: &[String], file: &[String]) -> Vec<Difference> {
             kind: DifferenceKind::Order,
             mirrors: file.to_vec(),
             message: t!("show.diff.order").into(),
-            fix: "sudo systemctl reload docker".into(),
+            fix: reload("sudo systemctl reload docker".into()),
         });
     }
     out
@@ -411,7 +442,7 @@ pub fn render(r: &ShowReport) -> String {
             )
         ));
         for m in &rt.mirrors {
-            let note = if r.closed.contains(m) {
+            let note = if r.closed_runtime_mirrors.contains(m) {
                 t!("show.runtime_closed").into_owned()
             } else {
                 String::new()
@@ -479,6 +510,7 @@ mod tests {
             exists: true,
             error: None,
             mirrors: mirrors.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
         }
     }
 
@@ -612,6 +644,45 @@ mod tests {
             ["https://a.example/", "https://registry-1.docker.io/"]
         );
         assert!(h.file.is_none());
+    }
+
+    #[test]
+    fn a_file_dockerd_refuses_is_the_fix_not_a_reload() {
+        let mut f = file(&["https://a.example", "https://b.example"]);
+        f.bytes = Some(
+            b"{\"registry-mirrors\": [\"https://a.example\", \"https://b.example\"],\n \"registry-auth\": {\"h\": {}}}"
+                .to_vec(),
+        );
+        let r = build(
+            "unix:///s",
+            info(&["https://b.example/", "https://a.example/"]),
+            f,
+            &Catalogue::builtin(),
+            None,
+            SystemTime::now(),
+        );
+        assert_eq!(r.differences[0].kind, DifferenceKind::Order);
+        let fix = &r.differences[0].fix;
+        assert!(
+            fix.starts_with("fix /x/daemon.json first")
+                && fix.contains("`registry-auth`")
+                && fix.contains("line 2, column 2"),
+            "{fix}"
+        );
+        assert!(r.file.refused.is_some());
+    }
+
+    #[test]
+    fn an_upper_case_scheme_is_compared_as_dockerd_stores_it() {
+        let r = build(
+            "unix:///s",
+            info(&["HTTP://a.example/"]),
+            file(&["HTTP://a.example"]),
+            &Catalogue::builtin(),
+            None,
+            SystemTime::now(),
+        );
+        assert!(r.differences.is_empty(), "{:?}", r.differences);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod conflicts;
 pub mod flags;
 pub mod generations;
+pub mod mirror_url;
 pub mod options;
 pub mod parse;
 pub mod predict;

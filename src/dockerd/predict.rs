@@ -33,6 +33,47 @@ pub struct Refusal {
     pub reason: String,
     pub line: Option<usize>,
     pub column: Option<usize>,
+    /// What to do instead, for a key popular guides invent (`registry-auth`, `mirrors`): see `INVENTED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub advice: Option<String>,
+}
+
+/// Keys that guides and forum answers put in daemon.json although dockerd has no such option, each with the
+/// message (locales/app.toml `predict.instead.*`) that says what does the job. Data, not code: add a row.
+pub const INVENTED: &[(&str, &str)] = &[
+    ("registry-auth", "login"),
+    ("registry-auths", "login"),
+    ("auths", "login"),
+    ("auth", "login"),
+    ("credentials", "login"),
+    ("credential", "login"),
+    ("username", "login"),
+    ("password", "login"),
+    ("registry-username", "login"),
+    ("registry-password", "login"),
+    ("token", "login"),
+    ("mirrors", "mirrors"),
+    ("mirror", "mirrors"),
+    ("registry_mirrors", "mirrors"),
+    ("registryMirrors", "mirrors"),
+    ("registry-mirror-urls", "mirrors"),
+    ("docker-mirrors", "mirrors"),
+    ("insecure_registries", "insecure"),
+    ("insecureRegistries", "insecure"),
+    ("proxy", "proxy"),
+    ("http_proxy", "proxy"),
+    ("https_proxy", "proxy"),
+];
+
+/// What to do instead of `key`, when guides are known to invent it.
+pub fn instead(key: &str) -> Option<String> {
+    INVENTED
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, id)| {
+            let message = format!("predict.instead.{id}");
+            t!(message.as_str()).into_owned()
+        })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -84,6 +125,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
             reason,
             line: None,
             column: None,
+            advice: None,
         }]
     };
     let mut body = bytes;
@@ -135,6 +177,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
                 .into_owned(),
                 line: Some(e.line()),
                 column: Some(e.column()),
+                advice: None,
             }]
         }
     };
@@ -150,6 +193,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
         out.push(Refusal {
             stage,
             key: Some(key.to_owned()),
+            advice: instead(key),
             reason,
             line,
             column,
@@ -192,16 +236,25 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
                     reason: reason.into_owned(),
                     line,
                     column,
+                    advice: None,
                 });
             }
         }
     }
+    let mut named: Vec<&String> = Vec::new();
     for (inner, outer) in &unknown {
-        // `proxies` on 20.10 is refused as its inner `http-proxy`: name what the user wrote.
+        // dockerd flattens an object it has no option for and names the inner key ("harbor.example.com" of
+        // `"registry-auth": {"harbor.example.com": …}`), as it refuses `proxies` on 20.10 as its inner
+        // `http-proxy`: name the key the user wrote, once.
         let key = match table.since(outer) {
             Some(since) if since > engine => outer,
+            None if table.option(outer, engine).is_none() => outer,
             _ => inner,
         };
+        if named.contains(&key) {
+            continue;
+        }
+        named.push(key);
         let reason = match table.since(key) {
             Some(since) if since > engine => {
                 t!("predict.too_new", key = key, since = since, engine = engine)
@@ -214,6 +267,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
                     expected = key.to_ascii_lowercase()
                 )
             }
+            None if key != inner => t!("predict.unknown_nested", key = key, inner = inner),
             None => t!("predict.unknown", key = key),
         };
         refuse(&mut out, Stage::UnknownKey, key, reason.into_owned());
@@ -260,6 +314,7 @@ fn refusals(bytes: &[u8], engine: Version, ignored: &mut Vec<Refusal>) -> Vec<Re
             reason,
             line,
             column,
+            advice: None,
         });
     }
     out
@@ -376,8 +431,8 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
         // A null item decodes to "" in a Go []string, which the checks then see.
         for item in list.iter().map(|v| v.as_str().unwrap_or_default()) {
             let checked = match items {
-                Items::MirrorUrl => go_mirror(item, true),
-                Items::MirrorUrlNoPath => go_mirror(item, false),
+                Items::MirrorUrl => go_mirror(item, true, engine),
+                Items::MirrorUrlNoPath => go_mirror(item, false, engine),
                 Items::Label => item
                     .contains('=')
                     .then_some(())
@@ -397,26 +452,19 @@ fn obeys(rules: &Rules, value: &Value, engine: Version) -> Result<(), String> {
     Ok(())
 }
 
-/// moby's registry.ValidateMirror after Go's url.Parse, which refuses control characters and spaces in the host.
-fn go_mirror(raw: &str, path_allowed: bool) -> Result<(), String> {
-    let bad = || Err(t!("predict.mirror", url = raw.escape_debug().to_string()).into_owned());
-    if raw.chars().any(|c| c.is_control() || c == ' ') {
-        return bad();
-    }
-    let Some((scheme, rest)) = raw.split_once("://") else {
-        return bad();
+/// moby's registry.ValidateMirror after Go's url.Parse, as `engine` runs them (`mirror_url`, the one rule).
+fn go_mirror(raw: &str, path_allowed: bool, engine: Version) -> Result<(), String> {
+    let rules = super::mirror_url::Rules {
+        path: path_allowed,
+        ..super::mirror_url::Rules::of(engine)
     };
-    if scheme != "http" && scheme != "https" {
-        return bad();
+    match super::mirror_url::dockerd(raw, rules) {
+        Ok(_) => Ok(()),
+        Err(super::mirror_url::MirrorUrlError::Path(_)) => {
+            Err(t!("predict.mirror_path", url = raw).into_owned())
+        }
+        Err(_) => Err(t!("predict.mirror", url = raw.escape_debug().to_string()).into_owned()),
     }
-    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
-    if authority.contains('@') || tail.contains('?') || tail.contains('#') {
-        return bad();
-    }
-    if !(path_allowed || tail.is_empty() || tail == "/") {
-        return Err(t!("predict.mirror_path", url = raw).into_owned());
-    }
-    Ok(())
 }
 
 /// The daemon.json key a flag name stands for, when it is the plural (`registry-mirror` → `registry-mirrors`).
@@ -776,10 +824,40 @@ mod tests {
             Version::parse("26.1").unwrap(),
         );
         assert_eq!(p.refusals.len(), 1);
-        assert_eq!(p.refusals[0].key.as_deref(), Some("a"));
+        assert_eq!(p.refusals[0].key.as_deref(), Some("registry-auth"));
         assert_eq!(
             (p.refusals[0].line, p.refusals[0].column),
-            (Some(3), Some(21))
+            (Some(3), Some(3))
         );
+    }
+
+    #[test]
+    fn a_nested_unknown_key_is_named_as_written_with_what_to_do_instead() {
+        let p = predict(
+            br#"{"registry-auth": {"harbor.example.com": {"username": "u"}, "b.example": {}}}"#,
+            Version::parse("26.1").unwrap(),
+        );
+        assert_eq!(p.refusals.len(), 1, "{:?}", p.refusals);
+        let r = &p.refusals[0];
+        assert_eq!(r.key.as_deref(), Some("registry-auth"));
+        assert!(r.reason.contains("`registry-auth`"), "{}", r.reason);
+        assert!(r.advice.as_deref().unwrap().contains("docker login"));
+        let p = predict(
+            br#"{"mirrors": ["https://a.example"]}"#,
+            Version::parse("28.5").unwrap(),
+        );
+        assert!(p.refusals[0]
+            .advice
+            .as_deref()
+            .unwrap()
+            .contains("registry-mirrors"));
+        // A key no guide invents keeps the spelling advice (none of its own).
+        let p = predict(br#"{"debugg": true}"#, Version::parse("26.1").unwrap());
+        assert_eq!(p.refusals[0].advice, None);
+        // Every row of the list has its message in both languages.
+        for (key, _) in INVENTED {
+            let said = instead(key).unwrap();
+            assert!(!said.starts_with("predict.instead"), "{key}: {said}");
+        }
     }
 }

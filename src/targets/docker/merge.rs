@@ -7,7 +7,7 @@ use rust_i18n::t;
 use serde_json::{Map, Value};
 
 use super::MIRRORS_KEY;
-use crate::catalogue::validate_mirror;
+use crate::dockerd::mirror_url::validate_mirror;
 
 /// dockerd's normalised form of each URL (`https://host/`), duplicates dropped, order kept.
 pub fn normalize_mirrors<S: AsRef<str>>(urls: &[S]) -> Result<Vec<String>> {
