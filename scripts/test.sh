@@ -64,6 +64,17 @@ if [ ! -f "$key/mirrorctl.key" ]; then
 fi
 bash scripts/release.sh --key "$key/mirrorctl.key" --pubkey "$key/mirrorctl.pub"
 
+# Windows and macOS: the code must keep compiling there (cfg(unix) gates). `cargo zigbuild check` gives ring's C a
+# cross compiler (zig, from release.sh's venv, with cargo-zigbuild from PyPI beside it); macOS cannot link here
+# (Apple's SDK), so it is checked only. Measured on a warm cache: ~10 s for the three; cold, ~3 min each.
+export PATH="$PWD/target/release-tools/venv/bin:$PATH"
+command -v cargo-zigbuild >/dev/null 2>&1 ||
+  target/release-tools/venv/bin/pip install --quiet --disable-pip-version-check 'cargo-zigbuild==0.24.1'
+for triple in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
+  rustup target list --installed | grep -qx "$triple" || rustup target add "$triple"
+  cargo-zigbuild check --locked --target "$triple"
+done
+
 mkdir -p target
 cargo test --locked "$@" 2>&1 | tee target/test-output.log
 
