@@ -23,6 +23,7 @@ command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=
 [ -x /usr/bin/qemu-aarch64-static ] || need+=(qemu-user-static)
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-arm64-cross)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
+command -v zip >/dev/null 2>&1 || need+=(zip)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
 # `script`, the pseudo-terminal of tests/it/screens.rs.
