@@ -2,7 +2,10 @@
 //! under the lock — never through a symlink: the directory is created (or found) and opened with `O_NOFOLLOW`,
 //! given to its owner by descriptor, and proven writable as that owner, not as root.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs;
+#[cfg(unix)]
+use std::fs::{File, OpenOptions};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -28,6 +31,7 @@ fn refuse(d: &NewDir, detail: impl std::fmt::Display) -> anyhow::Error {
 
 /// What can be known before anything is made: the directories above it are ones root may trust, an existing
 /// directory is a real one (not a symlink) that root or the owner has, and the owner can reach it.
+#[cfg(unix)]
 pub fn check(d: &NewDir) -> Result<()> {
     let exists = match fs::symlink_metadata(&d.path) {
         Ok(m) => {
@@ -60,6 +64,7 @@ pub fn check(d: &NewDir) -> Result<()> {
 
 /// Makes the directory (its missing parents 0755, itself 0750), gives it to its owner by descriptor, and proves
 /// the owner can write in it. Returns whether it was created (so an undo removes it again).
+#[cfg(unix)]
 pub fn make(d: &NewDir) -> Result<bool> {
     check(d)?;
     let created = match fs::DirBuilder::new().mode(0o750).create(&d.path) {
@@ -117,6 +122,7 @@ pub fn unmake(path: &Path) -> Result<()> {
 
 /// Whether `uid:gid` (with no supplementary groups, as a unit's `User=` without `SupplementaryGroups=`) can
 /// enter `dir` — and write in it when `write` — asked of the kernel by a child running as that user.
+#[cfg(unix)]
 fn usable_as(dir: &Path, uid: u32, gid: u32, write: bool) -> bool {
     if uid == crate::sys::host::Host::get().uid {
         return true;
@@ -131,4 +137,20 @@ fn usable_as(dir: &Path, uid: u32, gid: u32, write: bool) -> bool {
     std::os::unix::process::CommandExt::uid(&mut c, uid);
     std::os::unix::process::CommandExt::gid(&mut c, gid);
     c.status().is_ok_and(|s| s.success())
+}
+
+/// Windows has no owner uid:gid or mode bits to check: the directory takes its parent's ACL.
+#[cfg(windows)]
+pub fn check(_d: &NewDir) -> Result<()> {
+    Ok(())
+}
+
+/// Windows: the directory and its parents, made where missing. Returns whether it was created.
+#[cfg(windows)]
+pub fn make(d: &NewDir) -> Result<bool> {
+    if d.path.is_dir() {
+        return Ok(false);
+    }
+    fs::create_dir_all(&d.path).map_err(|e| refuse(d, e))?;
+    Ok(true)
 }

@@ -122,12 +122,16 @@ pub fn backups_dir(path: &Path) -> Result<std::path::PathBuf> {
     match elsewhere(path) {
         Some(at) => {
             crate::sys::state::ensure(&crate::sys::state::state_dir())?;
+            #[cfg(unix)]
             std::os::unix::fs::DirBuilderExt::mode(
                 std::fs::DirBuilder::new().recursive(true),
                 0o700,
             )
             .create(&at)
             .with_context(|| t!("io.cannot_create", path = at.display()))?;
+            #[cfg(windows)]
+            std::fs::create_dir_all(&at)
+                .with_context(|| t!("io.cannot_create", path = at.display()))?;
             Ok(at)
         }
         None => Ok(files::dir_of(path).to_owned()),

@@ -37,7 +37,12 @@ impl Change {
     pub fn activation(&self, path: &Path, unit: &str) -> Result<Activation> {
         let rootless = crate::sys::host::Host::get().rootless;
         if self.desktop && path == self.daemon_json {
-            return Ok(Activation::Manual(t!("apply.desktop").into()));
+            // The product's own way (`orb restart docker`, `colima restart`, `docker desktop restart`…).
+            let how =
+                crate::sys::desktop::detect().map(|d| crate::sys::desktop::how_to_restart(&d));
+            return Ok(Activation::Manual(
+                how.unwrap_or_else(|| t!("apply.desktop").into()),
+            ));
         }
         if self.live == MakeLive::Manual {
             let service = Service::detect(self.init, rootless)

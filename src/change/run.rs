@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
+#[cfg(unix)]
 use tokio::signal::unix::{signal, SignalKind};
 
 use super::journal::Journal;
@@ -22,12 +23,14 @@ use crate::ui::output::{self, Printer};
 const GRACE: Duration = Duration::from_secs(5);
 
 /// The signals that end a transaction early.
+#[cfg(unix)]
 struct Signals {
     int: tokio::signal::unix::Signal,
     term: tokio::signal::unix::Signal,
     hup: tokio::signal::unix::Signal,
 }
 
+#[cfg(unix)]
 impl Signals {
     fn new() -> Result<Self> {
         Ok(Self {
@@ -38,12 +41,28 @@ impl Signals {
     }
 }
 
+/// On Windows the only signal a console program gets is Ctrl-C (and Ctrl-Break), which tokio reports as one.
+#[cfg(windows)]
+struct Signals {
+    int: tokio::signal::windows::CtrlC,
+}
+
+#[cfg(windows)]
+impl Signals {
+    fn new() -> Result<Self> {
+        Ok(Self {
+            int: tokio::signal::windows::ctrl_c()?,
+        })
+    }
+}
+
 /// What ends a transaction early. The real one is the process's signals; tests send their own.
 pub trait Interrupts {
     /// Resolves, with why in words, when the change should stop.
     fn next(&mut self) -> impl Future<Output = String>;
 }
 
+#[cfg(unix)]
 impl Interrupts for Signals {
     async fn next(&mut self) -> String {
         tokio::select! {
@@ -52,6 +71,14 @@ impl Interrupts for Signals {
             _ = self.hup.recv() => t!("tx.hung_up"),
         }
         .into_owned()
+    }
+}
+
+#[cfg(windows)]
+impl Interrupts for Signals {
+    async fn next(&mut self) -> String {
+        self.int.recv().await;
+        t!("tx.interrupted").into_owned()
     }
 }
 

@@ -7,9 +7,22 @@ use crate::sys::service::InitChoice;
 
 impl Change {
     pub fn lower(t: &Target) -> Self {
-        let daemon_json = crate::sys::host::locate(t.config.as_deref());
+        // On macOS and Windows, the daemon.json of the product the docker CLI uses (OrbStack's docker.json,
+        // Windows containers' machine-wide file…); None on Linux, so nothing changes there. colima's YAML and
+        // Rancher Desktop's provisioning are not daemon.json files: those keep the default path for now.
+        let product = t
+            .config
+            .is_none()
+            .then(crate::sys::desktop::detect)
+            .flatten()
+            .filter(|d| d.format == crate::sys::desktop::Format::Json);
+        let daemon_json = product.as_ref().map_or_else(
+            || crate::sys::host::locate(t.config.as_deref()),
+            |d| d.config.clone(),
+        );
         Self {
-            desktop: t.config.is_none() && daemon_json.ends_with(".docker/daemon.json"),
+            desktop: product.is_some()
+                || (t.config.is_none() && daemon_json.ends_with(".docker/daemon.json")),
             daemon_json,
             dry_run: t.dry_run,
             yes: t.yes,

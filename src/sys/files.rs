@@ -3,6 +3,7 @@
 use rust_i18n::t;
 use std::fs;
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -104,9 +105,17 @@ fn staged(
         .tempfile_in(dir)
         .with_context(|| t!("io.cannot_write_in", path = dir.display()))?;
     tmp.write_all(bytes)?;
+    #[cfg(unix)]
     let mode = like.map_or(0o644, |m| m.permissions().mode() & 0o7777);
+    #[cfg(unix)]
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))?;
+    // Windows: the old file's permissions (its read-only bit; the ACL is the directory's, inherited).
+    #[cfg(windows)]
+    if let Some(m) = like {
+        tmp.as_file().set_permissions(m.permissions())?;
+    }
+    #[cfg(unix)]
     if let Some(m) = like {
         // Only root can give a file away; as another user the owner is already ours.
         let _ = std::os::unix::fs::fchown(tmp.as_file(), Some(m.uid()), Some(m.gid()));

@@ -2,6 +2,7 @@
 //! rule for root's paths, the lock), its init system and the live daemon's API. Imports only `ui`.
 
 pub mod cloud;
+pub mod desktop;
 pub mod engine;
 pub mod files;
 pub mod host;

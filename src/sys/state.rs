@@ -5,6 +5,7 @@
 //! 0700, its files in them 0600, opened without following a symlink at the last component.
 
 use std::fs::{self, File, OpenOptions};
+#[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
 
@@ -55,10 +56,24 @@ pub struct Facts {
 }
 
 impl Facts {
+    #[cfg(unix)]
     fn of(m: &fs::Metadata) -> Self {
         Facts {
             uid: m.uid(),
             mode: m.mode(),
+            is_dir: m.is_dir(),
+            is_symlink: m.file_type().is_symlink(),
+        }
+    }
+
+    /// Windows has no uid or mode bits, so no uid trust rule: there is no root acting on a user's files (an
+    /// administrator's state directory is under its own %LOCALAPPDATA%, which NTFS's inherited ACL gives to that
+    /// user, SYSTEM and Administrators only). Every path is treated as the current user's, writable by no one else.
+    #[cfg(windows)]
+    fn of(m: &fs::Metadata) -> Self {
+        Facts {
+            uid: crate::sys::host::Host::get().uid,
+            mode: if m.is_dir() { 0o700 } else { 0o600 },
             is_dir: m.is_dir(),
             is_symlink: m.file_type().is_symlink(),
         }
@@ -107,6 +122,7 @@ pub fn check(path: &Path) -> Result<()> {
 
 /// `check` for every directory above `path` (not `path` itself, which may belong to another user — a cache's
 /// storage is its unit's): none may be one that another user can change.
+#[cfg(unix)]
 pub fn check_parents_of(path: &Path) -> Result<()> {
     match absolute(path).parent() {
         Some(parent) => {
@@ -161,15 +177,18 @@ fn refusal(path: &Path, at: &Path, why: Untrusted) -> anyhow::Error {
 pub fn ensure(dir: &Path) -> Result<()> {
     check(dir)?;
     if !dir.is_dir() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        b.mode(0o700);
+        b.create(dir)
             .with_context(|| t!("io.cannot_create", path = dir.display()))?;
     }
     // A state directory from before this rule may be 0755: only its owner needs to look inside.
+    #[cfg(unix)]
     let m =
         fs::symlink_metadata(dir).with_context(|| t!("io.cannot_create", path = dir.display()))?;
+    #[cfg(unix)]
     if m.mode() & 0o077 != 0 && m.uid() == crate::sys::host::Host::get().uid {
         let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
     }
@@ -179,14 +198,12 @@ pub fn ensure(dir: &Path) -> Result<()> {
 /// A file of ours in a trusted directory, opened for reading and writing (created 0600 when missing), never
 /// through a symlink.
 pub fn open_private(path: &Path, truncate: bool) -> Result<File> {
-    OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(truncate)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
+    let mut o = OpenOptions::new();
+    o.read(true).write(true).create(true).truncate(truncate);
+    #[cfg(unix)]
+    o.mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC);
+    o.open(path)
         .with_context(|| t!("state.cannot_open", path = path.display()))
 }
 

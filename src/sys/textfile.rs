@@ -7,23 +7,31 @@
 //! a user who can rename things above it (Debian's /var/lib/prometheus is the prometheus user's) cannot swap in
 //! another directory between the check and the write.
 
+#[cfg(unix)]
 use std::fs::File;
+#[cfg(unix)]
 use std::io::Write;
+#[cfg(unix)]
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+#[cfg(unix)]
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+#[cfg(unix)]
+use anyhow::Context;
+use anyhow::Result;
 use rust_i18n::t;
 
 pub const NAME: &str = "mirrorctl.prom";
 
 /// Whether `dir` is one `write` would write into (`watch --install` asks before a timer writes there each run).
+#[cfg(unix)]
 pub fn check(dir: &Path) -> Result<()> {
     open(dir).map(drop)
 }
 
 /// The directory, opened without following a symlink, and as root trusted.
+#[cfg(unix)]
 fn open(dir: &Path) -> Result<File> {
     let d = std::fs::OpenOptions::new()
         .read(true)
@@ -60,6 +68,7 @@ fn open(dir: &Path) -> Result<File> {
 }
 
 /// Writes `text` to `dir/mirrorctl.prom`; returns that path.
+#[cfg(unix)]
 pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
     let target = dir.join(NAME);
     let d = open(dir)?;
@@ -81,6 +90,17 @@ pub fn write(dir: &Path, text: &str) -> Result<PathBuf> {
         .and_then(|f| f.sync_all())
         .with_context(|| t!("io.cannot_sync", path = dir.display()))?;
     Ok(target)
+}
+
+/// node_exporter's textfile collector is a Linux (unix) tool; Windows has no such directory to write into.
+#[cfg(windows)]
+pub fn check(_dir: &Path) -> Result<()> {
+    anyhow::bail!(t!("platform.unix_only", what = "--textfile"))
+}
+
+#[cfg(windows)]
+pub fn write(dir: &Path, _text: &str) -> Result<PathBuf> {
+    check(dir).map(|()| dir.join(NAME))
 }
 
 #[cfg(test)]

@@ -168,7 +168,11 @@ pub async fn serve(addr: SocketAddr, sources: Sources, p: Printer) -> Result<()>
     ));
     let sources = Arc::new(sources);
     let slots = Arc::new(tokio::sync::Semaphore::new(CONNECTIONS));
+    #[cfg(unix)]
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    // Windows has no SIGTERM: a service manager sends Ctrl-Break.
+    #[cfg(windows)]
+    let mut term = tokio::signal::windows::ctrl_break()?;
     loop {
         let permit = tokio::select! {
             permit = slots.clone().acquire_owned() => permit?,

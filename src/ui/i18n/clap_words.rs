@@ -62,9 +62,18 @@ pub fn help_text(rendered: &str, width: usize) -> String {
 }
 
 /// The width help is wrapped to, as clap chooses it: the terminal's, else `$COLUMNS`, else 100.
+#[cfg(unix)]
 fn width_of(stream: &impl std::os::fd::AsFd) -> usize {
-    terminal_size::terminal_size_of(stream)
-        .map(|(w, _)| usize::from(w.0))
+    width(terminal_size::terminal_size_of(stream))
+}
+
+#[cfg(windows)]
+fn width_of(stream: &impl std::os::windows::io::AsHandle) -> usize {
+    width(terminal_size::terminal_size_of(stream))
+}
+
+fn width(size: Option<(terminal_size::Width, terminal_size::Height)>) -> usize {
+    size.map(|(w, _)| usize::from(w.0))
         .or_else(|| std::env::var("COLUMNS").ok()?.parse().ok())
         .filter(|w| *w > 0)
         .unwrap_or(100)
