@@ -247,8 +247,11 @@ fn a_proxy_password_with_quotes_and_spaces_never_shows_in_a_plan() {
     std::fs::write(&path, "{\n  \"debug\": true\n}\n").unwrap();
     // Quotes and a space, percent-encoded as a URL must carry them.
     let url = "http://ops:p%22a's%20w0rd@127.0.0.1:3128";
+    // Engine 26's dockerd first on PATH: `proxies` is for an engine that reads it (20.10 is refused before writing).
+    let modern = crate::support::engines::all().remove(1).path_env();
     let run = |args: &[&str]| {
         sb.mirrorctl()
+            .env("PATH", &modern)
             .args(args)
             .args([
                 "--method",

@@ -9,9 +9,18 @@ use serde_json::Value;
 
 use crate::support::Sandbox;
 
+/// PATH with Engine 26's dockerd first: `proxy set --method daemon-json` is for an engine that reads `proxies`
+/// (the system's 20.10 is refused before anything is written).
+fn modern_path() -> std::ffi::OsString {
+    crate::support::engines::all().remove(1).path_env()
+}
+
 fn run(sb: &Sandbox, args: &[&str], config: &Path) -> Output {
-    sb.mirrorctl()
-        .args(args)
+    let mut c = sb.mirrorctl();
+    if args.first() == Some(&"proxy") {
+        c.env("PATH", modern_path());
+    }
+    c.args(args)
         .args(["--yes", "--no-restart", "--config"])
         .arg(config)
         .output()
@@ -236,7 +245,7 @@ fn the_same_mirrors_in_compact_form_make_no_write_no_backup_and_no_systemctl_cal
         .mirrorctl()
         .env(
             "PATH",
-            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+            format!("{}:{}", bin.display(), modern_path().to_string_lossy()),
         )
         .env("DOCKER_HOST", "unix:///nonexistent/docker.sock")
         .args([
@@ -290,7 +299,7 @@ fn failing_systemctl(sb: &Sandbox) -> String {
         std::fs::Permissions::from_mode(0o755),
     )
     .unwrap();
-    format!("{}:{}", bin.display(), std::env::var("PATH").unwrap())
+    format!("{}:{}", bin.display(), modern_path().to_string_lossy())
 }
 
 /// A change through the service path with every restart failing: rolled back (exit 4).
