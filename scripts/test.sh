@@ -4,9 +4,10 @@
 # ansible, python3-venv (for ansible-lint from PyPI in target/ansible-lint-venv);
 # prometheus and prometheus-node-exporter;
 # chromium and fonts-wqy-zenhei for the report page (its Chinese screenshot);
-# trixie's and forky's engines into target/engines, a bullseye root into target/roots), builds the release artifacts the
-# release tests check (scripts/release.sh, signed with a key made for the tests), so this one command works on a
-# fresh Debian machine.
+# trixie's and forky's engines into target/engines, a bullseye root and a trixie root with wine into target/roots),
+# builds the release artifacts the release tests check (scripts/release.sh, signed with a key made for the tests;
+# the Windows .zip among them), checks that mirrorctl compiles for macOS, so this one command works on a fresh
+# Debian machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,7 @@ command -v debootstrap >/dev/null 2>&1 || [ -x /usr/sbin/debootstrap ] || need+=
 [ -e /usr/aarch64-linux-gnu/lib/libc.so.6 ] || need+=(libc6-arm64-cross)
 command -v cpio >/dev/null 2>&1 || need+=(cpio)
 command -v zip >/dev/null 2>&1 || need+=(zip)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v rpm >/dev/null 2>&1 || need+=(rpm)
 # `script`, the pseudo-terminal of tests/it/screens.rs.
@@ -44,9 +46,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 # The newer engine generations (trixie's Engine 26.1 + containerd 1.7, forky's 28.5 + 2.1), privately under
-# target/engines, and the oldest Debian root the release binary must run in.
+# target/engines, the oldest Debian root the release binary must run in, and trixie's wine for the Windows one.
 bash scripts/engines.sh
 bash scripts/bullseye.sh
+bash scripts/wine.sh
 
 # ansible-lint for tests/it/ansible.rs (which never reaches a registry itself): bookworm's is 6.13 from early 2023,
 # so PyPI's current one, pinned, in a venv of Debian's python under target/ (never the system's site-packages).
@@ -66,21 +69,16 @@ if [ ! -f "$key/mirrorctl.key" ]; then
 fi
 bash scripts/release.sh --key "$key/mirrorctl.key" --pubkey "$key/mirrorctl.pub"
 
-# Windows and macOS: the code must keep compiling there (cfg(unix) gates). `cargo zigbuild check` gives ring's C a
-# cross compiler (zig, from release.sh's venv, with cargo-zigbuild from PyPI beside it); macOS cannot link here
-# (Apple's SDK), so it is checked only. Measured here (2 shared cores): 19 s for the three on a warm cache; cold,
-# 6.3 min (Windows, first), 3.2 min (aarch64 macOS) and 1.8 min (x86_64 macOS).
-# Opt-in (MIRRORCTL_CROSS=1) until CI is known to reach rustup's dist server for the targets' standard libraries:
-# the machines promise only the package registries (crates, PyPI, Debian, npm).
-if [ "${MIRRORCTL_CROSS:-0}" = 1 ]; then
-  export PATH="$PWD/target/release-tools/venv/bin:$PATH"
-  command -v cargo-zigbuild >/dev/null 2>&1 ||
-    target/release-tools/venv/bin/pip install --quiet --disable-pip-version-check 'cargo-zigbuild==0.24.1'
-  for triple in x86_64-pc-windows-gnu aarch64-apple-darwin x86_64-apple-darwin; do
-    rustup target list --installed | grep -qx "$triple" || rustup target add "$triple"
-    cargo-zigbuild check --locked --target "$triple"
-  done
-fi
+# macOS: the code must keep compiling there (cfg(unix) gates; Windows is built, zipped and run under wine by
+# release.sh and tests/it/windows.rs). `cargo zigbuild check` gives ring's C a cross compiler (zig, from release.sh's
+# venv, with cargo-zigbuild from PyPI beside it); macOS cannot link here (Apple's SDK), so it is checked only — the
+# release workflow builds it on a macOS runner. rustup adds each standard library as release.sh adds aarch64's.
+# Measured here (2 shared cores): cold, 3.2 min (aarch64) and 1.8 min (x86_64); a few seconds each when warm.
+export PATH="$PWD/target/release-tools/venv/bin:$PATH"
+for triple in aarch64-apple-darwin x86_64-apple-darwin; do
+  rustup target list --installed | grep -qx "$triple" || rustup target add "$triple"
+  cargo-zigbuild check --locked --target "$triple"
+done
 
 mkdir -p target
 cargo test --locked "$@" 2>&1 | tee target/test-output.log
