@@ -4,8 +4,8 @@
 #                                            LICENSE and both READMEs
 #   mirrorctl_<v>-1_<amd64|arm64>.deb        built from those same binaries (cargo-deb --no-build)
 #   mirrorctl-<v>-1.<x86_64|aarch64>.rpm     the same (cargo-generate-rpm)
-#   mirrorctl-<v>-x86_64-windows.zip         mirrorctl.exe (cargo-zigbuild), LICENSE and both READMEs
-#                                            (with MIRRORCTL_RELEASE_WINDOWS=1: it needs rustup's x86_64-pc-windows-gnu target)
+#   mirrorctl-<v>-x86_64-windows.zip         mirrorctl.exe (cargo-zigbuild, x86_64-pc-windows-gnu), LICENSE and
+#                                            both READMEs
 #   mirrorctl-<v>-py3-none-manylinux2014_<arch>.whl   `pip install mirrorctl` (maturin, bindings = "bin")
 #   install.sh, VERSION                      the installer, and what its "latest" means
 #   SHA256SUMS, SHA256SUMS.minisig           over all of the above, signed with minisign
@@ -111,20 +111,19 @@ done
 # Windows x86_64 (GNU target, linked by zig through cargo-zigbuild, the same zig as above): a .zip of the binary,
 # LICENSE and both READMEs (man pages and shell completions are not Windows'), entries sorted and dated to the
 # last commit. macOS binaries need Apple's SDK to link, so they are built on a macOS runner, not here.
-if [ "${MIRRORCTL_RELEASE_WINDOWS:-0}" = 1 ]; then
-  wtriple=x86_64-pc-windows-gnu
-  rustup target list --installed | grep -qx "$wtriple" || rustup target add "$wtriple"
-  echo "== x86_64: Windows binary and .zip (cargo-zigbuild)" >&2
-  cargo-zigbuild zigbuild --release --locked --target "$wtriple" >&2
-  name=mirrorctl-$version-x86_64-windows
-  stage=target/release-stage/$name
-  mkdir -p "$stage"
-  install -m 644 "target/$wtriple/release/mirrorctl.exe" "$stage/mirrorctl.exe"
-  install -m 644 LICENSE README.md README.zh-CN.md "$stage/"
-  find "$stage" -exec touch -d "@$SOURCE_DATE_EPOCH" {} +
-  zip_out=$(cd "$out" && pwd)/$name.zip
-  (cd target/release-stage && find "$name" | LC_ALL=C sort | TZ=UTC zip -X -q -@ "$zip_out")
-fi
+# rustup adds the target's standard library as it adds aarch64's above (CI reaches rustup's dist server).
+wtriple=x86_64-pc-windows-gnu
+rustup target list --installed | grep -qx "$wtriple" || rustup target add "$wtriple"
+echo "== x86_64: Windows binary and .zip (cargo-zigbuild)" >&2
+cargo-zigbuild zigbuild --release --locked --target "$wtriple" >&2
+name=mirrorctl-$version-x86_64-windows
+stage=target/release-stage/$name
+mkdir -p "$stage"
+install -m 644 "target/$wtriple/release/mirrorctl.exe" "$stage/mirrorctl.exe"
+install -m 644 LICENSE README.md README.zh-CN.md "$stage/"
+find "$stage" -exec touch -d "@$SOURCE_DATE_EPOCH" {} +
+zip_out=$(cd "$out" && pwd)/$name.zip
+(cd target/release-stage && find "$name" | LC_ALL=C sort | TZ=UTC zip -X -q -@ "$zip_out")
 built=$(( $(date +%s) - started ))
 
 install -m 644 install.sh "$out/install.sh"

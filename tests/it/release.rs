@@ -2,6 +2,7 @@
 //! signed with a key made for the tests): what each holds, that no binary needs a glibc newer than 2.17, that the
 //! .deb, the .rpm and the wheel carry the very binaries of the tarballs, and that those binaries probe a loopback
 //! mirror where our users are — inside a Debian bullseye root (glibc 2.31), under qemu for aarch64, from a venv.
+//! The Windows .zip is checked here for what it holds; tests/it/windows.rs runs its mirrorctl.exe under wine.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -18,9 +19,12 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// target/dist, as scripts/release.sh leaves it.
+/// target/dist, as scripts/release.sh leaves it (or the directory MIRRORCTL_TEST_DIST names: a release built with
+/// `release.sh --out DIR`).
 pub fn dist() -> PathBuf {
-    let d = root().join("target/dist");
+    let d = std::env::var_os("MIRRORCTL_TEST_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/dist"));
     assert!(
         d.join("SHA256SUMS").is_file(),
         "no release in {}: run `bash scripts/release.sh --unsigned` (scripts/test.sh builds a signed one)",
@@ -44,7 +48,13 @@ pub fn tarball(arch: &str) -> PathBuf {
     dist().join(format!("mirrorctl-{VERSION}-{arch}-linux.tar.gz"))
 }
 
-fn run(cmd: &mut Command) -> Output {
+/// The Windows .zip's name, and the one folder it holds.
+pub fn windows_zip() -> (PathBuf, String) {
+    let top = format!("mirrorctl-{VERSION}-x86_64-windows");
+    (dist().join(format!("{top}.zip")), top)
+}
+
+pub fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().unwrap_or_else(|e| panic!("{cmd:?}: {e}"));
     assert!(
         out.status.success(),
@@ -55,7 +65,7 @@ fn run(cmd: &mut Command) -> Output {
     out
 }
 
-fn text(out: &Output) -> String {
+pub fn text(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -75,7 +85,7 @@ fn file_sha(path: &Path) -> String {
 }
 
 /// A mirror on loopback that serves a small image, and the probe arguments that test it alone.
-fn mirror() -> (FakeRegistry, Vec<String>) {
+pub fn mirror() -> (FakeRegistry, Vec<String>) {
     let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
     let m = FakeRegistry::start(image, Behavior::default());
     // One platform for every binary: under qemu the host's own would be linux/arm64.
@@ -97,7 +107,7 @@ fn mirror() -> (FakeRegistry, Vec<String>) {
 }
 
 /// A probe's JSON passed: one mirror, `ok`, ranked first.
-fn assert_probed(out: &Output, m: &FakeRegistry, where_: &str) {
+pub fn assert_probed(out: &Output, m: &FakeRegistry, where_: &str) {
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!(
             "{where_}: no JSON ({e}): {}",
@@ -170,6 +180,56 @@ fn the_tarballs_hold_the_binary_every_man_page_the_completions_and_both_readmes(
 }
 
 #[test]
+fn the_windows_zip_holds_a_64_bit_windows_exe_the_license_and_both_readmes() {
+    let (zip, top) = windows_zip();
+    // zipinfo: one line per entry, mode first, the name last.
+    let listing = text(&run(Command::new("zipinfo").arg(&zip)));
+    let mut names: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with('-') || l.starts_with('d'))
+        .map(|l| l.rsplit(' ').next().unwrap())
+        .collect();
+    names.sort();
+    let want: Vec<String> = [
+        "",
+        "LICENSE",
+        "README.md",
+        "README.zh-CN.md",
+        "mirrorctl.exe",
+    ]
+    .iter()
+    .map(|f| format!("{top}/{f}"))
+    .collect();
+    assert_eq!(names, want, "{listing}");
+
+    let sb = Sandbox::new();
+    run(Command::new("unzip")
+        .arg("-q")
+        .arg(&zip)
+        .arg("-d")
+        .arg(sb.path()));
+    let dir = sb.path().join(&top);
+    for f in ["LICENSE", "README.md", "README.zh-CN.md"] {
+        assert_eq!(
+            std::fs::read(dir.join(f)).unwrap(),
+            std::fs::read(root().join(f)).unwrap(),
+            "{f} is the repository's"
+        );
+    }
+    // A PE image for x86-64: "MZ", then at the offset in 0x3c "PE\0\0" and machine 0x8664 (AMD64); subsystem 3
+    // (console), so it runs in a terminal rather than opening a window.
+    let exe = std::fs::read(dir.join("mirrorctl.exe")).unwrap();
+    assert_eq!(&exe[..2], b"MZ");
+    let pe = u32::from_le_bytes(exe[0x3c..0x40].try_into().unwrap()) as usize;
+    assert_eq!(&exe[pe..pe + 4], b"PE\0\0");
+    assert_eq!(u16::from_le_bytes([exe[pe + 4], exe[pe + 5]]), 0x8664);
+    // The optional header follows the 20-byte COFF header; Subsystem is at offset 68 in it (PE32+ alike).
+    let opt = pe + 24;
+    assert_eq!(u16::from_le_bytes([exe[opt], exe[opt + 1]]), 0x20b, "PE32+");
+    assert_eq!(u16::from_le_bytes([exe[opt + 68], exe[opt + 69]]), 3);
+}
+
+#[test]
 fn no_binary_needs_a_glibc_newer_than_2_17_and_each_is_for_its_processor() {
     let sb = Sandbox::new();
     for (arch, machine) in [("x86_64", "X86-64"), ("aarch64", "AArch64")] {
@@ -209,6 +269,7 @@ fn sha256sums_cover_every_artifact_and_the_signature_verifies_only_for_them() {
         format!("mirrorctl_{VERSION}-1_arm64.deb"),
         format!("mirrorctl-{VERSION}-1.x86_64.rpm"),
         format!("mirrorctl-{VERSION}-1.aarch64.rpm"),
+        format!("mirrorctl-{VERSION}-x86_64-windows.zip"),
         "install.sh".into(),
         "VERSION".into(),
     ] {
