@@ -45,10 +45,13 @@ impl Host {
             dockerd: OnceLock::new(),
             containerd: OnceLock::new(),
             init: Init::detect(rootless),
-            daemon_json: if cfg!(target_os = "macos") {
+            // macOS and Windows: Docker Desktop's file when no product says otherwise (sys/desktop.rs), joined a
+            // part at a time so Windows shows one separator (C:\Users\me\.docker\daemon.json), never /etc's.
+            daemon_json: if cfg!(any(target_os = "macos", windows)) {
                 dirs::home_dir()
                     .unwrap_or_default()
-                    .join(".docker/daemon.json")
+                    .join(".docker")
+                    .join("daemon.json")
             } else if rootless {
                 dirs::config_dir()
                     .unwrap_or_default()
