@@ -32,4 +32,5 @@ mod support;
 mod targets;
 mod trust;
 mod watch;
+mod windows;
 mod zh;

@@ -1,0 +1,260 @@
+//! The Windows release binary — mirrorctl.exe from target/dist's .zip, built by scripts/release.sh with
+//! cargo-zigbuild — run under Debian trixie's wine 10.0 in the root scripts/wine.sh makes (bookworm's wine 8.0
+//! lacks bcryptprimitives.dll, which Rust's standard library imports). Each wine start is a `chroot` in a private
+//! mount namespace of its own with /proc and /dev mounted in it: the mounts go with the namespace, and none is
+//! ever made on the machine. The chroot shares the network namespace, so the exe reaches a mirror on 127.0.0.1.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Instant;
+
+use crate::release::{assert_probed, mirror, run, text, windows_zip, VERSION};
+use crate::support::{needs_root, Sandbox};
+
+fn trixie() -> PathBuf {
+    let r = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/roots/trixie-wine");
+    assert!(
+        r.join(".complete").is_file(),
+        "no trixie root with wine: run `bash scripts/wine.sh` (scripts/test.sh does)"
+    );
+    r
+}
+
+/// mirrorctl.exe unpacked into a temp dir inside the root, with a private WINEPREFIX beside it; dropping it ends
+/// the prefix's wineserver (and with it the wine processes) before the dir goes.
+struct Wine {
+    root: PathBuf,
+    /// The temp dir as the root sees it: /tmp/…
+    inside: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Wine {
+    fn new() -> Self {
+        let root = trixie();
+        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
+        let inside = Path::new("/tmp").join(dir.path().file_name().unwrap());
+        let (zip, top) = windows_zip();
+        run(Command::new("unzip")
+            .args(["-q", "-j"])
+            .arg(&zip)
+            .arg(format!("{top}/mirrorctl.exe"))
+            .arg("-d")
+            .arg(dir.path()));
+        Wine { root, inside, dir }
+    }
+
+    /// A path of the temp dir as Windows programs under wine name it: Z: is the root's /.
+    fn win(&self, rel: &str) -> String {
+        format!(
+            "Z:{}\\{}",
+            self.inside.display().to_string().replace('/', "\\"),
+            rel.replace('/', "\\")
+        )
+    }
+
+    /// `program args…` inside the root, with a cleared environment of our choosing.
+    fn chrooted(&self, program: &str, args: &[String], env: &[(&str, &str)]) -> Output {
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "sh", "-c"])
+            .arg(
+                r#"root=$1; shift
+mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" && exec /usr/sbin/chroot "$root" "$@""#,
+            )
+            .arg("sh")
+            .arg(&self.root)
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env("PATH", "/usr/bin:/bin")
+            .env("HOME", &self.inside)
+            .env("WINEPREFIX", self.inside.join("prefix"))
+            .env("WINEDEBUG", "-all")
+            // No Mono or Gecko installer when wineboot makes the prefix: console programs need neither.
+            .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+            // wine's own helpers want one (no D-Bus here, but they say so otherwise).
+            .env("XDG_RUNTIME_DIR", &self.inside)
+            // No MIRRORCTL_STATE_DIR: the default, %LOCALAPPDATA%\mirrorctl, is inside the private prefix.
+            .env("LANG", "C.UTF-8");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap_or_else(|e| panic!("unshare: {e}"))
+    }
+
+    fn mirrorctl(&self, args: &[String]) -> Output {
+        self.mirrorctl_env(args, &[])
+    }
+
+    fn mirrorctl_env(&self, args: &[String], env: &[(&str, &str)]) -> Output {
+        let exe = self.inside.join("mirrorctl.exe").display().to_string();
+        let all: Vec<String> = [exe].into_iter().chain(args.iter().cloned()).collect();
+        self.chrooted("/usr/lib/wine/wine64", &all, env)
+    }
+}
+
+impl Drop for Wine {
+    fn drop(&mut self) {
+        // `-k` kills the prefix's server and its processes; `-w` returns once it is gone (no sleep).
+        for flag in ["-k", "-w"] {
+            let _ = self.chrooted("/usr/lib/wine/wineserver", &[flag.into()], &[]);
+        }
+        // Then the fields drop: the temp dir (and the prefix in it) goes.
+    }
+}
+
+fn args(a: &[&str]) -> Vec<String> {
+    a.iter().map(|s| s.to_string()).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_windows_exe_runs_under_wine_lists_the_catalogue_and_probes_a_loopback_mirror() {
+    if !needs_root(
+        "the_windows_exe_runs_under_wine_lists_the_catalogue_and_probes_a_loopback_mirror",
+    ) {
+        return;
+    }
+    let wine = Wine::new();
+
+    // The first start makes the prefix (wineboot); the later ones reuse its wineserver.
+    let t = Instant::now();
+    let version = wine.mirrorctl(&args(&["--version"]));
+    eprintln!("wine: first start (new prefix) {:?}", t.elapsed());
+    assert_eq!(
+        text(&version).trim(),
+        format!("mirrorctl {VERSION}"),
+        "{}",
+        stderr(&version)
+    );
+
+    // The built-in catalogue: the same rows as the Linux build's, and a table of them with no colour codes when
+    // stdout is a pipe.
+    let t = Instant::now();
+    let listed = wine.mirrorctl(&args(&["list", "--json"]));
+    eprintln!("wine: a later start {:?}", t.elapsed());
+    assert_eq!(listed.status.code(), Some(0), "{}", stderr(&listed));
+    let doc: serde_json::Value = serde_json::from_slice(&listed.stdout)
+        .unwrap_or_else(|e| panic!("list --json under wine: {e}: {}", stderr(&listed)));
+    let sb = Sandbox::new();
+    let native: serde_json::Value =
+        serde_json::from_slice(&sb.run_ok(["list", "--json"]).stdout).unwrap();
+    assert_eq!(
+        doc, native,
+        "the Windows build's catalogue is the Linux build's"
+    );
+    let names: Vec<&str> = doc["entries"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no entries in {doc}"))
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(names.len() >= 5, "{names:?}");
+    // The table, in English and in Chinese (chosen from LANG, which wine passes to Windows programs): byte for byte
+    // the Linux build's — display widths, no colour codes into a pipe, UTF-8 through wine's console layer.
+    for lang in ["C.UTF-8", "zh_CN.UTF-8"] {
+        let table = wine.mirrorctl_env(&args(&["list"]), &[("LANG", lang)]);
+        assert_eq!(table.status.code(), Some(0), "{}", stderr(&table));
+        let native = sb
+            .mirrorctl()
+            .arg("list")
+            .env("LANG", lang)
+            .output()
+            .unwrap();
+        assert_eq!(text(&table), text(&native), "{lang}");
+        assert!(!text(&table).contains('\x1b'), "colour codes into a pipe");
+        assert_eq!(
+            text(&table).contains("镜像仓库"),
+            lang.starts_with("zh"),
+            "{lang}"
+        );
+        for n in &names {
+            assert!(text(&table).contains(n), "{lang}: {n} missing");
+        }
+    }
+
+    // With no product found, doctor reads Docker Desktop's file in the Windows home — never /etc's.
+    let doctor = wine.mirrorctl(&args(&["doctor", "--json"]));
+    let doc: serde_json::Value = serde_json::from_slice(&doctor.stdout)
+        .unwrap_or_else(|e| panic!("doctor --json under wine: {e}: {}", stderr(&doctor)));
+    let config = doc["config"].as_str().unwrap_or_default();
+    assert!(
+        config.starts_with(r"C:\users\")
+            && config.ends_with(r"\.docker\daemon.json")
+            && !config.contains('/'),
+        "{doc:#}"
+    );
+
+    // A probe on loopback, with the catalogue at a Windows path and the live mirror by --mirror: the catalogue's
+    // mirror listens nowhere (a port just freed), so the verdict ranks the live one first and fails the dead one.
+    let (m, mut probe) = mirror();
+    let url = probe.pop().unwrap();
+    assert_eq!(probe.pop().as_deref(), Some("--mirror"));
+    let dead = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}", l.local_addr().unwrap().port())
+    };
+    std::fs::write(
+        wine.dir.path().join("catalogue.toml"),
+        format!(
+            "[catalogue]\nupdated = \"2026-11-24\"\n\n[[mirror]]\nname = \"dead\"\nurl = \"{dead}\"\nstatus = \"active\"\n"
+        ),
+    )
+    .unwrap();
+    probe.extend(["--catalogue".into(), wine.win("catalogue.toml")]);
+    probe.extend(["--mirror".into(), url.clone()]);
+    let t = Instant::now();
+    let out = wine.mirrorctl(&probe);
+    eprintln!("wine: probe {:?}", t.elapsed());
+    assert_probed(&out, &m, "wine");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2, "{doc:#}");
+    assert_eq!(
+        results[0]["url"].as_str().map(|u| u.trim_end_matches('/')),
+        Some(url.trim_end_matches('/')),
+        "{doc:#}"
+    );
+    assert_eq!(results[1]["name"], "dead", "{doc:#}");
+    assert_ne!(results[1]["status"], "ok", "{doc:#}");
+    assert_eq!(results[1]["ok"], false, "{doc:#}");
+    // The probe's history went to the default state directory, %LOCALAPPDATA%\mirrorctl.
+    let state = wine
+        .dir
+        .path()
+        .join("prefix/drive_c/users/root/AppData/Local/mirrorctl");
+    assert!(
+        std::fs::read_dir(&state).is_ok_and(|mut d| d.next().is_some()),
+        "nothing in {}",
+        state.display()
+    );
+}
+
+#[test]
+fn the_windows_exe_under_wine_refuses_a_broken_catalogue_with_its_windows_path_and_line() {
+    if !needs_root(
+        "the_windows_exe_under_wine_refuses_a_broken_catalogue_with_its_windows_path_and_line",
+    ) {
+        return;
+    }
+    let wine = Wine::new();
+    std::fs::write(
+        wine.dir.path().join("bad.toml"),
+        "[catalogue]\nupdated = \"2026-11-24\"\n\n[[mirror]\nname = \"x\"\n",
+    )
+    .unwrap();
+    let path = wine.win("bad.toml");
+    let out = wine.mirrorctl(&args(&["probe", "--json", "--catalogue", &path]));
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    // What (the file, by the path the user gave) and where (line and column), as on Linux.
+    assert!(
+        err.contains(&format!("the catalogue file {path} is not valid")),
+        "{err}"
+    );
+    assert!(err.contains("line 4, column 9"), "{err}");
+    assert!(!text(&out).contains("\"ok\""), "{}", text(&out));
+}
