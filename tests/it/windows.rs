@@ -72,7 +72,8 @@ mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" && exec /usr/s
             .env("WINEDEBUG", "-all")
             // No Mono or Gecko installer when wineboot makes the prefix: console programs need neither.
             .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-            // wine's own helpers want one (no D-Bus here, but they say so otherwise).
+            // wine's own helpers want one (no D-Bus here, but they say so otherwise). Not TMPDIR: trixie's wine
+            // aborts (free(): invalid pointer) when it is set; Drop removes the server's directory instead.
             .env("XDG_RUNTIME_DIR", &self.inside)
             // No MIRRORCTL_STATE_DIR: the default, %LOCALAPPDATA%\mirrorctl, is inside the private prefix.
             .env("LANG", "C.UTF-8");
@@ -99,7 +100,22 @@ impl Drop for Wine {
         for flag in ["-k", "-w"] {
             let _ = self.chrooted("/usr/lib/wine/wineserver", &[flag.into()], &[]);
         }
-        // Then the fields drop: the temp dir (and the prefix in it) goes.
+        // The server's socket directory, /tmp/wine-XXXXXX/server-<dev>-<inode of the prefix>, is left behind by
+        // wine: ours alone goes (other prefixes' are other tests'). Then the fields drop: the temp dir and the prefix.
+        if let Ok(m) = std::fs::metadata(self.dir.path().join("prefix")) {
+            use std::os::unix::fs::MetadataExt;
+            let server = format!("server-{:x}-{:x}", m.dev(), m.ino());
+            for e in std::fs::read_dir(self.root.join("tmp"))
+                .into_iter()
+                .flatten()
+                .flatten()
+            {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("wine-") && e.path().join(&server).is_dir() {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
     }
 }
 
