@@ -77,8 +77,13 @@ mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" && exec /usr/s
             .env("XDG_RUNTIME_DIR", &self.inside)
             // No MIRRORCTL_STATE_DIR: the default, %LOCALAPPDATA%\mirrorctl, is inside the private prefix.
             .env("LANG", "C.UTF-8");
+        // An empty value removes the variable.
         for (k, v) in env {
-            c.env(k, v);
+            if v.is_empty() {
+                c.env_remove(k);
+            } else {
+                c.env(k, v);
+            }
         }
         c.output().unwrap_or_else(|e| panic!("unshare: {e}"))
     }
@@ -191,6 +196,26 @@ fn the_windows_exe_runs_under_wine_lists_the_catalogue_and_probes_a_loopback_mir
             assert!(text(&table).contains(n), "{lang}: {n} missing");
         }
     }
+
+    // A Chinese Windows with no LANG (as Windows is, outside Git Bash and MSYS2): wine takes the display language
+    // from LC_MESSAGES, and cmd removes that variable before it starts mirrorctl.exe, which then has only Windows'
+    // own answer to go by.
+    let exe = wine.win("mirrorctl.exe");
+    let chinese_windows = wine.chrooted(
+        "/usr/lib/wine/wine64",
+        &[
+            "cmd".into(),
+            "/c".into(),
+            format!("set LC_MESSAGES=& {exe} list"),
+        ],
+        &[("LANG", ""), ("LC_MESSAGES", "zh_CN.UTF-8")],
+    );
+    let table = text(&chinese_windows);
+    assert!(
+        table.contains("镜像仓库") && table.contains("1ms"),
+        "{table}{}",
+        stderr(&chinese_windows)
+    );
 
     // With no product found, doctor reads Docker Desktop's file in the Windows home — never /etc's.
     let doctor = wine.mirrorctl(&args(&["doctor", "--json"]));
