@@ -344,6 +344,8 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
             t!("doctor.unreachable", detail = e),
             Some(&match &refused {
                 Some(reason) => t!("doctor.fix.reach_refused", path = f.path, reason = reason),
+                // No systemd on macOS or Windows: the engine is a desktop product's, started from its app.
+                None if cfg!(any(windows, target_os = "macos")) => t!("doctor.fix.reach_desktop"),
                 None => t!("doctor.fix.reach"),
             }),
         )),

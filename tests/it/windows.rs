@@ -228,6 +228,17 @@ fn the_windows_exe_runs_under_wine_lists_the_catalogue_and_probes_a_loopback_mir
             && !config.contains('/'),
         "{doc:#}"
     );
+    // No engine answers here: the fix is the desktop product's start, not a systemctl Windows does not have.
+    let reach = doc["checks"]
+        .as_array()
+        .and_then(|c| c.iter().find(|c| c["id"] == "daemon-reachable"))
+        .unwrap_or_else(|| panic!("no daemon-reachable check: {doc:#}"));
+    assert_eq!(reach["severity"], "warning", "{reach}");
+    let fix = reach["fix"].as_str().unwrap_or_default();
+    assert!(
+        fix.contains("Docker Desktop") && !fix.contains("systemctl"),
+        "{reach}"
+    );
 
     // A probe on loopback, with the catalogue at a Windows path and the live mirror by --mirror: the catalogue's
     // mirror listens nowhere (a port just freed), so the verdict ranks the live one first and fails the dead one.
