@@ -201,6 +201,19 @@ fn the_windows_zip_holds_a_64_bit_windows_exe_the_license_and_both_readmes() {
     .map(|f| format!("{top}/{f}"))
     .collect();
     assert_eq!(names, want, "{listing}");
+    // Its line in SHA256SUMS (which the signature covers) is its checksum.
+    let sums = std::fs::read_to_string(dist().join("SHA256SUMS")).unwrap();
+    let name = zip.file_name().unwrap().to_string_lossy().into_owned();
+    let line = sums
+        .lines()
+        .find(|l| l.ends_with(&format!("  {name}")))
+        .unwrap_or_else(|| panic!("no line for {name} in SHA256SUMS:\n{sums}"));
+    assert_eq!(
+        line.split_whitespace()
+            .next()
+            .map(|h| format!("sha256:{h}")),
+        Some(file_sha(&zip))
+    );
 
     let sb = Sandbox::new();
     run(Command::new("unzip")
