@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod image;
 pub mod prometheus;
 pub mod registry;
+pub mod status_server;
 pub mod store;
 pub mod tinyproxy;
 
