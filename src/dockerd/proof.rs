@@ -134,7 +134,8 @@ pub struct Proof {
     /// Connections of the daemon to addresses that are none of the hosts above.
     pub other_addresses: Vec<String>,
     /// Each host seen and how: `daemon-socket` (a socket in the daemon's fd table), `closed-connection` (a
-    /// closing or TIME_WAIT socket of its network namespace made during the pull).
+    /// closing or TIME_WAIT socket of its network namespace to that host, made during the pull), `server-end` (a
+    /// host on this machine: the server's end of such a loopback connection).
     pub seen: Vec<SeenHost>,
     /// The daemon's error, escaped.
     pub error: Option<String>,
@@ -174,7 +175,8 @@ impl Proof {
 #[derive(Debug, Clone, Serialize)]
 pub struct SeenHost {
     pub host: String,
-    pub how: &'static str,
+    /// Every kind of evidence of it, strongest first.
+    pub how: Vec<&'static str>,
 }
 
 /// What the watcher saw: remote endpoints of the daemon's own sockets, and closing sockets new in the window,
@@ -382,11 +384,16 @@ pub fn judge(
     };
     // Candidate index → when first contacted.
     let mut contacted: BTreeMap<usize, Instant> = BTreeMap::new();
-    let mut how: BTreeMap<usize, &'static str> = BTreeMap::new();
+    let mut how: BTreeMap<usize, BTreeSet<(u8, &'static str)>> = BTreeMap::new();
     let mut note = |i: usize, at: Instant, by: &'static str| {
         let e = contacted.entry(i).or_insert(at);
         *e = (*e).min(at);
-        how.entry(i).or_insert(by);
+        let rank = match by {
+            "daemon-socket" => 0,
+            "closed-connection" => 1,
+            _ => 2,
+        };
+        how.entry(i).or_default().insert((rank, by));
     };
     let mut other = BTreeSet::new();
     for (remote, at) in &seen.owned {
@@ -404,7 +411,7 @@ pub fn judge(
         } else if remote.ip().is_loopback() {
             // The server's end of a loopback connection: the host on this machine was connected to.
             if let Some(i) = which(local) {
-                note(i, *at, "closed-connection");
+                note(i, *at, "server-end");
             }
         }
     }
@@ -429,7 +436,7 @@ pub fn judge(
         .iter()
         .map(|(i, by)| SeenHost {
             host: name(*i),
-            how: by,
+            how: by.iter().map(|(_, b)| *b).collect(),
         })
         .collect();
     proof.other_addresses = other.into_iter().collect();

@@ -3,13 +3,14 @@
 //! the second is a real docker-registry holding the image; dockerd's proxy (127.0.0.1:9) keeps any fallback to
 //! Docker Hub on this machine, so a pull that works came from a mirror.
 
-use std::process::Output;
+use std::process::{Command, Output};
 
 use serde_json::Value;
 
 use crate::support::dockerd::Dockerd;
 use crate::support::docs::{check, ChangeDoc, DoctorDoc};
 use crate::support::engines;
+use crate::support::fake_hub::FakeHub;
 use crate::support::image::Image;
 use crate::support::registry::{free_port, Registry};
 use crate::support::status_server::Failing;
@@ -42,12 +43,7 @@ fn mirrors_config(urls: &[String]) -> String {
     format!("{{\n    \"registry-mirrors\": [{}]\n}}\n", list.join(", "))
 }
 
-fn mirrorctl(
-    sb: &Sandbox,
-    d: &Dockerd,
-    certs_d: Option<&std::path::Path>,
-    args: &[&str],
-) -> Output {
+fn command(sb: &Sandbox, d: &Dockerd, certs_d: Option<&std::path::Path>, args: &[&str]) -> Command {
     let mut c = sb.mirrorctl();
     c.env("PATH", d.path_env())
         .env("DOCKER_HOST", d.host())
@@ -57,7 +53,16 @@ fn mirrorctl(
     if let Some(dir) = certs_d {
         c.arg("--certs-dir").arg(dir);
     }
-    c.output().unwrap()
+    c
+}
+
+fn mirrorctl(
+    sb: &Sandbox,
+    d: &Dockerd,
+    certs_d: Option<&std::path::Path>,
+    args: &[&str],
+) -> Output {
+    command(sb, d, certs_d, args).output().unwrap()
 }
 
 /// doctor `--pull --json`: the document and its pull-proof check.
@@ -185,7 +190,7 @@ fn doctor_pull_reads_the_hosts_toml_on_the_containerd_store() {
 }
 
 /// `apply --mirror A --mirror B --no-probe --pull IMAGE`, as an operator runs it.
-fn apply_pull(sb: &Sandbox, d: &Dockerd, mirrors: &[String], json: bool) -> Output {
+fn apply_pull(sb: &Sandbox, d: &Dockerd, mirrors: &[String], json: bool) -> Command {
     let mut args = vec!["apply".to_owned()];
     for m in mirrors {
         args.extend(["--mirror".to_owned(), m.clone()]);
@@ -195,7 +200,7 @@ fn apply_pull(sb: &Sandbox, d: &Dockerd, mirrors: &[String], json: bool) -> Outp
         args.push("--json".into());
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    mirrorctl(sb, d, None, &args)
+    command(sb, d, None, &args)
 }
 
 #[test]
@@ -210,7 +215,9 @@ fn apply_pull_keeps_a_change_whose_pull_a_mirror_served() {
             "{\n    \"debug\": false\n}\n",
             &[],
         );
-        let out = apply_pull(&sb, &d, &[failing.url(), good.url()], true);
+        let out = apply_pull(&sb, &d, &[failing.url(), good.url()], true)
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
         let doc = json(&out);
         check::<ChangeDoc>(&doc);
@@ -232,9 +239,12 @@ fn apply_pull_rolls_back_when_every_mirror_is_down_and_the_pull_goes_upstream() 
     engines::oldest_and_newest(|engine| {
         let sb = Sandbox::new();
         let good = good_mirror(&sb);
+        // Docker Hub is a listener of ours, reached through /etc/hosts in dockerd's and mirrorctl's namespaces.
+        let hub = FakeHub::start(&sb.path().join("hub"));
+        let engine = hub.engine(engine, sb.path());
         // The mirrors in place work; the new ones do not: one refuses connections, one answers 500.
         let d = Dockerd::start(
-            engine,
+            &engine,
             &sb.path().join("dockerd"),
             &mirrors_config(&[good.url()]),
             &[],
@@ -242,14 +252,25 @@ fn apply_pull_rolls_back_when_every_mirror_is_down_and_the_pull_goes_upstream() 
         let before = std::fs::read(&d.config).unwrap();
         let failing = Failing::start();
         let dead = format!("http://127.0.0.1:{}", free_port());
-        let out = apply_pull(&sb, &d, &[dead, failing.url()], false);
+        let out = hub
+            .inside(&apply_pull(&sb, &d, &[dead, failing.url()], false))
+            .output()
+            .unwrap();
         let err = text(&out.stderr);
-        assert!(!out.status.success(), "{err}\n{}", text(&out.stdout));
+        assert_eq!(out.status.code(), Some(4), "{err}\n{}", text(&out.stdout));
         assert!(
             err.contains("went to Docker Hub (registry-1.docker.io)")
                 && err.contains("rolled back"),
             "{err}\n{}",
             text(&out.stdout)
+        );
+        // The fallback really connected to "Docker Hub", and the report saw that connection.
+        assert!(hub.connections() > 0, "{err}\n{}", d.log());
+        assert!(err.contains("Docker Hub"), "{err}");
+        assert!(
+            failing.paths().iter().any(|p| p.contains("/manifests/")),
+            "{:?}",
+            failing.paths()
         );
         assert_eq!(
             std::fs::read(&d.config).unwrap(),
@@ -262,6 +283,62 @@ fn apply_pull_rolls_back_when_every_mirror_is_down_and_the_pull_goes_upstream() 
             "the old mirrors are live again"
         );
     });
+}
+
+/// `doctor --pull` where the pull falls back to Docker Hub: a failed check that names it, seen as a connection.
+#[test]
+fn doctor_pull_sees_the_connection_to_docker_hub_when_every_mirror_fails() {
+    if !needs_root("doctor_pull_sees_the_connection_to_docker_hub") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let hub = FakeHub::start(&sb.path().join("hub"));
+    let engine = hub.engine(&crate::support::store::engine_28(), sb.path());
+    let failing = Failing::start();
+    let d = Dockerd::start(
+        &engine,
+        &sb.path().join("dockerd"),
+        &mirrors_config(&[failing.url()]),
+        &[],
+    );
+    let mut c = sb.mirrorctl();
+    c.env("PATH", d.path_env())
+        .env("DOCKER_HOST", d.host())
+        .args([
+            "doctor", "--json", "--init", "systemd", "--pull", IMAGE, "--config",
+        ])
+        .arg(&d.config);
+    let out = hub.inside(&c).output().unwrap();
+    let doc = json(&out);
+    check::<DoctorDoc>(&doc);
+    let pull = &doc["pull"];
+    assert_eq!(pull["verdict"], "failed", "{pull:#}");
+    assert_eq!(pull["upstream"], true, "{pull:#}");
+    assert!(
+        pull["seen"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["host"] == "Docker Hub"),
+        "the connection to Docker Hub is seen, not only named: {pull:#}"
+    );
+    assert_eq!(
+        pull["failed"],
+        serde_json::json!([format!("{}/", failing.url())]),
+        "{pull:#}"
+    );
+    let finding = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "pull-proof")
+        .unwrap();
+    assert_eq!(finding["severity"], "error");
+    assert!(
+        finding["fix"].as_str().unwrap().contains("mirrorctl probe"),
+        "{finding:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
 }
 
 #[test]

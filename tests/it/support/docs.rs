@@ -89,7 +89,7 @@ pub struct DoctorDoc {
 #[allow(dead_code)]
 pub struct SeenHostDoc {
     pub host: String,
-    pub how: String,
+    pub how: Vec<String>,
 }
 
 /// `--pull`'s proof (doctor and apply).

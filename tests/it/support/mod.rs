@@ -2,6 +2,7 @@ pub mod containerd;
 pub mod dockerd;
 pub mod docs;
 pub mod engines;
+pub mod fake_hub;
 pub mod fake_registry;
 pub mod fault_server;
 pub mod files_server;
