@@ -231,7 +231,60 @@ fn apply_pull_keeps_a_change_whose_pull_a_mirror_served() {
             d.live_mirrors(),
             [format!("{}/", failing.url()), format!("{}/", good.url())]
         );
+        // Again: nothing to change, and the pull still proves the mirrors in place (nothing restarted).
+        let pid = d.main_pid();
+        let out = apply_pull(&sb, &d, &[failing.url(), good.url()], true)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let doc = json(&out);
+        check::<ChangeDoc>(&doc);
+        assert_eq!(doc["changed"], false);
+        assert_eq!(doc["pull"]["verdict"], "mirror", "{doc:#}");
+        assert_eq!(d.main_pid(), pid);
     });
+}
+
+/// On the containerd store (no hosts.toml: dockerd merges registry-mirrors before Docker Hub), the same.
+#[test]
+fn apply_pull_on_the_containerd_store_names_the_mirror_that_served() {
+    if !needs_root("apply_pull_on_the_containerd_store_names_the_mirror_that_served") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let good = good_mirror(&sb);
+    let failing = Failing::start();
+    let s = StoreDockerd::start(&sb.path().join("store"), "{\n    \"debug\": false\n}\n");
+    let mut args = vec!["apply".to_owned()];
+    for m in [failing.url(), good.url()] {
+        args.extend(["--mirror".to_owned(), m]);
+    }
+    args.extend(
+        [
+            "--no-probe",
+            "--pull",
+            IMAGE,
+            "--init",
+            "systemd",
+            "--yes",
+            "--json",
+        ]
+        .map(String::from),
+    );
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = mirrorctl(&sb, &s.d, Some(&s.certs_d), &args);
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), s.d.log());
+    let doc = json(&out);
+    check::<ChangeDoc>(&doc);
+    assert_eq!(doc["pull"]["verdict"], "mirror", "{doc:#}");
+    assert_eq!(
+        doc["pull"]["served_by"],
+        serde_json::json!([format!("{}/", good.url())])
+    );
+    assert_eq!(
+        doc["pull"]["failed"],
+        serde_json::json!([format!("{}/", failing.url())])
+    );
 }
 
 #[test]

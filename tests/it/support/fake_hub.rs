@@ -16,7 +16,6 @@ use std::sync::Arc;
 use super::engines::Engine;
 
 pub struct FakeHub {
-    pub ip: Ipv4Addr,
     hosts: PathBuf,
     resolv: PathBuf,
     connections: Arc<AtomicUsize>,
@@ -76,7 +75,6 @@ impl FakeHub {
         )
         .unwrap();
         Self {
-            ip,
             hosts,
             resolv,
             connections,
