@@ -189,6 +189,8 @@ pub struct Seen {
     /// Closing entries new in the window: (local, remote) and when first seen.
     pub closing: BTreeMap<(SocketAddr, SocketAddr), Instant>,
     pub polls: u64,
+    /// Socket inodes met so far, and whether the daemon holds each.
+    pub inodes: std::collections::HashMap<u64, bool>,
 }
 
 fn closing(s: TcpState) -> bool {
@@ -203,18 +205,34 @@ fn closing(s: TcpState) -> bool {
     )
 }
 
-/// One read of both tables into `seen`; `before` is the namespace's table when the pull began.
+/// One read of the namespace's table into `seen`; `before` is that table when the pull began. The daemon's fd
+/// table is read only when a socket inode not met yet appears: a socket is in its owner's fd table before it is
+/// in the TCP table (socket, then connect), and an inode is never another process's later — so each poll costs
+/// one read of the TCP table, not a readlink of every fd.
 fn poll(pid: u32, before: &BTreeMap<(SocketAddr, SocketAddr), TcpEntry>, seen: &mut Seen) {
-    let (Ok(inodes), Ok(table)) = (sockets::socket_inodes(pid), sockets::tcp_table(pid)) else {
+    let Ok(table) = sockets::tcp_table(pid) else {
         return;
     };
+    if table
+        .iter()
+        .any(|e| e.inode != 0 && !seen.inodes.contains_key(&e.inode))
+    {
+        let Ok(owned) = sockets::socket_inodes(pid) else {
+            return;
+        };
+        for e in table.iter().filter(|e| e.inode != 0) {
+            seen.inodes
+                .entry(e.inode)
+                .or_insert_with(|| owned.contains(&e.inode));
+        }
+    }
     let now = Instant::now();
     seen.polls += 1;
     for e in table {
         if e.state == TcpState::Listen {
             continue;
         }
-        if e.inode != 0 && inodes.contains(&e.inode) {
+        if e.inode != 0 && seen.inodes.get(&e.inode) == Some(&true) {
             seen.owned.entry(e.remote).or_insert(now);
             continue;
         }
@@ -322,16 +340,17 @@ pub async fn prove(
     }
 
     let before = table_map(pid);
-    let owned_before: BTreeSet<SocketAddr> = {
-        let mut s = Seen::default();
-        poll(pid, &BTreeMap::new(), &mut s);
-        s.owned.into_keys().collect()
-    };
+    let mut first = Seen::default();
+    poll(pid, &BTreeMap::new(), &mut first);
+    let owned_before: BTreeSet<SocketAddr> = first.owned.keys().copied().collect();
     let stop = Arc::new(AtomicBool::new(false));
     let watcher = {
         let (stop, before) = (stop.clone(), before.clone());
         std::thread::spawn(move || {
-            let mut seen = Seen::default();
+            let mut seen = Seen {
+                inodes: first.inodes,
+                ..Seen::default()
+            };
             while !stop.load(Ordering::Relaxed) {
                 poll(pid, &before, &mut seen);
                 std::thread::sleep(POLL);
@@ -615,6 +634,27 @@ mod tests {
         assert_eq!(p.failed, ["http://127.0.0.1:5001/"]);
         assert_eq!(p.other_addresses, ["10.9.9.9:80"]);
         assert!(!p.failed_verification() && !p.upstream);
+    }
+
+    #[test]
+    fn a_poll_sees_our_own_sockets_and_the_closed_connection_they_leave() {
+        use std::net::{TcpListener, TcpStream};
+        let pid = std::process::id();
+        let before = table_map(pid);
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let at = l.local_addr().unwrap();
+        let client = TcpStream::connect(at).unwrap();
+        let (server, _) = l.accept().unwrap();
+        let mut seen = Seen::default();
+        poll(pid, &before, &mut seen);
+        assert!(seen.owned.contains_key(&at), "{seen:?}");
+        // The client closes first: its end stays in FIN_WAIT or TIME_WAIT, with no fd, for a minute.
+        let mine = client.local_addr().unwrap();
+        drop(client);
+        drop(server);
+        let mut after = Seen::default();
+        poll(pid, &before, &mut after);
+        assert!(after.closing.contains_key(&(mine, at)), "{after:?}");
     }
 
     #[test]
