@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use crate::catalogue::Catalogue;
-use crate::change::{run, Outcome, Verify};
+use crate::change::{run, Outcome, Subject, Verify};
 use crate::cli::TargetKind;
 use crate::probe::Report;
 use crate::settings::{Apply, Mirrors, Probe, Restore};
@@ -50,6 +50,14 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
     let Some(image) = &s.pull else {
         return run(plans, &s.change, p).await;
     };
+    // The pull of a Docker Hub image proves dockerd's Docker Hub mirrors, nothing else.
+    if s.registry != "docker.io" || !plans.iter().any(|p| p.target == Subject::Docker) {
+        return Err(crate::ui::errors::Usage {
+            message: t!("proof.needs_docker").into(),
+            hint: None,
+        }
+        .into());
+    }
     let (engine, slot) = pull_engine()?;
     let mut verified = false;
     for plan in plans.iter_mut().filter(|p| !p.is_noop()) {

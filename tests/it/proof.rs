@@ -447,6 +447,28 @@ fn a_tcp_docker_host_says_the_pull_can_be_proven_only_over_the_unix_socket() {
         text(&out.stderr)
     );
     assert!(!path.exists());
+    // A change of containerd's mirrors is not what a pull through dockerd proves.
+    let out = sb
+        .mirrorctl()
+        .args([
+            "apply",
+            "--target",
+            "containerd",
+            "--mirror",
+            "https://m.example",
+            "--no-probe",
+            "--yes",
+        ])
+        .args(["--pull", IMAGE])
+        .args(sb.runtime_places())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("--pull proves dockerd's mirrors"),
+        "{}",
+        text(&out.stderr)
+    );
     // A registry other than Docker Hub is refused as a usage error: dockerd's mirrors serve Docker Hub only.
     let out = sb
         .mirrorctl()
