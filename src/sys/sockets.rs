@@ -184,6 +184,7 @@ pub fn peer_pid(socket: &Path) -> std::io::Result<u32> {
 
 /// The inode of the listening unix socket bound at `path`, from `/proc/net/unix`'s lines
 /// (`Num RefCount Protocol Flags Type St Inode Path`).
+#[cfg(target_os = "linux")]
 pub fn unix_listener_inode(table: &str, path: &Path) -> Option<u64> {
     let want = path.to_str()?;
     table.lines().skip(1).find_map(|l| {
