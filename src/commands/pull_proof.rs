@@ -34,7 +34,46 @@ pub async fn prove(
     };
     let proxies = [info.https_proxy.as_str(), info.http_proxy.as_str()];
     let candidates = proof::candidates(&hosts, &proxies);
-    proof::prove(engine, image, &candidates, p).await
+    let mut proof = proof::prove(engine, image, &candidates, p).await?;
+    if let (Some(digest), proof::Verdict::Mirror) = (proof.digest.clone(), proof.verdict) {
+        let mut holds = Vec::new();
+        for c in &candidates {
+            holds.push(match c {
+                proof::Candidate::Mirror(url) => {
+                    holds_digest(url, &image.repository, &digest).await
+                }
+                _ => None,
+            });
+        }
+        proof::cross_check(&mut proof, &candidates, &holds);
+    }
+    Ok(proof)
+}
+
+/// Whether the mirror answers 200 for `HEAD /v2/<repository>/manifests/<digest>` (404 or 5xx: it does not have
+/// it; anything else, such as 401, cannot be told). Direct, without the daemon's proxy, within 5 s.
+async fn holds_digest(mirror: &str, repository: &str, digest: &str) -> Option<bool> {
+    const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.v2+json";
+    let url = format!(
+        "{}/v2/{repository}/manifests/{digest}",
+        mirror.trim_end_matches('/')
+    );
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .ok()?;
+    let r = client
+        .head(url)
+        .header("Accept", ACCEPT)
+        .send()
+        .await
+        .ok()?;
+    match r.status().as_u16() {
+        200 => Some(true),
+        404 | 500..=599 => Some(false),
+        _ => None,
+    }
 }
 
 /// apply's verification after `/info` shows the mirrors: the pull, printed; Docker Hub or a failed pull fails it

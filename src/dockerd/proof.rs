@@ -142,6 +142,9 @@ pub struct Proof {
     /// Why the verdict is what it is, for people.
     pub reason: String,
     pub daemon_pid: Option<u32>,
+    /// The candidate that served (its index), for `cross_check`.
+    #[serde(skip)]
+    pub served: Option<usize>,
     pub duration_ms: u64,
     /// How many times the tables were read during the pull.
     pub polls: u64,
@@ -166,6 +169,7 @@ impl Proof {
             error: None,
             reason,
             daemon_pid: None,
+            served: None,
             duration_ms: 0,
             polls: 0,
         }
@@ -482,6 +486,7 @@ pub fn judge(
         }
         Some(i) => {
             proof.verdict = Verdict::Mirror;
+            proof.served = Some(i);
             proof.served_by = vec![name(i)];
             proof.failed = mirrors
                 .iter()
@@ -507,6 +512,49 @@ pub fn judge(
         }
     }
     proof
+}
+
+/// After a pull that worked, the mirror the connections point to is checked against what it holds: `holds[i]` says
+/// whether candidate `i` answers 200 for the pulled digest (`None`: not a mirror, or it could not be told). A
+/// connection can end unseen — a TLS connection that its client closes with the server's session tickets unread
+/// ends in a reset, which leaves no TIME_WAIT, and a loopback one can open and close between two polls — so "the
+/// last host contacted served" is trusted only when that mirror has the image. When it does not, it failed: the
+/// image came from the next mirror that has it, else from Docker Hub, dockerd's only other source.
+pub fn cross_check(proof: &mut Proof, candidates: &[Candidate], holds: &[Option<bool>]) {
+    let Some(j) = proof.served.filter(|_| proof.verdict == Verdict::Mirror) else {
+        return;
+    };
+    if holds.get(j).copied().flatten() != Some(false) {
+        return;
+    }
+    let name = |i: usize| match &candidates[i] {
+        Candidate::Mirror(u) | Candidate::Proxy(u) => outside(u),
+        Candidate::DockerHub => "Docker Hub".to_owned(),
+    };
+    proof.failed.push(name(j));
+    let next = (j + 1..candidates.len()).find(|k| {
+        matches!(candidates[*k], Candidate::Mirror(_))
+            && holds.get(*k).copied().flatten() == Some(true)
+    });
+    match next {
+        Some(k) => {
+            proof.served = Some(k);
+            proof.served_by = vec![name(k)];
+            proof.reason = t!(
+                "proof.reason_mirror_held",
+                mirror = name(k),
+                failed = name(j)
+            )
+            .into_owned();
+        }
+        None => {
+            proof.verdict = Verdict::DockerHub;
+            proof.served = None;
+            proof.upstream = true;
+            proof.served_by = vec!["Docker Hub".to_owned()];
+            proof.reason = t!("proof.reason_hub_inferred", failed = name(j)).into_owned();
+        }
+    }
 }
 
 /// The candidates dockerd will try for Docker Hub, in order: `hosts` (what it really uses: `/info`'s mirrors, or a
@@ -655,6 +703,37 @@ mod tests {
         let mut after = Seen::default();
         poll(pid, &before, &mut after);
         assert!(after.closing.contains_key(&(mine, at)), "{after:?}");
+    }
+
+    #[test]
+    fn a_mirror_that_lacks_the_image_did_not_serve_it() {
+        let (img, c, a) = setup();
+        let mut seen = Seen::default();
+        // Only the first mirror's connection was seen (the rest ended unseen).
+        seen.owned.insert(addr("127.0.0.1:5001"), Instant::now());
+        let p = judge(&img, &c, &a, &seen, None);
+        assert_eq!((p.verdict, p.served), (Verdict::Mirror, Some(0)));
+        // It answers 500 for the digest; the second mirror has it: the second served.
+        let mut q = p.clone();
+        cross_check(&mut q, &c, &[Some(false), Some(true), None, None]);
+        assert_eq!(q.verdict, Verdict::Mirror);
+        assert_eq!(q.served_by, ["http://127.0.0.1:5002/"]);
+        assert_eq!(q.failed, ["http://127.0.0.1:5001/"]);
+        // No mirror has it: Docker Hub, dockerd's only other source, served.
+        let mut q = p.clone();
+        cross_check(&mut q, &c, &[Some(false), Some(false), None, None]);
+        assert_eq!((q.verdict, q.upstream), (Verdict::DockerHub, true));
+        assert_eq!(q.served_by, ["Docker Hub"]);
+        assert!(q.failed_verification());
+        // It has it, or cannot be asked: the connections stand.
+        for holds in [
+            [Some(true), None, None, None],
+            [None, Some(true), None, None],
+        ] {
+            let mut q = p.clone();
+            cross_check(&mut q, &c, &holds);
+            assert_eq!(q.served_by, ["http://127.0.0.1:5001/"]);
+        }
     }
 
     #[test]

@@ -394,6 +394,69 @@ fn doctor_pull_sees_the_connection_to_docker_hub_when_every_mirror_fails() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// The symptom users report ("镜像加速无效"): `docker info` lists the mirror, the pull works — from Docker Hub.
+/// Here Docker Hub is a real TLS registry of ours under its name; the mirror answers 500.
+#[test]
+fn doctor_pull_says_docker_hub_served_when_the_pull_works_without_the_mirror() {
+    if !needs_root("doctor_pull_says_docker_hub_served") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let hub = FakeHub::serving(
+        &sb.path().join("hub"),
+        &Image::new("mirrorctl/proof", "1", 8192),
+    );
+    let engine = hub.engine(&crate::support::store::engine_28(), sb.path());
+    let failing = Failing::start();
+    let d = Dockerd::start(
+        &engine,
+        &sb.path().join("dockerd"),
+        &mirrors_config(&[failing.url()]),
+        &[],
+    );
+    assert_eq!(d.live_mirrors(), [format!("{}/", failing.url())]);
+    let c = command(
+        &sb,
+        &d,
+        None,
+        &["doctor", "--json", "--init", "systemd", "--pull", IMAGE],
+    );
+    let out = hub.inside(&c).output().unwrap();
+    let doc = json(&out);
+    check::<DoctorDoc>(&doc);
+    let pull = &doc["pull"];
+    assert_eq!(pull["verdict"], "docker-hub", "{pull:#}\n{}", d.log());
+    assert_eq!(
+        pull["served_by"],
+        serde_json::json!(["Docker Hub"]),
+        "{pull:#}"
+    );
+    assert_eq!(
+        pull["failed"],
+        serde_json::json!([format!("{}/", failing.url())]),
+        "{pull:#}"
+    );
+    assert!(
+        pull["digest"].as_str().unwrap_or("").starts_with("sha256:"),
+        "{pull:#}"
+    );
+    let finding = doc["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "pull-proof")
+        .unwrap();
+    assert_eq!(finding["severity"], "error", "{finding:#}");
+    assert!(
+        finding["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not from a mirror"),
+        "{finding:#}"
+    );
+    assert_eq!(out.status.code(), Some(1));
+}
+
 #[test]
 fn a_tcp_docker_host_says_the_pull_can_be_proven_only_over_the_unix_socket() {
     let sb = Sandbox::new();

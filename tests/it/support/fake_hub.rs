@@ -19,6 +19,18 @@ pub struct FakeHub {
     hosts: PathBuf,
     resolv: PathBuf,
     connections: Arc<AtomicUsize>,
+    /// `serving`: the CA dockerd trusts (SSL_CERT_FILE) and the real registry behind the name.
+    ca: Option<PathBuf>,
+    registry: Option<std::process::Child>,
+}
+
+impl Drop for FakeHub {
+    fn drop(&mut self) {
+        if let Some(c) = &mut self.registry {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
 }
 
 const WRAPPER: &str = r#"#!/bin/sh
@@ -28,20 +40,25 @@ set -e
 mount --bind "$0" /etc/hosts
 mount --bind "$1" /etc/resolv.conf
 real="$2"; shift 3
-exec env -u HTTP_PROXY -u HTTPS_PROXY -u NO_PROXY "$real" "$@"
+exec env -u HTTP_PROXY -u HTTPS_PROXY -u NO_PROXY __CA__ "$real" "$@"
 ' "__HOSTS__" "__RESOLV__" "__REAL__" -- "$@"
 "#;
 
 impl FakeHub {
-    /// A listener on 127.x.y.z:443 (an address of its own: tests run in parallel) and the files that map to it.
-    pub fn start(dir: &Path) -> Self {
-        std::fs::create_dir_all(dir).unwrap();
-        let (listener, ip) = (1..200u8)
+    /// A loopback address of its own (tests run in parallel) whose port 443 is free.
+    fn address() -> (TcpListener, Ipv4Addr) {
+        (1..200u8)
             .find_map(|i| {
                 let ip = Ipv4Addr::new(127, 43, (std::process::id() % 250) as u8, i);
                 TcpListener::bind((ip, 443)).ok().map(|l| (l, ip))
             })
-            .expect("a loopback address with port 443 free");
+            .expect("a loopback address with port 443 free")
+    }
+
+    /// A listener on 127.x.y.z:443 that closes every connection, and the files that map Docker Hub to it.
+    pub fn start(dir: &Path) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let (listener, ip) = Self::address();
         let connections = Arc::new(AtomicUsize::new(0));
         let seen = connections.clone();
         std::thread::spawn(move || {
@@ -60,6 +77,73 @@ impl FakeHub {
                 });
             }
         });
+        Self::files(dir, ip, connections)
+    }
+
+    /// A real docker-registry with TLS at 127.x.y.z:443 holding `image`, under the name registry-1.docker.io and
+    /// a certificate for it from a CA of ours that dockerd trusts (SSL_CERT_FILE, read by Go's certificate pool):
+    /// a pull that falls back to Docker Hub works, and comes from here.
+    pub fn serving(dir: &Path, image: &super::image::Image) -> Self {
+        std::fs::create_dir_all(dir).unwrap();
+        let (listener, ip) = Self::address();
+        drop(listener);
+        let (ca, leaf, key) = ca_and_leaf("registry-1.docker.io");
+        let (ca_path, cert, key_path) = (
+            dir.join("ca.pem"),
+            dir.join("cert.pem"),
+            dir.join("key.pem"),
+        );
+        std::fs::write(&ca_path, ca.pem()).unwrap();
+        std::fs::write(&cert, leaf.pem() + &ca.pem()).unwrap();
+        std::fs::write(&key_path, key.serialize_pem()).unwrap();
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        let config = format!(
+            "version: 0.1\nlog:\n  level: info\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: {ip}:443\n  tls:\n    certificate: {}\n    key: {}\n",
+            dir.join("data").display(),
+            cert.display(),
+            key_path.display()
+        );
+        std::fs::write(dir.join("config.yml"), config).unwrap();
+        let log = std::fs::File::create(dir.join("registry.log")).unwrap();
+        let child = Command::new(super::require("docker-registry", "docker-registry"))
+            .arg("serve")
+            .arg(dir.join("config.yml"))
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .stdin(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while std::net::TcpStream::connect((ip, 443)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the TLS registry did not come up"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let layout = dir.join("oci-layout");
+        image.write_oci_layout(&layout);
+        let out = super::skopeo(&dir.join("skopeo-home"))
+            .args(["--insecure-policy", "copy", "--dest-tls-verify=false"])
+            .arg(format!("oci:{}:{}", layout.display(), image.tag))
+            .arg(format!(
+                "docker://{ip}:443/{}:{}",
+                image.repository, image.tag
+            ))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "skopeo: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let mut hub = Self::files(dir, ip, Arc::new(AtomicUsize::new(0)));
+        hub.ca = Some(ca_path);
+        hub.registry = Some(child);
+        hub
+    }
+
+    fn files(dir: &Path, ip: Ipv4Addr, connections: Arc<AtomicUsize>) -> Self {
         let hosts = dir.join("hosts");
         std::fs::write(
             &hosts,
@@ -78,6 +162,8 @@ impl FakeHub {
             hosts,
             resolv,
             connections,
+            ca: None,
+            registry: None,
         }
     }
 
@@ -93,7 +179,15 @@ impl FakeHub {
         let script = WRAPPER
             .replace("__HOSTS__", &self.hosts.display().to_string())
             .replace("__RESOLV__", &self.resolv.display().to_string())
-            .replace("__REAL__", &engine.bin("dockerd").display().to_string());
+            .replace("__REAL__", &engine.bin("dockerd").display().to_string())
+            .replace(
+                "__CA__",
+                &self
+                    .ca
+                    .as_ref()
+                    .map(|c| format!("SSL_CERT_FILE={}", c.display()))
+                    .unwrap_or_default(),
+            );
         std::fs::write(wrap.join("dockerd"), script).unwrap();
         std::fs::set_permissions(
             wrap.join("dockerd"),
@@ -120,4 +214,23 @@ impl FakeHub {
             .arg(&self.resolv);
         super::inside(outer, inner)
     }
+}
+
+/// A CA, and a certificate for `name` it signed with its key.
+fn ca_and_leaf(name: &str) -> (rcgen::Certificate, rcgen::Certificate, rcgen::KeyPair) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(DnType::CommonName, "mirrorctl test Docker Hub CA");
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = Issuer::new(ca_params, ca_key);
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf = CertificateParams::new(vec![name.to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    (ca_cert, leaf, leaf_key)
 }
