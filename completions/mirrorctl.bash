@@ -231,7 +231,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__apply)
-            opts="-y -q -v -h --catalogue --mirror --all --registry --image --platform --timeout --jobs --blob-jobs --max-blob-mib --certs-dir --no-daemon-proxy --expect-digest --config --dry-run --yes --reload --no-restart --init --json --target --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --top --no-probe --quiet --verbose --lang --state-dir --help"
+            opts="-y -q -v -h --catalogue --mirror --all --registry --image --platform --timeout --jobs --blob-jobs --max-blob-mib --certs-dir --no-daemon-proxy --expect-digest --config --dry-run --yes --reload --no-restart --init --json --target --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --top --no-probe --pull --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -318,6 +318,10 @@ _mirrorctl() {
                     return 0
                     ;;
                 --top)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -835,7 +839,7 @@ _mirrorctl() {
             return 0
             ;;
         mirrorctl__subcmd__doctor)
-            opts="-q -v -h --config --certs-dir --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --all-engines --json --quiet --verbose --lang --state-dir --help"
+            opts="-q -v -h --config --certs-dir --containerd-config --containerd-hosts-dir --containers-conf --containers-dir --k3s-config --k3s-unit --init --all-engines --pull --json --quiet --verbose --lang --state-dir --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -875,6 +879,10 @@ _mirrorctl() {
                     ;;
                 --init)
                     COMPREPLY=($(compgen -W "auto systemd sysv openrc" -- "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --lang)

@@ -107,6 +107,7 @@ complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l containers
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l k3s-config -d 'k3s\'s registries.yaml (read by k3s when it starts)' -r -F
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l k3s-unit -d 'The k3s unit to restart (default: k3s-agent on an agent node, else k3s)' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l top -d 'How many of the best passing mirrors to write' -r
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l pull -d 'After the change is live, pull this Docker Hub image through the daemon and watch its connections: a pull that Docker Hub served, not a mirror, fails the verification and rolls the change back' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l lang -d 'Language of messages (default: from LC_ALL, LC_MESSAGES or LANG)' -r -f -a "en\t''
 zh\t''"
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand apply" -l state-dir -d 'Where the history, the lock and the updated catalogue live (default: /var/lib/mirrorctl for root, else $XDG_STATE_HOME/mirrorctl)' -r -F
@@ -148,6 +149,7 @@ complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l init -d '
 systemd\t''
 sysv\t''
 openrc\t''"
+complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l pull -d 'Pull this Docker Hub image through the daemon and say which host served it (from the daemon\'s own connections, not `docker info`)' -r
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l lang -d 'Language of messages (default: from LC_ALL, LC_MESSAGES or LANG)' -r -f -a "en\t''
 zh\t''"
 complete -c mirrorctl -n "__fish_mirrorctl_using_subcommand doctor" -l state-dir -d 'Where the history, the lock and the updated catalogue live (default: /var/lib/mirrorctl for root, else $XDG_STATE_HOME/mirrorctl)' -r -F

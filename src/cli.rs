@@ -306,6 +306,10 @@ pub struct ApplyArgs {
     /// With --mirror: write them without probing first.
     #[arg(long, requires = "mirrors")]
     pub no_probe: bool,
+    /// After the change is live, pull this Docker Hub image through the daemon and watch its connections: a pull
+    /// that Docker Hub served, not a mirror, fails the verification and rolls the change back.
+    #[arg(long, value_name = "IMAGE")]
+    pub pull: Option<String>,
 }
 
 /// Which runtime's mirrors `watch` keeps.
@@ -372,6 +376,10 @@ pub struct DoctorArgs {
     /// Also judge the file under every engine generation (20.10 to 28.5) and say when the verdict depends on it.
     #[arg(long)]
     pub all_engines: bool,
+    /// Pull this Docker Hub image through the daemon and say which host served it (from the daemon's own
+    /// connections, not `docker info`).
+    #[arg(long, value_name = "IMAGE")]
+    pub pull: Option<String>,
     /// Print one JSON document instead of text.
     #[arg(long)]
     pub json: bool,

@@ -31,7 +31,9 @@ impl Activator for Live {
             return;
         };
         let (engine, key) = match &plan.verify {
-            Verify::DockerMirrors(engine, _) => (engine, "tx.containers_running"),
+            Verify::DockerMirrors(engine, _) | Verify::DockerMirrorsAndPull(engine, ..) => {
+                (engine, "tx.containers_running")
+            }
             Verify::DockerProxy(engine, ..) | Verify::DockerProxyGone(engine, _) => {
                 (engine, "tx.containers_running_proxy")
             }
@@ -53,6 +55,7 @@ impl Activator for Live {
             (Activation::Restart(svc), verify) => {
                 svc.recover().await?;
                 if let Verify::DockerMirrors(engine, _)
+                | Verify::DockerMirrorsAndPull(engine, ..)
                 | Verify::DockerProxy(engine, ..)
                 | Verify::DockerProxyGone(engine, _) = verify
                 {
@@ -69,7 +72,9 @@ impl Activator for Live {
                         .info_line(t!("tx.starting_old", how = svc.describe_restart(false)));
                     svc.recover().await?;
                 }
-                if let Verify::DockerMirrors(engine, _) = verify {
+                if let Verify::DockerMirrors(engine, _) | Verify::DockerMirrorsAndPull(engine, ..) =
+                    verify
+                {
                     engine.wait_ready(READY).await?;
                 }
             }
@@ -164,28 +169,10 @@ async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> 
 
 async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
     match &plan.verify {
-        Verify::DockerMirrors(engine, want) => {
-            let live = {
-                let _wait = Waiting::new(p, t!("tx.wait_mirrors"));
-                engine.wait_ready(READY).await?;
-                settled(engine, |i| mirrors_live(i, want)).await?
-            }
-            .registry_config
-            .mirrors;
-            if &live != want {
-                bail!(
-                    "{}",
-                    t!(
-                        "tx.mirrors_not_live",
-                        live = format!("{live:?}"),
-                        want = format!("{want:?}")
-                    )
-                );
-            }
-            p.say_line(t!("tx.verified_mirrors", count = live.len()));
-            for m in &live {
-                p.say(&format!("  {m}\n"));
-            }
+        Verify::DockerMirrors(engine, want) => verify_mirrors(engine, want, p).await?,
+        Verify::DockerMirrorsAndPull(engine, want, pull) => {
+            verify_mirrors(engine, want, p).await?;
+            pull(p).await?;
         }
         Verify::DockerProxy(engine, http, https) => {
             let info = {
@@ -233,6 +220,32 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             p.say_line(t!("tx.verified_registry", url = url));
         }
         Verify::Nothing => {}
+    }
+    Ok(())
+}
+
+/// `/info` lists exactly the mirrors written.
+async fn verify_mirrors(engine: &Engine, want: &[String], p: Printer) -> Result<()> {
+    let live = {
+        let _wait = Waiting::new(p, t!("tx.wait_mirrors"));
+        engine.wait_ready(READY).await?;
+        settled(engine, |i| mirrors_live(i, want)).await?
+    }
+    .registry_config
+    .mirrors;
+    if live != want {
+        bail!(
+            "{}",
+            t!(
+                "tx.mirrors_not_live",
+                live = format!("{live:?}"),
+                want = format!("{want:?}")
+            )
+        );
+    }
+    p.say_line(t!("tx.verified_mirrors", count = live.len()));
+    for m in &live {
+        p.say(&format!("  {m}\n"));
     }
     Ok(())
 }

@@ -18,7 +18,7 @@ use anyhow::Result;
 
 pub use options::{Change, MakeLive};
 pub use outcome::Outcome;
-pub use plan::{Activation, FileChange, Plan, Rebase, Subject, Verify};
+pub use plan::{Activation, Check, FileChange, Plan, Rebase, Subject, Verify};
 pub use restore::restore_change;
 pub use run::run;
 

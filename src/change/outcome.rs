@@ -10,6 +10,9 @@ pub struct Outcome {
     pub changed: bool,
     pub dry_run: bool,
     pub targets: Vec<TargetOutcome>,
+    /// `--pull`: which host served the pull through the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull: Option<crate::dockerd::proof::Proof>,
 }
 
 #[derive(Debug, Serialize)]
@@ -52,6 +55,7 @@ impl Outcome {
                     },
                 })
                 .collect(),
+            pull: None,
         }
     }
 

@@ -169,6 +169,8 @@ pub enum Activation {
 pub enum Verify {
     /// `GET /info` lists exactly these mirrors.
     DockerMirrors(Engine, Vec<String>),
+    /// `DockerMirrors`, then the check: a pull through the daemon (`--pull`) that a mirror, not Docker Hub, served.
+    DockerMirrorsAndPull(Engine, Vec<String>, Check),
     /// The unit is active after its restart.
     Active,
     /// `GET /info` shows these proxies (as dockerd masks them: `http://xxxxx:xxxxx@host`).

@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime};
 use anyhow::Result;
 
 use crate::catalogue::Catalogue;
-use crate::change::{run, Outcome};
+use crate::change::{run, Outcome, Subject, Verify};
 use crate::cli::TargetKind;
 use crate::probe::Report;
 use crate::settings::{Apply, Mirrors, Probe, Restore};
@@ -47,7 +47,72 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
         }
         plans.push(plan);
     }
-    run(plans, &s.change, p).await
+    let Some(image) = &s.pull else {
+        return run(plans, &s.change, p).await;
+    };
+    // The pull of a Docker Hub image proves dockerd's Docker Hub mirrors, nothing else.
+    if s.registry != "docker.io" || !plans.iter().any(|p| p.target == Subject::Docker) {
+        return Err(crate::ui::errors::Usage {
+            message: t!("proof.needs_docker").into(),
+            hint: None,
+        }
+        .into());
+    }
+    let (engine, slot) = pull_engine()?;
+    let mut verified = false;
+    for plan in plans.iter_mut().filter(|p| !p.is_noop()) {
+        if let Verify::DockerMirrors(e, want) = &plan.verify {
+            let (e, want) = (e.clone(), want.clone());
+            let check = crate::commands::pull_proof::check(
+                e.clone(),
+                image.clone(),
+                s.certs_dir.clone(),
+                slot.clone(),
+            );
+            plan.verify = Verify::DockerMirrorsAndPull(e, want, check);
+            verified = true;
+        }
+    }
+    let mut outcome = run(plans, &s.change, p).await?;
+    // Nothing changed for dockerd (its mirrors already said this): the pull proves the mirrors in place, and
+    // there is nothing to roll back when it fails.
+    if !verified && !s.change.dry_run {
+        let proof =
+            crate::commands::pull_proof::prove(&engine, image, &s.certs_dir, p.json(s.change.json))
+                .await?;
+        p.json(s.change.json)
+            .say(&crate::dockerd::proof::render(&proof));
+        if proof.failed_verification() {
+            return Err(Hinted {
+                message: t!("proof.in_place_failed", reason = proof.reason).into(),
+                hint: t!("proof.in_place_hint").into(),
+            }
+            .into());
+        }
+        *slot.borrow_mut() = Some(proof);
+    }
+    outcome.pull = slot.take();
+    Ok(outcome)
+}
+
+/// `--pull` is proven over the daemon's unix socket only: refused before anything is probed or written otherwise.
+fn pull_engine() -> Result<(
+    crate::sys::engine::Engine,
+    std::rc::Rc<std::cell::RefCell<Option<crate::dockerd::proof::Proof>>>,
+)> {
+    let engine = crate::sys::engine::Engine::from_env()?;
+    if engine.unix_socket().is_none() {
+        return Err(crate::ui::errors::Usage {
+            message: t!(
+                "proof.not_unix",
+                host = crate::ui::output::outside(&engine.host)
+            )
+            .into(),
+            hint: None,
+        }
+        .into());
+    }
+    Ok((engine, Default::default()))
 }
 
 /// The runtime a `--target` names, with its files where this host keeps them; `None` for dockerd when the

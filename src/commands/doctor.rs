@@ -47,6 +47,7 @@ pub enum CheckId {
     ContainersRegistriesConf,
     ImageStore,
     CertsDOverride,
+    PullProof,
 }
 
 impl CheckId {
@@ -75,6 +76,7 @@ impl CheckId {
         CheckId::ContainersRegistriesConf,
         CheckId::ImageStore,
         CheckId::CertsDOverride,
+        CheckId::PullProof,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -101,6 +103,7 @@ impl CheckId {
             CheckId::ContainersRegistriesConf => "containers-registries-conf",
             CheckId::ImageStore => "image-store",
             CheckId::CertsDOverride => "certs-d-override",
+            CheckId::PullProof => "pull-proof",
         }
     }
 }
@@ -139,6 +142,9 @@ pub struct DoctorReport {
     pub engines: Vec<crate::dockerd::generations::Verdict>,
     /// `classic` or `containerd` (`/info` DriverStatus `driver-type`); `None`: the daemon did not answer.
     pub image_store: Option<crate::sys::engine::ImageStore>,
+    /// `--pull`: which host served a pull through the daemon.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pull: Option<crate::dockerd::proof::Proof>,
 }
 
 impl DoctorReport {
@@ -402,7 +408,58 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         checks: out,
         engines,
         image_store,
+        pull: None,
     }
+}
+
+/// `--pull`: the pull through the daemon as a check — a mirror served it (ok), Docker Hub served it or it
+/// failed (an error, with what to do next), or what served it cannot be told (a warning that says why).
+pub fn add_pull(r: &mut DoctorReport, pull: Result<crate::dockerd::proof::Proof, String>) {
+    use crate::dockerd::proof::Verdict;
+    use crate::ui::output::outside;
+    let proof = match pull {
+        Ok(proof) => proof,
+        Err(e) => {
+            r.checks.push(finding(
+                CheckId::PullProof,
+                Severity::Error,
+                t!("doctor.pull_error", error = outside(&e)),
+                Some(t!("doctor.fix.pull_proof").as_ref()),
+            ));
+            return;
+        }
+    };
+    let mut reason = proof.reason.clone();
+    if !proof.served_by.is_empty() {
+        reason = format!(
+            "{reason} ({})",
+            t!("proof.served_by", hosts = proof.served_by.join(", "))
+        );
+    }
+    if !proof.failed.is_empty() {
+        reason = format!(
+            "{reason}; {}",
+            t!("proof.tried_failed", hosts = proof.failed.join(", "))
+        );
+    }
+    if let Some(e) = &proof.error {
+        reason = format!("{reason}; {}", t!("proof.error", error = e));
+    }
+    let (severity, fix) = match proof.verdict {
+        Verdict::Mirror => (Severity::Ok, None),
+        Verdict::DockerHub | Verdict::Failed => (
+            Severity::Error,
+            Some(t!("doctor.fix.pull_proof").into_owned()),
+        ),
+        Verdict::Unproven => (Severity::Warning, None),
+    };
+    r.checks.push(finding(
+        CheckId::PullProof,
+        severity,
+        reason,
+        fix.as_deref(),
+    ));
+    r.pull = Some(proof);
 }
 
 /// The first thing the predicted dockerd (or its own `--validate`) refuses in the file, with where it is.

@@ -10,6 +10,7 @@ pub mod man;
 pub mod metrics;
 pub mod probe;
 pub mod proxy;
+pub mod pull_proof;
 pub mod report;
 pub mod show;
 pub mod watch;
@@ -70,7 +71,15 @@ pub async fn run(job: Job, p: Printer) -> anyhow::Result<ExitCode> {
         Job::Show(s) => emit(p, s.json, &show::show(&s).await?),
         Job::Doctor(s) => {
             let facts = doctor::gather(&s).await;
-            emit(p, s.json, &doctor::check(&facts, &s.catalogue))
+            let mut report = doctor::check(&facts, &s.catalogue);
+            if let Some(image) = &s.pull {
+                let pull = match crate::sys::engine::Engine::from_env() {
+                    Ok(e) => pull_proof::prove(&e, image, &s.certs_dir, p).await,
+                    Err(e) => Err(e),
+                };
+                doctor::add_pull(&mut report, pull.map_err(|e| format!("{e:#}")));
+            }
+            emit(p, s.json, &report)
         }
         Job::ProxySet(s) => emit(p, s.change.json, &proxy::set(&s, p).await?),
         Job::ProxyUnset(s) => emit(p, s.change.json, &proxy::unset(&s, p).await?),

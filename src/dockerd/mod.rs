@@ -8,6 +8,7 @@ pub mod mirror_url;
 pub mod options;
 pub mod parse;
 pub mod predict;
+pub mod proof;
 pub mod startup;
 pub mod unit_file;
 

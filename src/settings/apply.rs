@@ -33,6 +33,8 @@ pub struct Apply {
     pub certs_dir: PathBuf,
     /// `--target auto`: a runtime that cannot take this registry is skipped, not refused.
     pub auto: bool,
+    /// `--pull`: the image the verification pulls through the daemon.
+    pub pull: Option<crate::dockerd::proof::Reference>,
 }
 
 pub struct Restore {
@@ -73,6 +75,12 @@ pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
         change,
         certs_dir: a.opts.certs_dir,
         auto: a.kind == TargetKind::Auto,
+        pull: usage(
+            a.pull
+                .as_deref()
+                .map(crate::dockerd::proof::Reference::parse)
+                .transpose(),
+        )?,
     })
 }
 

@@ -90,6 +90,8 @@ pub struct Look {
     pub all_engines: bool,
     /// dockerd's certs.d (hosts.toml files on the containerd image store).
     pub certs_dir: PathBuf,
+    /// doctor `--pull`: the image to pull through the daemon.
+    pub pull: Option<crate::dockerd::proof::Reference>,
 }
 
 /// Lowers the command line. Sets the state directory first: the catalogue a `catalogue update` stored is there.
@@ -139,6 +141,7 @@ pub fn lower(cli: Cli) -> Result<Run> {
             json: a.json,
             all_engines: false,
             certs_dir: a.certs_dir,
+            pull: None,
         }),
         Command::Doctor(a) => Job::Doctor(Look {
             daemon_json: crate::sys::host::locate(a.config.as_deref()),
@@ -148,6 +151,12 @@ pub fn lower(cli: Cli) -> Result<Run> {
             json: a.json,
             all_engines: a.all_engines,
             certs_dir: a.certs_dir,
+            pull: usage(
+                a.pull
+                    .as_deref()
+                    .map(crate::dockerd::proof::Reference::parse)
+                    .transpose(),
+            )?,
         }),
         Command::History(a) => Job::History(a),
         Command::Report(a) => Job::Report(report::report(a)?),

@@ -112,6 +112,49 @@ where
     Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
+/// How long a pull may take (the client's 30 s is for `/info`).
+const PULL: Duration = Duration::from_secs(600);
+
+/// What a pull's stream said.
+#[derive(Debug, Clone, Default)]
+pub struct Pulled {
+    /// `Digest: sha256:…`, as the daemon reported it.
+    pub digest: Option<String>,
+    /// The last status line (`Status: Downloaded newer image for …`, `Status: Image is up to date for …`).
+    pub last_status: Option<String>,
+    /// The daemon's error, when the pull failed (its own words: escape them before printing).
+    pub error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PullLine {
+    #[serde(default)]
+    status: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    /// Before the stream starts, an error answer is `{"message": …}`.
+    #[serde(default)]
+    message: Option<String>,
+}
+
+impl Pulled {
+    fn take(&mut self, line: &[u8], status: &(dyn Fn(&str) + Sync)) {
+        let Ok(l) = serde_json::from_slice::<PullLine>(line) else {
+            return;
+        };
+        if let Some(e) = l.error.or(l.message) {
+            self.error = Some(e);
+        }
+        if let Some(s) = l.status {
+            if let Some(d) = s.strip_prefix("Digest: ") {
+                self.digest = Some(d.trim().to_owned());
+            }
+            status(&s);
+            self.last_status = Some(s);
+        }
+    }
+}
+
 /// The daemon's default address: the socket on unix, Docker Desktop's named pipe on Windows.
 #[cfg(unix)]
 const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -195,6 +238,66 @@ impl Engine {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The daemon's unix socket, when it is reached through one (a pull can be observed only then).
+    pub fn unix_socket(&self) -> Option<std::path::PathBuf> {
+        self.host
+            .strip_prefix("unix://")
+            .map(std::path::PathBuf::from)
+    }
+
+    /// `POST /images/create?fromImage=…&tag=…`: the daemon pulls, as `docker pull` asks it to. The answer is a
+    /// stream of JSON lines (`{"status": …}`, `{"error": …}`), read a chunk at a time and bounded (a line of 64
+    /// KiB, 16 MiB in all); the latest status goes to `status` (a progress line on a terminal). The stream's own
+    /// error (a pull that failed after the 200) is returned as `Pulled::error`, the daemon's words.
+    pub async fn pull(
+        &self,
+        repository: &str,
+        tag: &str,
+        status: &(dyn Fn(&str) + Sync),
+    ) -> Result<Pulled> {
+        const LINE: usize = 64 * 1024;
+        const TOTAL: usize = 16 * 1024 * 1024;
+        let mut url = reqwest::Url::parse(&format!("{}/images/create", self.base))?;
+        url.query_pairs_mut()
+            .append_pair("fromImage", repository)
+            .append_pair("tag", tag);
+        let mut r = self
+            .client
+            .post(url)
+            .timeout(PULL)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(e))?;
+        let ok = r.status().is_success();
+        let code = r.status();
+        let (mut pulled, mut line, mut total) = (Pulled::default(), Vec::new(), 0usize);
+        while let Some(chunk) = r
+            .chunk()
+            .await
+            .with_context(|| t!("engine.pull_unreadable", host = self.host))?
+        {
+            total += chunk.len();
+            if total > TOTAL {
+                bail!("{}", t!("engine.pull_too_long", host = self.host));
+            }
+            for b in chunk {
+                if b != b'\n' {
+                    if line.len() >= LINE {
+                        bail!("{}", t!("engine.pull_too_long", host = self.host));
+                    }
+                    line.push(b);
+                    continue;
+                }
+                pulled.take(&std::mem::take(&mut line), status);
+            }
+        }
+        pulled.take(&line, status);
+        if !ok && pulled.error.is_none() {
+            pulled.error = Some(format!("HTTP {code}"));
+        }
+        Ok(pulled)
     }
 
     fn unreachable(&self, e: reqwest::Error) -> anyhow::Error {

@@ -8,5 +8,6 @@ pub mod files;
 pub mod host;
 pub mod lock;
 pub mod service;
+pub mod sockets;
 pub mod state;
 pub mod textfile;

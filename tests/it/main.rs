@@ -20,6 +20,7 @@ mod metrics;
 mod podman;
 mod probe;
 mod probe_proxy;
+mod proof;
 mod proxy;
 mod readme;
 mod release;

@@ -79,6 +79,37 @@ pub struct DoctorDoc {
     pub engines: Vec<EngineVerdictDoc>,
     /// `classic` or `containerd`; null when the daemon did not answer.
     pub image_store: Option<String>,
+    /// `--pull` only.
+    #[serde(default)]
+    pub pull: Option<ProofDoc>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct SeenHostDoc {
+    pub host: String,
+    pub how: Vec<String>,
+}
+
+/// `--pull`'s proof (doctor and apply).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ProofDoc {
+    pub image: String,
+    pub verdict: String,
+    pub digest: Option<String>,
+    pub served_by: Vec<String>,
+    pub failed: Vec<String>,
+    pub upstream: bool,
+    pub other_addresses: Vec<String>,
+    pub seen: Vec<SeenHostDoc>,
+    pub error: Option<String>,
+    pub reason: String,
+    pub daemon_pid: Option<u32>,
+    pub duration_ms: u64,
+    pub polls: u64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -126,6 +157,9 @@ pub struct ChangeDoc {
     pub changed: bool,
     pub dry_run: bool,
     pub targets: Vec<TargetDoc>,
+    /// apply `--pull` only.
+    #[serde(default)]
+    pub pull: Option<ProofDoc>,
 }
 
 #[derive(Debug, Deserialize)]

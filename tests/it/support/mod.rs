@@ -2,6 +2,7 @@ pub mod containerd;
 pub mod dockerd;
 pub mod docs;
 pub mod engines;
+pub mod fake_hub;
 pub mod fake_registry;
 pub mod fault_server;
 pub mod files_server;
@@ -9,6 +10,7 @@ pub mod fleet;
 pub mod image;
 pub mod prometheus;
 pub mod registry;
+pub mod status_server;
 pub mod store;
 pub mod tinyproxy;
 
