@@ -1,5 +1,5 @@
-//! Which language people get: `--lang`, else LC_ALL / LC_MESSAGES / LANG (zh_* → Chinese), else (on Windows) the
-//! display language, else English.
+//! Which language people get: `--lang`, else LC_ALL / LC_MESSAGES / LANG (zh_* → Chinese), else (on Windows and
+//! macOS) the display language, else English.
 //! Messages live in `locales/app.toml`, one entry per message with every language side by side; `--json` keys and
 //! status codes stay English.
 
@@ -25,25 +25,13 @@ pub fn choose(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> &'sta
             return pick(&v);
         }
     }
-    // Windows has no LANG unless a Unix-like shell (Git Bash, MSYS2) sets one: there, the display language.
-    #[cfg(windows)]
-    if windows_display_language_is_chinese() {
-        return "zh-CN";
+    // Windows and macOS have no LANG unless a Unix-like shell (Git Bash, MSYS2, Terminal) sets one: there, the
+    // user's preferred display language.
+    #[cfg(any(windows, target_os = "macos"))]
+    if let Some(l) = sys_locale::get_locale() {
+        return pick(&l);
     }
     "en"
-}
-
-/// Whether the user's Windows display language is Chinese (any of zh-CN, zh-TW, zh-HK, zh-SG: we have one).
-#[cfg(windows)]
-fn windows_display_language_is_chinese() -> bool {
-    #[link(name = "kernel32")]
-    extern "system" {
-        fn GetUserDefaultUILanguage() -> u16;
-    }
-    // SAFETY: no arguments and no memory of ours; it returns a LANGID.
-    let id = unsafe { GetUserDefaultUILanguage() };
-    // The primary language is the low 10 bits; LANG_CHINESE is 0x04.
-    id & 0x3ff == 0x04
 }
 
 /// A message of the current language, or `None` when the catalogue has no entry for `key`.
