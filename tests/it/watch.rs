@@ -70,7 +70,7 @@ fn watch(sb: &Sandbox, d: &Dockerd, catalogue: &std::path::Path) -> (Value, Outp
 
 #[test]
 fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_stops() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
         let a = switchable(&image);
@@ -186,7 +186,7 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
 
 #[test]
 fn apply_twice_changes_and_restarts_nothing_the_second_time() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
         let a = switchable(&image);
@@ -641,7 +641,7 @@ fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
 /// mirror behind it, the faster one goes first — in the file and in the live daemon after the reload.
 #[test]
 fn after_a_replacement_the_best_live_mirror_comes_first() {
-    engines::oldest_and_newest(|engine| {
+    engines::oldest_newest_and_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
         let dead = switchable(&image);
