@@ -28,7 +28,7 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
             }
             continue;
         }
-        if *kind == TargetKind::Docker && docker_hub_overridden(s).await? {
+        if *kind == TargetKind::Docker && docker_hub_overridden(&s.certs_dir, s.auto).await? {
             p.info_line(t!("apply.skip_docker_hosts_toml"));
             continue;
         }
@@ -128,8 +128,9 @@ async fn docker_other_registry(s: &Apply) -> Result<Option<Box<dyn Target>>> {
 /// dockerd on the containerd image store ignores registry-mirrors when `certs.d/docker.io/hosts.toml` lists a host
 /// (moby daemon/hosts.go): writing them would change what `docker info` lists and not one pull, and a restart
 /// would stop the containers for nothing. Refused before anything is probed or written (`true`: skipped, under
-/// `--target auto`). Without a daemon to ask, the store cannot be told and the file is written as before.
-async fn docker_hub_overridden(s: &Apply) -> Result<bool> {
+/// `--target auto`; watch refuses too). Without a daemon to ask, the store cannot be told and the file is written as
+/// before.
+pub async fn docker_hub_overridden(certs_dir: &std::path::Path, auto: bool) -> Result<bool> {
     let Ok(engine) = crate::sys::engine::Engine::from_env() else {
         return Ok(false);
     };
@@ -139,11 +140,11 @@ async fn docker_hub_overridden(s: &Apply) -> Result<bool> {
     if info.image_store() != crate::sys::engine::ImageStore::Containerd {
         return Ok(false);
     }
-    let used = crate::targets::certs_d::read_docker_hub(&s.certs_dir, &[]);
+    let used = crate::targets::certs_d::read_docker_hub(certs_dir, &[]);
     let Some(file) = used.file else {
         return Ok(false);
     };
-    if s.auto {
+    if auto {
         return Ok(true);
     }
     Err(crate::ui::errors::Usage {

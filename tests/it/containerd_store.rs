@@ -308,8 +308,8 @@ fn apply_for_another_registry_refuses_on_the_classic_store() {
 
 /// On the containerd store a `certs.d/docker.io/hosts.toml` that lists a host makes dockerd ignore registry-mirrors:
 /// an apply that wrote them would change `docker info` and not one pull, and restart dockerd (stopping its
-/// containers) for nothing. It is refused before anything is written or restarted, naming the file; without the
-/// file the same apply writes registry-mirrors and a pull goes through the mirror.
+/// containers) for nothing. apply and watch refuse before anything is probed, written or restarted, naming the file;
+/// without the file the same apply writes registry-mirrors and a pull goes through the mirror.
 #[test]
 fn apply_refuses_registry_mirrors_a_docker_io_hosts_toml_overrides() {
     if !needs_root("apply_refuses_registry_mirrors_a_docker_io_hosts_toml_overrides") {
@@ -357,6 +357,39 @@ fn apply_refuses_registry_mirrors_a_docker_io_hosts_toml_overrides() {
     assert_eq!(d.main_pid(), pid);
     assert!(
         !d.systemctl_log().contains("restart"),
+        "{}",
+        d.systemctl_log()
+    );
+    // watch, which keeps registry-mirrors, refuses for the same reason before it probes or reloads anything.
+    let catalogue = sb.catalogue(&[("m", url.clone())]);
+    let out = mirrorctl(
+        &sb,
+        d,
+        certs_d,
+        &[
+            "watch",
+            "--once",
+            "--init",
+            "systemd",
+            "--yes",
+            "--catalogue",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains(&hosts.display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        mirror.gets().is_empty(),
+        "nothing probed: {:?}",
+        mirror.gets()
+    );
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+    assert!(
+        !d.systemctl_log().contains("reload"),
         "{}",
         d.systemctl_log()
     );
