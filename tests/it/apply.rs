@@ -50,6 +50,7 @@ fn apply(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
         .env("DOCKER_HOST", d.host())
         .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
         .args(args)
+        .args(d.certs_dir_args())
         .args(["--init", "systemd", "--yes", "--config"])
         .arg(&d.config)
         .output()
@@ -339,6 +340,7 @@ fn a_signal_during_the_restart_rolls_back() {
                 "--config",
             ])
             .arg(&d.config)
+            .args(d.certs_dir_args())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()

@@ -55,6 +55,7 @@ fn watch(sb: &Sandbox, d: &Dockerd, catalogue: &std::path::Path) -> (Value, Outp
         .arg(catalogue)
         .arg("--config")
         .arg(&d.config)
+        .args(d.certs_dir_args())
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -212,6 +213,7 @@ fn apply_twice_changes_and_restarts_nothing_the_second_time() {
                     "--config",
                 ])
                 .arg(&d.config)
+                .args(d.certs_dir_args())
                 .output()
                 .unwrap();
             assert_ok(&out);
@@ -692,6 +694,7 @@ fn after_a_replacement_the_best_live_mirror_comes_first() {
             .arg(&catalogue)
             .arg("--config")
             .arg(&d.config)
+            .args(d.certs_dir_args())
             .output()
             .unwrap();
         assert_ok(&out);

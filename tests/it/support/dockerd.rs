@@ -224,6 +224,15 @@ impl Dockerd {
         p
     }
 
+    /// `--certs-dir DIR` on the containerd store, so that mirrorctl reads the certs.d this dockerd reads (apply and
+    /// watch check its docker.io hosts.toml there); nothing on the classic store, which never reads one.
+    pub fn certs_dir_args(&self) -> Vec<OsString> {
+        match &self.certs_d {
+            Some(dir) => vec!["--certs-dir".into(), dir.into()],
+            None => vec![],
+        }
+    }
+
     pub fn host(&self) -> String {
         format!("unix://{}", self.socket.display())
     }
