@@ -623,6 +623,8 @@ fn apply_reuses_a_fresh_probe_and_refuses_when_none_passed() {
 
 #[test]
 fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_broken_mirror_list() {
+    // Not on the containerd store too: no daemon runs here, only each engine's own reading of the file, which the
+    // store does not change (28.5's rules are 28.5's on either store).
     engines::each(|engine| {
         let sb = Sandbox::new();
         let path = sb.path().join("daemon.json");
