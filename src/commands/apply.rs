@@ -28,6 +28,10 @@ pub async fn apply(s: &Apply, p: Printer) -> Result<Outcome> {
             }
             continue;
         }
+        if *kind == TargetKind::Docker && docker_hub_overridden(&s.certs_dir, s.auto).await? {
+            p.info_line(t!("apply.skip_docker_hosts_toml"));
+            continue;
+        }
         match target(*kind, s, true)? {
             Some(t) => targets.push(t),
             None => p.info_line(t!("apply.skip_docker")),
@@ -184,6 +188,40 @@ async fn docker_other_registry(s: &Apply) -> Result<Option<Box<dyn Target>>> {
             t!("apply.classic_store_hint", registry = s.registry).into(),
         ),
     }
+}
+
+/// dockerd on the containerd image store ignores registry-mirrors when `certs.d/docker.io/hosts.toml` lists a host
+/// (moby daemon/hosts.go): writing them would change what `docker info` lists and not one pull, and a restart
+/// would stop the containers for nothing. Refused before anything is probed or written (`true`: skipped, under
+/// `--target auto`; watch refuses too). Without a daemon to ask, the store cannot be told and the file is written as
+/// before.
+pub async fn docker_hub_overridden(certs_dir: &std::path::Path, auto: bool) -> Result<bool> {
+    let Ok(engine) = crate::sys::engine::Engine::from_env() else {
+        return Ok(false);
+    };
+    let Ok(info) = engine.info().await else {
+        return Ok(false);
+    };
+    if info.image_store() != crate::sys::engine::ImageStore::Containerd {
+        return Ok(false);
+    }
+    let used = crate::targets::certs_d::read_docker_hub(certs_dir, &[]);
+    let Some(file) = used.file else {
+        return Ok(false);
+    };
+    if auto {
+        return Ok(true);
+    }
+    Err(crate::ui::errors::Usage {
+        message: t!(
+            "apply.hosts_toml_overrides",
+            file = file,
+            hosts = used.hosts.join(", ")
+        )
+        .into(),
+        hint: Some(t!("apply.hosts_toml_overrides_hint", file = file).into()),
+    }
+    .into())
 }
 
 /// What `target` needs of apply's and restore's settings.

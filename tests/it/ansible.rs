@@ -285,10 +285,13 @@ fn cache_playbook_sets_up_the_cache_and_points_every_node_at_it() {
     let cache_url = format!("http://127.0.0.1:{port}");
     let engines = engines::all();
     let cache = Host::bare("cache", &sb.path().join("cache"), "{}\n");
-    let docker: Vec<Host> = (0..2)
-        .map(|i| {
+    // Docker nodes on 20.10, 26.1 and 28.5's containerd image store: each pulls through the cache below.
+    let docker: Vec<Host> = [&engines[0], &engines[1], &engines::containerd_store()]
+        .into_iter()
+        .enumerate()
+        .map(|(i, engine)| {
             let name = format!("node{i}");
-            Host::docker(&name, &sb.path().join(&name), &engines[i], USER_CONFIG)
+            Host::docker(&name, &sb.path().join(&name), engine, USER_CONFIG)
         })
         .collect();
     let worker = Host::containerd("worker0", &sb.path().join("worker0"), &engines[1]);

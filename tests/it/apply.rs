@@ -50,6 +50,7 @@ fn apply(sb: &Sandbox, d: &Dockerd, args: &[&str]) -> Output {
         .env("DOCKER_HOST", d.host())
         .env("MIRRORCTL_SYSCONFDIR", sb.path().join("etc"))
         .args(args)
+        .args(d.certs_dir_args())
         .args(["--init", "systemd", "--yes", "--config"])
         .arg(&d.config)
         .output()
@@ -93,7 +94,7 @@ fn backups(d: &Dockerd) -> Vec<std::path::PathBuf> {
 
 #[test]
 fn apply_top_3_restarts_dockerd_and_docker_pulls_through_the_mirror() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let farm = farm(&sb, 3);
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
@@ -193,7 +194,7 @@ fn apply_top_3_restarts_dockerd_and_docker_pulls_through_the_mirror() {
 
 #[test]
 fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let farm = farm(&sb, 1);
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
@@ -209,6 +210,15 @@ fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
         assert_eq!(d.main_pid(), pid, "reload must not restart dockerd");
         assert_eq!(d.live_mirrors(), [format!("{url}/")]);
         assert!(d.systemctl_log().contains("reload docker"));
+        // Not only `docker info`: a pull uses the reloaded list (on the containerd store, through certs.d's
+        // fallback to registry-mirrors), and the image exists nowhere but behind the mirror.
+        let pull = d.docker(&["pull", "mirrorctl-only-here:latest"]);
+        assert!(
+            pull.status.success(),
+            "docker pull after the reload: {}\n{}",
+            text(&pull.stderr),
+            d.log()
+        );
 
         let out = apply(&sb, &d, &["restore"]);
         assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
@@ -221,12 +231,18 @@ fn reload_applies_without_restarting_and_restore_puts_the_old_file_back() {
             d.live_mirrors().is_empty(),
             "and dockerd runs with them again"
         );
+        // And pulls go without the mirror again: to Docker Hub, which this dockerd cannot reach.
+        let pull = d.docker(&["pull", "mirrorctl-only-here:latest"]);
+        assert!(
+            !pull.status.success(),
+            "a pull after the restore still found the mirror"
+        );
     });
 }
 
 #[test]
 fn a_flag_conflict_is_refused_before_anything_is_touched() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let d = Dockerd::start(
             engine,
@@ -261,7 +277,7 @@ fn a_flag_conflict_is_refused_before_anything_is_touched() {
 
 #[test]
 fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
-    engines::oldest_and_newest(|engine| {
+    engines::oldest_newest_and_store(|engine| {
         let sb = Sandbox::new();
         let farm = farm(&sb, 1);
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
@@ -296,7 +312,7 @@ fn a_failed_restart_rolls_back_to_the_old_file_and_a_running_docker() {
 
 #[test]
 fn a_signal_during_the_restart_rolls_back() {
-    engines::oldest_and_newest(|engine| {
+    engines::oldest_newest_and_store(|engine| {
         // SIGHUP (an SSH session that drops) on one engine, Ctrl-C on the other.
         let (signal, said) = if engine.modern {
             ("-INT", "interrupted")
@@ -324,6 +340,7 @@ fn a_signal_during_the_restart_rolls_back() {
                 "--config",
             ])
             .arg(&d.config)
+            .args(d.certs_dir_args())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -606,6 +623,8 @@ fn apply_reuses_a_fresh_probe_and_refuses_when_none_passed() {
 
 #[test]
 fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_broken_mirror_list() {
+    // Not on the containerd store too: no daemon runs here, only each engine's own reading of the file, which the
+    // store does not change (28.5's rules are 28.5's on either store).
     engines::each(|engine| {
         let sb = Sandbox::new();
         let path = sb.path().join("daemon.json");
@@ -652,7 +671,7 @@ fn apply_refuses_a_file_the_installed_dockerd_would_still_refuse_and_fixes_a_bro
 /// the old file instead of calling `reload` again.
 #[test]
 fn a_failed_reload_with_docker_down_starts_docker_on_the_old_file() {
-    engines::oldest_and_newest(|engine| {
+    engines::oldest_newest_and_store(|engine| {
         let sb = Sandbox::new();
         let d = Dockerd::start(engine, &sb.path().join("dockerd"), USER_CONFIG, &[]);
         assert!(d.systemctl(&["stop", "docker"]).status.success());

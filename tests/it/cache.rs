@@ -160,13 +160,13 @@ fn setup(
 
 const IMAGE: &str = "library/mirrorctl-cached:latest";
 
-/// On each engine, a real dockerd whose one mirror is the cache — with no other route (its proxy is a closed
-/// loopback port) — pulls the test image.
+/// On each engine, and on 28.5's containerd image store, a real dockerd whose one mirror is the cache — with no
+/// other route (its proxy is a closed loopback port) — pulls the test image.
 fn pulls_through(sb: &Sandbox, name: &str, port: u16) {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let d = Dockerd::start(
             engine,
-            &sb.path().join(format!("{name}-{}", engine.name)),
+            &sb.path().join(format!("{name}-{}", engine.tag)),
             &format!("{{\n    \"registry-mirrors\": [\"http://127.0.0.1:{port}\"]\n}}\n"),
             &[],
         );

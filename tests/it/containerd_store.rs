@@ -305,3 +305,106 @@ fn apply_for_another_registry_refuses_on_the_classic_store() {
     assert_eq!(show["live"]["image_store"], "classic");
     assert!(show["live"]["mirrors_in_use"]["file"].is_null());
 }
+
+/// On the containerd store a `certs.d/docker.io/hosts.toml` that lists a host makes dockerd ignore registry-mirrors:
+/// an apply that wrote them would change `docker info` and not one pull, and restart dockerd (stopping its
+/// containers) for nothing. apply and watch refuse before anything is probed, written or restarted, naming the file;
+/// without the file the same apply writes registry-mirrors and a pull goes through the mirror.
+#[test]
+fn apply_refuses_registry_mirrors_a_docker_io_hosts_toml_overrides() {
+    if !needs_root("apply_refuses_registry_mirrors_a_docker_io_hosts_toml_overrides") {
+        return;
+    }
+    let sb = Sandbox::new();
+    let mirror = mirror_with(&sb, "library/tool");
+    let s = StoreDockerd::start(&sb.path().join("store"), CONFIG);
+    let (d, certs_d) = (&s.d, &s.certs_d);
+    let hosts = certs_d.join("docker.io/hosts.toml");
+    std::fs::create_dir_all(hosts.parent().unwrap()).unwrap();
+    let by_hand = "server = \"https://registry-1.docker.io\"\n[host.\"http://127.0.0.1:9\"]\n  capabilities = [\"pull\", \"resolve\"]\n";
+    std::fs::write(&hosts, by_hand).unwrap();
+    let pid = d.main_pid();
+    let url = mirror.url();
+    let apply = |json: bool| {
+        let mut args = vec![
+            "apply",
+            "--target",
+            "docker",
+            "--mirror",
+            &url,
+            "--no-probe",
+            "--yes",
+            "--init",
+            "systemd",
+        ];
+        if json {
+            args.push("--json");
+        }
+        mirrorctl(&sb, d, certs_d, &args)
+    };
+    let out = apply(false);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&hosts.display().to_string())
+            && err.contains("http://127.0.0.1:9/")
+            && err.contains("registry-mirrors are ignored")
+            && err.contains("hint: put the mirrors in"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+    assert_eq!(std::fs::read_to_string(&hosts).unwrap(), by_hand);
+    assert_eq!(d.main_pid(), pid);
+    assert!(
+        !d.systemctl_log().contains("restart"),
+        "{}",
+        d.systemctl_log()
+    );
+    // watch, which keeps registry-mirrors, refuses for the same reason before it probes or reloads anything.
+    let catalogue = sb.catalogue(&[("m", url.clone())]);
+    let out = mirrorctl(
+        &sb,
+        d,
+        certs_d,
+        &[
+            "watch",
+            "--once",
+            "--init",
+            "systemd",
+            "--yes",
+            "--catalogue",
+            catalogue.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stdout));
+    assert!(
+        text(&out.stderr).contains(&hosts.display().to_string()),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        mirror.gets().is_empty(),
+        "nothing probed: {:?}",
+        mirror.gets()
+    );
+    assert_eq!(std::fs::read_to_string(&d.config).unwrap(), d.original);
+    assert!(
+        !d.systemctl_log().contains("reload"),
+        "{}",
+        d.systemctl_log()
+    );
+
+    // The file gone, registry-mirrors decide again: apply writes them, and the pull goes through the mirror.
+    std::fs::remove_file(&hosts).unwrap();
+    let out = apply(true);
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+    assert_eq!(json(&out)["changed"], true);
+    assert_eq!(d.live_mirrors(), [format!("{}/", mirror.url())]);
+    let pull = d.docker(&["pull", "tool:1"]);
+    assert!(
+        pull.status.success(),
+        "docker pull: {}\n{}",
+        text(&pull.stderr),
+        d.log()
+    );
+}

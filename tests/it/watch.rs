@@ -55,6 +55,7 @@ fn watch(sb: &Sandbox, d: &Dockerd, catalogue: &std::path::Path) -> (Value, Outp
         .arg(catalogue)
         .arg("--config")
         .arg(&d.config)
+        .args(d.certs_dir_args())
         .output()
         .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
@@ -70,7 +71,7 @@ fn watch(sb: &Sandbox, d: &Dockerd, catalogue: &std::path::Path) -> (Value, Outp
 
 #[test]
 fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_stops() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
         let a = switchable(&image);
@@ -186,7 +187,7 @@ fn a_dying_mirror_is_replaced_at_the_kth_failure_by_a_reload_and_no_container_st
 
 #[test]
 fn apply_twice_changes_and_restarts_nothing_the_second_time() {
-    engines::each(|engine| {
+    engines::each_with_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 32 * 1024));
         let a = switchable(&image);
@@ -212,6 +213,7 @@ fn apply_twice_changes_and_restarts_nothing_the_second_time() {
                     "--config",
                 ])
                 .arg(&d.config)
+                .args(d.certs_dir_args())
                 .output()
                 .unwrap();
             assert_ok(&out);
@@ -641,7 +643,7 @@ fn no_backup_is_left_where_cron_or_systemd_would_run_it() {
 /// mirror behind it, the faster one goes first — in the file and in the live daemon after the reload.
 #[test]
 fn after_a_replacement_the_best_live_mirror_comes_first() {
-    engines::oldest_and_newest(|engine| {
+    engines::oldest_newest_and_store(|engine| {
         let sb = Sandbox::new();
         let image = Arc::new(Image::new("library/alpine", "latest", 64 * 1024));
         let dead = switchable(&image);
@@ -692,6 +694,7 @@ fn after_a_replacement_the_best_live_mirror_comes_first() {
             .arg(&catalogue)
             .arg("--config")
             .arg(&d.config)
+            .args(d.certs_dir_args())
             .output()
             .unwrap();
         assert_ok(&out);

@@ -198,6 +198,10 @@ async fn once(
     catalogue: &Catalogue,
     p: Printer,
 ) -> Result<WatchReport> {
+    // On the containerd store a docker.io hosts.toml makes dockerd ignore registry-mirrors: keeping them is no use.
+    if matches!(args.keep, Keep::Docker) {
+        crate::commands::apply::docker_hub_overridden(&probe.certs_dir, false).await?;
+    }
     let kept = kept(args, probe);
     let now = kept.read()?;
     let configured = now.mirrors.clone();

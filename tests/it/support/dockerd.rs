@@ -1,12 +1,13 @@
 //! A real dockerd for tests, run as root with everything under a temp dir (vfs storage, no iptables, no bridge, its
 //! own data-root, exec-root and unix socket), and a private `systemctl` first on PATH that really stops, starts and
-//! HUPs that dockerd — the way mirrorctl will meet systemd on a server.
+//! HUPs that dockerd — the way mirrorctl will meet systemd on a server. An engine on the containerd image store
+//! runs the same way, inside the mount namespace of support/store.rs, with `native` storage instead of vfs.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use super::engines::Engine;
+use super::engines::{Engine, ImageStore};
 
 pub struct Dockerd {
     pub dir: PathBuf,
@@ -18,6 +19,10 @@ pub struct Dockerd {
     bin: PathBuf,
     /// The engine generation's binaries, first on PATH for the private systemctl and for mirrorctl.
     engine_path: OsString,
+    /// On the containerd image store: what dockerd sees as `/etc/docker/certs.d` (mirrorctl's `--certs-dir`).
+    pub certs_d: Option<PathBuf>,
+    /// The containerd store's mount namespace: dropped after the daemons are stopped (fields drop after `drop`).
+    _namespace: Option<super::store::Namespace>,
 }
 
 const SYSTEMCTL: &str = r#"#!/bin/bash
@@ -108,6 +113,23 @@ impl Dockerd {
         for bin in ["dockerd", "docker", "containerd"] {
             engine.bin(bin);
         }
+        // The containerd store: dockerd in its mount namespace (the wrapper first on PATH), the feature in the
+        // user's file as a user turns it on, and a snapshotter for a driver (vfs is a graph driver only).
+        let (engine, namespace, feature, driver) = match engine.store {
+            ImageStore::Classic => (engine.clone(), None, None, "vfs"),
+            ImageStore::Containerd => {
+                let mut wrapped = engine.clone();
+                let (wrap, namespace) = super::store::prepare(dir, engine);
+                wrapped.bins.insert(0, wrap);
+                (
+                    wrapped,
+                    Some(namespace),
+                    Some(super::store::FEATURE),
+                    "native",
+                )
+            }
+        };
+        let engine = &engine;
         std::fs::create_dir_all(dir.join("bin")).unwrap();
         let socket = dir.join("docker.sock");
         let config = dir.join("daemon.json");
@@ -121,7 +143,8 @@ impl Dockerd {
             .lines()
             .nth(1)
             .map_or("", |l| &l[..l.len() - l.trim_start().len()]);
-        let original = user_config.replacen('{', &format!("{{\n{indent}{key}"), 1);
+        let feature = feature.map_or(String::new(), |f| format!("\n{indent}{f}"));
+        let original = user_config.replacen('{', &format!("{{\n{indent}{key}{feature}"), 1);
         std::fs::write(&config, &original).unwrap();
         let containerd_config = format!(
             "version = 2\nroot = \"{root}\"\nstate = \"{state}\"\ndisabled_plugins = [\"io.containerd.grpc.v1.cri\", \"io.containerd.internal.v1.opt\"]\n[grpc]\n  address = \"{sock}\"\n",
@@ -136,7 +159,7 @@ impl Dockerd {
             ("--exec-root", dir.join("exec").display().to_string()),
             ("--pidfile", dir.join("dockerd.pid").display().to_string()),
             ("--host", format!("unix://{}", socket.display())),
-            ("--storage-driver", "vfs".into()),
+            ("--storage-driver", driver.into()),
             ("--iptables", "false".into()),
             ("--bridge", "none".into()),
             (
@@ -156,15 +179,33 @@ impl Dockerd {
             original,
             bin: dir.join("bin"),
             engine_path: engine.path_env(),
+            certs_d: (engine.store == ImageStore::Containerd).then(|| super::store::certs_d(dir)),
+            _namespace: namespace,
         };
         let out = d.systemctl(&["start", "docker"]);
         assert!(
             out.status.success(),
-            "dockerd did not start: {}\n{}",
+            "dockerd ({}) did not start: {}\n{}",
+            engine.name,
             String::from_utf8_lossy(&out.stderr),
             d.log()
         );
+        d.assert_store(engine);
         d
+    }
+
+    /// The store `/info` reports (DriverStatus `driver-type`, as mirrorctl reads it) is the one the engine asks
+    /// for: a test on the containerd store must not pass on the classic one because the feature was not taken.
+    fn assert_store(&self, engine: &Engine) {
+        let out = self.docker(&["info", "--format", "{{json .DriverStatus}}"]);
+        let status = String::from_utf8_lossy(&out.stdout);
+        let snapshotter = status.contains("io.containerd.snapshotter.v1");
+        assert!(
+            out.status.success() && snapshotter == (engine.store == ImageStore::Containerd),
+            "{}: dockerd runs on the wrong image store: DriverStatus {status}{}",
+            engine.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     pub fn log(&self) -> String {
@@ -181,6 +222,15 @@ impl Dockerd {
         p.push(":");
         p.push(&self.engine_path);
         p
+    }
+
+    /// `--certs-dir DIR` on the containerd store, so that mirrorctl reads the certs.d this dockerd reads (apply and
+    /// watch check its docker.io hosts.toml there); nothing on the classic store, which never reads one.
+    pub fn certs_dir_args(&self) -> Vec<OsString> {
+        match &self.certs_d {
+            Some(dir) => vec!["--certs-dir".into(), dir.into()],
+            None => vec![],
+        }
     }
 
     pub fn host(&self) -> String {
