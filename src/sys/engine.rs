@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-/// Where the daemon listens: `DOCKER_HOST` (`unix://` or `tcp://`), else the default socket.
+/// Where the daemon listens: `DOCKER_HOST` (`unix://`, `tcp://`, on Windows `npipe://`), else the docker context's
+/// or the desktop product's endpoint, else the default socket.
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
@@ -123,6 +124,8 @@ impl Engine {
         let host = std::env::var("DOCKER_HOST")
             .ok()
             .filter(|h| !h.is_empty())
+            // On macOS and Windows: the docker context's endpoint, else the product's own socket or pipe.
+            .or_else(crate::sys::desktop::engine_host)
             .unwrap_or_else(|| DEFAULT_HOST.into());
         Self::new(&host)
     }
