@@ -1,0 +1,161 @@
+//! Desktop products on a Linux test machine: their files under a temp HOME, their own command (`orb`, `colima`)
+//! a script on PATH that records its argv and restarts a real test dockerd through the private systemctl, and the
+//! Engine API found the way the docker CLI finds it there (the context's meta.json). `MIRRORCTL_DESKTOP_OS` makes
+//! mirrorctl look for macOS's products; everything else — the write, the backup, the command, the check through
+//! `/info`, the rollback — is the real thing.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use crate::support::dockerd::Dockerd;
+use crate::support::engines;
+use crate::support::Sandbox;
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `docker context create NAME --docker host=HOST` as the CLI stores it, and made current in config.json.
+fn use_context(home: &Path, name: &str, host: &str) {
+    use sha2::Digest;
+    let dir = home
+        .join(".docker/contexts/meta")
+        .join(hex::encode(sha2::Sha256::digest(name.as_bytes())));
+    std::fs::create_dir_all(&dir).unwrap();
+    let meta =
+        serde_json::json!({"Name": name, "Metadata": {}, "Endpoints": {"docker": {"Host": host}}});
+    std::fs::write(dir.join("meta.json"), meta.to_string()).unwrap();
+    std::fs::write(
+        home.join(".docker/config.json"),
+        serde_json::json!({"currentContext": name}).to_string(),
+    )
+    .unwrap();
+}
+
+/// A product's command: records its argv in `argv.log`; fails once (exit 1) when `fail` exists; else runs `then`
+/// (the product's own work: put its config where the engine reads it) and restarts the test dockerd.
+fn product_command(dir: &Path, name: &str, then: &str) -> PathBuf {
+    let bin = dir.join("product-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let script = format!(
+        "#!/bin/bash\nset -e\necho \"$*\" >> '{log}'\nif [ -e '{fail}' ]; then rm -f '{fail}'; echo '{name}: the engine did not start' >&2; exit 1; fi\n{then}\nexec systemctl restart docker\n",
+        log = dir.join("argv.log").display(),
+        fail = dir.join("fail").display(),
+    );
+    std::fs::write(bin.join(name), script).unwrap();
+    std::fs::set_permissions(
+        bin.join(name),
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    bin
+}
+
+fn run(sb: &Sandbox, d: &Dockerd, bin: &Path, args: &[&str]) -> Output {
+    let mut path = bin.as_os_str().to_owned();
+    path.push(":");
+    path.push(d.path_env());
+    sb.mirrorctl()
+        .env("PATH", path)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .env("MIRRORCTL_DESKTOP_OS", "macos")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn log(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("argv.log")).unwrap_or_default()
+}
+
+#[test]
+fn orbstack_runs_orb_restart_docker_verifies_through_its_context_and_a_failure_rolls_back() {
+    if !crate::support::needs_root("orbstack_runs_orb_restart_docker") {
+        return;
+    }
+    // One generation: the product's command and the check through /info are mirrorctl's; the engines' own
+    // differences are covered by the systemd tests.
+    let engine = engines::all().pop().unwrap();
+    let sb = Sandbox::new();
+    let d = Dockerd::start(
+        &engine,
+        &sb.path().join("dockerd"),
+        "{\n  \"debug\": false\n}\n",
+        &[],
+    );
+    let home = sb.path().join("home");
+    let docker_json = home.join(".orbstack/config/docker.json");
+    std::fs::create_dir_all(docker_json.parent().unwrap()).unwrap();
+    std::fs::create_dir_all(home.join(".docker")).unwrap();
+    std::fs::write(&docker_json, &d.original).unwrap();
+    use_context(&home, "orbstack", &d.host());
+    let bin = product_command(
+        sb.path(),
+        "orb",
+        &format!(
+            "[ \"$*\" = 'restart docker' ] || {{ echo \"orb: unknown command: $*\" >&2; exit 2; }}\ncp '{}' '{}'",
+            docker_json.display(),
+            d.config.display()
+        ),
+    );
+
+    let out = run(
+        &sb,
+        &d,
+        &bin,
+        &[
+            "apply",
+            "--mirror",
+            "http://127.0.0.1:5001",
+            "--no-probe",
+            "--yes",
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+    assert_eq!(log(sb.path()), "restart docker\n", "orb ran once");
+    assert_eq!(d.live_mirrors(), ["http://127.0.0.1:5001/"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["changed"], true);
+    assert_eq!(doc["targets"][0]["activation"], "run orb restart docker");
+    assert_eq!(
+        doc["targets"][0]["files"][0],
+        docker_json.display().to_string()
+    );
+    assert!(
+        text(&out.stderr).contains("orb restart docker"),
+        "{}",
+        text(&out.stderr)
+    );
+    let written = std::fs::read(&docker_json).unwrap();
+    assert!(
+        text(&written).contains("\"debug\": false"),
+        "{}",
+        text(&written)
+    );
+
+    // orb fails: the file is back byte for byte, and orb ran again on it — docker is up with the old mirrors.
+    std::fs::write(sb.path().join("fail"), "").unwrap();
+    let out = run(
+        &sb,
+        &d,
+        &bin,
+        &[
+            "apply",
+            "--mirror",
+            "http://127.0.0.1:5002",
+            "--no-probe",
+            "--yes",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("the engine did not start") && err.contains("rolled back"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read(&docker_json).unwrap(), written);
+    assert_eq!(log(sb.path()), "restart docker\n".repeat(3));
+    assert_eq!(d.live_mirrors(), ["http://127.0.0.1:5001/"]);
+}
