@@ -25,6 +25,8 @@ pub struct Change {
     pub daemon_json: PathBuf,
     /// Docker Desktop's own file, which only Desktop can make live.
     pub desktop: bool,
+    /// `daemon_json` is colima's colima.yaml, whose `docker:` map holds dockerd's settings.
+    pub colima: bool,
     pub dry_run: bool,
     pub yes: bool,
     pub live: MakeLive,

@@ -159,3 +159,74 @@ fn orbstack_runs_orb_restart_docker_verifies_through_its_context_and_a_failure_r
     assert_eq!(log(sb.path()), "restart docker\n".repeat(3));
     assert_eq!(d.live_mirrors(), ["http://127.0.0.1:5001/"]);
 }
+
+#[test]
+fn colima_gets_the_mirrors_in_its_yaml_and_restarts_its_profile_through_its_own_socket() {
+    if !crate::support::needs_root("colima_gets_the_mirrors_in_its_yaml") {
+        return;
+    }
+    let engine = engines::all().pop().unwrap();
+    let sb = Sandbox::new();
+    let d = Dockerd::start(
+        &engine,
+        &sb.path().join("dockerd"),
+        "{\n  \"debug\": false\n}\n",
+        &[],
+    );
+    let home = sb.path().join("home");
+    let profile = home.join(".colima/work");
+    std::fs::create_dir_all(&profile).unwrap();
+    std::fs::create_dir_all(home.join(".docker")).unwrap();
+    let yaml = profile.join("colima.yaml");
+    let fresh = "# VM size.\ncpu: 2\nruntime: docker\n\n# dockerd's daemon.json.\ndocker: {}\n\nmountType: virtiofs\n";
+    std::fs::write(&yaml, fresh).unwrap();
+    // The profile's context is current but not stored: the engine is found at colima's own socket.
+    std::fs::write(
+        home.join(".docker/config.json"),
+        r#"{"currentContext": "colima-work"}"#,
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&d.socket, profile.join("docker.sock")).unwrap();
+    // colima's own work at a start, for this test: the `docker:` map's mirrors (as mirrorctl renders them) into
+    // the VM's daemon.json, with the key path the test dockerd needs.
+    let key = sb.path().join("dockerd/key.json");
+    let bin = product_command(
+        sb.path(),
+        "colima",
+        &format!(
+            "[ \"$*\" = 'restart work' ] || {{ echo \"colima: unexpected: $*\" >&2; exit 2; }}\n\
+             m=$(sed -n '/^  registry-mirrors:/,/^[^ ]/p' '{yaml}' | sed -n 's/^    - \"\\(.*\\)\"$/\"\\1\"/p' | paste -sd, -)\n\
+             printf '{{\"deprecated-key-path\": \"%s\", \"registry-mirrors\": [%s]}}\\n' '{key}' \"$m\" > '{config}'",
+            yaml = yaml.display(),
+            key = key.display(),
+            config = d.config.display()
+        ),
+    );
+    let args = [
+        "apply",
+        "--mirror",
+        "http://127.0.0.1:5001",
+        "--mirror",
+        "http://127.0.0.1:5002",
+        "--no-probe",
+        "--yes",
+    ];
+    let out = run(&sb, &d, &bin, &args);
+    assert!(out.status.success(), "{}\n{}", text(&out.stderr), d.log());
+    assert_eq!(log(sb.path()), "restart work\n");
+    assert_eq!(
+        d.live_mirrors(),
+        ["http://127.0.0.1:5001/", "http://127.0.0.1:5002/"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(&yaml).unwrap(),
+        fresh.replace(
+            "docker: {}\n",
+            "docker:\n  registry-mirrors:\n    - \"http://127.0.0.1:5001/\"\n    - \"http://127.0.0.1:5002/\"\n"
+        )
+    );
+    // The same mirrors again: nothing written, colima not restarted.
+    let out = run(&sb, &d, &bin, &args);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(log(sb.path()), "restart work\n");
+}
