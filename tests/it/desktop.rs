@@ -230,3 +230,31 @@ fn colima_gets_the_mirrors_in_its_yaml_and_restarts_its_profile_through_its_own_
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(log(sb.path()), "restart work\n");
 }
+
+/// The macOS release workflow cannot run here (no macOS, no Apple SDK): what can be checked is that it builds both
+/// Apple targets, names its tarballs like the Linux ones, packs the same files as release.sh, and uses no secret.
+#[test]
+fn the_macos_release_workflow_builds_both_targets_packs_what_linux_packs_and_uses_no_secret() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join(".github/workflows/release.yml")).unwrap();
+    let doc: serde_json::Value = serde_yaml_ng::from_str(&text).unwrap();
+    let job = &doc["jobs"]["macos"];
+    assert!(job["runs-on"].as_str().unwrap().starts_with("macos"));
+    let targets: Vec<&str> = job["strategy"]["matrix"]["include"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["target"].as_str().unwrap())
+        .collect();
+    assert_eq!(targets, ["aarch64-apple-darwin", "x86_64-apple-darwin"]);
+    assert!(!text.contains("secrets."), "no secret in the workflow");
+    assert!(text.contains("shasum -a 256"));
+    let release = std::fs::read_to_string(root.join("scripts/release.sh")).unwrap();
+    for line in [
+        "install -m 644 man/*.1 \"$stage/man/\"",
+        "install -m 644 completions/mirrorctl.bash completions/_mirrorctl completions/mirrorctl.fish \"$stage/completions/\"",
+        "install -m 644 LICENSE README.md README.zh-CN.md \"$stage/\"",
+    ] {
+        assert!(release.contains(line) && text.contains(line), "{line}");
+    }
+}
