@@ -415,6 +415,63 @@ mod tests {
         }
     }
 
+    /// The pipe transport for real, in-process: a tokio named-pipe server answering `/_ping` and `/info` as
+    /// dockerd does (runs in the Windows test binary, e.g. under wine).
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn the_engine_api_is_read_over_a_named_pipe() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::windows::named_pipe::ServerOptions;
+        let name = format!(r"\\.\pipe\mirrorctl-test-{}", std::process::id());
+        let mut server = ServerOptions::new()
+            .first_pipe_instance(true)
+            .create(&name)
+            .unwrap();
+        let serving = name.clone();
+        tokio::spawn(async move {
+            loop {
+                server.connect().await.unwrap();
+                // The next instance first, so the next client finds one.
+                let mut conn =
+                    std::mem::replace(&mut server, ServerOptions::new().create(&serving).unwrap());
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let n = conn.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    let request = String::from_utf8_lossy(&got);
+                    let body = if request.starts_with("GET /info ") {
+                        r#"{"ServerVersion":"28.5.2","RegistryConfig":{"Mirrors":["https://m.example/"]}}"#
+                    } else {
+                        "OK"
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    conn.write_all(answer.as_bytes()).await.unwrap();
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        let host = format!("npipe:////./pipe/mirrorctl-test-{}", std::process::id());
+        crate::registry::http::install_crypto();
+        let engine = Engine::new(&host).unwrap();
+        engine.wait_ready(Duration::from_secs(10)).await.unwrap();
+        let info = engine.info().await.unwrap();
+        assert_eq!(info.server_version, "28.5.2");
+        assert_eq!(info.registry_config.mirrors, ["https://m.example/"]);
+        // No pipe of that name: the daemon is not running, said as such.
+        let gone = Engine::new("npipe:////./pipe/mirrorctl-no-such-pipe").unwrap();
+        let e = format!("{:#}", gone.info().await.unwrap_err());
+        assert!(e.contains("mirrorctl-no-such-pipe"), "{e}");
+    }
+
     #[test]
     fn image_store_from_driver_status() {
         let info: Info = serde_json::from_str(

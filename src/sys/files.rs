@@ -450,6 +450,7 @@ mod read_tests {
     }
 
     #[test]
+    #[cfg(unix)] // unix permissions and symlinks
     fn a_dangling_link_is_followed_to_where_it_points() {
         let dir = tempfile::tempdir().unwrap();
         let link = dir.path().join("daemon.json");
@@ -482,6 +483,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(unix)] // unix permissions and symlinks
     fn atomic_write_keeps_mode_and_backups_rotate() {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("daemon.json");
@@ -553,6 +555,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(unix)] // unix permissions and symlinks
     fn symlinks_are_edited_at_their_target() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("real.json");
