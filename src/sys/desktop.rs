@@ -238,12 +238,16 @@ pub fn endpoint(
     }
     let unix = |p: PathBuf| format!("unix://{}", p.display());
     Some(match (os, product?) {
-        (Os::MacOs, Product::DockerDesktop) => unix(home.join(".docker/run/docker.sock")),
-        (Os::MacOs, Product::OrbStack) => unix(home.join(".orbstack/run/docker.sock")),
+        (Os::MacOs, Product::DockerDesktop) => {
+            unix(home.join(".docker").join("run").join("docker.sock"))
+        }
+        (Os::MacOs, Product::OrbStack) => {
+            unix(home.join(".orbstack").join("run").join("docker.sock"))
+        }
         (Os::MacOs, Product::Colima { profile }) => {
             unix(home.join(".colima").join(profile).join("docker.sock"))
         }
-        (Os::MacOs, Product::RancherDesktop) => unix(home.join(".rd/docker.sock")),
+        (Os::MacOs, Product::RancherDesktop) => unix(home.join(".rd").join("docker.sock")),
         (Os::MacOs, Product::WindowsContainers) => return None,
         // Desktop's Linux engine has a pipe of its own; `docker_engine` is the CLI's default, which Windows
         // containers (Desktop's or a Windows Server dockerd) and Rancher Desktop's moby serve.
@@ -449,7 +453,11 @@ mod tests {
     #[test]
     fn the_engine_endpoint_is_the_contexts_else_the_products_own_socket() {
         let h = home(&[".orbstack/config/docker.json"]);
-        let at = |p: &str| format!("unix://{}", h.path().join(p).display());
+        // Joined a component at a time, as the code does, so the test holds on a Windows host too.
+        let at = |p: &str| {
+            let path = p.split('/').fold(h.path().to_path_buf(), |a, c| a.join(c));
+            format!("unix://{}", path.display())
+        };
         let orb = Product::OrbStack;
         // No context stored: the product's socket.
         assert_eq!(
