@@ -45,7 +45,13 @@ impl Host {
             dockerd: OnceLock::new(),
             containerd: OnceLock::new(),
             init: Init::detect(rootless),
-            daemon_json: if cfg!(target_os = "macos") {
+            // macOS and Windows: the JSON file of the product the docker CLI uses (OrbStack's docker.json, Windows
+            // containers' machine-wide file), so that show and doctor read what that engine reads.
+            daemon_json: if let Some(d) = crate::sys::desktop::detect()
+                .filter(|d| d.format == crate::sys::desktop::Format::Json)
+            {
+                d.config
+            } else if cfg!(target_os = "macos") {
                 dirs::home_dir()
                     .unwrap_or_default()
                     .join(".docker/daemon.json")

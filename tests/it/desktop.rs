@@ -134,6 +134,14 @@ fn orbstack_runs_orb_restart_docker_verifies_through_its_context_and_a_failure_r
         "{}",
         text(&written)
     );
+    // show reads the file OrbStack's engine reads, and that engine through the context: no difference.
+    let out = run(&sb, &d, &bin, &["show", "--json"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let show: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(show["file"]["path"], docker_json.display().to_string());
+    assert_eq!(show["live"]["host"], d.host());
+    assert_eq!(show["live"]["mirrors"][0], "http://127.0.0.1:5001/");
+    assert_eq!(show["differences"], serde_json::json!([]));
 
     // orb fails: the file is back byte for byte, and orb ran again on it — docker is up with the old mirrors.
     std::fs::write(sb.path().join("fail"), "").unwrap();
