@@ -70,7 +70,8 @@ fn log(dir: &Path) -> String {
 }
 
 #[test]
-fn orbstack_runs_orb_restart_docker_verifies_through_its_context_and_a_failure_rolls_back() {
+fn orbstack_runs_orb_restart_docker_verifies_through_its_context_a_failure_rolls_back_and_restore_runs_it_too(
+) {
     if !crate::support::needs_root("orbstack_runs_orb_restart_docker") {
         return;
     }
@@ -166,6 +167,13 @@ fn orbstack_runs_orb_restart_docker_verifies_through_its_context_and_a_failure_r
     assert_eq!(std::fs::read(&docker_json).unwrap(), written);
     assert_eq!(log(sb.path()), "restart docker\n".repeat(3));
     assert_eq!(d.live_mirrors(), ["http://127.0.0.1:5001/"]);
+
+    // restore puts the file from before the first change back, and orb makes it live.
+    let out = run(&sb, &d, &bin, &["restore", "--yes"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&docker_json).unwrap(), d.original);
+    assert_eq!(log(sb.path()), "restart docker\n".repeat(4));
+    assert!(d.live_mirrors().is_empty());
 }
 
 #[test]
