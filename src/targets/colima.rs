@@ -80,11 +80,12 @@ impl Target for Colima {
     }
 
     fn read(&self) -> Result<Configured> {
-        let before = files::read(&self.path)?;
-        let mirrors = match &before {
-            Some(b) => mirrors_in(&self.parse(b)?),
-            None => vec![],
+        // colima writes the profile's whole file at its first start; one made by us would hold only `docker:`.
+        let Some(bytes) = files::read(&self.path)? else {
+            anyhow::bail!("{}", t!("colima.no_file", path = self.path.display()));
         };
+        let mirrors = mirrors_in(&self.parse(&bytes)?);
+        let before = Some(bytes);
         Ok(Configured {
             path: self.path.clone(),
             before,
@@ -226,6 +227,12 @@ mod tests {
         );
         let broken = refused("docker: [\n");
         assert!(broken.contains("line"), "{broken}");
+        let dir = tempfile::tempdir().unwrap();
+        let missing = Colima {
+            path: dir.path().join("colima.yaml"),
+        };
+        let e = format!("{:#}", missing.read().err().expect("refused"));
+        assert!(e.contains("colima start"), "{e}");
         let anchors = plan(
             "base: &b\n  debug: true\ndocker: *b\n",
             &["https://a.example/"],
