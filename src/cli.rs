@@ -928,7 +928,8 @@ pub struct ManArgs {
     pub dir: Option<PathBuf>,
 }
 
-#[cfg(test)]
+// Non-UTF-8 arguments, unix modes and symlinks: unix only.
+#[cfg(all(test, unix))]
 mod tests {
     use std::ffi::OsString;
     use std::os::unix::ffi::OsStringExt;

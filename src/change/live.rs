@@ -27,7 +27,7 @@ impl Activator for Live {
     /// many, before anything is written — for a mirror change (which `--reload` can make without a stop) and for a
     /// proxy change (which only a start reads) alike.
     async fn before(&self, plan: &Plan) {
-        let Activation::Restart(_) = &plan.activation else {
+        let (Activation::Restart(_) | Activation::Command(_)) = &plan.activation else {
             return;
         };
         let (engine, key) = match &plan.verify {
@@ -78,6 +78,16 @@ impl Activator for Live {
                     engine.wait_ready(READY).await?;
                 }
             }
+            // The product's engine is restarted again, on the old files, and must answer.
+            (Activation::Command(argv), verify) => {
+                crate::sys::service::run_argv(argv).await?;
+                if let Verify::DockerMirrors(engine, _)
+                | Verify::DockerProxy(engine, ..)
+                | Verify::DockerProxyGone(engine, _) = verify
+                {
+                    engine.wait_ready(READY).await?;
+                }
+            }
             // Back on the old units: whatever is installed now runs as it did.
             (Activation::Enable(svc), _) => svc.enable(false).await?,
             (Activation::Disable(svc), _) => svc.enable(true).await?,
@@ -96,6 +106,17 @@ async fn activate(plan: &Plan, p: Printer) -> Result<()> {
         Activation::Automatic(when) => {
             p.say_line(t!("tx.written", how = when));
             return Ok(());
+        }
+        Activation::Command(argv) => {
+            let command = argv.join(" ");
+            p.info_line(t!("tx.restarting", how = command));
+            {
+                let _wait = Waiting::new(p, t!("tx.wait_command", command = command));
+                crate::sys::service::run_argv(argv)
+                    .await
+                    .with_context(|| t!("tx.command_failed", command = command))?;
+            }
+            return verify(plan, None, p).await;
         }
         Activation::Restart(svc) => {
             p.info_line(t!("tx.restarting", how = svc.describe_restart(false)));
@@ -126,7 +147,7 @@ async fn activate(plan: &Plan, p: Printer) -> Result<()> {
             svc
         }
     };
-    verify(plan, svc, p).await
+    verify(plan, Some(svc), p).await
 }
 
 /// A progress line (a spinner, what is awaited, the time so far) on a terminal's stderr while the service manager
@@ -167,7 +188,9 @@ async fn settled(engine: &Engine, done: impl Fn(&Info) -> bool) -> Result<Info> 
     }
 }
 
-async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
+/// `svc`: the unit restarted (`None` for a product's own command, whose plans check only through the Engine API).
+async fn verify(plan: &Plan, svc: Option<&Service>, p: Printer) -> Result<()> {
+    let unit = || svc.context(t!("tx.no_unit"));
     match &plan.verify {
         Verify::DockerMirrors(engine, want) => verify_mirrors(engine, want, p).await?,
         Verify::DockerMirrorsAndPull(engine, want, pull) => {
@@ -206,17 +229,18 @@ async fn verify(plan: &Plan, svc: &Service, p: Printer) -> Result<()> {
             p.say_line(t!("tx.verified_proxy_gone"));
         }
         Verify::Active => {
+            let svc = unit()?;
             if !svc.is_active().await {
                 bail!("{}", t!("tx.not_active", service = svc.unit));
             }
             p.say_line(t!("tx.verified_active", service = svc.unit));
         }
         Verify::Cache(url, certs_dir, pull) => {
-            wait_for_v2(url, svc, certs_dir).await?;
+            wait_for_v2(url, unit()?, certs_dir).await?;
             pull(p).await?;
         }
         Verify::Registry(url, certs_dir) => {
-            wait_for_v2(url, svc, certs_dir).await?;
+            wait_for_v2(url, unit()?, certs_dir).await?;
             p.say_line(t!("tx.verified_registry", url = url));
         }
         Verify::Nothing => {}
@@ -276,5 +300,88 @@ async fn wait_for_v2(url: &str, svc: &Service, certs_dir: &std::path::Path) -> R
             );
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    //! A product's own command, really run (a script standing for `orb`): it runs after the write, and when it
+    //! fails the file is put back byte for byte and the same command runs again, on the old file.
+
+    use super::*;
+    use crate::change::{FileChange, Subject};
+    use std::os::unix::fs::PermissionsExt;
+
+    fn orb(dir: &std::path::Path) -> Vec<String> {
+        let script = dir.join("orb");
+        let body = format!(
+            "#!/bin/sh\necho \"$@\" >> '{log}'\nif [ -e '{fail}' ]; then rm '{fail}'; echo 'engine did not start' >&2; exit 3; fi\n",
+            log = dir.join("argv.log").display(),
+            fail = dir.join("fail").display()
+        );
+        std::fs::write(&script, body).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        vec![
+            script.display().to_string(),
+            "restart".into(),
+            "docker".into(),
+        ]
+    }
+
+    fn run(plan: &Plan) -> Result<()> {
+        let p = Printer::new(true, false);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(crate::change::run::execute(
+                plan,
+                &Live { p },
+                std::future::pending(),
+                Duration::from_millis(50),
+                p,
+            ))
+    }
+
+    #[test]
+    fn a_products_command_runs_and_a_failing_one_rolls_back_and_runs_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let argv = orb(dir.path());
+        let file = dir.path().join("docker.json");
+        let before = b"{\n  \"debug\" : true\n}\n".to_vec();
+        std::fs::write(&file, &before).unwrap();
+        let plan = |after: &str, before: &[u8]| Plan {
+            target: Subject::Docker,
+            mirrors: vec![],
+            labels: vec![],
+            notes: vec![],
+            changes: vec![FileChange::new(file.clone(), Some(before.to_vec()), after)],
+            activation: Activation::Command(argv.clone()),
+            verify: Verify::Nothing,
+            preflight: None,
+        };
+        let log = || std::fs::read_to_string(dir.path().join("argv.log")).unwrap_or_default();
+        run(&plan("{\"registry-mirrors\": [\"https://a/\"]}", &before)).unwrap();
+        assert_eq!(log(), "restart docker\n");
+        let written = std::fs::read(&file).unwrap();
+        assert_eq!(written, b"{\"registry-mirrors\": [\"https://a/\"]}");
+
+        std::fs::write(dir.path().join("fail"), "").unwrap();
+        let e = run(&plan("{\"registry-mirrors\": [\"https://b/\"]}", &written)).unwrap_err();
+        let text = format!("{e:#}");
+        assert!(
+            text.contains("restart docker") && text.contains("engine did not start"),
+            "{text}"
+        );
+        assert_eq!(
+            std::fs::read(&file).unwrap(),
+            written,
+            "put back byte for byte"
+        );
+        assert_eq!(
+            log(),
+            "restart docker\n".repeat(3),
+            "run, failed, run again"
+        );
     }
 }

@@ -25,6 +25,8 @@ pub struct Change {
     pub daemon_json: PathBuf,
     /// Docker Desktop's own file, which only Desktop can make live.
     pub desktop: bool,
+    /// `daemon_json` is colima's colima.yaml, whose `docker:` map holds dockerd's settings.
+    pub colima: bool,
     pub dry_run: bool,
     pub yes: bool,
     pub live: MakeLive,
@@ -37,12 +39,7 @@ impl Change {
     pub fn activation(&self, path: &Path, unit: &str) -> Result<Activation> {
         let rootless = crate::sys::host::Host::get().rootless;
         if self.desktop && path == self.daemon_json {
-            // The product's own way (`orb restart docker`, `colima restart`, `docker desktop restart`…).
-            let how =
-                crate::sys::desktop::detect().map(|d| crate::sys::desktop::how_to_restart(&d));
-            return Ok(Activation::Manual(
-                how.unwrap_or_else(|| t!("apply.desktop").into()),
-            ));
+            return Ok(desktop(crate::sys::desktop::detect(), self.live));
         }
         if self.live == MakeLive::Manual {
             let service = Service::detect(self.init, rootless)
@@ -56,5 +53,63 @@ impl Change {
             MakeLive::Reload => Activation::Reload(service),
             _ => Activation::Restart(service),
         })
+    }
+}
+
+/// A desktop product's change goes live its own way: its command when it has one (`orb restart docker`, `colima
+/// restart`, `docker desktop restart`) and a restart is asked for; else — an older Desktop, Rancher Desktop,
+/// `--no-restart`, or `--reload`, which no product has and which must not stop containers — the precise words.
+pub(crate) fn desktop(product: Option<crate::sys::desktop::Desktop>, live: MakeLive) -> Activation {
+    use crate::sys::desktop::Restart;
+    match product {
+        Some(d) => match (&d.restart, live) {
+            (Restart::Command(argv), MakeLive::Restart) => Activation::Command(argv.clone()),
+            _ => Activation::Manual(crate::sys::desktop::how_to_restart(&d)),
+        },
+        None => Activation::Manual(t!("apply.desktop").into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sys::desktop::{Desktop, Format, Product, Restart};
+
+    fn product(restart: Restart) -> Option<Desktop> {
+        Some(Desktop {
+            product: Product::OrbStack,
+            config: PathBuf::from("docker.json"),
+            format: Format::Json,
+            restart,
+        })
+    }
+
+    #[test]
+    fn a_products_command_runs_only_for_a_restart() {
+        let orb = || {
+            product(Restart::Command(vec![
+                "orb".into(),
+                "restart".into(),
+                "docker".into(),
+            ]))
+        };
+        assert!(
+            matches!(desktop(orb(), MakeLive::Restart), Activation::Command(a) if a == ["orb", "restart", "docker"])
+        );
+        // --no-restart and --reload (no product reloads, and a restart would stop containers): the words only.
+        for live in [MakeLive::Manual, MakeLive::Reload] {
+            assert!(
+                matches!(desktop(orb(), live), Activation::Manual(how) if how.contains("`orb restart docker`"))
+            );
+        }
+        // A product with no command (Rancher Desktop, an older Docker Desktop): its instruction.
+        assert!(matches!(
+            desktop(product(Restart::Instruction("desktop.rancher")), MakeLive::Restart),
+            Activation::Manual(how) if how.contains("Rancher")
+        ));
+        assert!(matches!(
+            desktop(None, MakeLive::Restart),
+            Activation::Manual(_)
+        ));
     }
 }

@@ -23,7 +23,7 @@ pub struct TargetOutcome {
     /// The files that differ (or would).
     pub files: Vec<String>,
     pub mirrors: Vec<String>,
-    /// `restart UNIT`, `reload UNIT`, `manual` or `automatic`: how the change was made live.
+    /// `restart UNIT`, `reload UNIT`, `run COMMAND` (a desktop product's own), `manual` or `automatic`: how the change was made live.
     pub activation: String,
 }
 
@@ -50,6 +50,7 @@ impl Outcome {
                         Activation::Reload(s) => format!("reload {}", s.unit),
                         Activation::Enable(s) => format!("enable {}", s.unit),
                         Activation::Disable(s) => format!("disable {}", s.unit),
+                        Activation::Command(argv) => format!("run {}", argv.join(" ")),
                         Activation::Manual(_) => "manual".into(),
                         Activation::Automatic(_) => "automatic".into(),
                     },

@@ -159,7 +159,10 @@ pub enum Activation {
     Enable(Service),
     /// `disable --now`, then `daemon-reload`.
     Disable(Service),
-    /// The user does it (Docker Desktop, --no-restart); the text says how.
+    /// A desktop product's own restart of its engine (`orb restart docker`, `colima restart`, `docker desktop
+    /// restart`): run, then checked as a restart is; after a rollback, run again on the old files. Never systemctl.
+    Command(Vec<String>),
+    /// The user does it (an older Docker Desktop, --no-restart); the text says how.
     Manual(String),
     /// The runtime reads the files by itself (hosts.toml, registries.conf); the text says when.
     Automatic(String),
@@ -290,6 +293,7 @@ impl Plan {
             Activation::Reload(svc) => t!("plan.then_reload", how = svc.describe_restart(true)),
             Activation::Enable(svc) => t!("plan.then_enable", unit = svc.unit),
             Activation::Disable(svc) => t!("plan.then_disable", unit = svc.unit),
+            Activation::Command(argv) => t!("plan.then_run", command = argv.join(" ")),
             Activation::Manual(how) | Activation::Automatic(how) => {
                 t!("plan.then_manual", how = how)
             }

@@ -538,6 +538,7 @@ mod tests {
         Change {
             daemon_json: "/nonexistent/daemon.json".into(),
             desktop: false,
+            colima: false,
             dry_run: false,
             yes,
             live: super::super::MakeLive::Restart,

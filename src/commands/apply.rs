@@ -129,6 +129,9 @@ fn target(
     let (places, registry) = (s.places(), s.registry());
     Ok(Some(match kind {
         TargetKind::Docker if registry != "docker.io" => return Ok(None),
+        TargetKind::Docker if s.change().colima => Box::new(crate::targets::colima::Colima {
+            path: s.change().daemon_json.clone(),
+        }),
         TargetKind::Docker => Box::new(targets::Docker {
             path: s.change().daemon_json.clone(),
         }),

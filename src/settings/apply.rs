@@ -84,7 +84,7 @@ pub(super) fn apply(a: cli::ApplyArgs, p: Printer) -> Result<Apply> {
     })
 }
 
-/// `--target auto`: every runtime whose binary is installed.
+/// `--target auto`: every runtime whose binary is installed (dockerd: or a desktop product).
 fn installed(kind: TargetKind) -> Vec<TargetKind> {
     if kind != TargetKind::Auto {
         return vec![kind];
@@ -97,7 +97,8 @@ fn installed(kind: TargetKind) -> Vec<TargetKind> {
         })
     };
     let mut v = Vec::new();
-    if has("dockerd") {
+    // On macOS and Windows dockerd runs inside the product's VM, never on the host's PATH: the product is its sign.
+    if has("dockerd") || crate::sys::desktop::detect().is_some() {
         v.push(TargetKind::Docker);
     }
     if has("containerd") {

@@ -7,15 +7,19 @@ use crate::sys::service::InitChoice;
 
 impl Change {
     pub fn lower(t: &Target) -> Self {
-        // On macOS and Windows, the daemon.json of the product the docker CLI uses (OrbStack's docker.json,
-        // Windows containers' machine-wide file…); None on Linux, so nothing changes there. colima's YAML and
-        // Rancher Desktop's provisioning are not daemon.json files: those keep the default path for now.
+        // On macOS and Windows, the engine file of the product the docker CLI uses (OrbStack's docker.json,
+        // Windows containers' machine-wide file, colima.yaml…); None on Linux, so nothing changes there. Rancher
+        // Desktop's provisioning is no settings file: it keeps the default path (and its instruction).
+        use crate::sys::desktop::Format;
         let product = t
             .config
             .is_none()
             .then(crate::sys::desktop::detect)
             .flatten()
-            .filter(|d| d.format == crate::sys::desktop::Format::Json);
+            .filter(|d| matches!(d.format, Format::Json | Format::ColimaYaml));
+        let colima = product
+            .as_ref()
+            .is_some_and(|d| d.format == Format::ColimaYaml);
         let daemon_json = product.as_ref().map_or_else(
             || crate::sys::host::locate(t.config.as_deref()),
             |d| d.config.clone(),
@@ -23,6 +27,7 @@ impl Change {
         Self {
             desktop: product.is_some()
                 || (t.config.is_none() && daemon_json.ends_with(".docker/daemon.json")),
+            colima,
             daemon_json,
             dry_run: t.dry_run,
             yes: t.yes,
@@ -41,6 +46,7 @@ impl Change {
         Self {
             daemon_json: crate::sys::host::locate(None),
             desktop: false,
+            colima: false,
             dry_run,
             yes,
             live: MakeLive::Restart,

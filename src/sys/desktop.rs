@@ -17,14 +17,20 @@ pub enum Os {
 }
 
 impl Os {
-    /// This build's system; None on Linux (dockerd there is a systemd/OpenRC service, not a product).
+    /// This build's system; None on Linux (dockerd there is a systemd/OpenRC service, not a product) — unless
+    /// `MIRRORCTL_DESKTOP_OS` (`macos`, `windows`) says to look for that system's products: no Linux machine has
+    /// them, so the tests fake a product's files under a temp HOME and its command on PATH, and run the rest for real.
     pub fn this() -> Option<Os> {
         if cfg!(target_os = "macos") {
             Some(Os::MacOs)
         } else if cfg!(windows) {
             Some(Os::Windows)
         } else {
-            None
+            match std::env::var("MIRRORCTL_DESKTOP_OS").ok().as_deref() {
+                Some("macos") => Some(Os::MacOs),
+                Some("windows") => Some(Os::Windows),
+                _ => None,
+            }
         }
     }
 }
@@ -106,9 +112,10 @@ pub fn find(os: Os, home: &Path, context: Option<&str>, program_data: &Path) -> 
 
 /// ~/.docker/config.json's `currentContext`.
 fn current_context(home: &Path) -> Option<String> {
-    let text = std::fs::read_to_string(home.join(".docker/config.json")).ok()?;
-    let v: serde_json::Value = serde_json::from_str(&text).ok()?;
-    v.get("currentContext")?.as_str().map(str::to_owned)
+    config_json(home)?
+        .get("currentContext")?
+        .as_str()
+        .map(str::to_owned)
 }
 
 /// With no context named: the product whose own files are in the home directory (the CLI then talks to Docker
@@ -213,13 +220,104 @@ fn describe(os: Os, home: &Path, program_data: &Path, product: Product) -> Deskt
     }
 }
 
-/// Whether Docker Desktop's CLI plugin (which has `docker desktop restart`) is installed for this user.
+/// The Engine API address the docker CLI uses when DOCKER_HOST is not set: the named context's endpoint (its
+/// meta.json, in ~/.docker/contexts/meta/<sha256 of its name>/, `Endpoints.docker.Host`), else the socket or pipe
+/// of the product itself. `None`: neither — the build's default address then.
+pub fn endpoint(
+    os: Os,
+    home: &Path,
+    context: Option<&str>,
+    product: Option<&Product>,
+) -> Option<String> {
+    let context = context
+        .map(str::to_owned)
+        .or_else(|| current_context(home))
+        .filter(|c| c != "default");
+    if let Some(host) = context.as_deref().and_then(|c| context_host(home, c)) {
+        return Some(host);
+    }
+    let unix = |p: PathBuf| format!("unix://{}", p.display());
+    Some(match (os, product?) {
+        (Os::MacOs, Product::DockerDesktop) => {
+            unix(home.join(".docker").join("run").join("docker.sock"))
+        }
+        (Os::MacOs, Product::OrbStack) => {
+            unix(home.join(".orbstack").join("run").join("docker.sock"))
+        }
+        (Os::MacOs, Product::Colima { profile }) => {
+            unix(home.join(".colima").join(profile).join("docker.sock"))
+        }
+        (Os::MacOs, Product::RancherDesktop) => unix(home.join(".rd").join("docker.sock")),
+        (Os::MacOs, Product::WindowsContainers) => return None,
+        // Desktop's Linux engine has a pipe of its own; `docker_engine` is the CLI's default, which Windows
+        // containers (Desktop's or a Windows Server dockerd) and Rancher Desktop's moby serve.
+        (Os::Windows, Product::DockerDesktop) => "npipe:////./pipe/dockerDesktopLinuxEngine".into(),
+        (Os::Windows, _) => "npipe:////./pipe/docker_engine".into(),
+    })
+}
+
+/// A context's Engine endpoint, as the docker CLI stores it (the directory is named by the SHA-256 of the name).
+fn context_host(home: &Path, name: &str) -> Option<String> {
+    use sha2::Digest;
+    let id = hex::encode(sha2::Sha256::digest(name.as_bytes()));
+    let meta = home
+        .join(".docker/contexts/meta")
+        .join(id)
+        .join("meta.json");
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(meta).ok()?).ok()?;
+    v.pointer("/Endpoints/docker/Host")?
+        .as_str()
+        .filter(|h| !h.is_empty())
+        .map(str::to_owned)
+}
+
+/// `endpoint` on this machine (macOS, Windows; `DOCKER_CONTEXT` as the CLI reads it); None on Linux.
+pub fn engine_host() -> Option<String> {
+    let os = Os::this()?;
+    let home = dirs::home_dir()?;
+    let context = std::env::var("DOCKER_CONTEXT")
+        .ok()
+        .filter(|c| !c.is_empty());
+    let product = detect().map(|d| d.product);
+    endpoint(os, &home, context.as_deref(), product.as_ref())
+}
+
+/// Whether Docker Desktop's CLI plugin (which has `docker desktop restart`, from 4.37) is where the docker CLI
+/// looks for plugins: the user's `~/.docker/cli-plugins`, the directories config.json's `cliPluginsExtraDirs`
+/// adds (Desktop adds its own there), or the directory Desktop installs it in.
 fn has_desktop_plugin(os: Os, home: &Path) -> bool {
     let name = match os {
         Os::MacOs => "docker-desktop",
         Os::Windows => "docker-desktop.exe",
     };
-    home.join(".docker/cli-plugins").join(name).is_file()
+    let mut dirs = vec![home.join(".docker/cli-plugins")];
+    dirs.extend(config_json(home).map_or_else(Vec::new, |v| {
+        v.get("cliPluginsExtraDirs")
+            .and_then(|d| d.as_array())
+            .map(|d| {
+                d.iter()
+                    .filter_map(|p| p.as_str().map(PathBuf::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }));
+    match os {
+        Os::MacOs => dirs.push("/Applications/Docker.app/Contents/Resources/cli-plugins".into()),
+        Os::Windows => {
+            for var in ["ProgramData", "ProgramFiles"] {
+                if let Some(root) = std::env::var_os(var) {
+                    dirs.push(PathBuf::from(root).join("Docker").join("cli-plugins"));
+                }
+            }
+        }
+    }
+    dirs.iter().any(|d| d.join(name).is_file())
+}
+
+/// ~/.docker/config.json as JSON (`None`: absent or unreadable, as the CLI then uses its defaults).
+fn config_json(home: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(home.join(".docker/config.json")).ok()?;
+    serde_json::from_str(&text).ok()
 }
 
 /// The words of how the change is made live (`apply`'s manual step), in the person's language.
@@ -338,6 +436,113 @@ mod tests {
         assert_eq!(d.product, Product::RancherDesktop);
         assert_eq!(d.restart, Restart::Instruction("desktop.rancher"));
         assert_eq!(d.format, Format::Provisioning);
+    }
+
+    /// A context as `docker context create` stores it: meta.json under the SHA-256 of its name.
+    fn context(home: &Path, name: &str, host: &str) {
+        use sha2::Digest;
+        let dir = home
+            .join(".docker/contexts/meta")
+            .join(hex::encode(sha2::Sha256::digest(name.as_bytes())));
+        fs::create_dir_all(&dir).unwrap();
+        let meta = serde_json::json!({"Name": name, "Metadata": {},
+            "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": false}}});
+        fs::write(dir.join("meta.json"), meta.to_string()).unwrap();
+    }
+
+    #[test]
+    fn the_engine_endpoint_is_the_contexts_else_the_products_own_socket() {
+        let h = home(&[".orbstack/config/docker.json"]);
+        // Joined a component at a time, as the code does, so the test holds on a Windows host too.
+        let at = |p: &str| {
+            let path = p.split('/').fold(h.path().to_path_buf(), |a, c| a.join(c));
+            format!("unix://{}", path.display())
+        };
+        let orb = Product::OrbStack;
+        // No context stored: the product's socket.
+        assert_eq!(
+            endpoint(Os::MacOs, h.path(), None, Some(&orb)),
+            Some(at(".orbstack/run/docker.sock"))
+        );
+        // The context named (DOCKER_CONTEXT, or config.json's currentContext) decides when it is stored.
+        context(h.path(), "orbstack", "unix:///custom/orbstack.sock");
+        assert_eq!(
+            endpoint(Os::MacOs, h.path(), Some("orbstack"), Some(&orb)).as_deref(),
+            Some("unix:///custom/orbstack.sock")
+        );
+        fs::write(
+            h.path().join(".docker/config.json"),
+            r#"{"currentContext": "orbstack"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            endpoint(Os::MacOs, h.path(), None, Some(&orb)).as_deref(),
+            Some("unix:///custom/orbstack.sock")
+        );
+        // `default` is the CLI's built-in context, never stored: the product's socket again.
+        assert_eq!(
+            endpoint(Os::MacOs, h.path(), Some("default"), Some(&orb)),
+            Some(at(".orbstack/run/docker.sock"))
+        );
+        let colima = Product::Colima {
+            profile: "work".into(),
+        };
+        for (product, socket) in [
+            (Product::DockerDesktop, ".docker/run/docker.sock"),
+            (colima, ".colima/work/docker.sock"),
+            (Product::RancherDesktop, ".rd/docker.sock"),
+        ] {
+            assert_eq!(
+                endpoint(Os::MacOs, h.path(), Some("x"), Some(&product)),
+                Some(at(socket)),
+                "{product:?}"
+            );
+        }
+        assert_eq!(endpoint(Os::MacOs, h.path(), Some("x"), None), None);
+    }
+
+    #[test]
+    fn on_windows_the_engine_is_a_named_pipe() {
+        let h = home(&[]);
+        assert_eq!(
+            endpoint(Os::Windows, h.path(), None, Some(&Product::DockerDesktop)).as_deref(),
+            Some("npipe:////./pipe/dockerDesktopLinuxEngine")
+        );
+        for p in [Product::WindowsContainers, Product::RancherDesktop] {
+            assert_eq!(
+                endpoint(Os::Windows, h.path(), None, Some(&p)).as_deref(),
+                Some("npipe:////./pipe/docker_engine")
+            );
+        }
+        context(
+            h.path(),
+            "desktop-windows",
+            "npipe:////./pipe/dockerDesktopWindowsEngine",
+        );
+        assert_eq!(
+            endpoint(
+                Os::Windows,
+                h.path(),
+                Some("desktop-windows"),
+                Some(&Product::WindowsContainers)
+            )
+            .as_deref(),
+            Some("npipe:////./pipe/dockerDesktopWindowsEngine")
+        );
+    }
+
+    #[test]
+    fn desktops_plugin_is_found_where_config_json_adds_plugin_directories() {
+        let h = home(&["Library/Group Containers/group.com.docker/settings-store.json"]);
+        let extra = home(&["docker-desktop"]);
+        fs::create_dir_all(h.path().join(".docker")).unwrap();
+        fs::write(
+            h.path().join(".docker/config.json"),
+            serde_json::json!({"cliPluginsExtraDirs": [extra.path()]}).to_string(),
+        )
+        .unwrap();
+        let d = find(Os::MacOs, h.path(), None, Path::new("/x")).unwrap();
+        assert_eq!(d.restart, cmd(&["docker", "desktop", "restart"]));
     }
 
     #[test]

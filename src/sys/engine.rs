@@ -9,11 +9,16 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
-/// Where the daemon listens: `DOCKER_HOST` (`unix://` or `tcp://`), else the default socket.
+/// Where the daemon listens: `DOCKER_HOST` (`unix://`, `tcp://`, on Windows `npipe://`), else the docker context's
+/// or the desktop product's endpoint, else the default socket.
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
     base: String,
+    /// Windows: the pipe (`\\.\pipe\docker_engine`), spoken to by hyper over tokio's named-pipe client, as
+    /// reqwest has no connector for one.
+    #[cfg(windows)]
+    pipe: Option<String>,
     /// As the user would write it, for messages.
     pub host: String,
 }
@@ -155,6 +160,73 @@ impl Pulled {
     }
 }
 
+/// How long one Engine API request may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// The most of `/info` (or `/_ping`) read: a real `/info` is a few KiB.
+const INFO_LIMIT: usize = 4 << 20;
+
+/// `npipe:////./pipe/docker_engine` (the docker CLI's form) as the path Windows opens, `\\.\pipe\docker_engine`;
+/// `None` for anything that is not a local pipe.
+#[cfg_attr(not(windows), allow(dead_code))]
+pub fn pipe_path(host: &str) -> Option<String> {
+    let rest = host.strip_prefix("npipe://")?;
+    let path = rest.replace('/', "\\");
+    let name = path.strip_prefix("\\\\.\\pipe\\")?;
+    (!name.is_empty() && !name.contains('\\')).then_some(path)
+}
+
+/// The named-pipe transport: one HTTP/1.1 request per connection, as the docker CLI's own client makes them.
+#[cfg(windows)]
+mod pipe {
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Empty, Limited};
+    use hyper_util::rt::TokioIo;
+    use std::time::Duration;
+    use tokio::net::windows::named_pipe::ClientOptions;
+
+    /// Every instance of the pipe is busy serving another client: wait for one, as docker's go-winio does.
+    const ERROR_PIPE_BUSY: i32 = 231;
+
+    pub async fn get(
+        pipe: &str,
+        path: &str,
+        limit: usize,
+    ) -> std::io::Result<(hyper::StatusCode, Vec<u8>)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+        let stream = loop {
+            match ClientOptions::new().open(pipe) {
+                Ok(client) => break client,
+                Err(e)
+                    if e.raw_os_error() == Some(ERROR_PIPE_BUSY)
+                        && tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+        tokio::spawn(conn);
+        let request = hyper::Request::get(path)
+            .header(hyper::header::HOST, "docker")
+            .body(Empty::<Bytes>::new())
+            .map_err(std::io::Error::other)?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(std::io::Error::other)?;
+        let status = response.status();
+        let body = Limited::new(response.into_body(), limit)
+            .collect()
+            .await
+            .map_err(std::io::Error::other)?
+            .to_bytes();
+        Ok((status, body.to_vec()))
+    }
+}
+
 /// The daemon's default address: the socket on unix, Docker Desktop's named pipe on Windows.
 #[cfg(unix)]
 const DEFAULT_HOST: &str = "unix:///var/run/docker.sock";
@@ -166,17 +238,27 @@ impl Engine {
         let host = std::env::var("DOCKER_HOST")
             .ok()
             .filter(|h| !h.is_empty())
+            // On macOS and Windows: the docker context's endpoint, else the product's own socket or pipe.
+            .or_else(crate::sys::desktop::engine_host)
             .unwrap_or_else(|| DEFAULT_HOST.into());
         Self::new(&host)
     }
 
     pub fn new(host: &str) -> Result<Self> {
-        let builder = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .no_proxy();
+        let builder = reqwest::Client::builder().timeout(TIMEOUT).no_proxy();
         #[cfg(windows)]
-        if host.starts_with("npipe://") || host.starts_with("unix://") {
-            // reqwest speaks TCP and unix sockets only; a named pipe needs a connector of its own (left to do).
+        if host.starts_with("npipe://") {
+            let pipe = pipe_path(host).with_context(|| t!("engine.bad_host", host = host))?;
+            return Ok(Self {
+                client: builder.build()?,
+                base: "http://docker".to_owned(),
+                pipe: Some(pipe),
+                host: host.to_owned(),
+            });
+        }
+        #[cfg(windows)]
+        if host.starts_with("unix://") {
+            // reqwest has no unix-socket connector on Windows; Docker Desktop listens on a named pipe there.
             bail!("{}", t!("platform.engine_npipe", host = host));
         }
         #[cfg(unix)]
@@ -200,25 +282,50 @@ impl Engine {
         Ok(Self {
             client,
             base,
+            #[cfg(windows)]
+            pipe: None,
             host: host.to_owned(),
         })
     }
 
-    pub async fn info(&self) -> Result<Info> {
-        let r = self
+    /// `GET path`: its status and body, at most `INFO_LIMIT` bytes, over the socket, TCP or (Windows) the pipe.
+    async fn get(&self, path: &str) -> Result<(reqwest::StatusCode, Vec<u8>)> {
+        #[cfg(windows)]
+        if let Some(pipe) = &self.pipe {
+            return match tokio::time::timeout(TIMEOUT, pipe::get(pipe, path, INFO_LIMIT)).await {
+                Ok(Ok(answer)) => Ok(answer),
+                Ok(Err(e)) => Err(self.pipe_unreachable(e)),
+                Err(_) => Err(anyhow::anyhow!(
+                    "{}",
+                    t!("engine.unreachable", host = self.host)
+                )),
+            };
+        }
+        let mut r = self
             .client
-            .get(format!("{}/info", self.base))
+            .get(format!("{}{path}", self.base))
             .send()
             .await
             .map_err(|e| self.unreachable(e))?;
-        if !r.status().is_success() {
+        let mut body = Vec::new();
+        while let Some(chunk) = r.chunk().await.map_err(|e| self.unreachable(e))? {
+            if body.len() + chunk.len() > INFO_LIMIT {
+                bail!("{}", t!("engine.info_unreadable", host = self.host));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok((r.status(), body))
+    }
+
+    pub async fn info(&self) -> Result<Info> {
+        let (status, body) = self.get("/info").await?;
+        if !status.is_success() {
             bail!(
                 "{}",
-                t!("engine.info_status", host = self.host, status = r.status())
+                t!("engine.info_status", host = self.host, status = status)
             );
         }
-        r.json()
-            .await
+        serde_json::from_slice(&body)
             .with_context(|| t!("engine.info_unreadable", host = self.host))
     }
 
@@ -226,10 +333,10 @@ impl Engine {
     pub async fn wait_ready(&self, timeout: Duration) -> Result<()> {
         let deadline = Instant::now() + timeout;
         loop {
-            let last = match self.client.get(format!("{}/_ping", self.base)).send().await {
-                Ok(r) if r.status().is_success() => return Ok(()),
-                Ok(r) => anyhow::anyhow!("{}", t!("engine.ping_status", status = r.status())),
-                Err(e) => self.unreachable(e),
+            let last = match self.get("/_ping").await {
+                Ok((status, _)) if status.is_success() => return Ok(()),
+                Ok((status, _)) => anyhow::anyhow!("{}", t!("engine.ping_status", status = status)),
+                Err(e) => e,
             };
             if Instant::now() >= deadline {
                 return Err(
@@ -298,6 +405,21 @@ impl Engine {
             pulled.error = Some(format!("HTTP {code}"));
         }
         Ok(pulled)
+    }
+
+    /// A pipe that is not there is a daemon that is not running (Docker Desktop quit, or its engine stopped).
+    #[cfg(windows)]
+    fn pipe_unreachable(&self, e: std::io::Error) -> anyhow::Error {
+        match e.kind() {
+            std::io::ErrorKind::PermissionDenied => {
+                anyhow::anyhow!("{}", t!("engine.permission", host = self.host))
+            }
+            std::io::ErrorKind::NotFound => {
+                anyhow::anyhow!("{}", t!("engine.not_running", socket = self.host))
+            }
+            _ => anyhow::Error::new(e)
+                .context(t!("engine.unreachable", host = self.host).into_owned()),
+        }
     }
 
     fn unreachable(&self, e: reqwest::Error) -> anyhow::Error {
@@ -373,6 +495,84 @@ mod tests {
         );
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap())
             .unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn a_named_pipe_host_is_the_path_windows_opens() {
+        assert_eq!(
+            pipe_path("npipe:////./pipe/docker_engine").as_deref(),
+            Some(r"\\.\pipe\docker_engine")
+        );
+        assert_eq!(
+            pipe_path("npipe:////./pipe/dockerDesktopLinuxEngine").as_deref(),
+            Some(r"\\.\pipe\dockerDesktopLinuxEngine")
+        );
+        // Another machine's pipe, no name, a path below the pipe, or no pipe at all: refused.
+        for bad in [
+            "npipe:////server/pipe/docker_engine",
+            "npipe:////./pipe/",
+            "npipe:////./pipe/a/b",
+            "unix:///var/run/docker.sock",
+        ] {
+            assert_eq!(pipe_path(bad), None, "{bad}");
+        }
+    }
+
+    /// The pipe transport for real, in-process: a tokio named-pipe server answering `/_ping` and `/info` as
+    /// dockerd does (runs in the Windows test binary, e.g. under wine).
+    #[cfg(windows)]
+    #[tokio::test]
+    async fn the_engine_api_is_read_over_a_named_pipe() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        use tokio::net::windows::named_pipe::ServerOptions;
+        let name = format!(r"\\.\pipe\mirrorctl-test-{}", std::process::id());
+        let mut server = ServerOptions::new()
+            .first_pipe_instance(true)
+            .create(&name)
+            .unwrap();
+        let serving = name.clone();
+        tokio::spawn(async move {
+            loop {
+                server.connect().await.unwrap();
+                // The next instance first, so the next client finds one.
+                let mut conn =
+                    std::mem::replace(&mut server, ServerOptions::new().create(&serving).unwrap());
+                tokio::spawn(async move {
+                    let mut got = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !got.windows(4).any(|w| w == b"\r\n\r\n") {
+                        let n = conn.read(&mut buf).await.unwrap();
+                        if n == 0 {
+                            return;
+                        }
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    let request = String::from_utf8_lossy(&got);
+                    let body = if request.starts_with("GET /info ") {
+                        r#"{"ServerVersion":"28.5.2","RegistryConfig":{"Mirrors":["https://m.example/"]}}"#
+                    } else {
+                        "OK"
+                    };
+                    let answer = format!(
+                        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    conn.write_all(answer.as_bytes()).await.unwrap();
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        let host = format!("npipe:////./pipe/mirrorctl-test-{}", std::process::id());
+        crate::registry::http::install_crypto();
+        let engine = Engine::new(&host).unwrap();
+        engine.wait_ready(Duration::from_secs(10)).await.unwrap();
+        let info = engine.info().await.unwrap();
+        assert_eq!(info.server_version, "28.5.2");
+        assert_eq!(info.registry_config.mirrors, ["https://m.example/"]);
+        // No pipe of that name: the daemon is not running, said as such.
+        let gone = Engine::new("npipe:////./pipe/mirrorctl-no-such-pipe").unwrap();
+        let e = format!("{:#}", gone.info().await.unwrap_err());
+        assert!(e.contains("mirrorctl-no-such-pipe"), "{e}");
     }
 
     #[test]

@@ -45,9 +45,14 @@ impl Host {
             dockerd: OnceLock::new(),
             containerd: OnceLock::new(),
             init: Init::detect(rootless),
-            // macOS and Windows: Docker Desktop's file when no product says otherwise (sys/desktop.rs), joined a
-            // part at a time so Windows shows one separator (C:\Users\me\.docker\daemon.json), never /etc's.
-            daemon_json: if cfg!(any(target_os = "macos", windows)) {
+            // macOS and Windows: the JSON file of the product the docker CLI uses (OrbStack's docker.json, Windows
+            // containers' machine-wide file), so that show and doctor read what that engine reads; else Docker
+            // Desktop's, joined a part at a time so Windows shows one separator (C:\Users\me\.docker\daemon.json).
+            daemon_json: if let Some(d) = crate::sys::desktop::detect()
+                .filter(|d| d.format == crate::sys::desktop::Format::Json)
+            {
+                d.config
+            } else if cfg!(any(target_os = "macos", windows)) {
                 dirs::home_dir()
                     .unwrap_or_default()
                     .join(".docker")

@@ -181,6 +181,15 @@ pub fn argv_of_exec_start(show: &str) -> String {
     }
 }
 
+/// A desktop product's own command (`orb restart docker`), run as systemctl is: no shell, its stderr in the error.
+pub async fn run_argv(argv: &[String]) -> Result<()> {
+    let Some((program, args)) = argv.split_first() else {
+        bail!("{}", t!("service.cannot_run", command = ""));
+    };
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    run(program, &args).await
+}
+
 async fn run(program: &str, args: &[&str]) -> Result<()> {
     let shown = format!("{program} {}", args.join(" "));
     let child = tokio::process::Command::new(program)

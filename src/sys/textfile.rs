@@ -103,7 +103,8 @@ pub fn write(dir: &Path, _text: &str) -> Result<PathBuf> {
     check(dir).map(|()| dir.join(NAME))
 }
 
-#[cfg(test)]
+// Unix modes and symlinks.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
 

@@ -3,6 +3,7 @@
 //! cache) and systemd's quoting. Pure renderers and editors; commands write them through the change engine.
 
 pub mod certs_d;
+pub mod colima;
 pub mod containerd;
 pub mod containers;
 pub mod distribution;

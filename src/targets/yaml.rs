@@ -220,7 +220,26 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String> {
             break;
         }
         if !rest.is_empty() && !rest.starts_with('#') {
-            // `mirrors: {}` and other flow forms: not ours to rewrite line by line.
+            // An empty flow mapping (colima.yaml's own `docker: {}`) holds nothing to keep: it becomes a block
+            // holding the rest of the path, its comment kept on the key's line.
+            if let Some(comment) = rest.strip_prefix("{}").map(str::trim_start) {
+                if comment.is_empty() || comment.starts_with('#') {
+                    let pad = |d: usize| " ".repeat(at + 2 * d);
+                    let sep = if comment.is_empty() { "" } else { " " };
+                    let mut s = format!("{}{}:{sep}{comment}\n", pad(0), key_text(key));
+                    for (d, k) in path[depth + 1..path.len() - 1].iter().enumerate() {
+                        s.push_str(&format!("{}{}:\n", pad(d + 1), key_text(k)));
+                    }
+                    s.push_str(&render(
+                        path[path.len() - 1],
+                        value,
+                        at + 2 * (path.len() - 1 - depth),
+                    ));
+                    replace = Some((i, i + 1, s));
+                    break;
+                }
+            }
+            // `mirrors: {a: b}` and other flow forms: not ours to rewrite line by line.
             bail!("{}", t!("yaml.flow", key = key));
         }
         // The children's indentation: the first non-blank line inside, else two more.
@@ -247,6 +266,10 @@ pub fn set(text: &str, path: &[&str], value: &Value) -> Result<String> {
     let mut want = before;
     let mut cur = &mut want;
     for key in path {
+        // `docker:` with nothing after it is null, and becomes the mapping the edit adds under it.
+        if cur.is_null() {
+            *cur = Value::Object(Default::default());
+        }
         if !cur.is_object() {
             bail!("{}", t!("yaml.not_mapping", key = key));
         }
@@ -399,6 +422,27 @@ mod tests {
             out,
             text.replace("https://old.example # upstream", "\"https://new.example\"")
         );
+    }
+
+    #[test]
+    fn an_empty_flow_mapping_or_an_empty_key_becomes_a_block() {
+        let key = ["docker", "registry-mirrors"];
+        let v = json!(["https://a.example/"]);
+        let text =
+            "cpu: 2\n# dockerd's daemon.json\ndocker: {} # see colima docs\nmountType: sshfs\n";
+        assert_eq!(
+            set(text, &key, &v).unwrap(),
+            "cpu: 2\n# dockerd's daemon.json\ndocker: # see colima docs\n  registry-mirrors:\n    - \"https://a.example/\"\nmountType: sshfs\n"
+        );
+        let deeper = set("a: {}\n", &["a", "b", "c"], &json!(1)).unwrap();
+        assert_eq!(parse(&deeper).unwrap(), json!({"a": {"b": {"c": 1}}}));
+        let empty = set("docker:\nmountType: sshfs\n", &key, &v).unwrap();
+        assert_eq!(
+            empty,
+            "docker:\n  registry-mirrors:\n    - \"https://a.example/\"\nmountType: sshfs\n"
+        );
+        // A flow mapping with something in it is still not ours to rewrite.
+        assert!(set("docker: {debug: true}\n", &key, &v).is_err());
     }
 
     #[test]

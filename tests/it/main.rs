@@ -8,6 +8,7 @@ mod children;
 mod cli;
 mod concurrency;
 mod containerd_store;
+mod desktop;
 mod dockerd_starts;
 mod doctor;
 mod hardening;

@@ -150,9 +150,11 @@ async fn best_mirror(s: &CacheSetup, catalogue: &Catalogue, p: Printer) -> Resul
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
     use std::path::Path;
 
     #[test]
+    #[cfg(unix)] // unix permissions and symlinks
     fn a_unit_serves_the_config_only_when_an_argument_is_that_file() {
         let path = Path::new("/etc/docker/registry/config.yml");
         let serves = |exec: &str| super::serves(exec, path);

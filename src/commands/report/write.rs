@@ -28,7 +28,8 @@ pub fn to_file(path: &Path, bytes: &[u8]) -> Result<()> {
     crate::sys::files::write_atomic(path, bytes, |_| Ok(()))
 }
 
-#[cfg(test)]
+// Unix modes and symlinks.
+#[cfg(all(test, unix))]
 mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;

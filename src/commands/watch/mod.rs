@@ -170,6 +170,9 @@ fn line(s: &Step, k: u16) -> String {
 /// target that owns its file.
 fn kept(args: &Watch, probe: &Probe) -> Box<dyn Target> {
     match &args.keep {
+        Keep::Docker if args.change.colima => Box::new(crate::targets::colima::Colima {
+            path: args.change.daemon_json.clone(),
+        }),
         Keep::Docker => Box::new(target::Docker {
             path: args.change.daemon_json.clone(),
         }),
