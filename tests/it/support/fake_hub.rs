@@ -200,6 +200,8 @@ impl FakeHub {
             name: engine.name,
             bins,
             modern: engine.modern,
+            tag: engine.tag,
+            store: engine.store,
         }
     }
 
