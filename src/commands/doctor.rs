@@ -349,8 +349,16 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
             Severity::Warning,
             t!("doctor.unreachable", detail = e),
             Some(&match &refused {
+                // No systemd on macOS or Windows: the engine is a desktop product's, restarted its own way.
+                Some(reason) if cfg!(any(windows, target_os = "macos")) => t!(
+                    "doctor.fix.reach_refused_desktop",
+                    path = f.path,
+                    reason = reason,
+                    how = crate::sys::desktop::detect()
+                        .map(|d| crate::sys::desktop::how_to_restart(&d))
+                        .unwrap_or_else(|| t!("apply.desktop").into_owned())
+                ),
                 Some(reason) => t!("doctor.fix.reach_refused", path = f.path, reason = reason),
-                // No systemd on macOS or Windows: the engine is a desktop product's, started from its app.
                 None if cfg!(any(windows, target_os = "macos")) => t!("doctor.fix.reach_desktop"),
                 None => t!("doctor.fix.reach"),
             }),
@@ -388,14 +396,16 @@ pub fn check(f: &Facts, catalogue: &Catalogue) -> DoctorReport {
         (Ok(_), None) => {}
     }
     check_runtimes(&f.runtimes, catalogue, &mut out);
-    if f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
+    // systemd's own verdict: macOS and Windows have no systemd, so there is nothing to say there.
+    let systemd = !cfg!(any(windows, target_os = "macos"));
+    if systemd && f.unit_result.as_deref().map(str::trim) == Some("start-limit-hit") {
         out.push(finding(
             CheckId::StartLimit,
             Severity::Error,
             t!("doctor.start_limit"),
             Some(t!("doctor.fix.start_limit").as_ref()),
         ));
-    } else {
+    } else if systemd {
         out.push(ok(CheckId::StartLimit, t!("doctor.start_ok")));
     }
     let image_store = check_store(f, &mut out);

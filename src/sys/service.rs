@@ -210,14 +210,21 @@ async fn run(program: &str, args: &[&str]) -> Result<()> {
         })?
         .with_context(|| t!("service.cannot_run", command = shown))?;
     if !out.status.success() {
+        // The tool's own words (the printer escapes their control characters), its last 2 KiB at most: a
+        // product's CLI may print pages.
         let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr.trim();
+        let start = stderr.len().saturating_sub(2048);
+        let start = (start..=stderr.len())
+            .find(|&i| stderr.is_char_boundary(i))
+            .unwrap_or(stderr.len());
         bail!(
             "{}",
             t!(
                 "service.failed",
                 command = shown,
                 status = out.status,
-                detail = stderr.trim()
+                detail = &stderr[start..]
             )
         );
     }
