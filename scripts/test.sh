@@ -80,7 +80,15 @@ for triple in aarch64-apple-darwin x86_64-apple-darwin; do
   cargo-zigbuild check --locked --target "$triple"
 done
 
+# The unit tests built for Windows (cargo zigbuild), left as target/windows-unit-tests.exe: tests/it/windows.rs runs
+# the Windows-only ones (the Engine API over a named pipe, the desktop products' paths) under wine.
+cargo-zigbuild test --locked --no-run --bin mirrorctl --target x86_64-pc-windows-gnu
+unit_exe=$(cargo-zigbuild test --locked --no-run --bin mirrorctl --target x86_64-pc-windows-gnu \
+  --message-format=json 2>/dev/null | sed -n 's/.*"executable":"\([^"]*\.exe\)".*/\1/p' | tail -n 1)
+[ -n "$unit_exe" ] || { echo "test.sh: no Windows unit-test binary was built" >&2; exit 1; }
 mkdir -p target
+cp "$unit_exe" target/windows-unit-tests.exe
+
 cargo test --locked "$@" 2>&1 | tee target/test-output.log
 
 # In CI (or with MIRRORCTL_TEST_DEB=1): install the release's .deb with dpkg and its .rpm into a private root, and

@@ -268,6 +268,7 @@ mod tests {
         assert!(parse_line("   3: 0100007F 0100007F:0050 01 0 0 0 0 0 1").is_none());
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn fd_links_and_the_unix_listener() {
         assert_eq!(socket_inode("socket:[3006718]"), Some(3006718));
@@ -284,6 +285,7 @@ mod tests {
         );
     }
 
+    #[cfg(target_os = "linux")]
     #[test]
     fn the_peer_of_a_socket_we_listen_on_is_us() {
         let dir = tempfile::tempdir().unwrap();

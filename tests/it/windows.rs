@@ -31,16 +31,21 @@ struct Wine {
 
 impl Wine {
     fn new() -> Self {
-        let root = trixie();
-        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
-        let inside = Path::new("/tmp").join(dir.path().file_name().unwrap());
+        let wine = Self::empty();
         let (zip, top) = windows_zip();
         run(Command::new("unzip")
             .args(["-q", "-j"])
             .arg(&zip)
             .arg(format!("{top}/mirrorctl.exe"))
             .arg("-d")
-            .arg(dir.path()));
+            .arg(wine.dir.path()));
+        wine
+    }
+
+    fn empty() -> Self {
+        let root = trixie();
+        let dir = tempfile::tempdir_in(root.join("tmp")).unwrap();
+        let inside = Path::new("/tmp").join(dir.path().file_name().unwrap());
         Wine { root, inside, dir }
     }
 
@@ -309,4 +314,50 @@ fn the_windows_exe_under_wine_refuses_a_broken_catalogue_with_its_windows_path_a
     );
     assert!(err.contains("line 4, column 9"), "{err}");
     assert!(!text(&out).contains("\"ok\""), "{}", text(&out));
+}
+
+/// The unit tests built for Windows (scripts/test.sh leaves them as target/windows-unit-tests.exe), run under wine:
+/// the Engine API over a named pipe (a tokio pipe server of the test's answering `/_ping` and `/info`, read by
+/// `Engine` as it reads Docker Desktop's `docker_engine`) and the desktop products' paths and restarts, with
+/// Windows' own path rules.
+#[test]
+fn the_windows_unit_tests_of_the_named_pipe_and_the_desktop_products_pass_under_wine() {
+    if !needs_root(
+        "the_windows_unit_tests_of_the_named_pipe_and_the_desktop_products_pass_under_wine",
+    ) {
+        return;
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/windows-unit-tests.exe");
+    assert!(
+        built.is_file(),
+        "no {}: scripts/test.sh builds it (cargo zigbuild test --no-run --target x86_64-pc-windows-gnu)",
+        built.display()
+    );
+    let wine = Wine::empty();
+    std::fs::copy(&built, wine.dir.path().join("unit-tests.exe")).unwrap();
+    let exe = wine.inside.join("unit-tests.exe").display().to_string();
+    let out = wine.chrooted(
+        "/usr/lib/wine/wine64",
+        &args(&[
+            &exe,
+            "sys::engine::tests::the_engine_api_is_read_over_a_named_pipe",
+            "sys::engine::tests::a_named_pipe_host",
+            "sys::desktop::",
+            "--test-threads=1",
+        ]),
+        &[],
+    );
+    let so = text(&out);
+    assert!(out.status.success(), "{so}\n{}", stderr(&out));
+    assert!(
+        so.contains("the_engine_api_is_read_over_a_named_pipe ... ok"),
+        "the named-pipe test did not run: {so}"
+    );
+    let passed: usize = so
+        .lines()
+        .find_map(|l| l.strip_prefix("test result: ok. "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 10, "{passed} passed: {so}");
 }
