@@ -392,6 +392,21 @@ fn doctor_pull_sees_the_connection_to_docker_hub_when_every_mirror_fails() {
         "{finding:#}"
     );
     assert_eq!(out.status.code(), Some(1));
+
+    // `apply --pull` of the mirrors already in place: nothing to change, so nothing to roll back — the pull that
+    // went upstream is an error (exit 1), the file is byte for byte as it was and dockerd was not restarted.
+    let before = std::fs::read(&d.config).unwrap();
+    let pid = d.main_pid();
+    let out = hub
+        .inside(&apply_pull(&sb, &d, &[failing.url()], true))
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}\n{}", text(&out.stdout));
+    assert!(err.contains("Docker Hub"), "{err}");
+    assert!(!err.contains("rolled back"), "nothing was changed: {err}");
+    assert_eq!(std::fs::read(&d.config).unwrap(), before);
+    assert_eq!(d.main_pid(), pid, "no restart");
 }
 
 /// The symptom users report ("镜像加速无效"): `docker info` lists the mirror, the pull works — from Docker Hub.
