@@ -37,7 +37,17 @@ fn a_fast_mirror_that_keeps_failing_ranks_below_a_steady_one_and_history_shows_w
     let flaky_down = Arc::new(AtomicBool::new(false));
     let steady_down = Arc::new(AtomicBool::new(false));
     let flaky = mirror(&image, 0, &flaky_down);
-    let steady = mirror(&image, 150, &steady_down);
+    // Slower in both latency and bandwidth (1 MB/s: a 32 s score against the flaky one's well under one), so that
+    // no scheduling hiccup on a loaded machine can make the 64 KiB transfer of the flaky one look slower.
+    let steady = FakeRegistry::start(
+        image.clone(),
+        Behavior {
+            latency: Duration::from_millis(150),
+            bandwidth: Some(1_000_000),
+            down: Some(steady_down.clone()),
+            ..Default::default()
+        },
+    );
     let mirrors = [("flaky", flaky.url()), ("steady", steady.url())];
 
     // Down for 8 of 10 probes, then up: it passes now and is far faster.
